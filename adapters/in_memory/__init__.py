@@ -1,0 +1,1 @@
+"""Complete in-process implementations of the ports: the embedded default and the test doubles."""

@@ -1,0 +1,269 @@
+"""InMemoryUnitOfWork: dict-backed repositories with real transaction semantics (isolated until commit)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from application.ports.unit_of_work import (
+    ApiKeyRepository,
+    AuditLog,
+    AuditQuery,
+    OneTimeTokenRepository,
+    SessionRepository,
+    UnitOfWork,
+    UserRepository,
+)
+from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from domain.errors import Conflict
+from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User, new_id
+
+
+@dataclass
+class InMemoryStore:
+    """The committed state shared by every unit of work of one installation (one process)."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    one_time_tokens: dict[str, OneTimeToken] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    TABLES = ("users", "sessions", "refresh_tokens", "one_time_tokens", "api_keys")
+
+
+class _Tx:
+    """A transaction's private view: reads fall through to the store, writes stay here until commit."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self.writes: dict[str, dict[str, Any]] = {t: {} for t in InMemoryStore.TABLES}
+        self.checks: list[Callable[[], bool]] = []  # preconditions re-checked atomically at commit
+        self.audit: list[tuple[AuditDraft, datetime]] = []
+
+    def get(self, table: str, key: str) -> Any:
+        if key in self.writes[table]:
+            return self.writes[table][key]
+        with self.store.lock:
+            return getattr(self.store, table).get(key)
+
+    def values(self, table: str) -> list[Any]:
+        with self.store.lock:
+            merged = dict(getattr(self.store, table))
+        merged.update(self.writes[table])
+        return list(merged.values())
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        self.writes[table][key] = value
+
+
+class InMemoryUserRepository(UserRepository):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, user: User) -> None:
+        if self.get_by_email(user.email) is not None:
+            raise Conflict("An account with this e-mail address already exists.")
+        email = user.email.lower()
+        self.tx.checks.append(lambda: all(u.email.lower() != email for u in self.tx.store.users.values()))
+        self.tx.put("users", user.id, user)
+
+    def get(self, user_id: str) -> User | None:
+        found: User | None = self.tx.get("users", user_id)
+        return found
+
+    def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self.tx.values("users") if u.email.lower() == email.lower()), None)
+
+    def get_by_external_subject(self, subject: str) -> User | None:
+        return next((u for u in self.tx.values("users") if u.external_subject == subject), None)
+
+    def update(self, user: User) -> None:
+        self.tx.put("users", user.id, user)
+
+    def list(self, *, offset: int, limit: int) -> Sequence[User]:
+        ordered = sorted(self.tx.values("users"), key=lambda u: (u.created_at, u.id))
+        return ordered[offset : offset + limit]
+
+    def count(self) -> int:
+        return len(self.tx.values("users"))
+
+
+class InMemorySessionRepository(SessionRepository):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, session: Session) -> None:
+        self.tx.put("sessions", session.id, session)
+
+    def get(self, session_id: str) -> Session | None:
+        found: Session | None = self.tx.get("sessions", session_id)
+        return found
+
+    def update(self, session: Session) -> None:
+        self.tx.put("sessions", session.id, session)
+
+    def list_for_user(self, user_id: str) -> Sequence[Session]:
+        return [s for s in self.tx.values("sessions") if s.user_id == user_id]
+
+    def add_refresh_token(self, token: RefreshToken) -> None:
+        self.tx.put("refresh_tokens", token.id, token)
+
+    def get_refresh_token(self, token_id: str) -> RefreshToken | None:
+        found: RefreshToken | None = self.tx.get("refresh_tokens", token_id)
+        return found
+
+    def consume_refresh_token(self, token_id: str, *, at: datetime) -> bool:
+        token = self.get_refresh_token(token_id)
+        if token is None or token.used_at is not None:
+            return False
+        store = self.tx.store
+        self.tx.checks.append(lambda: (t := store.refresh_tokens.get(token_id)) is not None and t.used_at is None)
+        self.tx.put("refresh_tokens", token_id, replace(token, used_at=at))
+        return True
+
+    def revoke_all_for_user(self, user_id: str, *, at: datetime, reason: str) -> list[str]:
+        ids = []
+        for session in self.list_for_user(user_id):
+            if session.revoked_at is None:
+                self.update(replace(session, revoked_at=at, revoked_reason=reason))
+                ids.append(session.id)
+        return ids
+
+
+class InMemoryOneTimeTokenRepository(OneTimeTokenRepository):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, token: OneTimeToken) -> None:
+        self.tx.put("one_time_tokens", token.id, token)
+
+    def get(self, token_id: str) -> OneTimeToken | None:
+        found: OneTimeToken | None = self.tx.get("one_time_tokens", token_id)
+        return found
+
+    def update(self, token: OneTimeToken) -> None:
+        self.tx.put("one_time_tokens", token.id, token)
+
+    def invalidate_for_user(self, user_id: str, purpose: OneTimePurpose, now: datetime) -> None:
+        for token in self.tx.values("one_time_tokens"):
+            if token.user_id == user_id and token.purpose is purpose and token.used_at is None:
+                self.update(replace(token, used_at=now))
+
+
+class InMemoryApiKeyRepository(ApiKeyRepository):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, key: ApiKey) -> None:
+        self.tx.put("api_keys", key.id, key)
+
+    def get(self, key_id: str) -> ApiKey | None:
+        found: ApiKey | None = self.tx.get("api_keys", key_id)
+        return found
+
+    def update(self, key: ApiKey) -> None:
+        self.tx.put("api_keys", key.id, key)
+
+    def list_for_user(self, user_id: str) -> Sequence[ApiKey]:
+        return [k for k in self.tx.values("api_keys") if k.user_id == user_id]
+
+
+class InMemoryAuditLog(AuditLog):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent:
+        self.tx.audit.append((draft, at))
+        with self.tx.store.lock:
+            tail = self.tx.store.audit[-1] if self.tx.store.audit else None
+        # Provisional until commit: the committed chain decides the final sequence number.
+        return seal(
+            draft,
+            seq=(tail.seq if tail else 0) + len(self.tx.audit),
+            id=new_id(),
+            occurred_at=at,
+            prev_hash=tail.hash if tail else GENESIS_HASH,
+        )
+
+    def _matching(self, query: AuditQuery) -> list[AuditEvent]:
+        with self.tx.store.lock:
+            events = list(self.tx.store.audit)
+        return [
+            e
+            for e in reversed(events)
+            if (query.actor_id is None or e.actor_id == query.actor_id)
+            and (query.action is None or e.action == query.action)
+            and (query.since is None or e.occurred_at >= query.since)
+            and (query.until is None or e.occurred_at <= query.until)
+        ]
+
+    def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
+        found = self._matching(query)
+        return found[query.offset : query.offset + query.limit], len(found)
+
+    def all_in_order(self) -> Sequence[AuditEvent]:
+        with self.tx.store.lock:
+            return list(self.tx.store.audit)
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store if store is not None else InMemoryStore()
+        self._tx: _Tx | None = None
+        self.committed = False
+
+    def begin(self) -> None:
+        if self._tx is not None:
+            raise RuntimeError("this unit of work is already in use; create one per use case")
+        self._tx = _Tx(self.store)
+        self.users = InMemoryUserRepository(self._tx)
+        self.sessions = InMemorySessionRepository(self._tx)
+        self.one_time_tokens = InMemoryOneTimeTokenRepository(self._tx)
+        self.api_keys = InMemoryApiKeyRepository(self._tx)
+        self.audit = InMemoryAuditLog(self._tx)
+
+    def commit(self) -> None:
+        tx = self._tx
+        if tx is None:
+            raise RuntimeError("commit outside `with uow:`")
+        with self.store.lock:
+            if not all(check() for check in tx.checks):
+                raise Conflict("Someone else changed this at the same time; try again.")
+            for table, writes in tx.writes.items():
+                getattr(self.store, table).update(writes)
+            for draft, at in tx.audit:
+                tail = self.store.audit[-1] if self.store.audit else None
+                self.store.audit.append(
+                    seal(
+                        draft,
+                        seq=(tail.seq if tail else 0) + 1,
+                        id=new_id(),
+                        occurred_at=at,
+                        prev_hash=tail.hash if tail else GENESIS_HASH,
+                    )
+                )
+        self.committed = True
+        self._tx = _Tx(self.store)  # later writes in the same block start a fresh transaction
+        self._rebind()
+
+    def _rebind(self) -> None:
+        assert self._tx is not None
+        for repo in (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.audit):
+            repo.tx = self._tx  # type: ignore[attr-defined]
+
+    def rollback(self) -> None:
+        if self._tx is not None:
+            self._tx = _Tx(self.store)
+            self._rebind()
+
+    def close(self) -> None:
+        self._tx = None
+
+    def ping(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""This platform's own access tokens as JWTs (PyJWT)."""

@@ -1,0 +1,1 @@
+"""System mail over SMTP for production installations."""

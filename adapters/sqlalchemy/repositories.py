@@ -1,0 +1,325 @@
+"""Repositories over a SQLAlchemy Session, converting rows to domain objects and back. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.sqlalchemy.models import (
+    ApiKeyRow,
+    AuditChainHeadRow,
+    AuditLogRow,
+    OneTimeTokenRow,
+    RefreshTokenRow,
+    SessionRow,
+    UserRow,
+)
+from application.ports.unit_of_work import (
+    ApiKeyRepository,
+    AuditLog,
+    AuditQuery,
+    OneTimeTokenRepository,
+    SessionRepository,
+    UserRepository,
+)
+from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from domain.identity import (
+    ApiKey,
+    OneTimePurpose,
+    OneTimeToken,
+    RefreshToken,
+    Role,
+    Scope,
+    Session,
+    User,
+    UserStatus,
+    new_id,
+)
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        role=Role(row.role),
+        status=UserStatus(row.status),
+        created_at=row.created_at,
+        password_hash=row.password_hash,
+        email_verified_at=row.email_verified_at,
+        external_subject=row.external_subject,
+        display_name=row.display_name,
+    )
+
+
+def _copy_user(user: User, row: UserRow) -> None:
+    row.email = user.email
+    row.role = user.role.value
+    row.status = user.status.value
+    row.password_hash = user.password_hash
+    row.external_subject = user.external_subject
+    row.display_name = user.display_name
+    row.created_at = user.created_at
+    row.email_verified_at = user.email_verified_at
+
+
+class SqlAlchemyUserRepository(UserRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, user: User) -> None:
+        row = UserRow(id=user.id)
+        _copy_user(user, row)
+        self.s.add(row)
+        self.s.flush()
+
+    def get(self, user_id: str) -> User | None:
+        row = self.s.get(UserRow, user_id)
+        return _user(row) if row else None
+
+    def get_by_email(self, email: str) -> User | None:
+        row = self.s.scalars(select(UserRow).where(func.lower(UserRow.email) == email.lower())).first()
+        return _user(row) if row else None
+
+    def get_by_external_subject(self, subject: str) -> User | None:
+        row = self.s.scalars(select(UserRow).where(UserRow.external_subject == subject)).first()
+        return _user(row) if row else None
+
+    def update(self, user: User) -> None:
+        row = self.s.get(UserRow, user.id)
+        assert row is not None, "update of a user that was never added"
+        _copy_user(user, row)
+        self.s.flush()
+
+    def list(self, *, offset: int, limit: int) -> Sequence[User]:
+        rows = self.s.scalars(select(UserRow).order_by(UserRow.created_at, UserRow.id).offset(offset).limit(limit))
+        return [_user(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(UserRow)) or 0)
+
+
+def _session(row: SessionRow) -> Session:
+    return Session(
+        id=row.id,
+        user_id=row.user_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason,
+        last_used_at=row.last_used_at,
+    )
+
+
+def _refresh(row: RefreshTokenRow) -> RefreshToken:
+    return RefreshToken(
+        id=row.id,
+        session_id=row.session_id,
+        token_hash=row.token_hash,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+class SqlAlchemySessionRepository(SessionRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, session: Session) -> None:
+        self.s.add(SessionRow(**session.__dict__))
+        self.s.flush()
+
+    def get(self, session_id: str) -> Session | None:
+        row = self.s.get(SessionRow, session_id)
+        return _session(row) if row else None
+
+    def update(self, session: Session) -> None:
+        row = self.s.get(SessionRow, session.id)
+        assert row is not None
+        for key, value in session.__dict__.items():
+            setattr(row, key, value)
+        self.s.flush()
+
+    def list_for_user(self, user_id: str) -> Sequence[Session]:
+        return [_session(r) for r in self.s.scalars(select(SessionRow).where(SessionRow.user_id == user_id))]
+
+    def add_refresh_token(self, token: RefreshToken) -> None:
+        self.s.add(RefreshTokenRow(**token.__dict__))
+        self.s.flush()
+
+    def get_refresh_token(self, token_id: str) -> RefreshToken | None:
+        row = self.s.get(RefreshTokenRow, token_id)
+        return _refresh(row) if row else None
+
+    def consume_refresh_token(self, token_id: str, *, at: datetime) -> bool:
+        result = self.s.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.id == token_id, RefreshTokenRow.used_at.is_(None))
+            .values(used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        self.s.expire_all()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def revoke_all_for_user(self, user_id: str, *, at: datetime, reason: str) -> list[str]:
+        rows = self.s.scalars(
+            select(SessionRow).where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
+        ).all()
+        for row in rows:
+            row.revoked_at, row.revoked_reason = at, reason
+        self.s.flush()
+        return [r.id for r in rows]
+
+
+def _one_time(row: OneTimeTokenRow) -> OneTimeToken:
+    return OneTimeToken(
+        id=row.id,
+        user_id=row.user_id,
+        purpose=OneTimePurpose(row.purpose),
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+class SqlAlchemyOneTimeTokenRepository(OneTimeTokenRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, token: OneTimeToken) -> None:
+        self.s.add(OneTimeTokenRow(**{**token.__dict__, "purpose": token.purpose.value}))
+        self.s.flush()
+
+    def get(self, token_id: str) -> OneTimeToken | None:
+        row = self.s.get(OneTimeTokenRow, token_id)
+        return _one_time(row) if row else None
+
+    def update(self, token: OneTimeToken) -> None:
+        row = self.s.get(OneTimeTokenRow, token.id)
+        assert row is not None
+        row.used_at, row.expires_at = token.used_at, token.expires_at
+        self.s.flush()
+
+    def invalidate_for_user(self, user_id: str, purpose: OneTimePurpose, now: datetime) -> None:
+        self.s.execute(
+            update(OneTimeTokenRow)
+            .where(
+                OneTimeTokenRow.user_id == user_id,
+                OneTimeTokenRow.purpose == purpose.value,
+                OneTimeTokenRow.used_at.is_(None),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        self.s.expire_all()
+
+
+def _api_key(row: ApiKeyRow) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        prefix=row.prefix,
+        key_hash=row.key_hash,
+        scopes=frozenset(Scope(s) for s in row.scopes),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
+
+
+class SqlAlchemyApiKeyRepository(ApiKeyRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, key: ApiKey) -> None:
+        self.s.add(ApiKeyRow(**{**key.__dict__, "scopes": sorted(s.value for s in key.scopes)}))
+        self.s.flush()
+
+    def get(self, key_id: str) -> ApiKey | None:
+        row = self.s.get(ApiKeyRow, key_id)
+        return _api_key(row) if row else None
+
+    def update(self, key: ApiKey) -> None:
+        row = self.s.get(ApiKeyRow, key.id)
+        assert row is not None
+        row.name, row.revoked_at, row.last_used_at = key.name, key.revoked_at, key.last_used_at
+        row.expires_at, row.scopes = key.expires_at, sorted(s.value for s in key.scopes)
+        self.s.flush()
+
+    def list_for_user(self, user_id: str) -> Sequence[ApiKey]:
+        return [_api_key(r) for r in self.s.scalars(select(ApiKeyRow).where(ApiKeyRow.user_id == user_id))]
+
+
+def _event(row: AuditLogRow) -> AuditEvent:
+    return AuditEvent(
+        seq=row.seq,
+        id=row.id,
+        occurred_at=row.occurred_at,
+        action=row.action,
+        actor_id=row.actor_id,
+        target=row.target,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        request_id=row.request_id,
+        details=dict(row.details or {}),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class SqlAlchemyAuditLog(AuditLog):
+    HEAD_ID = 1
+
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent:
+        # Touch the head row first: that takes the write lock (SQLite) or the row lock (PostgreSQL), so two
+        # transactions can never read the same tail and fork the chain.
+        locked = self.s.execute(
+            update(AuditChainHeadRow)
+            .where(AuditChainHeadRow.id == self.HEAD_ID)
+            .values(seq=AuditChainHeadRow.seq)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(locked, "rowcount", 0) == 0:
+            self.s.add(AuditChainHeadRow(id=self.HEAD_ID, seq=0, hash=GENESIS_HASH))
+            self.s.flush()
+        head = self.s.execute(
+            select(AuditChainHeadRow.seq, AuditChainHeadRow.hash).where(AuditChainHeadRow.id == self.HEAD_ID)
+        ).one()
+        event = seal(draft, seq=head.seq + 1, id=new_id(), occurred_at=at, prev_hash=head.hash)
+        self.s.add(AuditLogRow(**event.__dict__))
+        self.s.execute(
+            update(AuditChainHeadRow)
+            .where(AuditChainHeadRow.id == self.HEAD_ID)
+            .values(seq=event.seq, hash=event.hash)
+            .execution_options(synchronize_session=False)
+        )
+        self.s.flush()
+        return event
+
+    def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
+        stmt = select(AuditLogRow)
+        if query.actor_id:
+            stmt = stmt.where(AuditLogRow.actor_id == query.actor_id)
+        if query.action:
+            stmt = stmt.where(AuditLogRow.action == query.action)
+        if query.since:
+            stmt = stmt.where(AuditLogRow.occurred_at >= query.since)
+        if query.until:
+            stmt = stmt.where(AuditLogRow.occurred_at <= query.until)
+        total = int(self.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+        rows = self.s.scalars(stmt.order_by(AuditLogRow.seq.desc()).offset(query.offset).limit(query.limit))
+        return [_event(r) for r in rows], total
+
+    def all_in_order(self) -> Sequence[AuditEvent]:
+        return [_event(r) for r in self.s.scalars(select(AuditLogRow).order_by(AuditLogRow.seq))]

@@ -1,0 +1,1 @@
+"""One ABC per outside capability. Adapters implement these; use cases depend only on them."""

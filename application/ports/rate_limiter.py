@@ -1,0 +1,27 @@
+"""RateLimiter: fixed-window counters shared by every process of an installation."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int  # seconds until the window resets (0 when allowed)
+
+
+class RateLimiter(ABC):
+    @abstractmethod
+    def hit(self, key: str, *, limit: int, window_seconds: int, cost: int = 1) -> RateDecision:
+        """Count `cost` against the key's window and say whether the caller is still within the limit."""
+
+    @abstractmethod
+    def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
+        """The same answer as `hit` without counting."""
+
+    @abstractmethod
+    def reset(self, key: str) -> None: ...

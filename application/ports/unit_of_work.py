@@ -1,0 +1,156 @@
+"""UnitOfWork and its repositories: one transaction per use case; nothing is kept unless it commits."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from domain.audit import AuditDraft, AuditEvent
+from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
+
+
+class UserRepository(ABC):
+    @abstractmethod
+    def add(self, user: User) -> None: ...
+
+    @abstractmethod
+    def get(self, user_id: str) -> User | None: ...
+
+    @abstractmethod
+    def get_by_email(self, email: str) -> User | None:
+        """Case-insensitive."""
+
+    @abstractmethod
+    def get_by_external_subject(self, subject: str) -> User | None: ...
+
+    @abstractmethod
+    def update(self, user: User) -> None: ...
+
+    @abstractmethod
+    def list(self, *, offset: int, limit: int) -> Sequence[User]: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+
+class SessionRepository(ABC):
+    @abstractmethod
+    def add(self, session: Session) -> None: ...
+
+    @abstractmethod
+    def get(self, session_id: str) -> Session | None: ...
+
+    @abstractmethod
+    def update(self, session: Session) -> None: ...
+
+    @abstractmethod
+    def list_for_user(self, user_id: str) -> Sequence[Session]: ...
+
+    @abstractmethod
+    def add_refresh_token(self, token: RefreshToken) -> None: ...
+
+    @abstractmethod
+    def get_refresh_token(self, token_id: str) -> RefreshToken | None: ...
+
+    @abstractmethod
+    def consume_refresh_token(self, token_id: str, *, at: datetime) -> bool:
+        """Mark the token used if it was unused; False when another request already used it (atomic)."""
+
+    @abstractmethod
+    def revoke_all_for_user(self, user_id: str, *, at: datetime, reason: str) -> list[str]:
+        """Revoke every live session of the user; return their ids."""
+
+
+class OneTimeTokenRepository(ABC):
+    @abstractmethod
+    def add(self, token: OneTimeToken) -> None: ...
+
+    @abstractmethod
+    def get(self, token_id: str) -> OneTimeToken | None: ...
+
+    @abstractmethod
+    def update(self, token: OneTimeToken) -> None: ...
+
+    @abstractmethod
+    def invalidate_for_user(self, user_id: str, purpose: OneTimePurpose, now: datetime) -> None:
+        """Mark every unused token of this purpose used (a new one supersedes them)."""
+
+
+class ApiKeyRepository(ABC):
+    @abstractmethod
+    def add(self, key: ApiKey) -> None: ...
+
+    @abstractmethod
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    @abstractmethod
+    def update(self, key: ApiKey) -> None: ...
+
+    @abstractmethod
+    def list_for_user(self, user_id: str) -> Sequence[ApiKey]: ...
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    actor_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+class AuditLog(ABC):
+    """Append-only, hash-chained. Appends take part in the surrounding transaction."""
+
+    @abstractmethod
+    def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent: ...
+
+    @abstractmethod
+    def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
+        """Matching entries newest first, and the total count."""
+
+    @abstractmethod
+    def all_in_order(self) -> Sequence[AuditEvent]:
+        """Every entry in sequence order, for chain verification."""
+
+
+class UnitOfWork(ABC):
+    users: UserRepository
+    sessions: SessionRepository
+    one_time_tokens: OneTimeTokenRepository
+    api_keys: ApiKeyRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self:
+        self.begin()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.close()
+
+    @abstractmethod
+    def begin(self) -> None: ...
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Discard whatever was not committed (a no-op after a commit)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise ServiceUnavailable when the store cannot be reached."""

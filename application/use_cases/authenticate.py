@@ -1,0 +1,104 @@
+"""Turn a bearer credential (access token or API key) into a Principal, or refuse it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from application.ports.cache import Cache
+from application.ports.clock import Clock
+from application.ports.identity_provider import IdentityProvider
+from application.ports.token_issuer import TokenIssuer
+from application.ports.unit_of_work import UnitOfWork
+from application.secrets_util import same_digest
+from application.session_tokens import SESSION_CACHE_TTL_SECONDS, revoked_token_cache_key, session_cache_key
+from domain.errors import AuthenticationFailed, PermissionDenied
+from domain.identity import API_KEY_PREFIX, Principal, User, UserStatus, scopes_for_role
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def parse_api_key(key: str) -> tuple[str, str] | None:
+    """API keys look like `mak_<id>.<secret>`."""
+    if not key.startswith(API_KEY_PREFIX) or len(key) > 200:
+        return None
+    key_id, sep, secret = key[len(API_KEY_PREFIX) :].partition(".")
+    return (key_id, secret) if sep and key_id and secret else None
+
+
+@dataclass(frozen=True)
+class AuthenticateInput:
+    credential: str
+
+
+class Authenticate:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tokens: TokenIssuer,
+        cache: Cache,
+        clock: Clock,
+        identity: IdentityProvider | None = None,
+    ) -> None:
+        self.uow, self.tokens, self.cache, self.clock, self.identity = uow, tokens, cache, clock, identity
+
+    def execute(self, inp: AuthenticateInput) -> Principal:
+        credential = inp.credential.strip()
+        if not credential:
+            raise AuthenticationFailed("Sign in to continue.")
+        if credential.startswith(API_KEY_PREFIX):
+            return self._api_key(credential)
+        if self.tokens.looks_like_own_token(credential):
+            return self._session_token(credential)
+        if self.identity is not None:
+            return self._external_token(credential)
+        raise AuthenticationFailed("The access token is not valid. Sign in again.")
+
+    @staticmethod
+    def _require_active(user: User | None) -> User:
+        if user is None:
+            raise AuthenticationFailed("The account behind this credential no longer exists.")
+        if user.status is UserStatus.DISABLED:
+            raise PermissionDenied("This account is disabled. Contact your administrator.")
+        if user.status is not UserStatus.ACTIVE:
+            raise PermissionDenied("Confirm your e-mail address first.")
+        return user
+
+    def _session_token(self, token: str) -> Principal:
+        now = self.clock.now()
+        claims = self.tokens.decode_access_token(token, now=now)
+        cache_key = session_cache_key(claims.session_id)
+        with self.uow as uow:
+            if self.cache.get(cache_key) != claims.subject:
+                session = uow.sessions.get(claims.session_id)
+                if session is None or session.user_id != claims.subject or not session.is_valid(now):
+                    raise AuthenticationFailed("Your session has ended. Sign in again.")
+                self.cache.set(cache_key, claims.subject, ttl_seconds=SESSION_CACHE_TTL_SECONDS)
+            user = self._require_active(uow.users.get(claims.subject))
+        return Principal(user=user, scopes=scopes_for_role(user.role), session_id=claims.session_id)
+
+    def _api_key(self, credential: str) -> Principal:
+        parts = parse_api_key(credential)
+        invalid = AuthenticationFailed("The API key is not valid, expired or was revoked.")
+        if parts is None:
+            raise invalid
+        now = self.clock.now()
+        with self.uow as uow:
+            key = uow.api_keys.get(parts[0])
+            if key is None or not same_digest(parts[1], key.key_hash) or not key.is_usable(now):
+                raise invalid
+            user = self._require_active(uow.users.get(key.user_id))
+            if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+                uow.api_keys.update(replace(key, last_used_at=now))
+                uow.commit()
+        # A key never grants more than its owner's role allows today (a demoted admin's key loses `admin`).
+        return Principal(user=user, scopes=key.scopes & scopes_for_role(user.role), api_key_id=key.id)
+
+    def _external_token(self, token: str) -> Principal:
+        assert self.identity is not None
+        claims = self.identity.verify_access_token(token)
+        if claims.token_id and self.cache.get(revoked_token_cache_key(claims.token_id)):
+            raise AuthenticationFailed("Your session has ended. Sign in again.")
+        with self.uow as uow:
+            user = self._require_active(uow.users.get_by_external_subject(claims.subject))
+        return Principal(user=user, scopes=scopes_for_role(user.role), extra={"token_id": claims.token_id or ""})

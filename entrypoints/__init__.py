@@ -1,0 +1,1 @@
+"""Thin doors into the application (HTTP, WebSocket, worker, CLI); the container alone chooses adapters."""

@@ -1,0 +1,199 @@
+"""`mailagent`: serve the app, migrate the database, manage users and check the audit chain."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from domain.errors import DomainError, InfrastructureError
+
+app = typer.Typer(help="mailagent — a self-hostable email agent platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _container():  # type: ignore[no-untyped-def]
+    from entrypoints.container import build_container
+    from entrypoints.logging_setup import configure_logging
+    from entrypoints.settings import Settings
+
+    settings = Settings()
+    configure_logging(json_logs=settings.json_logs, level=os.environ.get("MAILAGENT_CLI_LOG_LEVEL", "WARNING"))
+    if settings.profile == "local":
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return build_container(settings)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from MAILAGENT_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from MAILAGENT_PORT)")] = None,
+    migrate: Annotated[bool | None, typer.Option(help="Migrate first (default: yes in the local profile)")] = None,
+) -> None:
+    """Serve the API (and web app). The embedded default needs nothing else running."""
+    import uvicorn
+
+    from adapters.sqlalchemy.migrate import upgrade
+    from entrypoints.http.app import create_app
+    from entrypoints.logging_setup import configure_logging
+
+    container = _container()
+    settings = container.settings()
+    configure_logging(json_logs=settings.json_logs, level=settings.log_level)
+    if migrate if migrate is not None else settings.profile == "local":
+        upgrade(settings.resolved_database_url)
+    uvicorn.run(
+        create_app(container),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from adapters.sqlalchemy.migrate import current, upgrade
+
+    url = _container().settings().resolved_database_url
+    upgrade(url, revision)
+    console.print(f"database at revision [bold]{current(url)}[/bold]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
+    """Revert migrations down to REVISION (default: one step; `base` removes every table)."""
+    from adapters.sqlalchemy.migrate import current, downgrade
+
+    url = _container().settings().resolved_database_url
+    downgrade(url, revision)
+    console.print(f"database at revision [bold]{current(url) or 'base'}[/bold]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision and the newest one available."""
+    from adapters.sqlalchemy.migrate import current, head
+
+    url = _container().settings().resolved_database_url
+    now, newest = current(url), head()
+    console.print(f"current: [bold]{now or 'base (empty)'}[/bold]   head: {newest}")
+    if now != newest:
+        console.print("run [bold]mailagent db upgrade[/bold] to migrate")
+
+
+def generate_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(16))
+    return f"{core[:8]}-{core[8:]}-{secrets.choice(string.digits)}A!"
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str | None, typer.Option(help="E-mail address")] = None,
+    password: Annotated[str | None, typer.Option(help="Password (prompted when missing)")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator")] = False,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Succeed quietly if the user exists")] = False,
+    generate: Annotated[bool, typer.Option("--generate-password", help="Generate and print a password")] = False,
+) -> None:
+    """Create an active user (verified, no e-mail needed)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from application.use_cases.create_user import CreateUserInput
+
+    if email is None:
+        email = typer.prompt("E-mail")
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        _fail(f"{email!r} is not a valid e-mail address: {exc}")
+    container = _container()
+    if if_missing:
+        with container.uow() as uow:
+            if uow.users.get_by_email(email.lower()) is not None:
+                console.print(f"user {email} already exists")
+                return
+    if password is None:
+        if generate:
+            password = generate_password()
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = container.create_user().execute(CreateUserInput(email=email, password=password, admin=admin))
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"created {user.role.value} [bold]{user.email}[/bold] (id {user.id})")
+    if generate:
+        console.print(f"password: [bold]{password}[/bold]")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit log's hash chain; exit 1 and name the first broken entry if any was changed or removed."""
+    report = _container().verify_audit_chain().execute()
+    if report.ok:
+        console.print(f"[green]audit chain intact[/green]: {report.checked} entries verified")
+        return
+    _fail(
+        f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason} ({report.checked} entries ok before it)"
+    )
+
+
+@app.command("demo-admin")
+def demo_admin(
+    email: Annotated[str, typer.Option()] = "admin@mailagent.local",
+    credentials_file: Annotated[Path | None, typer.Option(help="Where to keep the generated password")] = None,
+) -> None:
+    """Local profile: create the demo administrator once and print its credentials (kept 0600 in the data dir)."""
+    from application.use_cases.create_user import CreateUserInput
+
+    container = _container()
+    settings = container.settings()
+    path = credentials_file or settings.data_dir / "demo-admin.txt"
+    with container.uow() as uow:
+        exists = uow.users.get_by_email(email) is not None
+    if not exists:
+        password = generate_password()
+        container.create_user().execute(CreateUserInput(email=email, password=password, admin=True))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{email}\n{password}\n")
+    if path.exists():
+        saved_email, saved_password = path.read_text().splitlines()[:2]
+        console.print(f"demo admin: [bold]{saved_email}[/bold]  password: [bold]{saved_password}[/bold]")
+    else:
+        console.print(f"demo admin {email} exists (its password was set elsewhere)")
+
+
+def main() -> None:
+    try:
+        app()
+    except InfrastructureError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

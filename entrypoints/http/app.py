@@ -1,0 +1,65 @@
+"""The FastAPI application factory: routes, error mapping and middleware around one container."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from entrypoints.container import Container, build_container
+from entrypoints.http.envelope import ErrorEnvelope
+from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.middleware import RequestContextMiddleware
+from entrypoints.http.routes import admin, api_keys, auth, health
+
+API_PREFIX = "/api/v1"
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorEnvelope, "description": text}
+    for code, text in (
+        (401, "Missing, invalid, expired or revoked credentials"),
+        (403, "Not allowed for this caller"),
+        (404, "Not found (or not yours)"),
+        (422, "The request is not valid"),
+        (429, "Too many requests; see Retry-After"),
+        (500, "Unexpected error; quote the request id"),
+    )
+}
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or build_container()
+    settings = container.settings()
+    app = FastAPI(
+        title="mailagent",
+        version="0.1.0",
+        summary="Self-hostable email agent platform",
+        openapi_url="/openapi.json",
+        responses=ERROR_RESPONSES,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(health.router)
+    api.include_router(auth.public)
+    api.include_router(auth.router)
+    api.include_router(api_keys.router)
+    api.include_router(admin.router)
+    app.include_router(health.router)  # probes also at the root, where orchestrators look by default
+    app.include_router(api)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        RequestContextMiddleware,
+        rate_limiter=container.rate_limiter,
+        anonymous_limit_per_minute=lambda: settings.anonymous_rate_limit_per_minute,
+    )
+    return app

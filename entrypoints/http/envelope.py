@@ -1,0 +1,50 @@
+"""The one response envelope: {"data": ..., "error": ..., "meta": {...}} for success and failure alike."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class Meta(BaseModel):
+    request_id: str | None = None
+    total: int | None = None
+    offset: int | None = None
+    limit: int | None = None
+    next_page_token: str | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["validation_failed"])
+    message: str = Field(examples=["The request is not valid."])
+    details: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Envelope(BaseModel, Generic[T]):
+    data: T | None
+    error: ErrorBody | None = None
+    meta: Meta
+
+
+class ErrorEnvelope(BaseModel):
+    data: None = None
+    error: ErrorBody
+    meta: Meta
+
+
+def ok(data: T, **meta: Any) -> Envelope[T]:
+    return Envelope[T](data=data, error=None, meta=Meta(request_id=request_id_var.get(), **meta))
+
+
+def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "data": None,
+        "error": {"code": code, "message": message, "details": details or []},
+        "meta": {"request_id": request_id_var.get()},
+    }

@@ -1,0 +1,102 @@
+"""Every error becomes one status code and one envelope, here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InfrastructureError,
+    NotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    RateLimited,
+    ServiceUnavailable,
+    UpstreamError,
+    ValidationFailed,
+)
+from entrypoints.http.envelope import error_body
+from entrypoints.logging_setup import get_logger
+
+log = get_logger("mailagent.http")
+
+STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (ValidationFailed, 422),
+    (AuthenticationFailed, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (RateLimited, 429),
+    (QuotaExceeded, 429),
+    (DomainError, 400),
+    (ServiceUnavailable, 503),
+    (UpstreamError, 502),
+    (InfrastructureError, 503),
+]
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "authentication_failed",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def status_for(exc: Exception) -> int:
+    return next(status for cls, status in STATUS_BY_ERROR if isinstance(exc, cls))
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        details.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid"), "type": err.get("type")})
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationFailed) else {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers
+        )
+
+    @app.exception_handler(InfrastructureError)
+    async def _infra(_: Request, exc: InfrastructureError) -> JSONResponse:
+        log.warning("dependency failed", service=exc.service, error=exc.message, cause=repr(exc.__cause__)[:300])
+        return JSONResponse(
+            error_body(exc.code, exc.message, [{"service": exc.service}]),
+            status_code=status_for(exc),
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        fields = ", ".join(sorted({d["field"] for d in details if d["field"]}))
+        message = f"The request is not valid: check {fields}." if fields else "The request is not valid."
+        return JSONResponse(error_body("validation_failed", message, details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else "The request failed."
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)

@@ -1,0 +1,168 @@
+"""Pure-ASGI middleware: request id, security headers, access log, anonymous rate limit, last-resort 500."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from application.ports.rate_limiter import RateLimiter
+from entrypoints.http.envelope import error_body, request_id_var
+from entrypoints.logging_setup import get_logger
+
+log = get_logger("mailagent.http")
+
+Scope = dict[str, Any]
+ASGIApp = Callable[..., Any]
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+EXEMPT_FROM_RATE_LIMIT = ("/healthz", "/readyz", "/api/v1/healthz", "/api/v1/readyz")
+DOCS_PATHS = ("/docs", "/redoc")
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+APP_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; frame-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+# Swagger UI and ReDoc load their assets from a CDN.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; "
+    "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+def _csp_for(path: str) -> str:
+    if path.startswith(DOCS_PATHS):
+        return DOCS_CSP
+    if path.startswith("/api/") or path in ("/healthz", "/readyz", "/openapi.json"):
+        return API_CSP
+    return APP_CSP
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+        (b"content-security-policy", _csp_for(path).encode()),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+
+
+def client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def has_credentials(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-api-key" and value:
+            return True
+        if name == b"authorization" and value.lower().startswith(b"bearer "):
+            return True
+    return False
+
+
+class RequestContextMiddleware:
+    """Outermost layer of our own: everything inside sees the request id, every response gets the headers."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        rate_limiter: Callable[[], RateLimiter],
+        anonymous_limit_per_minute: Callable[[], int],
+    ) -> None:
+        self.app = app
+        self.rate_limiter = rate_limiter
+        self.anonymous_limit = anonymous_limit_per_minute
+
+    async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        path: str = scope["path"]
+        started = time.perf_counter()
+        status_holder = {"status": 500, "started": False}
+        extra_headers = [*security_headers(path), (b"x-request-id", request_id.encode())]
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                message["headers"] = [*message.get("headers", []), *extra_headers]
+            await send(message)
+
+        try:
+            if not path.startswith(EXEMPT_FROM_RATE_LIMIT) and not has_credentials(scope):
+                decision = self.rate_limiter().hit(
+                    f"ip:{client_ip(scope)}", limit=self.anonymous_limit(), window_seconds=60
+                )
+                if not decision.allowed:
+                    await self._respond(
+                        send_wrapper,
+                        429,
+                        error_body("rate_limited", f"Too many requests. Try again in {decision.retry_after} s."),
+                        [(b"retry-after", str(decision.retry_after).encode())],
+                    )
+                    return
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("unhandled error", path=path, method=scope.get("method"))
+            if not status_holder["started"]:
+                await self._respond(
+                    send_wrapper,
+                    500,
+                    error_body(
+                        "internal_error",
+                        f"Something went wrong on our side. Quote request id {request_id} if you report it.",
+                    ),
+                )
+        finally:
+            log.info(
+                "request",
+                method=scope.get("method"),
+                path=path,
+                status=status_holder["status"],
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client=client_ip(scope),
+            )
+            request_id_var.reset(token)
+
+    @staticmethod
+    async def _respond(
+        send: Callable[..., Any],
+        status: int,
+        body: dict[str, Any],
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        payload = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    *(headers or []),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,55 @@
+"""Administration: users (role, disable) and the audit log. Administrators only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from application.use_cases.list_audit_logs import ListAuditLogsInput
+from application.use_cases.list_users import ListUsersInput
+from application.use_cases.update_user import UpdateUserInput
+from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
+from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.schemas import AdminUserPatch, AuditEventOut, UserOut
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/users", response_model=Envelope[list[UserOut]])
+def users(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Envelope[list[UserOut]]:
+    found, total = container.list_users().execute(ListUsersInput(principal, offset, limit))
+    return ok([UserOut.of(u) for u in found], total=total, offset=offset, limit=limit)
+
+
+@router.patch("/users/{user_id}", response_model=Envelope[UserOut])
+def update_user(
+    user_id: str, body: AdminUserPatch, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
+) -> Envelope[UserOut]:
+    """Change a user's role or disable them (disabling signs them out everywhere)."""
+    user = container.update_user().execute(UpdateUserInput(principal, user_id, body.role, body.disabled, ctx))
+    return ok(UserOut.of(user))
+
+
+@router.get("/audit-logs", response_model=Envelope[list[AuditEventOut]])
+def audit_logs(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    user_id: Annotated[str | None, Query(description="Actor user id")] = None,
+    action: Annotated[str | None, Query(description="e.g. auth.login_success")] = None,
+    since: Annotated[datetime | None, Query()] = None,
+    until: Annotated[datetime | None, Query()] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Envelope[list[AuditEventOut]]:
+    """Audit entries, newest first, filtered by actor, action and time range."""
+    found, total = container.list_audit_logs().execute(
+        ListAuditLogsInput(principal, user_id, action, since, until, offset, limit)
+    )
+    return ok([AuditEventOut.of(e) for e in found], total=total, offset=offset, limit=limit)

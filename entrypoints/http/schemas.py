@@ -1,0 +1,180 @@
+"""Request and response bodies of the REST API (they shape the OpenAPI document the SPA client is generated from)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from domain.audit import AuditEvent
+from domain.identity import ApiKey, Role, Session, User, UserStatus
+
+
+class RegisterIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+    display_name: str | None = Field(None, max_length=200)
+
+
+class LoginIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+    email: EmailStr | None = None
+
+
+class VerifyEmailIn(BaseModel):
+    token: str | None = Field(None, max_length=512, description="The token from the verification link")
+    email: EmailStr | None = Field(None, description="With `code`, when an external identity provider is used")
+    code: str | None = Field(None, max_length=64)
+
+
+class ResetRequestIn(BaseModel):
+    email: EmailStr
+
+
+class ResetConfirmIn(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    role: Role
+    status: UserStatus
+    display_name: str | None
+    created_at: datetime
+    email_verified_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            role=user.role,
+            status=user.status,
+            display_name=user.display_name,
+            created_at=user.created_at,
+            email_verified_at=user.email_verified_at,
+        )
+
+
+class MeOut(UserOut):
+    scopes: list[str]
+    auth: str = Field(description="session, api_key or external")
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str | None
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserOut
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    ip: str | None
+    user_agent: str | None
+    current: bool = False
+
+    @classmethod
+    def of(cls, s: Session, current_id: str | None) -> SessionOut:
+        return cls(
+            id=s.id,
+            created_at=s.created_at,
+            expires_at=s.expires_at,
+            last_used_at=s.last_used_at,
+            revoked_at=s.revoked_at,
+            ip=s.ip,
+            user_agent=s.user_agent,
+            current=s.id == current_id,
+        )
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[str] = Field(default_factory=list, description="Empty means every scope you have")
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, k: ApiKey) -> ApiKeyOut:
+        return cls(
+            id=k.id,
+            name=k.name,
+            prefix=k.prefix,
+            scopes=sorted(s.value for s in k.scopes),
+            created_at=k.created_at,
+            expires_at=k.expires_at,
+            revoked_at=k.revoked_at,
+            last_used_at=k.last_used_at,
+        )
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key: str = Field(description="The full key. Shown once: store it now.")
+
+
+class AdminUserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    disabled: bool | None = None
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    id: str
+    occurred_at: datetime
+    action: str
+    actor_id: str | None
+    target: str | None
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    details: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def of(cls, e: AuditEvent) -> AuditEventOut:
+        return cls(
+            seq=e.seq,
+            id=e.id,
+            occurred_at=e.occurred_at,
+            action=e.action,
+            actor_id=e.actor_id,
+            target=e.target,
+            ip=e.ip,
+            user_agent=e.user_agent,
+            request_id=e.request_id,
+            details=e.details,
+            hash=e.hash,
+        )
+
+
+class HealthOut(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,126 @@
+"""Settings: every knob is an environment variable with the MAILAGENT_ prefix (or a line in `.env`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILAGENT_", env_file=".env", extra="ignore")
+
+    profile: Literal["local", "production"] = Field("local", description="local = embedded default; production")
+    data_dir: Path = Field(Path("var"), description="Where the local profile keeps its database, keys and outbox")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; local default sqlite in data_dir")
+    redis_url: str | None = Field(None, description="Redis URL (production default redis://127.0.0.1:6379/0)")
+    host: str = Field("127.0.0.1", description="Address `mailagent serve` binds to")
+    port: int = Field(8000, description="Port `mailagent serve` listens on")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL used in links sent by mail")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list)")
+
+    jwt_secret: SecretStr | None = Field(None, description="HS256 signing key; local default generated in data_dir")
+    access_token_ttl_seconds: int = Field(900, description="Lifetime of an access token")
+    refresh_token_ttl_seconds: int = Field(14 * 24 * 3600, description="Lifetime of a refresh token")
+    session_max_age_seconds: int = Field(30 * 24 * 3600, description="A session ends this long after login")
+    require_verified_email: bool = Field(True, description="Refuse login until the e-mail is verified")
+
+    rate_limit_per_minute: int = Field(300, description="Requests per minute per user or API key")
+    anonymous_rate_limit_per_minute: int = Field(60, description="Requests per minute per IP without credentials")
+    login_failures_per_account: int = Field(5, description="Failed logins per account per window")
+    login_failures_per_ip: int = Field(20, description="Failed logins per IP per window")
+    login_failure_window_seconds: int = Field(900, description="Window for counting failed logins")
+
+    identity_provider: Literal["local", "cognito"] = Field("local", description="Who holds credentials")
+    cognito_region: str = Field("us-east-1", description="Cognito region")
+    cognito_user_pool_id: str | None = Field(None, description="Cognito user pool id")
+    cognito_client_id: str | None = Field(None, description="Cognito app client id")
+    cognito_endpoint_url: str | None = Field(None, description="Override the Cognito endpoint (tests)")
+    cognito_jwks_url: str | None = Field(None, description="Override the JWKS URL (default: the pool's)")
+    cognito_issuer: str | None = Field(None, description="Override the expected token issuer")
+
+    smtp_host: str | None = Field(None, description="SMTP relay for system mail (production)")
+    smtp_port: int = Field(587, description="SMTP port")
+    smtp_username: str | None = Field(None, description="SMTP login")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="SMTP transport security")
+    mail_from: str = Field("mailagent <no-reply@mailagent.local>", description="From address of system mail")
+
+    log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
+    log_level: str = Field("INFO", description="Log level")
+
+    argon2_time_cost: int = Field(3, description="argon2id iterations")
+    argon2_memory_kib: int = Field(65536, description="argon2id memory in KiB")
+    argon2_parallelism: int = Field(4, description="argon2id lanes")
+    db_pool_size: int = Field(10, description="PostgreSQL pool size")
+    db_max_overflow: int = Field(20, description="PostgreSQL pool overflow")
+
+    @model_validator(mode="after")
+    def _production_needs_real_services(self) -> Settings:
+        if self.profile == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("MAILAGENT_DATABASE_URL", self.database_url),
+                    ("MAILAGENT_JWT_SECRET", self.jwt_secret),
+                )
+                if not value
+            ]
+            if self.identity_provider == "cognito":
+                missing += [
+                    n
+                    for n, v in (
+                        ("MAILAGENT_COGNITO_USER_POOL_ID", self.cognito_user_pool_id),
+                        ("MAILAGENT_COGNITO_CLIENT_ID", self.cognito_client_id),
+                    )
+                    if not v
+                ]
+            if missing:
+                raise ValueError(f"The production profile needs {', '.join(missing)}.")
+        return self
+
+    # Derived values -------------------------------------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'mailagent.db').resolve()}"
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format == "auto" and self.profile == "production")
+
+
+def load_or_create_secret(path: Path, nbytes: int = 64) -> bytes:
+    """A random key kept in a 0600 file, created on first use (the local profile's JWT key)."""
+    if path.exists():
+        data = path.read_bytes().strip()
+        if len(data) < 32:
+            raise ValueError(f"The key file {path} is too short; delete it to generate a new one.")
+        return data
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = secrets.token_hex(nbytes).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return data
+
+
+def jwt_secret_bytes(settings: Settings) -> bytes:
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value().encode()
+    return load_or_create_secret(settings.keys_dir / "jwt.key")

@@ -1,0 +1,1 @@
+"""Shared test helpers: local servers and fixtures that several suites use."""
