@@ -19,13 +19,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    head = op.create_table(
         "audit_chain_head",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("hash", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_head")),
     )
+    # The chain head exists from the start, so concurrent first appends cannot race to create it.
+    op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
     op.create_table(
         "audit_logs",
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False),

@@ -1,0 +1,1 @@
+"""IdentityProvider on Amazon Cognito user pools."""

@@ -1,0 +1,1 @@
+"""SecretStore on local files, each secret encrypted at rest with AES-GCM."""

@@ -1,0 +1,1 @@
+"""SecretStore on AWS Secrets Manager."""

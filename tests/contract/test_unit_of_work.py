@@ -1,0 +1,199 @@
+"""One contract for UnitOfWork: the in-memory fake, SQLite and PostgreSQL must behave alike."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
+from adapters.sqlalchemy.engine import make_engine, make_session_factory
+from adapters.sqlalchemy.migrate import upgrade
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.ports.unit_of_work import AuditQuery, UnitOfWork
+from domain.audit import AuditContext, AuditDraft, verify_chain
+from domain.errors import Conflict
+from domain.identity import (
+    ApiKey,
+    OneTimePurpose,
+    OneTimeToken,
+    RefreshToken,
+    Role,
+    Scope,
+    Session,
+    User,
+    UserStatus,
+    new_id,
+)
+
+T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+UowFactory = Callable[[], UnitOfWork]
+
+
+def _sqlalchemy_factory(url: str) -> Iterator[UowFactory]:
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    yield lambda: SqlAlchemyUnitOfWork(factory)
+    engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def new_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
+    if request.param == "memory":
+        store = InMemoryStore()
+        yield lambda: InMemoryUnitOfWork(store)
+    elif request.param == "sqlite":
+        yield from _sqlalchemy_factory(f"sqlite:///{tmp_path / 'c.db'}")
+    else:
+        yield from _sqlalchemy_factory(request.getfixturevalue("postgres_url"))
+
+
+def make_user(email: str = "a@example.com", **changes: object) -> User:
+    user = User(id=new_id(), email=email, role=Role.USER, status=UserStatus.ACTIVE, created_at=T0, password_hash="h")
+    return replace(user, **changes)  # type: ignore[arg-type]
+
+
+def test_nothing_is_kept_without_commit(new_uow: UowFactory) -> None:
+    user = make_user()
+    with new_uow() as uow:
+        uow.users.add(user)
+        assert uow.users.get(user.id) == user  # visible inside its own transaction
+    with new_uow() as uow:
+        assert uow.users.get(user.id) is None
+
+
+def test_commit_keeps_and_round_trips_every_field(new_uow: UowFactory) -> None:
+    user = make_user(
+        "Mixed.Case@Example.com",
+        display_name="Zoë",
+        email_verified_at=T0 + timedelta(hours=1),
+        external_subject="sub-1",
+        role=Role.ADMIN,
+    )
+    with new_uow() as uow:
+        uow.users.add(user)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.users.get(user.id) == user
+        assert uow.users.get_by_email("mixed.case@example.com") == user
+        assert uow.users.get_by_external_subject("sub-1") == user
+        assert uow.users.count() == 1
+
+
+def test_e_mail_is_unique_regardless_of_case(new_uow: UowFactory) -> None:
+    with new_uow() as uow:
+        uow.users.add(make_user("same@example.com"))
+        uow.commit()
+    with pytest.raises(Exception) as caught, new_uow() as uow:
+        uow.users.add(make_user("same@example.com"))
+        uow.commit()
+    assert isinstance(caught.value, Conflict) or "unique" in str(caught.value).lower()
+
+
+def test_sessions_tokens_and_keys_round_trip(new_uow: UowFactory) -> None:
+    user = make_user()
+    session = Session(id=new_id(), user_id=user.id, created_at=T0, expires_at=T0 + timedelta(days=1), ip="1.2.3.4")
+    refresh = RefreshToken(id=new_id(), session_id=session.id, token_hash="d" * 64, issued_at=T0, expires_at=T0)
+    otp = OneTimeToken(new_id(), user.id, OneTimePurpose.VERIFY_EMAIL, "e" * 64, T0, T0 + timedelta(hours=1))
+    key = ApiKey(new_id()[:12], user.id, "ci", "mak_abcdefgh", "f" * 64, frozenset({Scope.MAIL_READ}), T0)
+    with new_uow() as uow:
+        uow.users.add(user)
+        uow.sessions.add(session)
+        uow.sessions.add_refresh_token(refresh)
+        uow.one_time_tokens.add(otp)
+        uow.api_keys.add(key)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.sessions.get(session.id) == session
+        assert uow.sessions.list_for_user(user.id) == [session]
+        assert uow.sessions.get_refresh_token(refresh.id) == refresh
+        assert uow.one_time_tokens.get(otp.id) == otp
+        assert uow.api_keys.get(key.id) == key
+        assert uow.api_keys.list_for_user(user.id) == [key]
+        uow.one_time_tokens.invalidate_for_user(user.id, OneTimePurpose.VERIFY_EMAIL, T0)
+        revoked = uow.sessions.revoke_all_for_user(user.id, at=T0, reason="test")
+        uow.commit()
+    with new_uow() as uow:
+        assert revoked == [session.id]
+        assert uow.sessions.get(session.id).revoked_reason == "test"  # type: ignore[union-attr]
+        assert uow.one_time_tokens.get(otp.id).used_at == T0  # type: ignore[union-attr]
+
+
+def test_a_refresh_token_can_be_consumed_once(new_uow: UowFactory) -> None:
+    user = make_user()
+    session = Session(id=new_id(), user_id=user.id, created_at=T0, expires_at=T0 + timedelta(days=1))
+    token = RefreshToken(id=new_id(), session_id=session.id, token_hash="d" * 64, issued_at=T0, expires_at=T0)
+    with new_uow() as uow:
+        uow.users.add(user)
+        uow.sessions.add(session)
+        uow.sessions.add_refresh_token(token)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.sessions.consume_refresh_token(token.id, at=T0) is True
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.sessions.consume_refresh_token(token.id, at=T0) is False
+        assert uow.sessions.get_refresh_token(token.id).used_at == T0  # type: ignore[union-attr]
+
+
+def test_audit_appends_form_an_unbroken_chain_even_when_concurrent(new_uow: UowFactory) -> None:
+    def append_some(n: int) -> None:
+        for i in range(5):
+            with new_uow() as uow:
+                uow.audit.append(
+                    AuditDraft("test.action", actor_id=f"actor{n}", target=f"t{i}", context=AuditContext(ip="::1")),
+                    at=T0 + timedelta(seconds=i),
+                )
+                uow.commit()
+
+    threads = [threading.Thread(target=append_some, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with new_uow() as uow:
+        events = list(uow.audit.all_in_order())
+    assert [e.seq for e in events] == list(range(1, 21))
+    assert verify_chain(events).ok
+
+
+def test_audit_query_filters_and_pages_newest_first(new_uow: UowFactory) -> None:
+    with new_uow() as uow:
+        for i in range(12):
+            uow.audit.append(
+                AuditDraft("a.even" if i % 2 == 0 else "a.odd", actor_id="u1" if i < 6 else "u2"),
+                at=T0 + timedelta(minutes=i),
+            )
+        uow.commit()
+    with new_uow() as uow:
+        page, total = uow.audit.query(AuditQuery(action="a.even", limit=4))
+        assert total == 6 and len(page) == 4
+        assert [e.seq for e in page] == sorted((e.seq for e in page), reverse=True)
+        page2, _ = uow.audit.query(AuditQuery(action="a.even", offset=4, limit=4))
+        assert {e.seq for e in page}.isdisjoint({e.seq for e in page2}) and len(page2) == 2
+        mine, total_u2 = uow.audit.query(AuditQuery(actor_id="u2"))
+        assert total_u2 == 6 and all(e.actor_id == "u2" for e in mine)
+        window, total_w = uow.audit.query(AuditQuery(since=T0 + timedelta(minutes=3), until=T0 + timedelta(minutes=5)))
+        assert total_w == 3 and {e.occurred_at for e in window} == {T0 + timedelta(minutes=m) for m in (3, 4, 5)}
+
+
+@given(emails=st.lists(st.emails().map(lambda e: e[:300]), min_size=1, max_size=5, unique_by=lambda e: e.lower()))
+def test_users_round_trip_for_any_addresses_in_memory(emails: list[str]) -> None:
+    """A fast property on the fake; the SQL adapters are held to the same assertions above."""
+    uow_store = InMemoryStore()
+    users = [make_user(e) for e in emails]
+    with InMemoryUnitOfWork(uow_store) as uow:
+        for user in users:
+            uow.users.add(user)
+        uow.commit()
+    with InMemoryUnitOfWork(uow_store) as uow:
+        for user in users:
+            assert uow.users.get_by_email(user.email.upper()) == user
+        assert list(uow.users.list(offset=0, limit=100)) == sorted(users, key=lambda u: (u.created_at, u.id))

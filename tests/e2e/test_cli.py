@@ -1,0 +1,123 @@
+"""The `mailagent` CLI acts on the same data as the server: migrations, users, the audit chain, `serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from entrypoints.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {
+        "MAILAGENT_DATA_DIR": str(tmp_path / "var"),
+        "MAILAGENT_ARGON2_TIME_COST": "1",
+        "MAILAGENT_ARGON2_MEMORY_KIB": "1024",
+        "MAILAGENT_ARGON2_PARALLELISM": "1",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    return values
+
+
+def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.output
+
+
+def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
+    code, out = invoke("db", "current")
+    assert code == 0 and "base (empty)" in out and "mailagent db upgrade" in out
+    code, out = invoke("db", "upgrade")
+    assert code == 0 and "0001" in out
+    code, out = invoke("db", "downgrade", "base")
+    assert code == 0 and "base" in out
+
+
+def test_user_create_scriptable_and_prompted_and_rules_enforced(env: dict[str, str]) -> None:
+    invoke("db", "upgrade")
+    code, out = invoke("user", "create", "--email", "ops@example.com", "--password", "Ops-password 123", "--admin")
+    assert code == 0 and "created admin" in out
+    code, out = invoke("user", "create", "--email", "ops@example.com", "--password", "Ops-password 123")
+    assert code == 1 and "already exists" in out
+    code, out = invoke("user", "create", "--email", "weak@example.com", "--password", "weak")
+    assert code == 1 and "at least 12 characters" in out
+    code, out = invoke("user", "create", "--email", "not-an-email", "--password", "Ops-password 123")
+    assert code == 1 and "not a valid e-mail" in out
+    code, out = invoke("user", "create", input="typed@example.com\nSecret-phrase 9!\nSecret-phrase 9!\n")
+    assert code == 0 and "created user typed@example.com" in out
+    db = sqlite3.connect(Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db")
+    roles = dict(db.execute("SELECT email, role FROM users").fetchall())
+    assert roles == {"ops@example.com": "admin", "typed@example.com": "user"}
+
+
+def test_audit_verify_reports_a_tampered_chain(env: dict[str, str]) -> None:
+    invoke("db", "upgrade")
+    for n in range(3):
+        invoke("user", "create", "--email", f"u{n}@example.com", "--password", "Ops-password 123")
+    code, out = invoke("audit", "verify")
+    assert code == 0 and "intact" in out and "3 entries" in out
+    db = sqlite3.connect(Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db")
+    db.execute("UPDATE audit_logs SET target = 'user:someone-else' WHERE seq = 2")
+    db.commit()
+    code, out = invoke("audit", "verify")
+    assert code == 1 and "BROKEN at seq 2" in out and "changed" in out
+    db.execute("UPDATE audit_logs SET target = (SELECT target FROM audit_logs WHERE seq = 1) WHERE seq = 2")
+    db.execute("DELETE FROM audit_logs WHERE seq = 2")
+    db.commit()
+    code, out = invoke("audit", "verify")
+    assert code == 1 and "BROKEN" in out
+
+
+def test_demo_admin_is_created_once_and_its_credentials_are_kept_private(env: dict[str, str]) -> None:
+    invoke("db", "upgrade")
+    code, first = invoke("demo-admin")
+    code2, second = invoke("demo-admin")
+    assert code == code2 == 0 and first == second and "admin@mailagent.local" in first
+    creds = Path(env["MAILAGENT_DATA_DIR"]) / "demo-admin.txt"
+    assert oct(creds.stat().st_mode & 0o777) == "0o600"
+
+
+def test_serve_starts_migrates_and_answers(tmp_path: Path, env: dict[str, str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli.main", "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["data"]["status"] == "ok"
+        ready = httpx.get(f"http://127.0.0.1:{port}/api/v1/readyz", timeout=5)
+        assert ready.json()["data"]["checks"] == {"database": "ok"}
+        docs = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
+        assert "/api/v1/auth/login" in docs.json()["paths"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert (Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db").exists()  # migrated on start

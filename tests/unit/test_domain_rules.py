@@ -1,0 +1,89 @@
+"""Pure domain rules: password complexity (property 19) and the audit hash chain."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.audit import GENESIS_HASH, AuditContext, AuditDraft, seal, verify_chain
+from domain.password_policy import MIN_LENGTH, check_password
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+lower, upper, digit, symbol = "abcdefghij", "ABCDEFGHIJ", "0123456789", "!?# -_@$%"
+
+
+@given(
+    parts=st.tuples(
+        st.text(alphabet=lower, min_size=1, max_size=6),
+        st.text(alphabet=upper, min_size=1, max_size=6),
+        st.text(alphabet=digit, min_size=1, max_size=6),
+        st.text(alphabet=symbol, min_size=1, max_size=6),
+    ),
+    pad=st.text(alphabet=lower + upper, min_size=MIN_LENGTH, max_size=20),
+)
+def test_a_password_with_every_class_and_length_is_accepted(parts: tuple[str, str, str, str], pad: str) -> None:
+    password = "".join(parts) + pad
+    assert check_password(password, "someone@example.com") == []
+
+
+@given(
+    password=st.text(min_size=0, max_size=40),
+    missing=st.sampled_from(["lowercase", "uppercase", "digit", "symbol"]),
+)
+def test_removing_a_class_is_reported_as_that_rule(password: str, missing: str) -> None:
+    strip = {
+        "lowercase": str.islower,
+        "uppercase": str.isupper,
+        "digit": str.isdigit,
+        "symbol": lambda c: not c.isalnum(),
+    }[missing]
+    cleaned = "".join(c for c in password if not strip(c))
+    rules = {v.rule for v in check_password(cleaned)}
+    assert missing in rules
+    assert ("min_length" in rules) == (len(cleaned) < MIN_LENGTH)
+
+
+@given(local=st.text(alphabet=lower, min_size=4, max_size=10))
+def test_the_e_mail_is_never_accepted_inside_the_password(local: str) -> None:
+    email = f"{local}@example.com"
+    assert "not_email" in {v.rule for v in check_password(f"Xx1!{local.upper()}-more", email)}
+    assert "not_email" in {v.rule for v in check_password(f"Aa1!-{email}", email)}
+
+
+def _chain(n: int) -> list:  # type: ignore[type-arg]
+    events, prev = [], GENESIS_HASH
+    for i in range(n):
+        event = seal(
+            AuditDraft(f"act.{i % 3}", actor_id=f"u{i % 2}", target=f"t{i}", context=AuditContext(ip="10.0.0.1")),
+            seq=i + 1,
+            id=f"id{i}",
+            occurred_at=T0 + timedelta(seconds=i),
+            prev_hash=prev,
+        )
+        events.append(event)
+        prev = event.hash
+    return events
+
+
+@given(n=st.integers(1, 30), data=st.data())
+def test_any_edit_or_removal_breaks_the_chain_at_that_entry(n: int, data: st.DataObject) -> None:
+    events = _chain(n)
+    assert verify_chain(events).ok
+    victim = data.draw(st.integers(0, n - 1))
+    change = data.draw(st.sampled_from(["action", "actor_id", "target", "ip", "details", "remove", "occurred_at"]))
+    tampered = list(events)
+    if change == "remove":
+        del tampered[victim]
+        report = verify_chain(tampered)
+        if victim == n - 1:
+            assert report.ok  # dropping the newest entry is only visible against the stored head
+            return
+        assert not report.ok and report.first_broken_seq == victim + 2
+        return
+    value: object = {"x": 1} if change == "details" else T0 - timedelta(days=1) if change == "occurred_at" else "evil"
+    tampered[victim] = replace(events[victim], **{change: value})
+    report = verify_chain(tampered)
+    assert not report.ok and report.first_broken_seq == victim + 1
