@@ -32,7 +32,7 @@ importlint: $(STAMP)
 	$(BIN)/lint-imports --config importlinter.ini
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 test: lint typecheck importlint pytest
 

@@ -1,4 +1,4 @@
-"""Issuing a session's token pair and the cache key that says a session is still live."""
+"""Issuing a session's token pair, and the cache key of a revoked external token."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from application.ports.token_issuer import TokenIssuer
 from application.ports.unit_of_work import UnitOfWork
 from application.secrets_util import digest, new_token
 from domain.identity import RefreshToken, Session, User, new_id
-
-SESSION_CACHE_TTL_SECONDS = 30
-
-
-def session_cache_key(session_id: str) -> str:
-    return f"session:live:{session_id}"
 
 
 def revoked_token_cache_key(token_id: str) -> str:

@@ -105,8 +105,9 @@ class ChainReport:
     reason: str | None = None
 
 
-def verify_chain(events: list[AuditEvent]) -> ChainReport:
-    """Walk events in sequence order; report the first entry whose link or content does not match."""
+def verify_chain(events: list[AuditEvent], head: tuple[int, str] | None = None) -> ChainReport:
+    """Walk events in sequence order; report the first entry whose link or content does not match. With the
+    recorded `head` (seq, hash of the newest entry), removing the newest entries is detected too."""
     prev = GENESIS_HASH
     expected_seq: int | None = None
     for count, event in enumerate(events, start=1):
@@ -131,6 +132,12 @@ def verify_chain(events: list[AuditEvent]) -> ChainReport:
             return ChainReport(count - 1, False, event.seq, "entry content was changed after it was written")
         prev = event.hash
         expected_seq = event.seq + 1
+    if head is not None:
+        last_seq = events[-1].seq if events else 0
+        if head[0] != last_seq or head[1] != prev:
+            return ChainReport(
+                len(events), False, last_seq + 1, f"the newest entries were removed (the chain ended at seq {head[0]})"
+            )
     return ChainReport(len(events), True)
 
 
@@ -152,5 +159,16 @@ class AuditAction:
     ROLE_CHANGED = "admin.role_changed"
     USER_DISABLED = "admin.user_disabled"
     USER_ENABLED = "admin.user_enabled"
-    AUDIT_VIEWED = "admin.audit_viewed"
-    USERS_VIEWED = "admin.users_viewed"
+
+
+class MailAuditAction:
+    ACCOUNT_CONNECTED = "mail.account_connected"
+    ACCOUNT_DISCONNECTED = "mail.account_disconnected"
+    ACCOUNT_REAUTH_REQUIRED = "mail.account_reauth_required"
+    SEARCH = "mail.search"
+    READ = "mail.read"
+    SEND = "mail.send"
+    DRAFT_SAVED = "mail.draft_saved"
+    DRAFT_DELETED = "mail.draft_deleted"
+    LABELS_CHANGED = "mail.labels_changed"
+    LABEL_CREATED = "mail.label_created"

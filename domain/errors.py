@@ -40,6 +40,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ReauthRequired(Conflict):
+    """A connected account's grant was revoked or expired at the provider: the user must connect it again."""
+
+    code = "reauth_required"
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
 
@@ -50,6 +56,12 @@ class RateLimited(DomainError):
 
 class QuotaExceeded(DomainError):
     code = "quota_exceeded"
+
+
+class NotConfigured(DomainError):
+    """This installation has not been set up for the feature (e.g. no Google OAuth client)."""
+
+    code = "not_configured"
 
 
 class InfrastructureError(Exception):

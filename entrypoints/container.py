@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
 from dependency_injector import containers, providers
 
 from adapters.argon2.password_hasher import Argon2PasswordHasher
 from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.rate_limiter import InMemoryRateLimiter
 from adapters.jwt.token_issuer import JwtTokenIssuer
+from adapters.nh3.html_sanitizer import Nh3HtmlSanitizer
 from adapters.outbox_mailer.mailer import OutboxMailer
-from adapters.redis.cache import RedisCache
-from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.smtp.mailer import SmtpMailer
 from adapters.sqlalchemy.engine import make_engine, make_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
 from application.auth_policy import AuthPolicy
+from application.mail_access import MailAccess
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_user import CreateUser
@@ -28,6 +27,26 @@ from application.use_cases.list_sessions import ListSessions
 from application.use_cases.list_users import ListUsers
 from application.use_cases.login import Login
 from application.use_cases.logout import Logout
+from application.use_cases.mail.complete_google_connect import CompleteGoogleConnect
+from application.use_cases.mail.connect_demo_account import ConnectDemoAccount
+from application.use_cases.mail.create_label import CreateLabel
+from application.use_cases.mail.delete_draft import DeleteDraft
+from application.use_cases.mail.disconnect_mail_account import DisconnectMailAccount
+from application.use_cases.mail.forward_email import ForwardEmail
+from application.use_cases.mail.get_attachment import GetAttachment
+from application.use_cases.mail.get_draft import GetDraft
+from application.use_cases.mail.get_email import GetEmail
+from application.use_cases.mail.get_thread import GetThread
+from application.use_cases.mail.list_drafts import ListDrafts
+from application.use_cases.mail.list_labels import ListLabels
+from application.use_cases.mail.list_mail_accounts import ListMailAccounts
+from application.use_cases.mail.modify_labels import ModifyLabels
+from application.use_cases.mail.reply_to_email import ReplyToEmail
+from application.use_cases.mail.save_draft import SaveDraft
+from application.use_cases.mail.search_emails import SearchEmails
+from application.use_cases.mail.send_draft import SendDraft
+from application.use_cases.mail.send_email import SendEmail
+from application.use_cases.mail.start_google_connect import StartGoogleConnect
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.request_password_reset import RequestPasswordReset
@@ -37,6 +56,8 @@ from application.use_cases.revoke_session import RevokeSession
 from application.use_cases.update_user import UpdateUser
 from application.use_cases.verify_audit_chain import VerifyAuditChain
 from application.use_cases.verify_email import VerifyEmail
+from domain.errors import NotConfigured
+from entrypoints.mailboxes import InstallationMailboxes
 from entrypoints.settings import Settings, jwt_secret_bytes
 
 
@@ -79,6 +100,86 @@ def _cognito(settings: Settings) -> Any:
     )
 
 
+def _redis_client(settings: Settings) -> Any:
+    import redis  # production only: the embedded default never pays for importing it
+
+    return redis.Redis.from_url(
+        settings.resolved_redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )
+
+
+def _redis_rate_limiter(client: Any, clock: Any) -> Any:
+    from adapters.redis.rate_limiter import RedisRateLimiter
+
+    return RedisRateLimiter(client, clock)
+
+
+def _redis_cache(client: Any) -> Any:
+    from adapters.redis.cache import RedisCache
+
+    return RedisCache(client)
+
+
+def _secret_store(settings: Settings) -> Any:
+    if settings.secrets_backend == "secretsmanager":
+        from adapters.secrets_manager.secret_store import build_secrets_manager_secret_store
+
+        return build_secrets_manager_secret_store(
+            region=settings.aws_region, prefix=settings.secrets_manager_prefix, endpoint_url=settings.aws_endpoint_url
+        )
+    import base64
+
+    from adapters.local_secrets.secret_store import LocalSecretStore, load_or_create_key
+
+    key = (
+        base64.b64decode(settings.secrets_key.get_secret_value())
+        if settings.secrets_key
+        else load_or_create_key(settings.keys_dir / "secrets.key")
+    )
+    return LocalSecretStore(settings.data_dir / "secrets", key)
+
+
+def _oauth_client(settings: Settings) -> Any:
+    if not settings.google_client_id or not settings.google_client_secret:
+        return None
+    from adapters.google_oauth.client import GoogleOAuthClient, GoogleOAuthConfig
+
+    return GoogleOAuthClient(
+        GoogleOAuthConfig(
+            client_id=settings.google_client_id,
+            client_secret=settings.google_client_secret.get_secret_value(),
+            redirect_uri=settings.resolved_google_redirect_uri,
+            auth_uri=settings.google_auth_uri,
+            token_uri=settings.google_token_uri,
+            revoke_uri=settings.google_revoke_uri,
+            gmail_root=settings.gmail_api_root,
+        )
+    )
+
+
+def _required_oauth(oauth: Any) -> Any:
+    if oauth is None:
+        raise NotConfigured(
+            "Gmail is not configured on this installation: set MAILAGENT_GOOGLE_CLIENT_ID and "
+            "MAILAGENT_GOOGLE_CLIENT_SECRET (or use the demo mailbox)."
+        )
+    return oauth
+
+
+def _mailboxes(settings: Settings, clock: Any, secret_store: Any, oauth: Any) -> InstallationMailboxes:
+    gmail = None
+    if oauth is not None:  # googleapiclient is heavy to import: only when Gmail is configured
+        from entrypoints.gmail_wiring import gmail_factory
+
+        gmail = gmail_factory(settings, secret_store, oauth)
+    return InstallationMailboxes(
+        clock=clock,
+        demo_path=settings.data_dir / "demo-mailbox.db" if settings.demo_enabled else None,
+        gmail_factory=gmail,
+        demo_size=settings.demo_mailbox_size,
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     profile = providers.Callable(lambda s: s.profile, settings)
@@ -96,22 +197,16 @@ class Container(containers.DeclarativeContainer):
     session_factory = providers.Singleton(make_session_factory, engine)
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
 
-    redis_client = providers.Singleton(
-        redis.Redis.from_url,
-        providers.Callable(lambda s: s.resolved_redis_url, settings),
-        socket_timeout=5,
-        socket_connect_timeout=5,
-        health_check_interval=30,
-    )
+    redis_client = providers.Singleton(_redis_client, settings)
     rate_limiter = providers.Selector(
         profile,
         local=providers.Singleton(InMemoryRateLimiter, clock),
-        production=providers.Singleton(RedisRateLimiter, redis_client, clock),
+        production=providers.Singleton(_redis_rate_limiter, redis_client, clock),
     )
     cache = providers.Selector(
         profile,
         local=providers.Singleton(InMemoryCache, clock),
-        production=providers.Singleton(RedisCache, redis_client),
+        production=providers.Singleton(_redis_cache, redis_client),
     )
     mailer = providers.Selector(
         profile,
@@ -147,7 +242,7 @@ class Container(containers.DeclarativeContainer):
     authenticate = providers.Factory(Authenticate, uow, token_issuer, cache, clock, identity=identity)
     create_api_key = providers.Factory(CreateApiKey, uow, clock)
     list_api_keys = providers.Factory(ListApiKeys, uow)
-    revoke_api_key = providers.Factory(RevokeApiKey, uow, clock)
+    revoke_api_key = providers.Factory(RevokeApiKey, uow, cache, clock)
     list_sessions = providers.Factory(ListSessions, uow)
     revoke_session = providers.Factory(RevokeSession, uow, cache, clock)
     list_users = providers.Factory(ListUsers, uow)
@@ -155,6 +250,38 @@ class Container(containers.DeclarativeContainer):
     list_audit_logs = providers.Factory(ListAuditLogs, uow)
     verify_audit_chain = providers.Factory(VerifyAuditChain, uow)
     create_user = providers.Factory(CreateUser, uow, password_hasher, clock)
+
+    # Mail
+    secret_store = providers.Singleton(_secret_store, settings)
+    oauth_client = providers.Singleton(_oauth_client, settings)
+    html_sanitizer = providers.Singleton(Nh3HtmlSanitizer)
+    mailboxes = providers.Singleton(_mailboxes, settings, clock, secret_store, oauth_client)
+    mail_access = providers.Factory(MailAccess, uow, mailboxes, clock)
+
+    connect_demo_account = providers.Factory(ConnectDemoAccount, uow, mailboxes, clock)
+    start_google_connect = providers.Factory(
+        StartGoogleConnect, uow, providers.Callable(_required_oauth, oauth_client), clock
+    )
+    complete_google_connect = providers.Factory(
+        CompleteGoogleConnect, uow, providers.Callable(_required_oauth, oauth_client), secret_store, clock
+    )
+    list_mail_accounts = providers.Factory(ListMailAccounts, uow)
+    disconnect_mail_account = providers.Factory(DisconnectMailAccount, uow, oauth_client, secret_store, clock)
+    search_emails = providers.Factory(SearchEmails, mail_access)
+    get_email = providers.Factory(GetEmail, mail_access, html_sanitizer)
+    get_thread = providers.Factory(GetThread, mail_access, html_sanitizer)
+    get_attachment = providers.Factory(GetAttachment, mail_access)
+    send_email = providers.Factory(SendEmail, mail_access, html_sanitizer)
+    reply_to_email = providers.Factory(ReplyToEmail, mail_access, html_sanitizer)
+    forward_email = providers.Factory(ForwardEmail, mail_access, html_sanitizer)
+    save_draft = providers.Factory(SaveDraft, mail_access, html_sanitizer)
+    get_draft = providers.Factory(GetDraft, mail_access)
+    list_drafts = providers.Factory(ListDrafts, mail_access)
+    delete_draft = providers.Factory(DeleteDraft, mail_access)
+    send_draft = providers.Factory(SendDraft, mail_access)
+    list_labels = providers.Factory(ListLabels, mail_access)
+    create_label = providers.Factory(CreateLabel, mail_access)
+    modify_labels = providers.Factory(ModifyLabels, mail_access)
 
 
 def build_container(settings: Settings | None = None) -> Container:

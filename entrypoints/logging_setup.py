@@ -8,7 +8,21 @@ from typing import Any
 
 import structlog
 
+from entrypoints.redaction import redact, redact_log_event
+
 _configured = False
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs stdlib log records (uvicorn, botocore...) before any formatter sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+        return True
 
 
 def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
@@ -18,6 +32,7 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_log_event,
     ]
     renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
     logging.config.dictConfig(
@@ -29,20 +44,24 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
                     "()": structlog.stdlib.ProcessorFormatter,
                     "processors": [
                         structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        structlog.processors.format_exc_info
-                        if json_logs
-                        else structlog.processors.ExceptionPrettyPrinter(),
+                        structlog.processors.format_exc_info,  # tracebacks become text here...
+                        redact_log_event,  # ...so scrub again
                         renderer,
                     ],
                     "foreign_pre_chain": shared,
                 }
             },
-            "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "structured"}},
+            "filters": {"redact": {"()": RedactingFilter}},
+            "handlers": {
+                "default": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["redact"]}
+            },
             "root": {"handlers": ["default"], "level": level.upper()},
             "loggers": {
                 "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
                 "uvicorn.error": {"handlers": ["default"], "level": level.upper(), "propagate": False},
                 "uvicorn.access": {"handlers": [], "propagate": False},  # our middleware logs each request
+                # Libraries that log request/response bodies (tokens, credentials) at DEBUG stay at INFO.
+                **{name: {"level": "INFO"} for name in ("requests_oauthlib", "oauthlib", "botocore", "urllib3")},
             },
         }
     )

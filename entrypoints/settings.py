@@ -50,6 +50,25 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="SMTP transport security")
     mail_from: str = Field("mailagent <no-reply@mailagent.local>", description="From address of system mail")
 
+    demo_mailbox: bool | None = Field(None, description="Offer the demo mailbox (default: on in the local profile)")
+    demo_mailbox_size: int = Field(300, description="Messages in a newly connected demo mailbox")
+    google_client_id: str | None = Field(None, description="Google OAuth client id (enables Connect Gmail)")
+    google_client_secret: SecretStr | None = Field(None, description="Google OAuth client secret")
+    google_redirect_uri: str | None = Field(
+        None, description="OAuth callback URL (default: public_url + /api/v1/mail/accounts/google/callback)"
+    )
+    google_auth_uri: str = Field("https://accounts.google.com/o/oauth2/auth", description="Google consent endpoint")
+    google_token_uri: str = Field("https://oauth2.googleapis.com/token", description="Google token endpoint")
+    google_revoke_uri: str = Field("https://oauth2.googleapis.com/revoke", description="Google revocation endpoint")
+    gmail_api_root: str = Field("https://gmail.googleapis.com/", description="Gmail API root URL")
+    secrets_backend: Literal["local", "secretsmanager"] = Field(
+        "local", description="Where OAuth tokens are kept: encrypted files in data_dir, or AWS Secrets Manager"
+    )
+    secrets_key: SecretStr | None = Field(None, description="Local secret store key (base64); default a key file")
+    secrets_manager_prefix: str = Field("mailagent", description="Name prefix of secrets in Secrets Manager")
+    aws_region: str = Field("us-east-1", description="AWS region for Secrets Manager")
+    aws_endpoint_url: str | None = Field(None, description="Override the AWS endpoint (tests, LocalStack)")
+
     log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
     log_level: str = Field("INFO", description="Log level")
 
@@ -99,6 +118,14 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def demo_enabled(self) -> bool:
+        return self.demo_mailbox if self.demo_mailbox is not None else self.profile == "local"
+
+    @property
+    def resolved_google_redirect_uri(self) -> str:
+        return self.google_redirect_uri or f"{self.public_url.rstrip('/')}/api/v1/mail/accounts/google/callback"
 
     @property
     def json_logs(self) -> bool:

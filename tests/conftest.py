@@ -17,6 +17,14 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The product's own logging setup (plain tracebacks, redaction), not structlog's slow pretty default.
+    from entrypoints.logging_setup import configure_logging
+
+    configure_logging(json_logs=False, level="INFO")
+
+
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 

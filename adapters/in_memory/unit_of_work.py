@@ -12,6 +12,8 @@ from application.ports.unit_of_work import (
     ApiKeyRepository,
     AuditLog,
     AuditQuery,
+    MailAccountRepository,
+    OAuthStateRepository,
     OneTimeTokenRepository,
     SessionRepository,
     UnitOfWork,
@@ -20,6 +22,7 @@ from application.ports.unit_of_work import (
 from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
 from domain.errors import Conflict
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User, new_id
+from domain.mail_account import MailAccount, MailProvider, OAuthState
 
 
 @dataclass
@@ -31,10 +34,13 @@ class InMemoryStore:
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     one_time_tokens: dict[str, OneTimeToken] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    mail_accounts: dict[str, MailAccount | None] = field(default_factory=dict)
+    oauth_states: dict[str, OAuthState] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    head: tuple[int, str] = (0, GENESIS_HASH)  # kept apart from the list, like the SQL chain-head row
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    TABLES = ("users", "sessions", "refresh_tokens", "one_time_tokens", "api_keys")
+    TABLES = ("users", "sessions", "refresh_tokens", "one_time_tokens", "api_keys", "mail_accounts", "oauth_states")
 
 
 class _Tx:
@@ -174,6 +180,65 @@ class InMemoryApiKeyRepository(ApiKeyRepository):
         return [k for k in self.tx.values("api_keys") if k.user_id == user_id]
 
 
+class InMemoryMailAccountRepository(MailAccountRepository):
+    """Deleted accounts are kept as None tombstones so a delete inside a transaction hides committed rows."""
+
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def _live(self) -> list[MailAccount]:
+        return [a for a in self.tx.values("mail_accounts") if a is not None]
+
+    def add(self, account: MailAccount) -> None:
+        if self.find(account.user_id, account.provider, account.address) is not None:
+            raise Conflict("This mailbox is already connected.")
+        self.tx.put("mail_accounts", account.id, account)
+
+    def get(self, account_id: str) -> MailAccount | None:
+        found: MailAccount | None = self.tx.get("mail_accounts", account_id)
+        return found
+
+    def update(self, account: MailAccount) -> None:
+        self.tx.put("mail_accounts", account.id, account)
+
+    def delete(self, account_id: str) -> None:
+        self.tx.put("mail_accounts", account_id, None)
+
+    def list_for_user(self, user_id: str) -> Sequence[MailAccount]:
+        return sorted((a for a in self._live() if a.user_id == user_id), key=lambda a: (a.created_at, a.id))
+
+    def find(self, user_id: str, provider: MailProvider, address: str) -> MailAccount | None:
+        return next(
+            (
+                a
+                for a in self._live()
+                if a.user_id == user_id and a.provider is provider and a.address.lower() == address.lower()
+            ),
+            None,
+        )
+
+
+class InMemoryOAuthStateRepository(OAuthStateRepository):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, state: OAuthState) -> None:
+        self.tx.put("oauth_states", state.id, state)
+
+    def get(self, state_id: str) -> OAuthState | None:
+        found: OAuthState | None = self.tx.get("oauth_states", state_id)
+        return found
+
+    def consume(self, state_id: str, *, at: datetime) -> bool:
+        state = self.get(state_id)
+        if state is None or state.used_at is not None:
+            return False
+        store = self.tx.store
+        self.tx.checks.append(lambda: (s := store.oauth_states.get(state_id)) is not None and s.used_at is None)
+        self.tx.put("oauth_states", state_id, replace(state, used_at=at))
+        return True
+
+
 class InMemoryAuditLog(AuditLog):
     def __init__(self, tx: _Tx) -> None:
         self.tx = tx
@@ -211,6 +276,10 @@ class InMemoryAuditLog(AuditLog):
         with self.tx.store.lock:
             return list(self.tx.store.audit)
 
+    def head(self) -> tuple[int, str]:
+        with self.tx.store.lock:
+            return self.tx.store.head
+
 
 class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: InMemoryStore | None = None) -> None:
@@ -226,6 +295,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.sessions = InMemorySessionRepository(self._tx)
         self.one_time_tokens = InMemoryOneTimeTokenRepository(self._tx)
         self.api_keys = InMemoryApiKeyRepository(self._tx)
+        self.mail_accounts = InMemoryMailAccountRepository(self._tx)
+        self.oauth_states = InMemoryOAuthStateRepository(self._tx)
         self.audit = InMemoryAuditLog(self._tx)
 
     def commit(self) -> None:
@@ -239,22 +310,23 @@ class InMemoryUnitOfWork(UnitOfWork):
                 getattr(self.store, table).update(writes)
             for draft, at in tx.audit:
                 tail = self.store.audit[-1] if self.store.audit else None
-                self.store.audit.append(
-                    seal(
-                        draft,
-                        seq=(tail.seq if tail else 0) + 1,
-                        id=new_id(),
-                        occurred_at=at,
-                        prev_hash=tail.hash if tail else GENESIS_HASH,
-                    )
+                event = seal(
+                    draft,
+                    seq=(tail.seq if tail else 0) + 1,
+                    id=new_id(),
+                    occurred_at=at,
+                    prev_hash=tail.hash if tail else GENESIS_HASH,
                 )
+                self.store.audit.append(event)
+                self.store.head = (event.seq, event.hash)
         self.committed = True
         self._tx = _Tx(self.store)  # later writes in the same block start a fresh transaction
         self._rebind()
 
     def _rebind(self) -> None:
         assert self._tx is not None
-        for repo in (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.audit):
+        repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
+        for repo in (*repos, self.audit):
             repo.tx = self._tx  # type: ignore[attr-defined]
 
     def rollback(self) -> None:

@@ -41,13 +41,15 @@ class JwtTokenIssuer(TokenIssuer):
                 self._secret,
                 algorithms=["HS256"],
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "sid", "iss"], "verify_exp": False},
+                options={"require": ["exp", "iat", "sub", "sid", "iss"], "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationFailed("The access token is not valid. Sign in again.") from exc
-        # Expiry is checked against the injected clock (not the wall clock) so it is testable.
+        # Time claims are checked against the injected clock (not the wall clock) so they are testable.
         if payload.get("typ") != TOKEN_TYPE:
             raise AuthenticationFailed("The access token is not valid. Sign in again.")
+        if payload["iat"] > now.timestamp() + self._leeway + 60:
+            raise AuthenticationFailed("The access token is not valid yet. Check the clock and sign in again.")
         if now.timestamp() >= payload["exp"] + self._leeway:
             raise AuthenticationFailed("The access token has expired. Refresh it or sign in again.")
         return AccessClaims(

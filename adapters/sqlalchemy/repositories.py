@@ -12,6 +12,8 @@ from adapters.sqlalchemy.models import (
     ApiKeyRow,
     AuditChainHeadRow,
     AuditLogRow,
+    MailAccountRow,
+    OAuthStateRow,
     OneTimeTokenRow,
     RefreshTokenRow,
     SessionRow,
@@ -21,6 +23,8 @@ from application.ports.unit_of_work import (
     ApiKeyRepository,
     AuditLog,
     AuditQuery,
+    MailAccountRepository,
+    OAuthStateRepository,
     OneTimeTokenRepository,
     SessionRepository,
     UserRepository,
@@ -38,6 +42,7 @@ from domain.identity import (
     UserStatus,
     new_id,
 )
+from domain.mail_account import AccountStatus, MailAccount, MailProvider, OAuthState
 
 
 def _user(row: UserRow) -> User:
@@ -323,3 +328,112 @@ class SqlAlchemyAuditLog(AuditLog):
 
     def all_in_order(self) -> Sequence[AuditEvent]:
         return [_event(r) for r in self.s.scalars(select(AuditLogRow).order_by(AuditLogRow.seq))]
+
+    def head(self) -> tuple[int, str]:
+        row = self.s.execute(
+            select(AuditChainHeadRow.seq, AuditChainHeadRow.hash).where(AuditChainHeadRow.id == self.HEAD_ID)
+        ).first()
+        return (int(row.seq), str(row.hash)) if row else (0, GENESIS_HASH)
+
+
+def _account(row: MailAccountRow) -> MailAccount:
+    return MailAccount(
+        id=row.id,
+        user_id=row.user_id,
+        provider=MailProvider(row.provider),
+        address=row.address,
+        status=AccountStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        scopes=tuple(row.scopes or ()),
+        secret_ref=row.secret_ref,
+        last_error=row.last_error,
+    )
+
+
+def _copy_account(account: MailAccount, row: MailAccountRow) -> None:
+    row.user_id, row.provider, row.address = account.user_id, account.provider.value, account.address
+    row.status, row.scopes, row.secret_ref = account.status.value, list(account.scopes), account.secret_ref
+    row.last_error, row.created_at, row.updated_at = account.last_error, account.created_at, account.updated_at
+
+
+class SqlAlchemyMailAccountRepository(MailAccountRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, account: MailAccount) -> None:
+        row = MailAccountRow(id=account.id)
+        _copy_account(account, row)
+        self.s.add(row)
+        self.s.flush()
+
+    def get(self, account_id: str) -> MailAccount | None:
+        row = self.s.get(MailAccountRow, account_id)
+        return _account(row) if row else None
+
+    def update(self, account: MailAccount) -> None:
+        row = self.s.get(MailAccountRow, account.id)
+        assert row is not None
+        _copy_account(account, row)
+        self.s.flush()
+
+    def delete(self, account_id: str) -> None:
+        row = self.s.get(MailAccountRow, account_id)
+        if row is not None:
+            self.s.delete(row)
+            self.s.flush()
+
+    def list_for_user(self, user_id: str) -> Sequence[MailAccount]:
+        rows = self.s.scalars(
+            select(MailAccountRow)
+            .where(MailAccountRow.user_id == user_id)
+            .order_by(MailAccountRow.created_at, MailAccountRow.id)
+        )
+        return [_account(r) for r in rows]
+
+    def find(self, user_id: str, provider: MailProvider, address: str) -> MailAccount | None:
+        row = self.s.scalars(
+            select(MailAccountRow).where(
+                MailAccountRow.user_id == user_id,
+                MailAccountRow.provider == provider.value,
+                func.lower(MailAccountRow.address) == address.lower(),
+            )
+        ).first()
+        return _account(row) if row else None
+
+
+def _oauth_state(row: OAuthStateRow) -> OAuthState:
+    return OAuthState(
+        id=row.id,
+        user_id=row.user_id,
+        state_hash=row.state_hash,
+        code_verifier=row.code_verifier,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        return_to=row.return_to,
+        extra=dict(row.extra or {}),
+    )
+
+
+class SqlAlchemyOAuthStateRepository(OAuthStateRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, state: OAuthState) -> None:
+        self.s.add(OAuthStateRow(**state.__dict__))
+        self.s.flush()
+
+    def get(self, state_id: str) -> OAuthState | None:
+        row = self.s.get(OAuthStateRow, state_id)
+        return _oauth_state(row) if row else None
+
+    def consume(self, state_id: str, *, at: datetime) -> bool:
+        result = self.s.execute(
+            update(OAuthStateRow)
+            .where(OAuthStateRow.id == state_id, OAuthStateRow.used_at.is_(None))
+            .values(used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        self.s.expire_all()
+        return bool(getattr(result, "rowcount", 0) == 1)

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyAuditLog,
+    SqlAlchemyMailAccountRepository,
+    SqlAlchemyOAuthStateRepository,
     SqlAlchemyOneTimeTokenRepository,
     SqlAlchemySessionRepository,
     SqlAlchemyUserRepository,
@@ -30,6 +32,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.sessions = SqlAlchemySessionRepository(self._session)
         self.one_time_tokens = SqlAlchemyOneTimeTokenRepository(self._session)
         self.api_keys = SqlAlchemyApiKeyRepository(self._session)
+        self.mail_accounts = SqlAlchemyMailAccountRepository(self._session)
+        self.oauth_states = SqlAlchemyOAuthStateRepository(self._session)
         self.audit = SqlAlchemyAuditLog(self._session)
 
     @property

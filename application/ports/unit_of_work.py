@@ -11,6 +11,7 @@ from typing import Self
 
 from domain.audit import AuditDraft, AuditEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
+from domain.mail_account import MailAccount, MailProvider, OAuthState
 
 
 class UserRepository(ABC):
@@ -94,6 +95,39 @@ class ApiKeyRepository(ABC):
     def list_for_user(self, user_id: str) -> Sequence[ApiKey]: ...
 
 
+class MailAccountRepository(ABC):
+    @abstractmethod
+    def add(self, account: MailAccount) -> None: ...
+
+    @abstractmethod
+    def get(self, account_id: str) -> MailAccount | None: ...
+
+    @abstractmethod
+    def update(self, account: MailAccount) -> None: ...
+
+    @abstractmethod
+    def delete(self, account_id: str) -> None: ...
+
+    @abstractmethod
+    def list_for_user(self, user_id: str) -> Sequence[MailAccount]:
+        """Oldest first (the first connected account is the default one)."""
+
+    @abstractmethod
+    def find(self, user_id: str, provider: MailProvider, address: str) -> MailAccount | None: ...
+
+
+class OAuthStateRepository(ABC):
+    @abstractmethod
+    def add(self, state: OAuthState) -> None: ...
+
+    @abstractmethod
+    def get(self, state_id: str) -> OAuthState | None: ...
+
+    @abstractmethod
+    def consume(self, state_id: str, *, at: datetime) -> bool:
+        """Mark the state used if it was unused; False when it was already used (atomic)."""
+
+
 @dataclass(frozen=True)
 class AuditQuery:
     actor_id: str | None = None
@@ -118,12 +152,18 @@ class AuditLog(ABC):
     def all_in_order(self) -> Sequence[AuditEvent]:
         """Every entry in sequence order, for chain verification."""
 
+    @abstractmethod
+    def head(self) -> tuple[int, str]:
+        """The sequence number and hash of the newest entry as recorded when it was appended."""
+
 
 class UnitOfWork(ABC):
     users: UserRepository
     sessions: SessionRepository
     one_time_tokens: OneTimeTokenRepository
     api_keys: ApiKeyRepository
+    mail_accounts: MailAccountRepository
+    oauth_states: OAuthStateRepository
     audit: AuditLog
 
     def __enter__(self) -> Self:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from application import principal_cache
 from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_issuer import TokenIssuer
 from application.ports.unit_of_work import UnitOfWork
 from application.secrets_util import same_digest
-from application.session_tokens import SESSION_CACHE_TTL_SECONDS, revoked_token_cache_key, session_cache_key
+from application.session_tokens import revoked_token_cache_key
 from domain.errors import AuthenticationFailed, PermissionDenied
 from domain.identity import API_KEY_PREFIX, Principal, User, UserStatus, scopes_for_role
 
@@ -67,14 +68,16 @@ class Authenticate:
     def _session_token(self, token: str) -> Principal:
         now = self.clock.now()
         claims = self.tokens.decode_access_token(token, now=now)
-        cache_key = session_cache_key(claims.session_id)
-        with self.uow as uow:
-            if self.cache.get(cache_key) != claims.subject:
+        cached = principal_cache.get_session(self.cache, claims.session_id)
+        if cached is not None and cached.id == claims.subject:
+            user = self._require_active(cached)
+        else:
+            with self.uow as uow:
                 session = uow.sessions.get(claims.session_id)
                 if session is None or session.user_id != claims.subject or not session.is_valid(now):
                     raise AuthenticationFailed("Your session has ended. Sign in again.")
-                self.cache.set(cache_key, claims.subject, ttl_seconds=SESSION_CACHE_TTL_SECONDS)
-            user = self._require_active(uow.users.get(claims.subject))
+                user = self._require_active(uow.users.get(claims.subject))
+            principal_cache.put_session(self.cache, session.id, user)
         return Principal(user=user, scopes=scopes_for_role(user.role), session_id=claims.session_id)
 
     def _api_key(self, credential: str) -> Principal:
@@ -83,14 +86,27 @@ class Authenticate:
         if parts is None:
             raise invalid
         now = self.clock.now()
-        with self.uow as uow:
-            key = uow.api_keys.get(parts[0])
-            if key is None or not same_digest(parts[1], key.key_hash) or not key.is_usable(now):
+        cached = principal_cache.get_api_key(self.cache, parts[0])
+        fresh = (
+            cached is not None
+            and cached[0].last_used_at is not None
+            and now - cached[0].last_used_at <= (LAST_USED_RESOLUTION)
+        )
+        if cached is not None and fresh:
+            key, user = cached
+            if not same_digest(parts[1], key.key_hash) or not key.is_usable(now):
                 raise invalid
-            user = self._require_active(uow.users.get(key.user_id))
-            if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-                uow.api_keys.update(replace(key, last_used_at=now))
+            user = self._require_active(user)
+        else:
+            with self.uow as uow:
+                found = uow.api_keys.get(parts[0])
+                if found is None or not same_digest(parts[1], found.key_hash) or not found.is_usable(now):
+                    raise invalid
+                user = self._require_active(uow.users.get(found.user_id))
+                key = replace(found, last_used_at=now)
+                uow.api_keys.update(key)  # at most once a minute per key, thanks to the snapshot
                 uow.commit()
+            principal_cache.put_api_key(self.cache, key, user)
         # A key never grants more than its owner's role allows today (a demoted admin's key loses `admin`).
         return Principal(user=user, scopes=key.scopes & scopes_for_role(user.role), api_key_id=key.id)
 

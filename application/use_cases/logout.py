@@ -8,7 +8,8 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
 from application.ports.unit_of_work import UnitOfWork
-from application.session_tokens import revoked_token_cache_key, session_cache_key
+from application.principal_cache import session_key
+from application.session_tokens import revoked_token_cache_key
 from domain.audit import AuditAction, AuditContext, AuditDraft
 from domain.identity import Principal
 
@@ -46,4 +47,4 @@ class Logout:
             )
             uow.commit()
         if principal.session_id is not None:
-            self.cache.delete(session_cache_key(principal.session_id))
+            self.cache.delete(session_key(principal.session_id))

@@ -10,8 +10,9 @@ from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_issuer import TokenIssuer
 from application.ports.unit_of_work import UnitOfWork
+from application.principal_cache import session_key
 from application.secrets_util import same_digest, split_compound
-from application.session_tokens import AuthTokens, issue_tokens, session_cache_key
+from application.session_tokens import AuthTokens, issue_tokens
 from domain.audit import AuditAction, AuditContext, AuditDraft
 from domain.errors import AuthenticationFailed
 from domain.identity import UserStatus
@@ -67,7 +68,7 @@ class RefreshSession:
                     at=now,
                 )
                 uow.commit()
-                self.cache.delete(session_cache_key(session.id))
+                self.cache.delete(session_key(session.id))
                 raise AuthenticationFailed(
                     "This refresh token was already used, so the session was ended for your safety. Sign in again."
                 )

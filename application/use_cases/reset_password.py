@@ -8,8 +8,8 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
+from application.principal_cache import session_key
 from application.secrets_util import same_digest, split_compound
-from application.session_tokens import session_cache_key
 from application.use_cases.register_user import password_errors
 from domain.audit import AuditAction, AuditContext, AuditDraft
 from domain.errors import ValidationFailed
@@ -64,4 +64,4 @@ class ResetPassword:
                 at=now,
             )
             uow.commit()
-        self.cache.delete(*(session_cache_key(s) for s in revoked))
+        self.cache.delete(*(session_key(s) for s in revoked))

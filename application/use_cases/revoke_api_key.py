@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from application import principal_cache
+from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from domain.audit import AuditAction, AuditContext, AuditDraft
@@ -19,8 +21,8 @@ class RevokeApiKeyInput:
 
 
 class RevokeApiKey:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self.uow, self.clock = uow, clock
+    def __init__(self, uow: UnitOfWork, cache: Cache, clock: Clock) -> None:
+        self.uow, self.cache, self.clock = uow, cache, clock
 
     def execute(self, inp: RevokeApiKeyInput) -> ApiKey:
         now = self.clock.now()
@@ -41,4 +43,5 @@ class RevokeApiKey:
                     at=now,
                 )
                 uow.commit()
+        principal_cache.forget(self.cache, api_keys=[key.id])
         return key

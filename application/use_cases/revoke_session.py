@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.session_tokens import session_cache_key
+from application.principal_cache import session_key
 from domain.audit import AuditAction, AuditContext, AuditDraft
 from domain.errors import NotFound
 from domain.identity import Principal
@@ -42,4 +42,4 @@ class RevokeSession:
                     at=now,
                 )
                 uow.commit()
-        self.cache.delete(session_cache_key(inp.session_id))
+        self.cache.delete(session_key(inp.session_id))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application import principal_cache
 from application.authorization import require_admin
 from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.session_tokens import session_cache_key
 from domain.audit import AuditAction, AuditContext, AuditDraft
 from domain.errors import Conflict, NotFound
 from domain.identity import Principal, Role, User, UserStatus
@@ -36,6 +36,8 @@ class UpdateUser:
         require_admin(inp.principal)
         now = self.clock.now()
         revoked: list[str] = []
+        cached_sessions: list[str] = []
+        cached_keys: list[str] = []
         with self.uow as uow:
             user = uow.users.get(inp.user_id)
             if user is None:
@@ -86,6 +88,9 @@ class UpdateUser:
                 )
             if user != before:
                 uow.users.update(user)
+                # Every cached snapshot of this user (sessions and API keys) is now wrong: drop them all.
+                cached_sessions = [s.id for s in uow.sessions.list_for_user(user.id)]
+                cached_keys = [k.id for k in uow.api_keys.list_for_user(user.id)]
                 uow.commit()
-        self.cache.delete(*(session_cache_key(s) for s in revoked))
+        principal_cache.forget(self.cache, sessions=[*revoked, *cached_sessions], api_keys=cached_keys)
         return user

@@ -12,4 +12,4 @@ class VerifyAuditChain:
 
     def execute(self) -> ChainReport:
         with self.uow as uow:
-            return verify_chain(list(uow.audit.all_in_order()))
+            return verify_chain(list(uow.audit.all_in_order()), uow.audit.head())

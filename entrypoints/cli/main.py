@@ -22,6 +22,15 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 
+
+def _register_subcommands() -> None:
+    from entrypoints.cli.mail import mail_app
+
+    app.add_typer(mail_app, name="mail")
+
+
+_register_subcommands()
+
 console = Console()
 err = Console(stderr=True)
 

@@ -8,8 +8,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from entrypoints.container import Container, build_container
 from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.middleware import RequestContextMiddleware
-from entrypoints.http.routes import admin, api_keys, auth, health
+from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
+from entrypoints.http.routes import admin, api_keys, auth, health, mail
+from entrypoints.redaction import register_secret
 
 API_PREFIX = "/api/v1"
 
@@ -37,6 +38,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.container = container
+    for secret in (settings.google_client_secret, settings.smtp_password, settings.jwt_secret, settings.secrets_key):
+        register_secret(secret.get_secret_value() if secret else None)
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -45,6 +48,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(auth.router)
     api.include_router(api_keys.router)
     api.include_router(admin.router)
+    api.include_router(mail.accounts)
+    api.include_router(mail.emails)
+    api.include_router(mail.labels)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(api)
 
@@ -57,6 +63,7 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(ResponseRedactionMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         rate_limiter=container.rate_limiter,

@@ -13,13 +13,15 @@ from domain.audit import AuditContext
 from domain.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from domain.identity import Principal, Scope
 from entrypoints.container import Container
-from entrypoints.http.middleware import client_ip
+from entrypoints.http.middleware import client_ip, has_credentials
 
+# Cheap dependencies are `async def` so FastAPI runs them inline instead of hopping through the thread pool;
+# anything that may block (database, Redis) stays a plain `def`.
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token (JWT) or an API key")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (mak_...)")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -27,7 +29,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def audit_context(request: Request) -> AuditContext:
+async def audit_context(request: Request) -> AuditContext:
     return AuditContext(
         ip=client_ip(request.scope),
         user_agent=(request.headers.get("user-agent") or "")[:300] or None,
@@ -39,7 +41,10 @@ AuditContextDep = Annotated[AuditContext, Depends(audit_context)]
 
 
 def limit_by_ip(request: Request, container: ContainerDep) -> None:
-    """Public endpoints (register, login...) are always counted per IP, credentials or not."""
+    """Public endpoints (register, login...) are always counted per IP, credentials or not. Requests without
+    credentials were already counted by the middleware, so only the others are counted here."""
+    if not has_credentials(request.scope):
+        return
     settings = container.settings()
     decision = container.rate_limiter().hit(
         f"ip:{client_ip(request.scope)}", limit=settings.anonymous_rate_limit_per_minute, window_seconds=60
@@ -50,7 +55,7 @@ def limit_by_ip(request: Request, container: ContainerDep) -> None:
         )
 
 
-def bearer_credential(
+async def bearer_credential(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> str | None:
@@ -72,11 +77,13 @@ def current_principal(
         principal = container.authenticate().execute(AuthenticateInput(credential))
     except AuthenticationFailed:
         # Failed credentials count against the IP, so guessing keys is limited like anonymous traffic.
-        limiter.hit(
-            f"ip:{client_ip(request.scope)}",
-            limit=settings.anonymous_rate_limit_per_minute,
-            window_seconds=60,
+        decision = limiter.hit(
+            f"ip:{client_ip(request.scope)}", limit=settings.anonymous_rate_limit_per_minute, window_seconds=60
         )
+        if not decision.allowed:
+            raise RateLimited(
+                f"Too many requests. Try again in {decision.retry_after} s.", retry_after=decision.retry_after
+            ) from None
         raise
     bucket = f"key:{principal.api_key_id}" if principal.api_key_id else f"user:{principal.user_id}"
     decision = limiter.hit(bucket, limit=settings.rate_limit_per_minute, window_seconds=60)

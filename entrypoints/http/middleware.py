@@ -166,3 +166,50 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+class ResponseRedactionMiddleware:
+    """Scrubs token-shaped strings from JSON/text responses. Nothing should ever put them there; if something
+    does, the user sees `[redacted]` and we log a warning (without the value) instead of leaking a grant."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from entrypoints.redaction import redact
+
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        textual = False
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            nonlocal textual
+            if message["type"] == "http.response.start":
+                content_type = next((v for k, v in message.get("headers", []) if k == b"content-type"), b"")
+                textual = content_type.startswith((b"application/json", b"text/"))
+                if not textual:
+                    await send(message)
+                else:
+                    start.update(message)
+                return
+            if not textual:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            text = body.decode("utf-8", errors="replace")
+            cleaned = redact(text)
+            if cleaned != text:
+                log.warning("redacted a secret-shaped value from a response", path=scope.get("path"))
+                body = cleaned.encode()
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, send_wrapper)

@@ -197,3 +197,56 @@ def test_users_round_trip_for_any_addresses_in_memory(emails: list[str]) -> None
         for user in users:
             assert uow.users.get_by_email(user.email.upper()) == user
         assert list(uow.users.list(offset=0, limit=100)) == sorted(users, key=lambda u: (u.created_at, u.id))
+
+
+def test_mail_accounts_round_trip_are_unique_per_user_and_deletable(new_uow: UowFactory) -> None:
+    from domain.mail_account import AccountStatus, MailAccount, MailProvider
+
+    owner, other = make_user("owner@example.com"), make_user("other@example.com")
+    account = MailAccount(
+        id=new_id(),
+        user_id=owner.id,
+        provider=MailProvider.GOOGLE,
+        address="Owner@Gmail.com",
+        status=AccountStatus.ACTIVE,
+        created_at=T0,
+        updated_at=T0,
+        scopes=("https://www.googleapis.com/auth/gmail.modify",),
+        secret_ref="local:users/x/oauth/google/y",
+    )
+    with new_uow() as uow:
+        uow.users.add(owner)
+        uow.users.add(other)
+        uow.mail_accounts.add(account)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.mail_accounts.get(account.id) == account
+        assert uow.mail_accounts.find(owner.id, MailProvider.GOOGLE, "owner@gmail.com") == account
+        assert uow.mail_accounts.find(other.id, MailProvider.GOOGLE, "owner@gmail.com") is None
+        assert uow.mail_accounts.list_for_user(other.id) == []
+        uow.mail_accounts.update(replace(account, status=AccountStatus.REAUTH_REQUIRED, last_error="revoked"))
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.mail_accounts.get(account.id).status is AccountStatus.REAUTH_REQUIRED  # type: ignore[union-attr]
+        uow.mail_accounts.delete(account.id)
+        assert uow.mail_accounts.get(account.id) is None and uow.mail_accounts.list_for_user(owner.id) == []
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.mail_accounts.get(account.id) is None
+
+
+def test_an_oauth_state_is_consumed_once(new_uow: UowFactory) -> None:
+    from domain.mail_account import OAuthState
+
+    user = make_user()
+    state = OAuthState(new_id(), user.id, "a" * 64, "v" * 64, T0, T0 + timedelta(minutes=10), return_to="/mail")
+    with new_uow() as uow:
+        uow.users.add(user)
+        uow.oauth_states.add(state)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.oauth_states.get(state.id) == state
+        assert uow.oauth_states.consume(state.id, at=T0) is True
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.oauth_states.consume(state.id, at=T0) is False

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from adapters.sqlalchemy.migrate import head
 from entrypoints.cli.main import app
 
 runner = CliRunner()
@@ -42,7 +43,9 @@ def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
     code, out = invoke("db", "current")
     assert code == 0 and "base (empty)" in out and "mailagent db upgrade" in out
     code, out = invoke("db", "upgrade")
-    assert code == 0 and "0001" in out
+    assert code == 0 and f"revision {head()}" in out
+    code, out = invoke("db", "downgrade")
+    assert code == 0 and f"revision {head()}" not in out
     code, out = invoke("db", "downgrade", "base")
     assert code == 0 and "base" in out
 
@@ -75,11 +78,21 @@ def test_audit_verify_reports_a_tampered_chain(env: dict[str, str]) -> None:
     db.commit()
     code, out = invoke("audit", "verify")
     assert code == 1 and "BROKEN at seq 2" in out and "changed" in out
-    db.execute("UPDATE audit_logs SET target = (SELECT target FROM audit_logs WHERE seq = 1) WHERE seq = 2")
     db.execute("DELETE FROM audit_logs WHERE seq = 2")
     db.commit()
     code, out = invoke("audit", "verify")
     assert code == 1 and "BROKEN" in out
+
+
+def test_audit_verify_notices_removed_newest_entries(env: dict[str, str]) -> None:
+    invoke("db", "upgrade")
+    for n in range(3):
+        invoke("user", "create", "--email", f"u{n}@example.com", "--password", "Ops-password 123")
+    db = sqlite3.connect(Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db")
+    db.execute("DELETE FROM audit_logs WHERE seq = 3")
+    db.commit()
+    code, out = invoke("audit", "verify")
+    assert code == 1 and "newest entries were removed" in out
 
 
 def test_demo_admin_is_created_once_and_its_credentials_are_kept_private(env: dict[str, str]) -> None:

@@ -17,7 +17,9 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 def test_every_setting_is_in_the_configuration_table() -> None:
-    missing = [f"MAILAGENT_{name.upper()}" for name in Settings.model_fields if f"`MAILAGENT_{name.upper()}`" not in README]
+    missing = [
+        f"MAILAGENT_{name.upper()}" for name in Settings.model_fields if f"`MAILAGENT_{name.upper()}`" not in README
+    ]
     assert missing == [], f"document these settings in README.md: {missing}"
 
 

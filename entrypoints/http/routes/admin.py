@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -48,7 +48,8 @@ def audit_logs(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[list[AuditEventOut]]:
-    """Audit entries, newest first, filtered by actor, action and time range."""
+    """Audit entries, newest first, filtered by actor, action and time range (a time without a zone is UTC)."""
+    since, until = (t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t for t in (since, until))
     found, total = container.list_audit_logs().execute(
         ListAuditLogsInput(principal, user_id, action, since, until, offset, limit)
     )

@@ -105,7 +105,7 @@ def confirm_reset(body: ResetConfirmIn, container: ContainerDep, ctx: AuditConte
 
 
 @router.get("/me", response_model=Envelope[MeOut])
-def me(principal: PrincipalDep) -> Envelope[MeOut]:
+async def me(principal: PrincipalDep) -> Envelope[MeOut]:
     """Who the credential belongs to and what it may do."""
     auth = "api_key" if principal.api_key_id else "session" if principal.session_id else "external"
     base = UserOut.of(principal.user).model_dump()

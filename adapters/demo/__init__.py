@@ -1,0 +1,1 @@
+"""Demo data: a generated, realistic mailbox for the embedded default and the benchmarks."""

@@ -1,0 +1,1 @@
+"""HTML sanitizing with nh3 (Rust ammonia); bleach is deprecated."""

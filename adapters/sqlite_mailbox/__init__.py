@@ -1,0 +1,1 @@
+"""Persistent Gmail-like mailbox in SQLite, shared by every process of one installation."""

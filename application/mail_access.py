@@ -1,0 +1,89 @@
+"""MailAccess: find the caller's account, open its mailbox, keep re-auth state and audit — for every mail use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from application.authorization import require_scope
+from application.ports.clock import Clock
+from application.ports.mailbox import Mailbox
+from application.ports.mailbox_provider import MailboxProvider
+from application.ports.unit_of_work import UnitOfWork
+from domain.audit import AuditContext, AuditDraft
+from domain.errors import NotFound, ReauthRequired
+from domain.identity import Principal, Scope
+from domain.mail_account import AccountStatus, MailAccount
+
+T = TypeVar("T")
+
+NO_ACCOUNT = "Connect a mailbox first (POST /api/v1/mail/accounts/demo or the Google connect flow)."
+
+
+class MailAccess:
+    def __init__(self, uow: UnitOfWork, mailboxes: MailboxProvider, clock: Clock) -> None:
+        self.uow, self.mailboxes, self.clock = uow, mailboxes, clock
+
+    def account(self, principal: Principal, account_id: str | None) -> MailAccount:
+        """The caller's account by id, or their first connected one. Someone else's id is simply not found."""
+        with self.uow as uow:
+            accounts = list(uow.mail_accounts.list_for_user(principal.user_id))
+        if account_id:
+            found = next((a for a in accounts if a.id == account_id), None)
+            if found is None:
+                raise NotFound("No mail account with that id.")
+            return found
+        if not accounts:
+            raise NotFound(NO_ACCOUNT)
+        return next((a for a in accounts if a.status is AccountStatus.ACTIVE), accounts[0])
+
+    def run(
+        self,
+        principal: Principal,
+        account_id: str | None,
+        scope: Scope,
+        action: Callable[[Mailbox, MailAccount], T],
+    ) -> tuple[MailAccount, T]:
+        """Open the mailbox and run `action`; a refused grant marks the account for re-authorisation."""
+        require_scope(principal, scope)
+        account = self.account(principal, account_id)
+        if account.status is AccountStatus.REAUTH_REQUIRED:
+            raise ReauthRequired(
+                f"The mailbox {account.address} must be connected again: the provider no longer accepts our access."
+            )
+        try:
+            return account, action(self.mailboxes.open(account), account)
+        except ReauthRequired as exc:
+            self._mark_reauth(account, exc.message)
+            raise
+
+    def _mark_reauth(self, account: MailAccount, reason: str) -> None:
+        with self.uow as uow:
+            current = uow.mail_accounts.get(account.id)
+            if current is not None and current.status is not AccountStatus.REAUTH_REQUIRED:
+                uow.mail_accounts.update(
+                    replace(
+                        current,
+                        status=AccountStatus.REAUTH_REQUIRED,
+                        last_error=reason[:500],
+                        updated_at=self.clock.now(),
+                    )
+                )
+                uow.commit()
+
+    def audit(
+        self,
+        principal: Principal,
+        action: str,
+        *,
+        target: str,
+        context: AuditContext,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        with self.uow as uow:
+            uow.audit.append(
+                AuditDraft(action, actor_id=principal.user_id, target=target, context=context, details=details or {}),
+                at=self.clock.now(),
+            )
+            uow.commit()

@@ -1,0 +1,84 @@
+"""Reply (or reply all) to a message, in its thread, with the original quoted below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.mail_access import MailAccess
+from application.mail_compose import Compose, to_outgoing
+from application.ports.html_sanitizer import HtmlSanitizer
+from application.ports.mailbox import Mailbox
+from application.use_cases.mail.send_email import message_id_for, record_send, send_once
+from domain.audit import AuditContext
+from domain.identity import Principal, Scope
+from domain.mail import EmailAddress, Message
+from domain.mail_account import MailAccount
+from domain.mime import reply_threading
+
+
+def prefixed(subject: str, prefix: str) -> str:
+    return subject if subject.lower().startswith(prefix.lower()) else f"{prefix} {subject}".strip()
+
+
+def quoted(original: Message) -> str:
+    who = str(original.from_) if original.from_ else "someone"
+    lines = "\n".join(f"> {line}" for line in original.text_body.splitlines())
+    return f"\n\nOn {original.date:%a, %d %b %Y %H:%M}, {who} wrote:\n{lines}\n"
+
+
+def reply_recipients(original: Message, own: str, reply_all: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    primary = original.reply_to or ((original.from_,) if original.from_ else ())
+    if original.from_ and original.from_.address.lower() == own.lower():
+        primary = original.to  # replying to our own message goes to its recipients again
+    to = tuple(str(a) for a in primary)
+    if not reply_all:
+        return to, ()
+    seen = {a.address.lower() for a in primary} | {own.lower()}
+    cc = tuple(str(a) for a in (*original.to, *original.cc) if a.address.lower() not in seen)
+    return to, cc
+
+
+@dataclass(frozen=True)
+class ReplyToEmailInput:
+    principal: Principal
+    message_id: str
+    text_body: str
+    html_body: str | None = None
+    reply_all: bool = False
+    extra_cc: tuple[str, ...] = ()
+    account_id: str | None = None
+    idempotency_key: str | None = None
+    context: AuditContext = AuditContext()
+
+
+class ReplyToEmail:
+    def __init__(self, access: MailAccess, sanitizer: HtmlSanitizer) -> None:
+        self.access, self.sanitizer = access, sanitizer
+
+    def execute(self, inp: ReplyToEmailInput) -> Message:
+        def reply(mailbox: Mailbox, account: MailAccount) -> Message:
+            original = mailbox.get_message(inp.message_id)
+            to, cc = reply_recipients(original, account.address, inp.reply_all)
+            in_reply_to, references = reply_threading(original)
+            compose = Compose(
+                to=to,
+                cc=cc + inp.extra_cc,
+                subject=prefixed(original.subject, "Re:"),
+                text_body=inp.text_body + quoted(original),
+                html_body=inp.html_body,
+            )
+            outgoing = to_outgoing(
+                compose,
+                sender=EmailAddress(address=account.address),
+                sanitizer=self.sanitizer,
+                in_reply_to=in_reply_to,
+                references=references,
+                thread_id=original.thread_id,
+                message_id=message_id_for(account, inp.idempotency_key),
+            )
+            outgoing.require_recipients()
+            return send_once(mailbox, outgoing)
+
+        account, sent = self.access.run(inp.principal, inp.account_id, Scope.MAIL_SEND, reply)
+        record_send(self.access, inp.principal, account, sent, inp.context)
+        return sent

@@ -1,0 +1,271 @@
+"""`mailagent mail ...`: the mail use cases from a terminal, acting as one user of this installation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from application.mail_compose import Compose
+from domain.audit import AuditContext
+from domain.errors import DomainError, InfrastructureError
+from domain.identity import Principal, scopes_for_role
+from domain.mail import Message
+
+mail_app = typer.Typer(help="Mail: accounts, search, read, send, drafts, labels.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+CLI_CONTEXT = AuditContext(user_agent="mailagent-cli")
+
+UserOpt = Annotated[
+    str | None, typer.Option("--user", envvar="MAILAGENT_USER", help="Act as this user (e-mail address)")
+]
+AccountOpt = Annotated[str | None, typer.Option("--account", help="Mail account id (default: the first one)")]
+
+
+def _container() -> Any:
+    from entrypoints.cli.main import _container as build
+
+    return build()
+
+
+def _principal(container: Any, email: str | None) -> Principal:
+    with container.uow() as uow:
+        if email:
+            user = uow.users.get_by_email(email.strip().lower())
+            if user is None:
+                _fail(f"No user {email}.")
+        else:
+            users = [u for u in uow.users.list(offset=0, limit=1000) if uow.mail_accounts.list_for_user(u.id)]
+            if len(users) != 1:
+                _fail("Say which user to act as: --user EMAIL (or MAILAGENT_USER).")
+            user = users[0]
+    assert user is not None
+    return Principal(user=user, scopes=scopes_for_role(user.role))
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _run(fn: Any) -> Any:
+    try:
+        return fn()
+    except (DomainError, InfrastructureError) as exc:
+        _fail(exc.message)
+
+
+def _messages_table(messages: tuple[Message, ...] | list[Message], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in ("id", "date", "from", "subject", "labels"):
+        table.add_column(column, overflow="fold")
+    for m in messages:
+        marker = "● " if m.is_unread else ""
+        labels = ",".join(sorted(label for label in m.label_ids if not label.startswith("CATEGORY_")))
+        sender = (m.from_.name or m.from_.address) if m.from_ else ""
+        table.add_row(m.id, f"{m.date:%Y-%m-%d %H:%M}", sender, marker + (m.subject or "(no subject)"), labels)
+    return table
+
+
+@mail_app.command("accounts")
+def accounts(user: UserOpt = None) -> None:
+    """List connected mailboxes."""
+    from application.use_cases.mail.list_mail_accounts import ListMailAccountsInput
+
+    container = _container()
+    found = container.list_mail_accounts().execute(ListMailAccountsInput(_principal(container, user)))
+    table = Table(title="mail accounts")
+    for column in ("id", "provider", "address", "status"):
+        table.add_column(column)
+    for a in found:
+        table.add_row(a.id, a.provider.value, a.address, a.status.value)
+    console.print(table)
+
+
+@mail_app.command("connect-demo")
+def connect_demo(user: UserOpt = None) -> None:
+    """Connect the demo mailbox (embedded default)."""
+    from application.use_cases.mail.connect_demo_account import ConnectDemoAccountInput
+
+    container = _container()
+    principal = _principal(container, user) if user else _fail("--user is required to connect a mailbox")
+    account = _run(lambda: container.connect_demo_account().execute(ConnectDemoAccountInput(principal, CLI_CONTEXT)))
+    console.print(f"connected demo mailbox [bold]{account.address}[/bold] (account {account.id})")
+
+
+@mail_app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="Gmail syntax, e.g. 'from:alice is:unread'")] = "",
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    page_token: Annotated[str | None, typer.Option()] = None,
+    user: UserOpt = None,
+    account: AccountOpt = None,
+) -> None:
+    """Search mail, newest first."""
+    from application.use_cases.mail.search_emails import SearchEmailsInput
+
+    container = _container()
+    principal = _principal(container, user)
+    _, page = _run(
+        lambda: container.search_emails().execute(
+            SearchEmailsInput(principal, query, account, (), page_token, limit, CLI_CONTEXT)
+        )
+    )
+    console.print(_messages_table(page.messages, f"search: {query or '(everything)'}"))
+    if page.next_page_token:
+        console.print(f"next page: --page-token {page.next_page_token}")
+
+
+@mail_app.command("show")
+def show(
+    message_id: str,
+    thread: Annotated[bool, typer.Option("--thread", help="Show the whole conversation")] = False,
+    user: UserOpt = None,
+    account: AccountOpt = None,
+) -> None:
+    """Show a message (or its thread) as text."""
+    from application.use_cases.mail.get_email import GetEmailInput
+    from application.use_cases.mail.get_thread import GetThreadInput
+
+    container = _container()
+    principal = _principal(container, user)
+    if thread:
+        _, items = _run(
+            lambda: container.get_thread().execute(GetThreadInput(principal, message_id, account, CLI_CONTEXT))
+        )
+    else:
+        items = [
+            _run(lambda: container.get_email().execute(GetEmailInput(principal, message_id, account, CLI_CONTEXT)))
+        ]
+    for item in items:
+        m = item.message
+        console.rule(f"[bold]{m.subject or '(no subject)'}[/bold]  [dim]{m.id}[/dim]")
+        console.print(f"From: {m.from_ or ''}\nTo: {', '.join(str(a) for a in m.to)}\nDate: {m.date:%Y-%m-%d %H:%M %Z}")
+        if m.cc:
+            console.print(f"Cc: {', '.join(str(a) for a in m.cc)}")
+        console.print(f"Labels: {', '.join(sorted(m.label_ids))}")
+        for a in m.attachments:
+            console.print(f"[dim]attachment {a.id}: {a.filename} ({a.mime_type}, {a.size} bytes)[/dim]")
+        console.print()
+        console.print(m.text_body, markup=False, highlight=False)
+
+
+def _body(body: str | None, body_file: Path | None) -> str:
+    if body_file is not None:
+        return sys.stdin.read() if str(body_file) == "-" else body_file.read_text()
+    return body or ""
+
+
+@mail_app.command("send")
+def send(
+    to: Annotated[list[str], typer.Option("--to", help="Recipient (repeat for more)")],
+    subject: Annotated[str, typer.Option("--subject")] = "",
+    body: Annotated[str | None, typer.Option("--body")] = None,
+    body_file: Annotated[
+        Path | None, typer.Option("--body-file", help="Read the body from a file, - for stdin")
+    ] = None,
+    cc: Annotated[list[str] | None, typer.Option("--cc")] = None,
+    reply_to: Annotated[str | None, typer.Option("--reply-to", help="Reply to this message id instead")] = None,
+    user: UserOpt = None,
+    account: AccountOpt = None,
+) -> None:
+    """Send a message now (or reply to one with --reply-to)."""
+    from application.use_cases.mail.reply_to_email import ReplyToEmailInput
+    from application.use_cases.mail.send_email import SendEmailInput
+
+    container = _container()
+    principal = _principal(container, user)
+    text = _body(body, body_file)
+    if reply_to:
+        sent = _run(
+            lambda: container.reply_to_email().execute(
+                ReplyToEmailInput(principal, reply_to, text, None, False, tuple(cc or ()), account, None, CLI_CONTEXT)
+            )
+        )
+    else:
+        compose = Compose(to=tuple(to), cc=tuple(cc or ()), subject=subject, text_body=text)
+        sent = _run(
+            lambda: container.send_email().execute(SendEmailInput(principal, compose, account, None, CLI_CONTEXT))
+        )
+    console.print(f"sent [bold]{sent.subject}[/bold] (message {sent.id}, {sent.message_id_header})")
+
+
+@mail_app.command("draft")
+def draft(
+    to: Annotated[list[str] | None, typer.Option("--to")] = None,
+    subject: Annotated[str, typer.Option("--subject")] = "",
+    body: Annotated[str | None, typer.Option("--body")] = None,
+    send_id: Annotated[str | None, typer.Option("--send", help="Send this draft id instead of creating one")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List drafts")] = False,
+    user: UserOpt = None,
+    account: AccountOpt = None,
+) -> None:
+    """Create a draft, list drafts (--list) or send one (--send ID)."""
+    from application.use_cases.mail.list_drafts import ListDraftsInput
+    from application.use_cases.mail.save_draft import SaveDraftInput
+    from application.use_cases.mail.send_draft import SendDraftInput
+
+    container = _container()
+    principal = _principal(container, user)
+    if list_:
+        page = _run(lambda: container.list_drafts().execute(ListDraftsInput(principal, account)))
+        table = Table(title="drafts")
+        for column in ("draft id", "to", "subject"):
+            table.add_column(column)
+        for d in page.drafts:
+            table.add_row(d.id, ", ".join(str(a) for a in d.message.to), d.message.subject)
+        console.print(table)
+        return
+    if send_id:
+        sent = _run(lambda: container.send_draft().execute(SendDraftInput(principal, send_id, account, CLI_CONTEXT)))
+        console.print(f"sent draft {send_id} as message {sent.id}")
+        return
+    compose = Compose(to=tuple(to or ()), subject=subject, text_body=body or "")
+    saved = _run(
+        lambda: container.save_draft().execute(SaveDraftInput(principal, compose, None, None, account, CLI_CONTEXT))
+    )
+    console.print(f"saved draft [bold]{saved.id}[/bold]")
+
+
+@mail_app.command("label")
+def label(
+    message_ids: Annotated[list[str] | None, typer.Argument(help="Message ids")] = None,
+    add: Annotated[list[str] | None, typer.Option("--add", help="Label id or name to add")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Label id or name to remove")] = None,
+    create: Annotated[str | None, typer.Option("--create", help="Create a label with this name")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List labels with counts")] = False,
+    user: UserOpt = None,
+    account: AccountOpt = None,
+) -> None:
+    """List labels, create one, or add/remove labels on messages (in bulk)."""
+    from application.use_cases.mail.create_label import CreateLabelInput
+    from application.use_cases.mail.list_labels import ListLabelsInput
+    from application.use_cases.mail.modify_labels import ModifyLabelsInput
+
+    container = _container()
+    principal = _principal(container, user)
+    if create:
+        made = _run(lambda: container.create_label().execute(CreateLabelInput(principal, create, account, CLI_CONTEXT)))
+        console.print(f"created label [bold]{made.name}[/bold] ({made.id})")
+    if message_ids:
+        _run(
+            lambda: container.modify_labels().execute(
+                ModifyLabelsInput(
+                    principal, tuple(message_ids), tuple(add or ()), tuple(remove or ()), account, CLI_CONTEXT
+                )
+            )
+        )
+        console.print(f"updated {len(message_ids)} message(s)")
+    if list_ or not (create or message_ids):
+        found = _run(lambda: container.list_labels().execute(ListLabelsInput(principal, account)))
+        table = Table(title="labels")
+        for column in ("id", "name", "type", "total", "unread"):
+            table.add_column(column)
+        for item in found:
+            table.add_row(item.id, item.name, item.type.value, str(item.messages_total), str(item.messages_unread))
+        console.print(table)

@@ -1,0 +1,282 @@
+"""Request and response bodies of the mail API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from email.utils import parseaddr
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, Field, field_validator
+
+from application.mail_compose import Compose, ReadableMessage, readable
+from application.ports.html_sanitizer import HtmlSanitizer
+from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment
+from domain.mail_account import MailAccount
+
+MAX_BODY = 2_000_000
+MAX_ATTACHMENT_B64 = 34 * 1024 * 1024  # 25 MB of content, base64-encoded
+
+
+def _check_recipient(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("must not contain line breaks")
+    _, address = parseaddr(value)
+    if not address:
+        raise ValueError(f"'{value}' is not an e-mail address")
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{address}' is not a valid e-mail address: {exc}") from exc
+    return value.strip()
+
+
+def _recipient_list(values: list[str]) -> list[str]:
+    return [_check_recipient(v) for v in values]
+
+
+class AttachmentIn(BaseModel):
+    filename: str = Field(min_length=1, max_length=255)
+    mime_type: str = Field("application/octet-stream", max_length=255)
+    content_base64: str = Field(max_length=MAX_ATTACHMENT_B64)
+
+    def to_domain(self) -> OutgoingAttachment:
+        try:
+            content = base64.b64decode(self.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("content_base64 is not valid base64") from exc
+        return OutgoingAttachment(filename=self.filename, mime_type=self.mime_type, content=content)
+
+    @field_validator("content_base64")
+    @classmethod
+    def _b64(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("not valid base64") from exc
+        return value
+
+
+class ComposeIn(BaseModel):
+    to: list[str] = Field(default_factory=list, max_length=100, examples=[["Alice <alice@example.com>"]])
+    cc: list[str] = Field(default_factory=list, max_length=100)
+    bcc: list[str] = Field(default_factory=list, max_length=100)
+    subject: str = Field("", max_length=998)
+    text_body: str = Field("", max_length=MAX_BODY)
+    html_body: str | None = Field(None, max_length=MAX_BODY)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+
+    @field_validator("to", "cc", "bcc")
+    @classmethod
+    def _recipients(cls, values: list[str]) -> list[str]:
+        return _recipient_list(values)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        if "\r" in value or "\n" in value:
+            raise ValueError("must not contain line breaks")
+        return value
+
+    def to_compose(self) -> Compose:
+        return Compose(
+            to=tuple(self.to),
+            cc=tuple(self.cc),
+            bcc=tuple(self.bcc),
+            subject=self.subject,
+            text_body=self.text_body,
+            html_body=self.html_body,
+            attachments=tuple(a.to_domain() for a in self.attachments),
+        )
+
+
+class DraftIn(ComposeIn):
+    reply_to_message_id: str | None = Field(None, max_length=200)
+
+
+class ReplyIn(BaseModel):
+    text_body: str = Field(max_length=MAX_BODY)
+    html_body: str | None = Field(None, max_length=MAX_BODY)
+    reply_all: bool = False
+    cc: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("cc")
+    @classmethod
+    def _recipients(cls, values: list[str]) -> list[str]:
+        return _recipient_list(values)
+
+
+class ForwardIn(BaseModel):
+    to: list[str] = Field(min_length=1, max_length=100)
+    cc: list[str] = Field(default_factory=list, max_length=100)
+    text_body: str = Field("", max_length=MAX_BODY)
+    include_attachments: bool = True
+
+    @field_validator("to", "cc")
+    @classmethod
+    def _recipients(cls, values: list[str]) -> list[str]:
+        return _recipient_list(values)
+
+
+class LabelIn(BaseModel):
+    name: str = Field(min_length=1, max_length=225)
+
+
+class AddLabelsIn(BaseModel):
+    label_ids: list[str] = Field(min_length=1, max_length=100, description="Label ids or names")
+
+
+class BatchModifyIn(BaseModel):
+    ids: list[str] = Field(min_length=1, max_length=1000)
+    add: list[str] = Field(default_factory=list, max_length=100, description="Label ids or names to add")
+    remove: list[str] = Field(default_factory=list, max_length=100, description="Label ids or names to remove")
+
+
+class MailAccountOut(BaseModel):
+    id: str
+    provider: str
+    address: str
+    status: str
+    scopes: list[str]
+    created_at: datetime
+    last_error: str | None
+
+    @classmethod
+    def of(cls, a: MailAccount) -> MailAccountOut:
+        return cls(
+            id=a.id,
+            provider=a.provider.value,
+            address=a.address,
+            status=a.status.value,
+            scopes=list(a.scopes),
+            created_at=a.created_at,
+            last_error=a.last_error,
+        )
+
+
+class AuthorizeOut(BaseModel):
+    url: str
+
+
+class AddressOut(BaseModel):
+    name: str
+    address: str
+
+    @classmethod
+    def of(cls, a: EmailAddress) -> AddressOut:
+        return cls(name=a.name, address=a.address)
+
+
+class AttachmentOut(BaseModel):
+    id: str
+    filename: str
+    mime_type: str
+    size: int
+    content_id: str | None
+    inline: bool
+    download_url: str
+
+    @classmethod
+    def of(cls, message_id: str, a: Attachment) -> AttachmentOut:
+        return cls(
+            id=a.id,
+            filename=a.filename,
+            mime_type=a.mime_type,
+            size=a.size,
+            content_id=a.content_id,
+            inline=a.inline,
+            download_url=f"/api/v1/emails/{message_id}/attachments/{a.id}",
+        )
+
+
+class MessageSummaryOut(BaseModel):
+    id: str
+    thread_id: str
+    from_: AddressOut | None = Field(serialization_alias="from")
+    to: list[AddressOut]
+    subject: str
+    snippet: str
+    date: datetime
+    label_ids: list[str]
+    unread: bool
+    starred: bool
+    has_attachments: bool
+
+    @classmethod
+    def of(cls, m: Message) -> MessageSummaryOut:
+        return cls(
+            id=m.id,
+            thread_id=m.thread_id,
+            from_=AddressOut.of(m.from_) if m.from_ else None,
+            to=[AddressOut.of(a) for a in m.to],
+            subject=m.subject,
+            snippet=m.snippet,
+            date=m.date,
+            label_ids=sorted(m.label_ids),
+            unread=m.is_unread,
+            starred=m.is_starred,
+            has_attachments=m.has_attachments,
+        )
+
+
+class MessageOut(MessageSummaryOut):
+    cc: list[AddressOut]
+    bcc: list[AddressOut]
+    reply_to: list[AddressOut]
+    text_body: str
+    html: str | None = Field(description="Sanitized HTML, safe to render (remote images still need blocking)")
+    attachments: list[AttachmentOut]
+    message_id_header: str | None
+    in_reply_to: str | None
+
+    @classmethod
+    def of_readable(cls, r: ReadableMessage) -> MessageOut:
+        m = r.message
+        return cls(
+            **MessageSummaryOut.of(m).model_dump(),
+            cc=[AddressOut.of(a) for a in m.cc],
+            bcc=[AddressOut.of(a) for a in m.bcc],
+            reply_to=[AddressOut.of(a) for a in m.reply_to],
+            text_body=m.text_body,
+            html=r.safe_html,
+            attachments=[AttachmentOut.of(m.id, a) for a in m.attachments],
+            message_id_header=m.message_id_header,
+            in_reply_to=m.in_reply_to,
+        )
+
+
+class ThreadOut(BaseModel):
+    id: str
+    messages: list[MessageOut]
+
+
+class DraftOut(BaseModel):
+    id: str
+    message: MessageOut
+
+
+def draft_out(draft: Draft, sanitizer: HtmlSanitizer) -> DraftOut:
+    return DraftOut(id=draft.id, message=MessageOut.of_readable(readable(draft.message, sanitizer)))
+
+
+class LabelOut(BaseModel):
+    id: str
+    name: str
+    type: str
+    messages_total: int
+    messages_unread: int
+
+    @classmethod
+    def of(cls, label: Label) -> LabelOut:
+        return cls(
+            id=label.id,
+            name=label.name,
+            type=label.type.value,
+            messages_total=label.messages_total,
+            messages_unread=label.messages_unread,
+        )
+
+
+class ModifiedOut(BaseModel):
+    ids: list[str]

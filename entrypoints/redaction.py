@@ -1,0 +1,54 @@
+"""Last line of defence: scrub OAuth tokens and configured secrets from responses and log lines (property 40)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+# Google access tokens (ya29.), refresh tokens (1//), OAuth client secrets (GOCSPX-), AWS keys, Slack tokens,
+# and bearer headers that slipped into a message.
+TOKEN_PATTERNS = [
+    re.compile(r"ya29\.[0-9A-Za-z\-_]{10,}"),
+    re.compile(r"1//0[0-9A-Za-z\-_]{20,}"),
+    re.compile(r"GOCSPX-[0-9A-Za-z\-_]{10,}"),
+    re.compile(r"(?<![A-Z0-9])AKIA[0-9A-Z]{16}(?![A-Z0-9])"),
+    re.compile(r"xox[abposr]-[0-9A-Za-z-]{10,}"),
+    re.compile(r"(?i)bearer\s+(?:ya29|1//)[^\s\"']+"),
+]
+REDACTED = "[redacted]"
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Exact secret values (client secrets, SMTP password, signing keys) that must never be shown."""
+    if value and len(value) >= 8:
+        with _lock:
+            _known.add(value)
+
+
+def redact(text: str) -> str:
+    for pattern in TOKEN_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    with _lock:
+        known = list(_known)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def contains_secret(text: str) -> bool:
+    return redact(text) != text
+
+
+def redact_log_event(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: scrub every string value of a log event."""
+    for key, value in list(event.items()):
+        if isinstance(value, str):
+            event[key] = redact(value)
+        elif isinstance(value, BaseException):
+            event[key] = redact(repr(value))
+    return event
