@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,7 @@ class Served:
     access_token: str
     api_key: str
     log_path: Path
+    data_dir: Path
 
 
 @contextlib.contextmanager
@@ -179,10 +180,12 @@ def serving(
     app_log_level: str = "WARNING",
     factory: str = "app_with_baseline:create_app_with_baseline",
     app_dir: Path = BENCH_DIR,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Served]:
     """Migrate a fresh data dir, start one uvicorn on the real app + baseline routes, sign up; always stop it.
 
-    `factory`/`app_dir` name another app factory (e.g. an experiment that overrides dependencies) to serve instead.
+    `factory`/`app_dir` name another app factory (e.g. an experiment that overrides dependencies) to serve instead;
+    `extra_env` adds or overrides MAILAGENT_* settings of the server (e.g. the demo mailbox size).
     """
     with tempfile.TemporaryDirectory(prefix="mailagent-bench-") as tmp:
         data_dir = Path(tmp) / "var"
@@ -195,6 +198,7 @@ def serving(
             MAILAGENT_LOG_LEVEL=app_log_level,
             MAILAGENT_ACCESS_TOKEN_TTL_SECONDS="3600",
             **NO_LIMITS,
+            **(extra_env or {}),
         )
         cmd = [
             sys.executable,
@@ -218,7 +222,7 @@ def serving(
             with running(cmd, env, Path(tmp), log_path) as server:
                 wait_healthy(base_url, server)
                 access, key = sign_up(base_url, data_dir)
-                yield Served(base_url, server.pid, access, key, log_path)
+                yield Served(base_url, server.pid, access, key, log_path, data_dir)
         except BaseException:
             print(f"--- server log ---\n{log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
             raise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -317,6 +317,15 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
+def resolve_label(value: str, label_names: Mapping[str, str]) -> frozenset[str]:
+    """The label ids `label:value` names: a system label, or user labels by id or by normalized name."""
+    system = SYSTEM_LABEL_NAMES.get(value)
+    if system is not None:
+        return frozenset({system})
+    wanted = normalize_label_name(value)
+    return frozenset(i for i, name in label_names.items() if i.lower() == value or normalize_label_name(name) == wanted)
+
+
 def scope_labels(node: QueryNode) -> frozenset[str]:
     """Of TRASH and SPAM, those the query asks for explicitly (in:trash, label:spam, in:anywhere)."""
     found: set[str] = set()
@@ -372,13 +381,22 @@ class CompiledQuery:
         self.owner = owner
         scope = scope_labels(node) | (frozenset(scope_label_ids) & {TRASH, SPAM})
         self.hidden = frozenset({TRASH, SPAM} - scope)
+        self.match_all = node == MATCH_ALL
+        self._labels: dict[str, frozenset[str]] = {}
 
-    def __call__(self, message: Message) -> bool:
+    def __call__(self, message: Message, tokens: TokenSource | None = None) -> bool:
+        """`tokens`, when given, must answer `token_string(message, field)` (a cache of it)."""
         if self.hidden and not self.hidden.isdisjoint(message.label_ids):
             return False
-        if self.node == MATCH_ALL:
+        if self.match_all:
             return True
-        return _Matcher(message, self.now, self.label_names, self.owner).eval(self.node)
+        return _Matcher(message, self.now, self.label_names, self.owner, tokens, self._label_ids).eval(self.node)
+
+    def _label_ids(self, value: str) -> frozenset[str]:
+        """The ids a `label:`/`in:` value names, resolved once per query."""
+        if value not in self._labels:
+            self._labels[value] = resolve_label(value, self.label_names)
+        return self._labels[value]
 
 
 TEXT_FIELDS = ("text", "from", "to", "cc", "bcc", "subject", "filename")
@@ -420,12 +438,25 @@ def phrase_key(value: str) -> str | None:
     return " " + " ".join(wanted) + " " if wanted else None
 
 
+TokenSource = Callable[[str], str]  # field name -> token_string(message, field), e.g. from a cache or an index
+
+
 class _Matcher:
-    def __init__(self, message: Message, now: datetime, label_names: Mapping[str, str], owner: str | None) -> None:
+    def __init__(
+        self,
+        message: Message,
+        now: datetime,
+        label_names: Mapping[str, str],
+        owner: str | None,
+        tokens: TokenSource | None = None,
+        resolve: Callable[[str], frozenset[str]] | None = None,
+    ) -> None:
+        self.resolve = resolve
         self.message = message
         self.now = now
         self.label_names = label_names
         self.owner = owner.lower() if owner else None
+        self.tokens = tokens
         self._words: dict[str, list[list[str]]] = {}
 
     def eval(self, node: QueryNode) -> bool:
@@ -446,6 +477,9 @@ class _Matcher:
         return cached
 
     def contains(self, field_name: str, value: str) -> bool:
+        if self.tokens is not None:
+            key = phrase_key(value)
+            return key is None or key in self.tokens(field_name)
         wanted = words(value)
         if not wanted:
             return True
@@ -460,6 +494,8 @@ class _Matcher:
         return False
 
     def has_label(self, value: str) -> bool:
+        if self.resolve is not None:
+            return not self.resolve(value).isdisjoint(self.message.label_ids)
         label_ids = self.message.label_ids
         system = SYSTEM_LABEL_NAMES.get(value)
         if system is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from application.ports.mailbox import Mailbox
@@ -31,7 +31,7 @@ from domain.mail import (
     validate_label_change,
     validate_label_name,
 )
-from domain.mail_query import CompiledQuery, parse_query
+from domain.mail_query import CompiledQuery, parse_query, token_string
 from domain.mime import (
     ParsedMessage,
     build_mime,
@@ -49,6 +49,18 @@ class _Stored:
     message: Message
     raw: bytes
     parsed: ParsedMessage
+    key: tuple[int, str] = (0, "")
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.key = sort_key(self.message)
+
+    def tokens(self, field_name: str) -> str:
+        """token_string of a text field, computed once (text fields never change; labels may)."""
+        cached = self._tokens.get(field_name)
+        if cached is None:
+            cached = self._tokens[field_name] = token_string(self.message, field_name)
+        return cached
 
 
 def encode_page_token(internal_date: datetime, message_id: str) -> str:
@@ -173,13 +185,16 @@ class InMemoryMailbox(Mailbox):
             names = {label.id: label.name for label in self._labels.values()}
             wanted = frozenset(label_ids)
             query_matches = CompiledQuery(node, now, label_names=names, owner=self._address, scope_label_ids=label_ids)
-            found = [
-                s.message for s in self._messages.values() if wanted <= s.message.label_ids and query_matches(s.message)
+            hits = [
+                s
+                for s in self._messages.values()
+                if wanted <= s.message.label_ids and query_matches(s.message, s.tokens)
             ]
-        found.sort(key=sort_key, reverse=True)
-        total = len(found)
+        hits.sort(key=lambda s: s.key, reverse=True)
+        total = len(hits)
         if cursor is not None:
-            found = [m for m in found if sort_key(m) < cursor]
+            hits = [s for s in hits if s.key < cursor]
+        found = [s.message for s in hits[: limit + 1]]
         page = found[:limit]
         next_token = encode_page_token(page[-1].internal_date, page[-1].id) if len(found) > limit else None
         return SearchPage(messages=tuple(page), next_page_token=next_token, result_size_estimate=total)

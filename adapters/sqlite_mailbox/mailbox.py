@@ -44,15 +44,14 @@ from domain.mail import (
 from domain.mail_query import (
     CATEGORY_VALUES,
     IS_VALUES,
-    SYSTEM_LABEL_NAMES,
     TEXT_FIELDS,
     And,
     Not,
     QueryNode,
     Term,
-    normalize_label_name,
     parse_query,
     phrase_key,
+    resolve_label,
     scope_labels,
     token_string,
 )
@@ -102,7 +101,9 @@ CREATE TABLE IF NOT EXISTS mb_contents (
     raw BLOB NOT NULL,
     PRIMARY KEY (account, id)
 );
-CREATE INDEX IF NOT EXISTS mb_messages_date ON mb_messages (account, internal_ms DESC, id DESC);
+-- covers plain, label, date, size and attachment queries: paging and counting never read the wide rows
+CREATE INDEX IF NOT EXISTS mb_messages_page
+    ON mb_messages (account, internal_ms DESC, id DESC, labels, has_attachment, size);
 CREATE INDEX IF NOT EXISTS mb_messages_thread_date ON mb_messages (account, thread_id, internal_ms, id);
 CREATE INDEX IF NOT EXISTS mb_messages_rfc822 ON mb_messages (account, rfc822_id);
 CREATE TABLE IF NOT EXISTS mb_message_labels (
@@ -449,10 +450,11 @@ class SqliteMailbox(Mailbox):
             )
             unread = dict(
                 db.execute(
-                    "SELECT l.label_id, COUNT(*) FROM mb_message_labels l JOIN mb_message_labels u "
-                    "ON u.account = l.account AND u.message_id = l.message_id AND u.label_id = ? "
-                    "WHERE l.account = ? GROUP BY l.label_id",
-                    (UNREAD, self._account),
+                    # unread messages drive the loop (CROSS JOIN fixes the order): cost grows with unread mail only
+                    "SELECT l.label_id, COUNT(*) FROM mb_message_labels u CROSS JOIN mb_message_labels l "
+                    "ON l.account = u.account AND l.message_id = u.message_id "
+                    "WHERE u.account = ? AND u.label_id = ? GROUP BY l.label_id",
+                    (self._account, UNREAD),
                 ).fetchall()
             )
             user = db.execute(
@@ -676,11 +678,7 @@ class _Plan:
         return "(" + joiner.join(p[0] for p in parts) + ")", [param for p in parts for param in p[1]]
 
     def _labels(self, value: str) -> list[str]:
-        system = SYSTEM_LABEL_NAMES.get(value)
-        if system is not None:
-            return [system]
-        wanted = normalize_label_name(value)
-        return [i for i, name in self.label_names.items() if i.lower() == value or normalize_label_name(name) == wanted]
+        return sorted(resolve_label(value, self.label_names))
 
     def _any_label(self, label_ids: Sequence[str]) -> tuple[str, list[Any]]:
         if not label_ids:

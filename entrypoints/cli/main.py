@@ -127,9 +127,8 @@ def user_create(
     generate: Annotated[bool, typer.Option("--generate-password", help="Generate and print a password")] = False,
 ) -> None:
     """Create an active user (verified, no e-mail needed)."""
-    from email_validator import EmailNotValidError, validate_email
-
     from application.use_cases.create_user import CreateUserInput
+    from entrypoints.email_syntax import EmailNotValidError, validate_email
 
     if email is None:
         email = typer.prompt("E-mail")

@@ -7,13 +7,13 @@ import binascii
 from datetime import datetime
 from email.utils import parseaddr
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, field_validator
 
 from application.mail_compose import Compose, ReadableMessage, readable
 from application.ports.html_sanitizer import HtmlSanitizer
 from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment
 from domain.mail_account import MailAccount
+from entrypoints.email_syntax import EmailNotValidError, validate_email
 
 MAX_BODY = 2_000_000
 MAX_ATTACHMENT_B64 = 34 * 1024 * 1024  # 25 MB of content, base64-encoded

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+import entrypoints.email_syntax  # noqa: F401  (allows intranet .local addresses before EmailStr is used)
 from domain.audit import AuditEvent
 from domain.identity import ApiKey, Role, Session, User, UserStatus
 

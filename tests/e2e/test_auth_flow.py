@@ -154,3 +154,11 @@ def test_sessions_are_listed_and_revocable_only_by_their_owner(api: Api) -> None
     assert api.get("/api/v1/auth/me", headers=second.headers).status_code == 200
     assert api.delete(f"/api/v1/auth/sessions/{other['id']}", headers=a.headers).status_code == 200
     assert api.get("/api/v1/auth/me", headers=second.headers).status_code == 401
+
+
+def test_intranet_local_addresses_can_register_and_sign_in(api: Api) -> None:
+    """Self-hosted teams often have name@company.local addresses (and the demo admin is admin@mailagent.local)."""
+    acct = api.signup("ops@company.local")
+    assert api.get("/api/v1/auth/me", headers=acct.headers).json()["data"]["email"] == "ops@company.local"
+    refused = api.post("/api/v1/auth/login", json={"email": "x@host.invalid", "password": "Whatever-123 x"})
+    assert refused.status_code == 422

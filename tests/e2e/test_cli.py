@@ -102,6 +102,18 @@ def test_demo_admin_is_created_once_and_its_credentials_are_kept_private(env: di
     assert code == code2 == 0 and first == second and "admin@mailagent.local" in first
     creds = Path(env["MAILAGENT_DATA_DIR"]) / "demo-admin.txt"
     assert oct(creds.stat().st_mode & 0o777) == "0o600"
+    # ...and those credentials sign in through the API, as `make run` promises.
+    from fastapi.testclient import TestClient
+
+    from entrypoints.container import build_container
+    from entrypoints.http.app import create_app
+    from entrypoints.settings import Settings
+
+    email, password = creds.read_text().splitlines()[:2]
+    client = TestClient(create_app(build_container(Settings())))
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    assert login.json()["data"]["user"]["role"] == "admin"
 
 
 def test_serve_starts_migrates_and_answers(tmp_path: Path, env: dict[str, str]) -> None:

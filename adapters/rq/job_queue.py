@@ -1,0 +1,300 @@
+"""RqJobQueue: jobs on Redis through RQ 3, with its scheduler for delays and retries and its failed registry.
+
+Every job is the same RQ function, `adapters.rq.job_queue.run_job(name, payload)`, which looks the name up in
+the process's JobRegistry. A worker process must therefore provide that registry before it takes jobs:
+
+- preferred: the worker entrypoint builds the registry (from the container) and calls `make_worker(...)`
+  (which calls `install_registry`), then `.work(with_scheduler=True)` (add `burst=True` to drain and exit).
+  RQ's forking `Worker` runs each job in a child process that inherits the installed registry.
+- plain `rq worker --with-scheduler <queue>` also works if MAILAGENT_JOB_REGISTRY names a `module:attribute`
+  that is a JobRegistry or a zero-argument callable returning one; `run_job` imports it on first use.
+
+At least one worker must run with the scheduler (`with_scheduler=True` / `--with-scheduler`), or delayed jobs
+and retries never become due. RQ keeps time in whole seconds: `at` is rounded up to the next second (so a job
+never starts early) and a retry waits at least its delay, rounded up to whole seconds, plus up to a second.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis
+from rq import Queue, Retry, SimpleWorker, Worker, get_current_job
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.timeouts import TimerDeathPenalty
+
+from application.ports.job_queue import (
+    JOB_ID_PATTERN,
+    SINGLE_ATTEMPT,
+    FailedJob,
+    JobPayload,
+    JobQueue,
+    JobRegistry,
+    JsonScalar,
+    RetryPolicy,
+    check_job,
+    delays,
+    failure_text,
+    scrub_error_text,
+)
+from domain.errors import NotFound, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+REGISTRY_ENV = "MAILAGENT_JOB_REGISTRY"
+DEFAULT_QUEUE = "mailagent"
+
+_registry: JobRegistry | None = None
+
+
+def install_registry(registry: JobRegistry) -> None:
+    """Make `registry` the one `run_job` uses in this process (and in work horses forked from it)."""
+    global _registry
+    _registry = registry
+
+
+def _current_registry() -> JobRegistry:
+    global _registry
+    if _registry is None:
+        target = os.environ.get(REGISTRY_ENV, "")
+        module_name, _, attribute = target.partition(":")
+        if not module_name or not attribute:
+            raise RuntimeError(
+                "No job registry in this worker: call adapters.rq.job_queue.install_registry() before working, "
+                f"or set {REGISTRY_ENV}=module:attribute."
+            )
+        found: Any = getattr(importlib.import_module(module_name), attribute)
+        registry = found if isinstance(found, JobRegistry) else found()
+        if not isinstance(registry, JobRegistry):
+            raise RuntimeError(f"{REGISTRY_ENV}={target} is not a JobRegistry nor a callable returning one.")
+        _registry = registry
+    return _registry
+
+
+def run_job(name: str, payload: JobPayload) -> None:
+    """The RQ job function: runs the registered handler, counting attempts and keeping a safe error summary
+    in the job's meta (RQ's own record keeps the full traceback, for operators only)."""
+    job = get_current_job()
+    if job is not None:
+        job.meta["attempts"] = int(job.meta.get("attempts", 0)) + 1
+        job.meta.pop("error", None)
+        job.meta.pop("failed_at", None)
+        job.save_meta()  # type: ignore[no-untyped-call]
+    try:
+        _current_registry().handler(name)(dict(payload))
+    except Exception as exc:
+        if job is not None:
+            job.meta["error"] = failure_text(exc)
+            job.meta["failed_at"] = datetime.now(UTC).isoformat()
+            job.save_meta()  # type: ignore[no-untyped-call]
+        raise
+
+
+def make_worker(
+    redis_client: redis.Redis[bytes],
+    *,
+    registry: JobRegistry,
+    queue_names: Sequence[str] = (DEFAULT_QUEUE,),
+    worker_class: type[Worker] | type[SimpleWorker] = Worker,
+    **worker_options: Any,
+) -> Worker | SimpleWorker:
+    """A worker for the given queues with `registry` installed; call `.work(with_scheduler=True)` on it."""
+    install_registry(registry)
+    queues = [Queue(name, connection=redis_client) for name in queue_names]
+    return worker_class(queues, connection=redis_client, **worker_options)
+
+
+class _BurstWorker(SimpleWorker):
+    # A timer thread rather than SIGALRM enforces job timeouts, and SIGINT/SIGTERM stay with the host process.
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+def _whole_second_after(at: datetime) -> datetime:
+    # RQ's scheduled registry scores are whole seconds, truncated; rounding up keeps jobs from starting early.
+    at = at.astimezone(UTC)
+    return at if at.microsecond == 0 else at.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def _retry_interval(wait: float) -> int:
+    # RQ schedules a retry at the truncated second of now + interval, up to a second early; one more second
+    # makes the wait at least the policy's. Zero stays zero: RQ then re-queues at once.
+    return math.ceil(wait) + 1 if wait > 0 else 0
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class RqJobQueue(JobQueue):
+    """`redis_client` must return bytes (no decode_responses), as RQ requires. Finished jobs are kept (and their
+    ids stay taken) for `keep_finished_seconds`, failed ones for `keep_failed_seconds`. A job running longer than
+    `job_timeout_seconds` is stopped and counts as a failed attempt."""
+
+    def __init__(
+        self,
+        redis_client: redis.Redis[bytes],
+        *,
+        queue_name: str = DEFAULT_QUEUE,
+        registry: JobRegistry,
+        rng: random.Random | None = None,
+        job_timeout_seconds: int = 600,
+        keep_finished_seconds: int = 86_400,
+        keep_failed_seconds: int = 30 * 86_400,
+    ) -> None:
+        self._redis = redis_client
+        self._registry = registry
+        self._queue = Queue(queue_name, connection=redis_client)
+        self._rng = rng or random.Random()
+        self._timeout = job_timeout_seconds
+        self._keep_finished = keep_finished_seconds
+        self._keep_failed = keep_failed_seconds
+
+    @property
+    def queue(self) -> Queue:
+        return self._queue
+
+    # -- the port --------------------------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        name: str,
+        payload: Mapping[str, JsonScalar],
+        *,
+        job_id: str | None = None,
+        at: datetime | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> str:
+        clean = check_job(self._registry, name, payload, job_id, at)
+        waits = delays(retry or SINGLE_ATTEMPT, self._rng)
+        options: dict[str, Any] = {
+            "args": (name, clean),
+            "job_id": job_id,
+            "unique": job_id is not None,  # atomic in RQ: DuplicateJobError if the id exists in any state
+            "description": name,
+            "meta": {"attempts": 0},
+            "job_timeout": self._timeout,
+            "result_ttl": self._keep_finished,
+            "failure_ttl": self._keep_failed,
+        }
+        if waits:
+            options["retry"] = Retry(max=len(waits), interval=[_retry_interval(wait) for wait in waits])
+        try:
+            if at is not None and at > datetime.now(UTC):
+                job = self._queue.enqueue_at(_whole_second_after(at), run_job, **options)
+            else:
+                job = self._queue.enqueue(run_job, **options)
+        except DuplicateJobError:
+            assert job_id is not None
+            return job_id
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
+        return str(job.id)
+
+    def cancel(self, job_id: str) -> bool:
+        if not JOB_ID_PATTERN.fullmatch(job_id):
+            return False
+        try:
+            job = Job.fetch(job_id, connection=self._redis)
+            status = job.get_status(refresh=False)
+            # Taking the id off the queue / scheduled set is atomic, so a worker cannot have it as well.
+            if status == JobStatus.QUEUED:
+                taken = Queue(job.origin, connection=self._redis).remove(job_id)
+            elif status == JobStatus.SCHEDULED:
+                taken = ScheduledJobRegistry(job.origin, connection=self._redis).remove(job_id)  # type: ignore[no-untyped-call]
+            else:
+                return False
+            if not taken:
+                return False
+            job.delete(remove_from_queue=False)
+            return True
+        except NoSuchJobError:
+            return False
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
+
+    def failed(self) -> list[FailedJob]:
+        try:
+            ids = FailedJobRegistry(queue=self._queue).get_job_ids()
+            jobs = Job.fetch_many(ids, connection=self._redis)
+            failed = [self._failed_job(job) for job in jobs if job is not None]
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
+        return sorted(failed, key=lambda f: (f.failed_at, f.id))
+
+    def requeue(self, job_id: str) -> None:
+        if not JOB_ID_PATTERN.fullmatch(job_id):
+            raise NotFound(f"No failed job has the id {job_id!r}.")
+        try:
+            FailedJobRegistry(queue=self._queue).requeue(job_id)
+        except (InvalidJobOperation, NoSuchJobError):
+            raise NotFound(f"No failed job has the id {job_id!r}.") from None
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
+
+    # -- for workers and tests -------------------------------------------------------------------------------
+
+    def work_burst(self) -> bool:
+        """Run every job that is due, in this process and the calling thread (a SimpleWorker in burst mode, with
+        a scheduler pass first), then return; True if any job ran. Installs this queue's registry for `run_job`.
+        Leaves the caller's signal handlers alone, so it can run in any thread (and under pytest)."""
+        install_registry(self._registry)
+        worker = _BurstWorker([self._queue], connection=self._redis)
+        try:
+            return bool(worker.work(burst=True, with_scheduler=True, logging_level="WARNING"))
+        finally:
+            self._redis.delete(worker.key)  # RQ keeps a dead worker's record for a minute; bursts are many
+
+    def run_until_idle(self, timeout: float = 10.0) -> bool:
+        """Keep working in bursts until nothing is queued, delayed, retrying or running. False if `timeout`
+        (seconds) passed first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.work_burst()
+            if self.is_idle():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def work_for(self, seconds: float) -> None:
+        """Keep working in bursts for `seconds`, whatever arrives or becomes due meanwhile."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self.work_burst():
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def is_idle(self) -> bool:
+        return (
+            self._queue.count == 0
+            and ScheduledJobRegistry(queue=self._queue).count == 0  # type: ignore[no-untyped-call]
+            and StartedJobRegistry(queue=self._queue).count == 0
+        )
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _failed_job(self, job: Job) -> FailedJob:
+        args = list(job.args)
+        name = str(args[0]) if args else str(job.func_name)
+        payload: JobPayload = dict(args[1]) if len(args) > 1 and isinstance(args[1], dict) else {}
+        meta = job.meta
+        error = meta.get("error")
+        if not error:
+            # The last attempt never reached the except clause (worker killed, timeout outside the handler...).
+            lines = (job.exc_info or "").strip().splitlines()
+            error = scrub_error_text(lines[-1]) if lines else "The job failed without an error message."
+        failed_at_text = meta.get("failed_at")
+        failed_at = datetime.fromisoformat(failed_at_text) if failed_at_text else job.ended_at or datetime.now(UTC)
+        return FailedJob(job.id, name, payload, str(error), int(meta.get("attempts", 0)), _aware(failed_at))

@@ -1,0 +1,186 @@
+"""JobQueue: background jobs by name with ids-only payloads, delays, retries with backoff, and a failed list."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.errors import Conflict, DomainError, InfrastructureError, NotFound, ValidationFailed
+
+JsonScalar = str | int | float | bool | None
+JobPayload = dict[str, JsonScalar]
+JobHandler = Callable[[JobPayload], None]
+
+# RQ's own rule for job ids (it refuses anything else), so every adapter accepts exactly the same ids.
+JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+JOB_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,99}")
+MAX_ATTEMPTS = 100
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a failing job runs in all (`max_attempts` >= 1) and how long it waits between attempts:
+    attempt n+1 waits up to min(max_delay_seconds, base_delay_seconds * 2**(n-1)); with `jitter` the wait is
+    drawn uniformly from [0, that bound] ("full jitter"), so many failing jobs do not retry in lockstep."""
+
+    max_attempts: int
+    base_delay_seconds: float
+    max_delay_seconds: float
+    jitter: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_attempts, int) or not 1 <= self.max_attempts <= MAX_ATTEMPTS:
+            raise ValidationFailed(f"max_attempts must be a whole number from 1 to {MAX_ATTEMPTS}.")
+        for field in ("base_delay_seconds", "max_delay_seconds"):
+            value = getattr(self, field)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ValidationFailed(f"{field} must be a finite number of seconds, zero or more.")
+
+
+SINGLE_ATTEMPT = RetryPolicy(max_attempts=1, base_delay_seconds=0, max_delay_seconds=0)
+
+
+def delays(policy: RetryPolicy, rng: random.Random) -> list[float]:
+    """The waits before attempts 2..max_attempts (so max_attempts - 1 of them), in seconds."""
+    result: list[float] = []
+    bound = min(policy.base_delay_seconds, policy.max_delay_seconds)
+    for _ in range(policy.max_attempts - 1):
+        result.append(rng.uniform(0.0, bound) if policy.jitter else bound)
+        # Doubling a float is exact, and capping as we go never overflows however many attempts there are.
+        bound = min(bound * 2, policy.max_delay_seconds)
+    return result
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """A job that failed its last allowed attempt. `error` is a one-line summary (exception type and message,
+    credentials in URLs and key=value pairs scrubbed), never a traceback."""
+
+    id: str
+    name: str
+    payload: JobPayload
+    error: str
+    attempts: int  # every run so far, requeued runs included
+    failed_at: datetime  # aware UTC
+
+
+class JobQueue(ABC):
+    """Runs named jobs (see JobRegistry) in the background, at most once at a time per job id.
+
+    A job id is taken while its job is pending, running or failed, and (for a retention period the adapter
+    sets) after it finished; enqueueing a taken id is a no-op. `cancel` frees the id. Unknown job names, bad
+    ids, naive datetimes and payloads that are not flat JSON scalars raise ValidationFailed."""
+
+    @abstractmethod
+    def enqueue(
+        self,
+        name: str,
+        payload: Mapping[str, JsonScalar],
+        *,
+        job_id: str | None = None,
+        at: datetime | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> str:
+        """Run the job `name` with `payload` (ids only) now, or not before the aware datetime `at`. Failures are
+        retried per `retry` (None: a single attempt) and then land in `failed()`. Returns the job id."""
+
+    @abstractmethod
+    def cancel(self, job_id: str) -> bool:
+        """Withdraw a job that has not started (waiting, delayed or between retries). True if it will not run;
+        False if the id is unknown, already running, finished or failed."""
+
+    @abstractmethod
+    def failed(self) -> list[FailedJob]:
+        """Jobs that failed their last allowed attempt, oldest failure first."""
+
+    @abstractmethod
+    def requeue(self, job_id: str) -> None:
+        """Run a failed job once more, now (no further retries; if it fails again it is back in `failed()`).
+        NotFound if no failed job has that id."""
+
+
+class JobRegistry:
+    """The job functions a worker can run, by name. Handlers take the payload and return nothing; they should
+    be idempotent, since a job can run again after a crash or a requeue."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, JobHandler] = {}
+
+    def register(self, name: str, handler: JobHandler) -> None:
+        if not JOB_NAME_PATTERN.fullmatch(name):
+            raise ValidationFailed(f"Job name {name!r} must be lowercase letters, digits, '_' or '.'.")
+        if name in self._handlers:
+            raise Conflict(f"A job named {name!r} is already registered.")
+        self._handlers[name] = handler
+
+    def job(self, name: str) -> Callable[[JobHandler], JobHandler]:
+        """Decorator form of `register`."""
+
+        def decorate(handler: JobHandler) -> JobHandler:
+            self.register(name, handler)
+            return handler
+
+        return decorate
+
+    def handler(self, name: str) -> JobHandler:
+        try:
+            return self._handlers[name]
+        except KeyError:
+            raise NotFound(f"No job named {name!r} is registered.") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._handlers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._handlers))
+
+
+def check_job(
+    registry: JobRegistry, name: str, payload: Mapping[str, JsonScalar], job_id: str | None, at: datetime | None
+) -> JobPayload:
+    """Validation every adapter applies before accepting a job; returns a private copy of the payload."""
+    if name not in registry:
+        raise ValidationFailed(f"No job named {name!r} is registered.")
+    if job_id is not None and not (isinstance(job_id, str) and JOB_ID_PATTERN.fullmatch(job_id)):
+        raise ValidationFailed("A job id is 1 to 128 letters, digits, '_' or '-'.")
+    if at is not None and at.utcoffset() is None:
+        raise ValidationFailed("A job's start time must carry a timezone.")
+    copy: JobPayload = {}
+    for key, value in payload.items():
+        if not isinstance(key, str):
+            raise ValidationFailed("Job payload keys must be strings.")
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise ValidationFailed(f"Job payload value {key!r} must be a string, number, boolean or null (ids only).")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationFailed(f"Job payload value {key!r} must be a finite number.")
+        copy[key] = value
+    return copy
+
+
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_KEY_VALUE_SECRET = re.compile(
+    r"(?i)\b(password|passwd|pwd|secret|\w*token|api[_-]?key|access[_-]?key|authorization)(\s*[=:]\s*)"
+    r"(?:bearer\s+|basic\s+)?[^\s,;&'\"]+"
+    r"|\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"
+)
+
+
+def failure_text(exc: BaseException) -> str:
+    """A one-line, bounded, secret-scrubbed description of why a job attempt failed."""
+    # DomainError and InfrastructureError messages are written to be shown to a person; others are scrubbed.
+    message = exc.message if isinstance(exc, DomainError | InfrastructureError) else str(exc)
+    return scrub_error_text(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def scrub_error_text(text: str) -> str:
+    """One line, at most MAX_ERROR_CHARS, without credentials in URLs or key=value secrets."""
+    text = _URL_CREDENTIALS.sub(r"\1[redacted]@", text)
+    text = _KEY_VALUE_SECRET.sub(lambda m: f"{m[1] or m[3]}{m[2] or m[4]}[redacted]", text)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"

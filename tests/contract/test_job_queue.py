@@ -1,0 +1,296 @@
+"""One contract for JobQueue: in-process and RQ (real Redis) run, delay, retry, fail, requeue and cancel alike."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.in_memory.clock import InMemoryClock
+from adapters.in_memory.job_queue import InProcessJobQueue
+from adapters.system.clock import SystemClock
+from application.ports.job_queue import JobPayload, JobQueue, JobRegistry, RetryPolicy, delays
+from domain.errors import NotFound, ValidationFailed
+
+SECRET = "hunter2-s3cret"
+
+
+@dataclass
+class Harness:
+    """A queue plus what its jobs did, and two ways to let the workers run that mean the same for both adapters."""
+
+    queue: JobQueue
+    pump: Callable[[float], None]  # let workers run for this many seconds, whatever happens
+    drain: Callable[[float], bool]  # run until nothing is waiting, delayed, retrying or running
+    runs: list[tuple[str, JobPayload, float]] = field(default_factory=list)  # (job name, payload, time.time())
+    fault_on: threading.Event = field(default_factory=threading.Event)
+
+    def runs_of(self, name: str) -> list[JobPayload]:
+        return [payload for job, payload, _ in self.runs if job == name]
+
+
+def build_registry(harness_runs: list[tuple[str, JobPayload, float]], fault_on: threading.Event) -> JobRegistry:
+    registry = JobRegistry()
+    lock = threading.Lock()
+
+    def record(name: str) -> Callable[[JobPayload], None]:
+        def handler(payload: JobPayload) -> None:
+            with lock:
+                harness_runs.append((name, payload, time.time()))
+
+        return handler
+
+    registry.register("test.record", record("test.record"))
+
+    @registry.job("test.broken")
+    def broken(payload: JobPayload) -> None:
+        record("test.broken")(payload)
+        raise RuntimeError(f"boom: cannot reach redis://app:{SECRET}@cache:6379/0 with password={SECRET}")
+
+    @registry.job("test.flaky")
+    def flaky(payload: JobPayload) -> None:
+        record("test.flaky")(payload)
+        if fault_on.is_set():
+            raise ConnectionError("provider unavailable")
+
+    return registry
+
+
+def remove_rq_queue(client: Any, queue_name: str) -> None:
+    from rq import Queue
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    from rq.registry import (
+        CanceledJobRegistry,
+        DeferredJobRegistry,
+        FailedJobRegistry,
+        FinishedJobRegistry,
+        ScheduledJobRegistry,
+        StartedJobRegistry,
+    )
+
+    queue = Queue(queue_name, connection=client)
+    job_ids = set(queue.get_job_ids())
+    registries = [
+        cls(queue=queue)
+        for cls in (
+            ScheduledJobRegistry,
+            StartedJobRegistry,
+            FinishedJobRegistry,
+            FailedJobRegistry,
+            CanceledJobRegistry,
+            DeferredJobRegistry,
+        )
+    ]
+    for registry in registries:
+        job_ids.update(registry.get_job_ids(cleanup=False))
+    for job_id in job_ids:
+        with contextlib.suppress(NoSuchJobError):
+            Job.fetch(job_id, connection=client).delete()
+    client.delete(*(registry.key for registry in registries))
+    queue.delete(delete_jobs=True)
+    for key in client.scan_iter(match=f"*{queue_name}*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture(params=["in_process", "rq"])
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    runs: list[tuple[str, JobPayload, float]] = []
+    fault_on = threading.Event()
+    registry = build_registry(runs, fault_on)
+    if request.param == "in_process":
+        memory = InProcessJobQueue(registry, SystemClock(), workers=2, poll_seconds=0.02)
+        memory.start()
+        try:
+            yield Harness(memory, time.sleep, lambda timeout: memory.run_until_idle(timeout), runs, fault_on)
+        finally:
+            memory.stop()
+    else:
+        from adapters.rq.job_queue import RqJobQueue
+
+        client: Any = request.getfixturevalue("redis_client")
+        queue_name = f"mailagent-test-{uuid.uuid4().hex[:10]}"
+        rq_queue = RqJobQueue(client, queue_name=queue_name, registry=registry)
+        try:
+            yield Harness(rq_queue, rq_queue.work_for, rq_queue.run_until_idle, runs, fault_on)
+        finally:
+            remove_rq_queue(client, queue_name)
+
+
+def new_id() -> str:
+    return f"job-{uuid.uuid4().hex[:12]}"
+
+
+def test_a_job_runs_with_its_payload(harness: Harness) -> None:
+    payload: JobPayload = {"message_id": "m-1", "count": 3, "ratio": 0.5, "urgent": True, "thread_id": None}
+    job_id = harness.queue.enqueue("test.record", payload)
+    assert isinstance(job_id, str) and job_id
+    assert harness.drain(10)
+    assert harness.runs_of("test.record") == [payload]
+    assert harness.queue.failed() == []
+
+
+def test_a_delayed_job_does_not_run_before_its_time(harness: Harness) -> None:
+    at = datetime.now(UTC) + timedelta(seconds=1.2)
+    harness.queue.enqueue("test.record", {"message_id": "later"}, at=at)
+    harness.pump(0.6)
+    assert harness.runs == []
+    assert harness.drain(10)
+    assert harness.runs_of("test.record") == [{"message_id": "later"}]
+    assert harness.runs[0][2] >= at.timestamp()
+
+
+def test_a_failing_job_is_retried_then_listed_as_failed_with_a_safe_error(harness: Harness) -> None:
+    job_id = harness.queue.enqueue(
+        "test.broken", {"email_id": "e-7"}, job_id=new_id(), retry=RetryPolicy(3, 0, 0, jitter=False)
+    )
+    before = datetime.now(UTC)
+    assert harness.drain(10)
+    assert len(harness.runs_of("test.broken")) == 3
+    [failed] = harness.queue.failed()
+    assert (failed.id, failed.name, failed.payload, failed.attempts) == (job_id, "test.broken", {"email_id": "e-7"}, 3)
+    assert failed.error.startswith("RuntimeError: boom: cannot reach")
+    assert SECRET not in failed.error and "\n" not in failed.error
+    assert failed.failed_at.tzinfo is not None
+    assert before - timedelta(seconds=5) <= failed.failed_at <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_retries_wait_at_least_the_policys_delay(harness: Harness) -> None:
+    harness.queue.enqueue("test.broken", {"email_id": "e-8"}, retry=RetryPolicy(2, 1, 1, jitter=False))
+    assert harness.drain(10)
+    first, second = (at for name, _, at in harness.runs if name == "test.broken")
+    assert second - first >= 1.0
+    assert [f.attempts for f in harness.queue.failed()] == [2]
+
+
+def test_requeue_runs_a_failed_job_again(harness: Harness) -> None:
+    harness.fault_on.set()
+    job_id = harness.queue.enqueue("test.flaky", {"account_id": "a-1"}, job_id=new_id())
+    assert harness.drain(10)
+    assert [f.id for f in harness.queue.failed()] == [job_id]
+
+    harness.queue.requeue(job_id)  # still broken: one more attempt, then back in the failed list
+    assert harness.drain(10)
+    assert [(f.id, f.attempts, f.error) for f in harness.queue.failed()] == [
+        (job_id, 2, "ConnectionError: provider unavailable")
+    ]
+
+    harness.fault_on.clear()  # the fault was transient
+    harness.queue.requeue(job_id)
+    assert harness.drain(10)
+    assert harness.queue.failed() == []
+    assert harness.runs_of("test.flaky") == [{"account_id": "a-1"}] * 3
+
+    with pytest.raises(NotFound):
+        harness.queue.requeue(job_id)  # it succeeded: nothing to requeue
+    with pytest.raises(NotFound):
+        harness.queue.requeue(new_id())
+
+
+def test_the_same_job_id_runs_once(harness: Harness) -> None:
+    job_id = new_id()
+    assert harness.queue.enqueue("test.record", {"n": 1}, job_id=job_id) == job_id
+    assert harness.queue.enqueue("test.record", {"n": 2}, job_id=job_id) == job_id
+    assert harness.drain(10)
+    assert harness.queue.enqueue("test.record", {"n": 3}, job_id=job_id) == job_id  # finished: still taken
+    later = datetime.now(UTC) + timedelta(seconds=30)
+    assert harness.queue.enqueue("test.record", {"n": 4}, job_id=job_id, at=later) == job_id
+    assert harness.drain(10)
+    assert harness.runs_of("test.record") == [{"n": 1}]
+
+
+def test_cancel_prevents_a_run_and_frees_the_id(harness: Harness) -> None:
+    job_id = new_id()
+    harness.queue.enqueue("test.record", {"n": 1}, job_id=job_id, at=datetime.now(UTC) + timedelta(seconds=1))
+    assert harness.queue.cancel(job_id) is True
+    assert harness.queue.cancel(job_id) is False
+    assert harness.queue.cancel(new_id()) is False
+    harness.pump(1.2)
+    assert harness.runs == []
+
+    assert harness.queue.enqueue("test.record", {"n": 2}, job_id=job_id) == job_id
+    assert harness.drain(10)
+    assert harness.runs_of("test.record") == [{"n": 2}]
+    assert harness.queue.cancel(job_id) is False  # finished
+
+
+def test_cancel_stops_further_retries(harness: Harness) -> None:
+    job_id = harness.queue.enqueue("test.broken", {"n": 1}, job_id=new_id(), retry=RetryPolicy(3, 1, 1, jitter=False))
+    harness.pump(0.5)
+    assert len(harness.runs_of("test.broken")) == 1
+    assert harness.queue.cancel(job_id) is True
+    assert harness.drain(5)
+    harness.pump(1.0)
+    assert len(harness.runs_of("test.broken")) == 1
+    assert harness.queue.failed() == []
+
+
+def test_bad_requests_are_refused(harness: Harness) -> None:
+    queue = harness.queue
+    with pytest.raises(ValidationFailed):
+        queue.enqueue("test.unknown", {})
+    with pytest.raises(ValidationFailed):
+        queue.enqueue("test.record", {}, job_id="has:colon")
+    with pytest.raises(ValidationFailed):
+        queue.enqueue("test.record", {}, at=datetime(2030, 1, 1))  # naive
+    with pytest.raises(ValidationFailed):
+        queue.enqueue("test.record", {"ids": ["a", "b"]})  # type: ignore[dict-item]
+    assert queue.cancel("has:colon") is False
+
+
+def test_in_process_delays_and_retries_follow_the_injected_clock() -> None:
+    """Adapter-specific: with a test clock, only moving the clock makes delayed jobs and retries due."""
+    runs: list[tuple[str, JobPayload, float]] = []
+    fault_on = threading.Event()
+    clock = InMemoryClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+    queue = InProcessJobQueue(build_registry(runs, fault_on), clock, poll_seconds=0.01)
+    queue.start()
+    try:
+        queue.enqueue("test.record", {"n": 1}, at=clock.now() + timedelta(hours=1))
+        fault_on.set()
+        queue.enqueue("test.flaky", {"n": 2}, retry=RetryPolicy(2, 60, 60, jitter=False))
+        assert not queue.run_until_idle(0.3)
+        assert [name for name, _, _ in runs] == ["test.flaky"]
+        fault_on.clear()
+        clock.advance(59)
+        assert not queue.run_until_idle(0.2)
+        assert len(runs) == 1
+        clock.advance(1)  # the retry is due
+        assert not queue.run_until_idle(0.3)
+        assert [name for name, _, _ in runs] == ["test.flaky", "test.flaky"]
+        clock.advance(3600)
+        assert queue.run_until_idle(2)
+        assert [name for name, _, _ in runs] == ["test.flaky", "test.flaky", "test.record"]
+    finally:
+        queue.stop()
+
+
+@settings(max_examples=300)
+@given(
+    max_attempts=st.integers(1, 100),
+    base=st.floats(0, 10_000, allow_nan=False),
+    cap=st.floats(0, 1_000_000, allow_nan=False),
+    jitter=st.booleans(),
+    seed=st.integers(0, 2**32),
+)
+def test_property_backoff_delays_are_bounded_and_counted(
+    max_attempts: int, base: float, cap: float, jitter: bool, seed: int
+) -> None:
+    policy = RetryPolicy(max_attempts, base, cap, jitter=jitter)
+    waits = delays(policy, random.Random(seed))
+    assert len(waits) == max_attempts - 1
+    for n, wait in enumerate(waits):
+        bound = min(cap, base * 2**n)
+        assert 0 <= wait <= bound
+        if not jitter:
+            assert wait == bound
