@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -380,3 +381,32 @@ def from_millis(millis: int) -> datetime:
 def truncate_to_millis(when: datetime) -> datetime:
     """`when` in UTC at millisecond precision, as providers keep internal dates."""
     return from_millis(to_millis(when))
+
+
+def check_page_limit(limit: int) -> None:
+    """Every Mailbox pages with 1..MAX_PAGE_SIZE items."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationFailed(
+            f"limit must be between 1 and {MAX_PAGE_SIZE}.",
+            details=[{"field": "limit", "issue": "out_of_range"}],
+        )
+
+
+def encode_page_token(internal_date: datetime, message_id: str) -> str:
+    """An opaque keyset cursor: the (date, id) of the last message of the previous page."""
+    text = f"{to_millis(internal_date)}:{message_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str) -> tuple[int, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        millis, _, message_id = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        if not message_id:
+            raise ValueError(token)
+        return int(millis), message_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            "The page token is not valid; start again from the first page.",
+            details=[{"field": "page_token", "issue": "invalid"}],
+        ) from exc

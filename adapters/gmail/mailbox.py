@@ -57,7 +57,6 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.mail import (
-    MAX_PAGE_SIZE,
     SENT,
     SYSTEM_LABEL_IDS,
     Draft,
@@ -69,6 +68,7 @@ from domain.mail import (
     OutgoingMessage,
     SearchPage,
     Thread,
+    check_page_limit,
     from_millis,
     to_millis,
     validate_label_change,
@@ -523,14 +523,6 @@ def _b64decode(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
-def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationFailed(
-            f"limit must be between 1 and {MAX_PAGE_SIZE}.",
-            details=[{"field": "limit", "issue": "out_of_range"}],
-        )
-
-
 def _sort_key(message: Message) -> tuple[int, str]:
     return to_millis(message.internal_date), message.id
 
@@ -633,7 +625,7 @@ class GmailMailbox(Mailbox):
         page_token: str | None = None,
         limit: int = 50,
     ) -> SearchPage:
-        _check_limit(limit)
+        check_page_limit(limit)
         parse_query(query)  # Gmail is lenient with queries; we answer a readable ValidationFailed instead
         self._check_labels(label_ids)
         params: dict[str, Any] = {"userId": "me", "maxResults": limit}
@@ -778,7 +770,7 @@ class GmailMailbox(Mailbox):
         return Draft(id=str(resource["id"]), message=self._to_message(resource["message"]))
 
     def list_drafts(self, *, page_token: str | None = None, limit: int = 50) -> DraftPage:
-        _check_limit(limit)
+        check_page_limit(limit)
         params: dict[str, Any] = {"userId": "me", "maxResults": limit}
         if page_token:
             params["pageToken"] = page_token

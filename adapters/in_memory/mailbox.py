@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from application.ports.mailbox import Mailbox
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, NotFound
 from domain.mail import (
     DRAFT,
     INBOX,
-    MAX_PAGE_SIZE,
     SENT,
     SYSTEM_LABEL_IDS,
     UNREAD,
@@ -26,6 +24,9 @@ from domain.mail import (
     OutgoingMessage,
     SearchPage,
     Thread,
+    check_page_limit,
+    decode_page_token,
+    encode_page_token,
     to_millis,
     truncate_to_millis,
     validate_label_change,
@@ -61,34 +62,6 @@ class _Stored:
         if cached is None:
             cached = self._tokens[field_name] = token_string(self.message, field_name)
         return cached
-
-
-def encode_page_token(internal_date: datetime, message_id: str) -> str:
-    """An opaque keyset cursor: the (date, id) of the last message of the previous page."""
-    millis = to_millis(internal_date)
-    return base64.urlsafe_b64encode(f"{millis}:{message_id}".encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> tuple[int, str]:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        millis, _, message_id = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        if not message_id:
-            raise ValueError(token)
-        return int(millis), message_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(
-            "The page token is not valid; start again from the first page.",
-            details=[{"field": "page_token", "issue": "invalid"}],
-        ) from exc
-
-
-def check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationFailed(
-            f"limit must be between 1 and {MAX_PAGE_SIZE}.",
-            details=[{"field": "limit", "issue": "out_of_range"}],
-        )
 
 
 def sort_key(message: Message) -> tuple[int, str]:
@@ -176,7 +149,7 @@ class InMemoryMailbox(Mailbox):
         page_token: str | None = None,
         limit: int = 50,
     ) -> SearchPage:
-        check_limit(limit)
+        check_page_limit(limit)
         node = parse_query(query)
         cursor = decode_page_token(page_token) if page_token else None
         now = self._clock()
@@ -260,7 +233,7 @@ class InMemoryMailbox(Mailbox):
             return Draft(id=draft_id, message=self._get(self._draft_message_id(draft_id)).message)
 
     def list_drafts(self, *, page_token: str | None = None, limit: int = 50) -> DraftPage:
-        check_limit(limit)
+        check_page_limit(limit)
         cursor = decode_page_token(page_token) if page_token else None
         with self._lock:
             drafts = [Draft(id=d, message=self._messages[m].message) for d, m in self._drafts.items()]

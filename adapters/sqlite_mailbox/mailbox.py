@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 import threading
@@ -15,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from application.ports.mailbox import Mailbox
-from domain.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from domain.errors import Conflict, NotFound, ServiceUnavailable
 from domain.mail import (
     DRAFT,
     INBOX,
-    MAX_PAGE_SIZE,
     SENT,
     SPAM,
     SYSTEM_LABEL_IDS,
@@ -35,6 +33,9 @@ from domain.mail import (
     OutgoingMessage,
     SearchPage,
     Thread,
+    check_page_limit,
+    decode_page_token,
+    encode_page_token,
     from_millis,
     to_millis,
     truncate_to_millis,
@@ -291,13 +292,9 @@ class SqliteMailbox(Mailbox):
         page_token: str | None = None,
         limit: int = 50,
     ) -> SearchPage:
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValidationFailed(
-                f"limit must be between 1 and {MAX_PAGE_SIZE}.",
-                details=[{"field": "limit", "issue": "out_of_range"}],
-            )
+        check_page_limit(limit)
         node = parse_query(query)
-        cursor = _decode_token(page_token) if page_token else None
+        cursor = decode_page_token(page_token) if page_token else None
         now = self._clock()
         with self._read() as db:
             self._check_labels(db, label_ids)
@@ -326,7 +323,7 @@ class SqliteMailbox(Mailbox):
             rows = db.execute(page_sql, [*params, limit + 1]).fetchall()
         found = [_row_message(r) for r in rows]
         page, more = found[:limit], len(found) > limit
-        token = _encode_token(page[-1]) if more and page else None
+        token = encode_page_token(page[-1].internal_date, page[-1].id) if more and page else None
         return SearchPage(messages=tuple(page), next_page_token=token, result_size_estimate=total)
 
     def get_message(self, message_id: str) -> Message:
@@ -399,9 +396,8 @@ class SqliteMailbox(Mailbox):
             return Draft(id=draft_id, message=self._get(db, self._draft_message_id(db, draft_id)))
 
     def list_drafts(self, *, page_token: str | None = None, limit: int = 50) -> DraftPage:
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValidationFailed(f"limit must be between 1 and {MAX_PAGE_SIZE}.")
-        cursor = _decode_token(page_token) if page_token else None
+        check_page_limit(limit)
+        cursor = decode_page_token(page_token) if page_token else None
         sql = (
             # CROSS JOIN keeps drafts as the outer loop: a mailbox has few drafts and many messages
             "SELECT d.id, m.id, m.labels, c.meta FROM mb_drafts d CROSS JOIN mb_messages m "
@@ -417,7 +413,7 @@ class SqliteMailbox(Mailbox):
             rows = db.execute(sql, [*params, limit + 1]).fetchall()
         drafts = [Draft(id=r[0], message=_row_message(r[1:])) for r in rows]
         page = drafts[:limit]
-        token = _encode_token(page[-1].message) if len(drafts) > limit else None
+        token = encode_page_token(page[-1].message.internal_date, page[-1].message.id) if len(drafts) > limit else None
         return DraftPage(drafts=tuple(page), next_page_token=token)
 
     def delete_draft(self, draft_id: str) -> None:
@@ -741,25 +737,6 @@ def _ceil_millis(when: datetime) -> int:
 
 def _key(message: Message) -> tuple[int, str]:
     return _millis(message.internal_date), message.id
-
-
-def _encode_token(message: Message) -> str:
-    text = f"{_millis(message.internal_date)}:{message.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str) -> tuple[int, str]:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        millis, _, message_id = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        if not message_id:
-            raise ValueError(token)
-        return int(millis), message_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(
-            "The page token is not valid; start again from the first page.",
-            details=[{"field": "page_token", "issue": "invalid"}],
-        ) from exc
 
 
 def _addresses(group: Iterable[EmailAddress]) -> str:
