@@ -6,8 +6,10 @@ the process's JobRegistry. A worker process must therefore provide that registry
 - preferred: the worker entrypoint builds the registry (from the container) and calls `make_worker(...)`
   (which calls `install_registry`), then `.work(with_scheduler=True)` (add `burst=True` to drain and exit).
   RQ's forking `Worker` runs each job in a child process that inherits the installed registry.
-- plain `rq worker --with-scheduler <queue>` also works if MAILAGENT_JOB_REGISTRY names a `module:attribute`
-  that is a JobRegistry or a zero-argument callable returning one; `run_job` imports it on first use.
+- the stock CLI works too: `MAILAGENT_JOB_REGISTRY=module:attribute rq worker -w
+  adapters.rq.job_queue.RegistryWorker --with-scheduler <queue>`, where the attribute is a JobRegistry or a
+  zero-argument callable returning one. RegistryWorker resolves it once before forking; with the default
+  worker class `run_job` would import it afresh in every work horse.
 
 At least one worker must run with the scheduler (`with_scheduler=True` / `--with-scheduler`), or delayed jobs
 and retries never become due. RQ keeps time in whole seconds: `at` is rounded up to the next second (so a job
@@ -17,7 +19,6 @@ never starts early) and a retry waits at least its delay, rounded up to whole se
 from __future__ import annotations
 
 import importlib
-import logging
 import math
 import os
 import random
@@ -48,8 +49,6 @@ from application.ports.job_queue import (
     scrub_error_text,
 )
 from domain.errors import NotFound, ServiceUnavailable
-
-logger = logging.getLogger(__name__)
 
 REGISTRY_ENV = "MAILAGENT_JOB_REGISTRY"
 DEFAULT_QUEUE = "mailagent"
@@ -98,6 +97,15 @@ def run_job(name: str, payload: JobPayload) -> None:
             job.meta["failed_at"] = datetime.now(UTC).isoformat()
             job.save_meta()  # type: ignore[no-untyped-call]
         raise
+
+
+class RegistryWorker(Worker):
+    """RQ's forking worker that resolves the job registry once, before forking, so work horses inherit it
+    instead of importing it per job: `rq worker -w adapters.rq.job_queue.RegistryWorker --with-scheduler ...`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _current_registry()
 
 
 def make_worker(

@@ -144,7 +144,8 @@ def test_a_delayed_job_does_not_run_before_its_time(harness: Harness) -> None:
     at = datetime.now(UTC) + timedelta(seconds=1.2)
     harness.queue.enqueue("test.record", {"message_id": "later"}, at=at)
     harness.pump(0.6)
-    assert harness.runs == []
+    if time.time() < at.timestamp():  # a loaded machine may have slept past `at`; then only the time check holds
+        assert harness.runs == []
     assert harness.drain(10)
     assert harness.runs_of("test.record") == [{"message_id": "later"}]
     assert harness.runs[0][2] >= at.timestamp()
@@ -248,6 +249,15 @@ def test_bad_requests_are_refused(harness: Harness) -> None:
     assert queue.cancel("has:colon") is False
 
 
+def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_in_process_delays_and_retries_follow_the_injected_clock() -> None:
     """Adapter-specific: with a test clock, only moving the clock makes delayed jobs and retries due."""
     runs: list[tuple[str, JobPayload, float]] = []
@@ -259,20 +269,69 @@ def test_in_process_delays_and_retries_follow_the_injected_clock() -> None:
         queue.enqueue("test.record", {"n": 1}, at=clock.now() + timedelta(hours=1))
         fault_on.set()
         queue.enqueue("test.flaky", {"n": 2}, retry=RetryPolicy(2, 60, 60, jitter=False))
-        assert not queue.run_until_idle(0.3)
-        assert [name for name, _, _ in runs] == ["test.flaky"]
+        assert eventually(lambda: len(runs) == 1)
         fault_on.clear()
         clock.advance(59)
-        assert not queue.run_until_idle(0.2)
-        assert len(runs) == 1
+        time.sleep(0.2)
+        assert [name for name, _, _ in runs] == ["test.flaky"]
         clock.advance(1)  # the retry is due
-        assert not queue.run_until_idle(0.3)
-        assert [name for name, _, _ in runs] == ["test.flaky", "test.flaky"]
+        assert eventually(lambda: len(runs) == 2)
+        assert not queue.run_until_idle(0.1)  # the delayed job is still an hour away
         clock.advance(3600)
-        assert queue.run_until_idle(2)
+        assert queue.run_until_idle(5)
         assert [name for name, _, _ in runs] == ["test.flaky", "test.flaky", "test.record"]
+        assert queue.failed() == []
     finally:
         queue.stop()
+
+
+def worker_registry() -> JobRegistry:
+    """What MAILAGENT_JOB_REGISTRY names for the `rq worker` process below: its job writes to Redis."""
+    import os
+
+    import redis
+
+    registry = JobRegistry()
+
+    @registry.job("test.mark")
+    def mark(payload: JobPayload) -> None:
+        redis.Redis.from_url(os.environ["REDIS_URL"]).rpush(str(payload["key"]), str(payload["value"]))
+
+    return registry
+
+
+def test_rq_cli_worker_finds_the_registry_named_in_the_environment(redis_url: str, redis_prefix: str) -> None:
+    """Adapter-specific: a plain `rq worker --with-scheduler` (forking work horses) runs our jobs."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import redis
+
+    from adapters.rq.job_queue import REGISTRY_ENV, RqJobQueue
+
+    client = redis.Redis.from_url(redis_url)
+    queue_name = f"mailagent-test-{uuid.uuid4().hex[:10]}"
+    key = f"{redis_prefix}marks"
+    queue = RqJobQueue(client, queue_name=queue_name, registry=worker_registry())
+    try:
+        queue.enqueue("test.mark", {"key": key, "value": "now"})
+        queue.enqueue("test.mark", {"key": key, "value": "soon"}, at=datetime.now(UTC) + timedelta(seconds=0.5))
+        env = {**os.environ, REGISTRY_ENV: f"{__name__}:worker_registry", "REDIS_URL": redis_url}
+        command = [sys.executable, "-m", "rq.cli", "worker", "-w", "adapters.rq.job_queue.RegistryWorker"]
+        command += ["--burst", "--with-scheduler", "--quiet"]
+        command += ["--url", redis_url, "--name", f"{queue_name}-cli", queue_name]
+        root = Path(__file__).resolve().parents[2]
+        deadline = time.monotonic() + 20
+        while not queue.is_idle() and time.monotonic() < deadline:
+            subprocess.run(command, env=env, cwd=root, check=True, capture_output=True, timeout=30)
+            time.sleep(0.2)
+        assert sorted(client.lrange(key, 0, -1)) == [b"now", b"soon"]
+        assert queue.failed() == []
+    finally:
+        remove_rq_queue(client, queue_name)
+        client.close()
 
 
 @settings(max_examples=300)
