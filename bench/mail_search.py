@@ -1,6 +1,6 @@
 """Benchmark: GET /api/v1/emails on a 100,000-message demo mailbox, five query shapes, and the server's RSS.
 
-    .venv/bin/python bench/mail_search.py [--messages 100000] [--concurrency 4] [--requests 200] [--max-seconds 5]
+    .venv/bin/python bench/mail_search.py [--messages 100000] [--concurrency 4] [--py-spy PATH] [--keep-mailbox FILE]
 
 A real installation (embedded default profile, fresh data dir in a temp dir, one uvicorn process on 127.0.0.1 as in
 bench/auth_me.py): a user signs up over HTTP and connects the demo mailbox through the API
@@ -14,7 +14,9 @@ each with its own seed (DEMO_SEED + i) and the same `now`, rendered in `--worker
 process seeds the chunks in order. Every chunk is exactly what the generator makes for that seed: its ~90 days of
 conversations, receipts, newsletters, invoices, travel mail, labels and attachments. Only the Message-IDs of chunks
 after the first get a `.c<i>` suffix (in Message-ID, In-Reply-To and References alike), so that two chunks' threads
-never merge. Generating 100k in one call would take ~2 x as long on one core and is not faster to seed.
+never merge. (One call for 100k would render and seed one after the other in one process, ~1.1 ms + ~1.1 ms per
+message on the benchmark machine; chunks let the workers render while the main process seeds. Per chunk the
+generator adds its fixed scenarios again, so 10 chunks hold ~10x the newsletters and invoices of one 100k call.)
 
 Then, with a separate load-generator process (bench/loadgen.py), for each query shape:
   plain page                      limit=50
@@ -23,9 +25,13 @@ Then, with a separate load-generator process (bench/loadgen.py), for each query 
   free text                       a word found in some hundreds of messages (chosen via the API's `total`)
   has:attachment newer_than:30d
 it measures p50/p99 at `--latency-concurrency` (default 1: one user, no queueing) and req/s at `--concurrency`
-(default 4) keep-alive connections, each bounded by request count and `--max-seconds`; and the server's RSS (VmRSS,
-process + children) after connecting, after loading and after the queries. The server is always stopped.
-Not a timed test: it never fails on a figure.
+(default 4) keep-alive connections, each bounded by request count and time (`--max-seconds` for p50/p99,
+`--throughput-seconds` for req/s); and the server's RSS (VmRSS, process + children) after connecting, after
+loading and after the queries. The server is always stopped. Not a timed test: it never fails on a figure.
+
+`--py-spy PATH` then samples the server under each shape (one connection, `--profile-seconds` each) and prints where
+a request's time goes (install py-spy outside the venv, see bench/profile_auth_me.py). `--keep-mailbox FILE` keeps
+a copy of the loaded demo-mailbox.db (about 0.5 GB) to study its queries offline.
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ import multiprocessing
 import re
 import resource
 import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -51,14 +59,24 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from auth_me import Served, load, serving
 from benchlib import children, cpu_seconds, machine, machine_cpu_seconds, percentile, rss_kib
+from profile_auth_me import BUCKETS, find_py_spy, report
 
 Seedable = tuple[bytes, tuple[str, ...], tuple[str, ...], datetime]
 
 USER_LABEL = "Work"
-# free-text candidates: the first shape asks for "a word found in some hundreds of messages"
+# free-text candidates: the free-text shape wants "a word found in some hundreds of messages"
 WORD_CANDIDATES = ("unsubscribe", "lisbon", "invoice", "proposal", "grocer", "birthday")
 WORD_TARGET = 300
 _MESSAGE_ID = re.compile(rb"<([0-9a-f]{40})@")
+# py-spy frames look like `SqliteMailbox.search (adapters/sqlite_mailbox/mailbox.py:287)`; first match wins, tested on
+# the innermost frame first. Without --native, time in SQLite's C code shows as the Python frame that called it.
+MAIL_BUCKETS: list[tuple[str, tuple[str, ...]]] = [
+    ("SQLite running the mailbox's COUNT + page query", ("SqliteMailbox.search (",)),
+    ("mailbox rows -> Message (JSON, datetimes)", ("_row_message", "json/", "_address_from")),
+    ("mail query parsing (domain.mail_query)", ("domain/mail_query",)),
+    ("SQLAlchemy / sqlite: principal, account, audit row", ("sqlalchemy/", "adapters/sqlalchemy/")),
+    *BUCKETS,
+]
 
 
 # ---------------------------------------------------------------- generating (in worker processes)
@@ -210,6 +228,32 @@ def summarise(results: list[dict[str, Any]], name: str) -> dict[str, Any]:
     }
 
 
+def profile(served: Served, query_shapes: Sequence[tuple[str, str, str]], args: Any) -> None:
+    """Sample the server with py-spy (all threads, not only the GIL holder: SQLite runs without the GIL) while one
+    connection sends one shape; print where a request's time goes."""
+    py_spy = find_py_spy(args.py_spy)
+    if not py_spy:
+        print("py-spy not found: no profile", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory(prefix="mailagent-prof-") as tmp:
+        for name, label, query in query_shapes:
+            raw = Path(tmp) / f"{name}.txt"
+            cmd = [py_spy, "record", "--pid", str(served.pid), "--nonblocking", "--function", "--rate", "100"]
+            cmd += ["--format", "raw", "--duration", str(int(args.profile_seconds) + 2), "--output", str(raw)]
+            spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                time.sleep(1.0)  # let py-spy attach
+                one = {**vars(args), "warmup": 0, "requests": 10**6, "max_seconds": args.profile_seconds}
+                result = load(plan(served, [(name, label, query)], 1, argparse.Namespace(**one)))[0]
+            finally:
+                _, err = spy.communicate(timeout=args.profile_seconds + 30)
+            print(f"\n== profile: {label}, 1 connection, {result['requests']} requests ({result['rps']:.1f} req/s) ==")
+            if spy.returncode != 0 or not raw.exists():
+                print(f"  py-spy failed ({spy.returncode}): {err.decode(errors='replace')[-500:]}")
+                continue
+            report(raw, 1e6 * result["server_cpu_s"] / max(1, result["requests"]), 12, MAIL_BUCKETS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=100_000, help="messages to load (default 100000)")
@@ -219,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="connections for req/s (default 4)")
     parser.add_argument("--requests", type=int, default=200, help="measured requests per shape and pass")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests before each measurement")
-    parser.add_argument("--max-seconds", type=float, default=4.0, help="time cap per measurement")
+    parser.add_argument("--max-seconds", type=float, default=4.0, help="time cap per p50/p99 measurement")
+    parser.add_argument("--throughput-seconds", type=float, default=2.0, help="time cap per req/s measurement")
+    parser.add_argument("--py-spy", dest="py_spy", help="also profile each shape with this py-spy (see below)")
+    parser.add_argument("--profile-seconds", type=float, default=8.0, help="py-spy sampling time per shape")
     parser.add_argument(
         "--keep-mailbox", type=Path, help="copy the loaded demo-mailbox.db here before the server stops (to profile)"
     )
@@ -250,16 +297,46 @@ def main(argv: list[str] | None = None) -> int:
                 params = choose_parameters(api)
                 query_shapes = shapes(params)
                 checks = {name: api.search(query, limit=50) for name, _, query in query_shapes}
+                api.client.close()
 
                 busy0, total0 = machine_cpu_seconds()
                 server0, kids0 = cpu_seconds(served.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
                 measure_started = time.monotonic()
                 latency = load(plan(served, query_shapes, args.latency_concurrency, args))
-                throughput = load(plan(served, query_shapes, args.concurrency, args))
+                short = argparse.Namespace(**{**vars(args), "max_seconds": args.throughput_seconds})
+                throughput = load(plan(served, query_shapes, args.concurrency, short))
                 measure_s = time.monotonic() - measure_started
                 busy1, total1 = machine_cpu_seconds()
                 server1, kids1 = cpu_seconds(served.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
                 rss_after = server_rss_mb(served.pid)
+                loadgen_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
+                machine_load = {
+                    "seconds": measure_s,
+                    "server": (server1 - server0) / measure_s,
+                    "loadgen": loadgen_cpu / measure_s,
+                    "others": max(0.0, (busy1 - busy0) - (server1 - server0) - loadgen_cpu) / measure_s,
+                    "cpus": (total1 - total0) / measure_s,
+                }
+                print_figures(
+                    args,
+                    loaded={
+                        **loaded,
+                        "chunks": len(sizes),
+                        "load_s": load_s,
+                        "api_total": api_total,
+                        "first_s": first_s,
+                    },
+                    params=params,
+                    checks=checks,
+                    query_shapes=query_shapes,
+                    latency=latency,
+                    throughput=throughput,
+                    rss=(rss_connected, rss_loaded, rss_after),
+                    machine_load=machine_load,
+                )
+                print(f"measured in {time.monotonic() - run_started:.0f} s from the start", flush=True)
+                if args.py_spy:
+                    profile(served, query_shapes, args)
                 if args.keep_mailbox:
                     with (
                         contextlib.closing(sqlite3.connect(served.data_dir / "demo-mailbox.db")) as db,
@@ -271,31 +348,46 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for future in futures:
                 future.cancel()
+    print(f"whole run: {time.monotonic() - run_started:.0f} s")
+    if server_log:
+        print(f"server log (last lines):\n{server_log[-1500:]}")
+    return 0
 
-    loadgen_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
-    others = max(0.0, (busy1 - busy0) - (server1 - server0) - loadgen_cpu)
-    cpus = (total1 - total0) / measure_s if measure_s else 0.0
 
+def print_figures(
+    args: Any,
+    *,
+    loaded: dict[str, Any],
+    params: dict[str, Any],
+    checks: dict[str, tuple[int, int, float]],
+    query_shapes: Sequence[tuple[str, str, str]],
+    latency: list[dict[str, Any]],
+    throughput: list[dict[str, Any]],
+    rss: tuple[float, float, float],
+    machine_load: dict[str, float],
+) -> None:
     per_message = 1e3 / max(1, loaded["seeded"])
     print(
-        f"\nloaded {loaded['seeded']:,} messages ({len(sizes)} chunks of <= {args.chunk:,}, {args.workers} render "
-        f"workers) in {load_s:.0f} s: seeding {loaded['seed_s']:.0f} s ({loaded['seed_s'] * per_message:.2f} "
-        f"ms/message), waiting for chunks {loaded['waited_s']:.0f} s, rendering {loaded['render_cpu_s']:.0f} CPU s "
-        f"({loaded['render_cpu_s'] * per_message:.2f} ms/message) in the workers"
+        f"\nloaded {loaded['seeded']:,} messages ({loaded['chunks']} chunks of <= {args.chunk:,}, {args.workers} "
+        f"render workers) in {loaded['load_s']:.0f} s: seeding {loaded['seed_s']:.0f} s "
+        f"({loaded['seed_s'] * per_message:.2f} ms/message), waiting for chunks {loaded['waited_s']:.0f} s, rendering "
+        f"{loaded['render_cpu_s']:.0f} CPU s ({loaded['render_cpu_s'] * per_message:.2f} ms/message) in the workers"
     )
     print(
-        f"the account holds {loaded['count']:,} messages (API total without a query: {api_total:,}; first page "
-        f"{1e3 * first_s:.0f} ms cold); demo-mailbox.db {loaded['file_mb']:.0f} MB"
+        f"the account holds {loaded['count']:,} messages (API total without a query: {loaded['api_total']:,}; first "
+        f"page {1e3 * loaded['first_s']:.0f} ms cold); demo-mailbox.db {loaded['file_mb']:.0f} MB"
     )
     print(f"most frequent senders (API totals): {dict(sorted(params['senders'].items(), key=lambda kv: -kv[1])[:4])}")
     print(f"free-text candidates (API totals): {params['words']}")
+    c1, cn = args.latency_concurrency, args.concurrency
     print(
-        f"\np50/p99 at {args.latency_concurrency} connection(s), req/s at {args.concurrency} connections; "
-        f"<= {args.requests} requests or {args.max_seconds:g} s per measurement after {args.warmup} warm-up"
+        f"\np50/p99 at {c1} connection(s), req/s at {c1} and {cn}; <= {args.requests} requests or "
+        f"{args.max_seconds:g} s (c={c1}) / {args.throughput_seconds:g} s (c={cn}) per measurement after "
+        f"{args.warmup} warm-up"
     )
     header = (
-        f"{'query shape':<44} {'matches':>8} {'bytes':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s c=1':>9} "
-        f"{'req/s c=' + str(args.concurrency):>9} {'srv CPU ms/req c=1, c=' + str(args.concurrency):>22} {'non-200':>7}"
+        f"{'query shape':<44} {'matches':>8} {'bytes':>7} {'p50 ms':>8} {'p99 ms':>8} {f'req/s c={c1}':>9} "
+        f"{f'req/s c={cn}':>9} {f'srv CPU ms/req c={c1}, c={cn}':>22} {'non-200':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -307,19 +399,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{thr['rps']:>9.1f} {lat['server_cpu_ms']:>14.1f}, {thr['server_cpu_ms']:>6.1f} "
             f"{lat['bad'] + thr['bad']:>7}"
         )
-        print(f"{'':<44} requests measured: {lat['requests']} (c=1), {thr['requests']} (c={args.concurrency})")
+        print(f"{'':<44} requests measured: {lat['requests']} (c={c1}), {thr['requests']} (c={cn})")
     print(
-        f"\nserver RSS: {rss_connected:.0f} MB after connecting the empty demo account, {rss_loaded:.0f} MB after "
-        f"loading (the server read nothing yet), {rss_after:.0f} MB after the queries"
+        f"\nserver RSS: {rss[0]:.0f} MB after connecting the empty demo account, {rss[1]:.0f} MB after loading (the "
+        f"server read nothing yet), {rss[2]:.0f} MB after the queries"
     )
+    m = machine_load
     print(
-        f"measurement took {measure_s:.0f} s; on average the server used {(server1 - server0) / measure_s:.2f}, the "
-        f"load generator {loadgen_cpu / measure_s:.2f} and other processes {others / measure_s:.2f} of {cpus:.0f} CPUs"
+        f"measurement took {m['seconds']:.0f} s; on average the server used {m['server']:.2f}, the load generator "
+        f"{m['loadgen']:.2f} and other processes {m['others']:.2f} of {m['cpus']:.0f} CPUs",
+        flush=True,
     )
-    print(f"whole run: {time.monotonic() - run_started:.0f} s")
-    if server_log:
-        print(f"server log (last lines):\n{server_log[-1500:]}")
-    return 0
 
 
 if __name__ == "__main__":

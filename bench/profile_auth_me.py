@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,15 +50,17 @@ def find_py_spy(explicit: str | None) -> str | None:
     return shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
 
 
-def bucket_of(stack: list[str]) -> str:
+def bucket_of(stack: list[str], buckets: Sequence[tuple[str, tuple[str, ...]]] = BUCKETS) -> str:
     for frame in reversed(stack):
-        for name, needles in BUCKETS:
+        for name, needles in buckets:
             if any(n in frame for n in needles):
                 return name
     return "other"
 
 
-def report(raw: Path, cpu_us_per_request: float, top: int) -> None:
+def report(
+    raw: Path, cpu_us_per_request: float, top: int, buckets: Sequence[tuple[str, tuple[str, ...]]] = BUCKETS
+) -> None:
     stacks: list[tuple[list[str], int]] = []
     for line in raw.read_text().splitlines():
         frames, _, count = line.rpartition(" ")
@@ -67,11 +70,11 @@ def report(raw: Path, cpu_us_per_request: float, top: int) -> None:
     if not total:
         print("  no samples (is the server busy? does py-spy have ptrace rights?)")
         return
-    buckets: Counter[str] = Counter()
+    by_bucket: Counter[str] = Counter()
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     for stack, count in stacks:
-        buckets[bucket_of(stack)] += count
+        by_bucket[bucket_of(stack, buckets)] += count
         own[stack[-1]] += count
         for frame in set(stack):
             inclusive[frame] += count
@@ -81,7 +84,7 @@ def report(raw: Path, cpu_us_per_request: float, top: int) -> None:
 
     print(f"  {total} samples; server CPU {cpu_us_per_request:.0f} us/request")
     print("  by bucket (innermost recognised frame):")
-    for name, count in buckets.most_common():
+    for name, count in by_bucket.most_common():
         print(f"    {us(count)}  {name}")
     print(f"  top {top} functions, own time:")
     for frame, count in own.most_common(top):

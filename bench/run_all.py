@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run_all.py
 
-Each benchmark runs in its own interpreter, one after the other, so neither disturbs the other's figures.
+Each benchmark runs in its own interpreter, one after the other, so none disturbs the others' figures.
 Exits 0 when every benchmark ran (whatever the figures); 1 if one of them crashed.
 """
 
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-BENCHMARKS = ["auth_me.py", "cold_start.py"]
+BENCHMARKS = ["auth_me.py", "cold_start.py", "mail_search.py", "gmail_quota.py"]
 
 
 def main() -> int:
