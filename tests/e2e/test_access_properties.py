@@ -29,7 +29,6 @@ from typing import Any
 
 import jwt
 import pytest
-import structlog
 from hypothesis import HealthCheck, assume, example, given, note
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -83,28 +82,6 @@ class Env:
         r = self.api.get(f"{API}/admin/audit-logs", params={"limit": 500, **params}, headers=self.admin.headers)
         assert r.status_code == 200, r.text
         return r.json()["data"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def plain_tracebacks() -> Iterator[None]:
-    """Unconfigured structlog (as under pytest) renders a traceback with rich and every local variable, which
-    takes seconds per error here; render plainly for this module. (`mailagent serve` configures its own.)"""
-    if structlog.is_configured():
-        yield
-        return
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.format_exc_info,
-            structlog.processors.KeyValueRenderer(),
-        ],
-        logger_factory=structlog.PrintLoggerFactory(),
-    )
-    try:
-        yield
-    finally:
-        structlog.reset_defaults()
 
 
 _opened: list[Api] = []

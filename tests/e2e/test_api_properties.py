@@ -116,28 +116,6 @@ def build_world(data_dir: Path, *, clock: InMemoryClock | None = None, **overrid
     return World(api, container, settings, admin, user, data["key"], data["id"], clock)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def plain_tracebacks() -> Iterator[None]:
-    """Unconfigured structlog (as under pytest) renders a traceback with rich and every local variable, which
-    takes seconds per error here; render plainly for this module. (`mailagent serve` configures its own.)"""
-    if structlog.is_configured():
-        yield
-        return
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.format_exc_info,
-            structlog.processors.KeyValueRenderer(),
-        ],
-        logger_factory=structlog.PrintLoggerFactory(),
-    )
-    try:
-        yield
-    finally:
-        structlog.reset_defaults()
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = build_world(tmp_path_factory.mktemp("api-props"))

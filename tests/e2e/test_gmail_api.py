@@ -23,8 +23,10 @@ ADDRESS = "ann@gmail.com"
 
 
 class World:
-    def __init__(self, api: Api, google: FakeGoogle, gmail: FakeGmailServer, account: FakeAccount) -> None:
-        self.api, self.google, self.gmail, self.account = api, google, gmail, account
+    def __init__(
+        self, api: Api, google: FakeGoogle, gmail: FakeGmailServer, account: FakeAccount, container: Any
+    ) -> None:
+        self.api, self.google, self.gmail, self.account, self.container = api, google, gmail, account, container
         self.bodies: list[str] = []
 
     def call(self, method: str, path: str, me: Account, **kwargs: Any) -> Any:
@@ -51,8 +53,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         google.on_issue = lambda email, access, refresh: gmail.adopt_grant(account, access, refresh)
         google.on_revoke = lambda email: account.revoke()
         settings = make_settings(tmp_path, **{**google_settings(google), "gmail_api_root": gmail.url})
-        app, _ = make_app(settings)
-        yield World(Api(app, settings), google, gmail, account)
+        app, container = make_app(settings)
+        yield World(Api(app, settings), google, gmail, account, container)
 
 
 def connect(world: World) -> Account:
@@ -69,6 +71,9 @@ def test_gmail_search_read_send_and_label_through_the_api(world: World, caplog: 
     me = connect(world)
     found = world.call("get", "/api/v1/emails", me, params={"q": "subject:quarterly is:unread"}).json()["data"]
     assert len(found) == 6 and all(m["unread"] for m in found)
+    # Gmail quota is counted per user: one list (5 units) + 6 message reads (5 each) at least.
+    meter = world.container.mailboxes().gmail_factory.meter
+    assert meter.used(me.user_id) >= 5 + 6 * 5 and meter.used("someone-else") == 0
     one = world.call("get", f"/api/v1/emails/{found[0]['id']}", me).json()["data"]
     assert one["subject"].startswith("Quarterly report")
     sent = world.call("post", "/api/v1/emails/send", me, json={"to": ["bob@example.com"], "subject": "Hi",
