@@ -8,6 +8,8 @@ from dependency_injector import containers, providers
 
 from adapters.argon2.password_hasher import Argon2PasswordHasher
 from adapters.in_memory.cache import InMemoryCache
+from adapters.in_memory.event_bus import InMemoryEventBus
+from adapters.in_memory.job_queue import InProcessJobQueue
 from adapters.in_memory.rate_limiter import InMemoryRateLimiter
 from adapters.jwt.token_issuer import JwtTokenIssuer
 from adapters.nh3.html_sanitizer import Nh3HtmlSanitizer
@@ -18,6 +20,7 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
 from application.auth_policy import AuthPolicy
 from application.mail_access import MailAccess
+from application.outbox import OutboxRelay
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_user import CreateUser
@@ -120,6 +123,37 @@ def _redis_cache(client: Any) -> Any:
     return RedisCache(client)
 
 
+def _redis_event_bus(client: Any) -> Any:
+    from adapters.redis.event_bus import RedisEventBus
+
+    return RedisEventBus(client)
+
+
+def _rq_job_queue(settings: Settings, registry: Any) -> Any:
+    import redis
+
+    from adapters.rq.job_queue import RqJobQueue
+
+    # RQ needs a client that returns bytes; the shared client is configured the same way, but keep it apart so
+    # RQ's blocking calls never hold up the cache and the rate limiter.
+    return RqJobQueue(
+        redis.Redis.from_url(settings.resolved_redis_url), queue_name=settings.job_queue_name, registry=registry
+    )
+
+
+def _job_registry(container: Any) -> Any:
+    from entrypoints.worker.jobs import build_registry
+
+    return build_registry(container)
+
+
+def _ticker(container: Any) -> Any:
+    from entrypoints.worker.jobs import periodic_jobs
+    from entrypoints.worker.periodic import Ticker
+
+    return Ticker(container.job_queue(), container.clock(), periodic_jobs(container))
+
+
 def _secret_store(settings: Settings) -> Any:
     if settings.secrets_backend == "secretsmanager":
         from adapters.secrets_manager.secret_store import build_secrets_manager_secret_store
@@ -181,6 +215,7 @@ def _mailboxes(settings: Settings, clock: Any, secret_store: Any, oauth: Any) ->
 
 
 class Container(containers.DeclarativeContainer):
+    __self__ = providers.Self()
     settings = providers.Singleton(Settings)
     profile = providers.Callable(lambda s: s.profile, settings)
 
@@ -217,6 +252,21 @@ class Container(containers.DeclarativeContainer):
         ),
         production=providers.Singleton(_smtp_mailer, settings),
     )
+    # Background work: in-process threads in the embedded default, Redis + RQ workers in production.
+    job_registry = providers.Singleton(_job_registry, __self__)
+    job_queue = providers.Selector(
+        profile,
+        local=providers.Singleton(InProcessJobQueue, job_registry, clock, workers=settings.provided.job_workers),
+        production=providers.Singleton(_rq_job_queue, settings, job_registry),
+    )
+    event_bus = providers.Selector(
+        profile,
+        local=providers.Singleton(InMemoryEventBus),
+        production=providers.Singleton(_redis_event_bus, redis_client),
+    )
+    outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock)
+    ticker = providers.Singleton(_ticker, __self__)
+
     identity = providers.Selector(
         providers.Callable(lambda s: s.identity_provider, settings),
         local=providers.Object(None),

@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     aws_region: str = Field("us-east-1", description="AWS region for Secrets Manager")
     aws_endpoint_url: str | None = Field(None, description="Override the AWS endpoint (tests, LocalStack)")
 
+    job_workers: int = Field(2, description="Worker threads of the in-process job queue (embedded default)")
+    job_queue_name: str = Field("mailagent", description="RQ queue name (production)")
+    run_jobs_in_process: bool | None = Field(
+        None, description="Run jobs inside `mailagent serve` (default: yes in the local profile, no in production)"
+    )
+    outbox_relay_seconds: float = Field(5, description="How often committed-but-unrelayed jobs and events are swept")
+    event_retention_seconds: int = Field(3 * 86400, description="How long events are kept for replay")
+    ws_heartbeat_seconds: float = Field(30, description="WebSocket heartbeat interval")
+    ws_replay_limit: int = Field(500, description="Most events replayed to a reconnecting WebSocket client")
+
     log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
     log_level: str = Field("INFO", description="Log level")
 
@@ -126,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def resolved_google_redirect_uri(self) -> str:
         return self.google_redirect_uri or f"{self.public_url.rstrip('/')}/api/v1/mail/accounts/google/callback"
+
+    @property
+    def jobs_in_process(self) -> bool:
+        return self.run_jobs_in_process if self.run_jobs_in_process is not None else self.profile == "local"
 
     @property
     def json_logs(self) -> bool:

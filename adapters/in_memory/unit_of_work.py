@@ -12,15 +12,19 @@ from application.ports.unit_of_work import (
     ApiKeyRepository,
     AuditLog,
     AuditQuery,
+    EventStore,
+    JobOutbox,
     MailAccountRepository,
     OAuthStateRepository,
     OneTimeTokenRepository,
+    OutboxJob,
     SessionRepository,
     UnitOfWork,
     UserRepository,
 )
 from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
 from domain.errors import Conflict
+from domain.events import DomainEvent, StoredEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User, new_id
 from domain.mail_account import MailAccount, MailProvider, OAuthState
 
@@ -38,6 +42,12 @@ class InMemoryStore:
     oauth_states: dict[str, OAuthState] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     head: tuple[int, str] = (0, GENESIS_HASH)  # kept apart from the list, like the SQL chain-head row
+    events: dict[int, StoredEvent] = field(default_factory=dict)  # by seq, in insertion (= seq) order
+    event_ids: set[str] = field(default_factory=set)
+    published: set[int] = field(default_factory=set)
+    last_seq: int = 0
+    job_outbox: dict[str, OutboxJob] = field(default_factory=dict)
+    locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     TABLES = ("users", "sessions", "refresh_tokens", "one_time_tokens", "api_keys", "mail_accounts", "oauth_states")
@@ -51,6 +61,16 @@ class _Tx:
         self.writes: dict[str, dict[str, Any]] = {t: {} for t in InMemoryStore.TABLES}
         self.checks: list[Callable[[], bool]] = []  # preconditions re-checked atomically at commit
         self.audit: list[tuple[AuditDraft, datetime]] = []
+        self.events: list[DomainEvent] = []
+        self.claimed_events: list[int] = []
+        self.outbox_adds: list[OutboxJob] = []
+        self.claimed_jobs: list[str] = []
+
+    def release(self) -> None:
+        with self.store.lock:
+            self.store.locked.difference_update(
+                [("event", s) for s in self.claimed_events] + [("job", j) for j in self.claimed_jobs]
+            )
 
     def get(self, table: str, key: str) -> Any:
         if key in self.writes[table]:
@@ -281,6 +301,71 @@ class InMemoryAuditLog(AuditLog):
             return self.tx.store.head
 
 
+class InMemoryEventStore(EventStore):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def append(self, event: DomainEvent) -> bool:
+        with self.tx.store.lock:
+            if event.id in self.tx.store.event_ids or any(e.id == event.id for e in self.tx.events):
+                return False
+        self.tx.events.append(event)
+        return True
+
+    def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
+        with self.tx.store.lock:
+            found = [e for s, e in self.tx.store.events.items() if s > after_seq and e.event.user_id == user_id]
+        return found[:limit]
+
+    def latest_seq(self, user_id: str) -> int:
+        with self.tx.store.lock:
+            return max((s for s, e in self.tx.store.events.items() if e.event.user_id == user_id), default=0)
+
+    def claim_unpublished(self, *, limit: int, at: datetime) -> Sequence[StoredEvent]:
+        store = self.tx.store
+        with store.lock:
+            found = [
+                e
+                for s, e in store.events.items()
+                if s not in store.published and ("event", s) not in store.locked and s not in self.tx.claimed_events
+            ][:limit]
+            store.locked.update(("event", e.seq) for e in found)
+        self.tx.claimed_events.extend(e.seq for e in found)
+        return found
+
+    def prune(self, *, before: datetime) -> int:
+        store = self.tx.store
+        with store.lock:
+            gone = [s for s, e in store.events.items() if s in store.published and e.event.occurred_at < before]
+            for s in gone:
+                store.event_ids.discard(store.events.pop(s).event.id)
+                store.published.discard(s)
+        return len(gone)
+
+
+class InMemoryJobOutbox(JobOutbox):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, job: OutboxJob) -> None:
+        self.tx.outbox_adds.append(job)
+
+    def claim(self, *, limit: int) -> Sequence[OutboxJob]:
+        store = self.tx.store
+        with store.lock:
+            found = sorted(
+                (
+                    j
+                    for j in store.job_outbox.values()
+                    if ("job", j.id) not in store.locked and j.id not in self.tx.claimed_jobs
+                ),
+                key=lambda j: (j.created_at, j.id),
+            )[:limit]
+            store.locked.update(("job", j.id) for j in found)
+        self.tx.claimed_jobs.extend(j.id for j in found)
+        return found
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -298,6 +383,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.mail_accounts = InMemoryMailAccountRepository(self._tx)
         self.oauth_states = InMemoryOAuthStateRepository(self._tx)
         self.audit = InMemoryAuditLog(self._tx)
+        self.events = InMemoryEventStore(self._tx)
+        self.job_outbox = InMemoryJobOutbox(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -319,6 +406,17 @@ class InMemoryUnitOfWork(UnitOfWork):
                 )
                 self.store.audit.append(event)
                 self.store.head = (event.seq, event.hash)
+            for domain_event in tx.events:
+                if domain_event.id not in self.store.event_ids:  # a concurrent transaction may have added it
+                    self.store.last_seq += 1
+                    self.store.events[self.store.last_seq] = StoredEvent(self.store.last_seq, domain_event)
+                    self.store.event_ids.add(domain_event.id)
+            self.store.published.update(tx.claimed_events)
+            for job in tx.outbox_adds:
+                self.store.job_outbox[job.id] = job
+            for job_id in tx.claimed_jobs:
+                self.store.job_outbox.pop(job_id, None)
+            tx.release()
         self.committed = True
         self._tx = _Tx(self.store)  # later writes in the same block start a fresh transaction
         self._rebind()
@@ -326,15 +424,18 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _rebind(self) -> None:
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
-        for repo in (*repos, self.audit):
+        for repo in (*repos, self.audit, self.events, self.job_outbox):
             repo.tx = self._tx  # type: ignore[attr-defined]
 
     def rollback(self) -> None:
         if self._tx is not None:
+            self._tx.release()
             self._tx = _Tx(self.store)
             self._rebind()
 
     def close(self) -> None:
+        if self._tx is not None:
+            self._tx.release()
         self._tx = None
 
     def ping(self) -> None:

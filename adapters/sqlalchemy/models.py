@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from adapters.sqlalchemy.types import UtcDateTime
@@ -153,3 +165,43 @@ class OAuthStateRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class EventRow(Base):
+    """The events outbox (see application.ports.unit_of_work.EventStore)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_user_id_seq", "user_id", "seq"),
+        Index(
+            "ix_events_unpublished",
+            "seq",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[str | None] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class JobOutboxRow(Base):
+    """Jobs asked for inside a transaction, enqueued by the relay once it committed."""
+
+    __tablename__ = "job_outbox"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    job_id: Mapped[str | None] = mapped_column(String(128))
+    run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    base_delay_seconds: Mapped[float] = mapped_column(Float)
+    max_delay_seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.sqlalchemy.events import SqlAlchemyEventStore, SqlAlchemyJobOutbox
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyAuditLog,
@@ -35,6 +36,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.mail_accounts = SqlAlchemyMailAccountRepository(self._session)
         self.oauth_states = SqlAlchemyOAuthStateRepository(self._session)
         self.audit = SqlAlchemyAuditLog(self._session)
+        self.events = SqlAlchemyEventStore(self._session)
+        self.job_outbox = SqlAlchemyJobOutbox(self._session)
 
     @property
     def session(self) -> Session:

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from domain.audit import AuditDraft, AuditEvent
+from domain.events import DomainEvent, StoredEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
 from domain.mail_account import MailAccount, MailProvider, OAuthState
 
@@ -157,6 +158,58 @@ class AuditLog(ABC):
         """The sequence number and hash of the newest entry as recorded when it was appended."""
 
 
+class EventStore(ABC):
+    """The events outbox: written in the transaction that caused the event, relayed to the EventBus after commit,
+    and kept for a while so a reconnecting client can replay what it missed."""
+
+    @abstractmethod
+    def append(self, event: DomainEvent) -> bool:
+        """Add the event; False (and nothing stored) if an event with the same id exists already."""
+
+    @abstractmethod
+    def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
+        """The user's committed events with seq > after_seq, oldest first, at most `limit`."""
+
+    @abstractmethod
+    def latest_seq(self, user_id: str) -> int:
+        """The seq of the user's newest committed event (0 when none)."""
+
+    @abstractmethod
+    def claim_unpublished(self, *, limit: int, at: datetime) -> Sequence[StoredEvent]:
+        """Take up to `limit` committed events not yet relayed, oldest first, and mark them relayed at `at` (on
+        PostgreSQL the rows are locked with SKIP LOCKED so replicas relay disjoint batches). The marks commit with
+        the unit of work: commit after publishing."""
+
+    @abstractmethod
+    def prune(self, *, before: datetime) -> int:
+        """Delete relayed events that occurred before `before`; returns how many."""
+
+
+@dataclass(frozen=True)
+class OutboxJob:
+    """A job to enqueue once the transaction that asked for it commits."""
+
+    id: str
+    name: str
+    payload: dict[str, str | int | float | bool | None]
+    created_at: datetime
+    job_id: str | None = None
+    run_at: datetime | None = None
+    max_attempts: int = 1
+    base_delay_seconds: float = 0.0
+    max_delay_seconds: float = 0.0
+
+
+class JobOutbox(ABC):
+    @abstractmethod
+    def add(self, job: OutboxJob) -> None: ...
+
+    @abstractmethod
+    def claim(self, *, limit: int) -> Sequence[OutboxJob]:
+        """Take up to `limit` pending jobs, oldest first (SKIP LOCKED on PostgreSQL) and delete them; the
+        deletion commits with the unit of work, so commit only after they were enqueued."""
+
+
 class UnitOfWork(ABC):
     users: UserRepository
     sessions: SessionRepository
@@ -165,6 +218,8 @@ class UnitOfWork(ABC):
     mail_accounts: MailAccountRepository
     oauth_states: OAuthStateRepository
     audit: AuditLog
+    events: EventStore
+    job_outbox: JobOutbox
 
     def __enter__(self) -> Self:
         self.begin()

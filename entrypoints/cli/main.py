@@ -80,6 +80,22 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    burst: Annotated[
+        bool, typer.Option("--burst", help="Run everything due (and each periodic job once), then exit")
+    ] = False,
+) -> None:
+    """Run background jobs: RQ workers with the scheduler in production, the in-process queue locally."""
+    from entrypoints.logging_setup import configure_logging
+    from entrypoints.worker.runtime import run_worker
+
+    container = _container()
+    settings = container.settings()
+    configure_logging(json_logs=settings.json_logs, level=settings.log_level)
+    run_worker(container, burst=burst)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -11,6 +14,7 @@ from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
 from entrypoints.http.routes import admin, api_keys, auth, health, mail
 from entrypoints.redaction import register_secret
+from entrypoints.worker.runtime import InProcessRuntime
 
 API_PREFIX = "/api/v1"
 
@@ -30,7 +34,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or build_container()
     settings = container.settings()
+    runtime = InProcessRuntime(container)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The embedded default runs background jobs in this process; production runs `mailagent worker`.
+        if settings.jobs_in_process:
+            runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+            container.event_bus().close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="mailagent",
         version="0.1.0",
         summary="Self-hostable email agent platform",

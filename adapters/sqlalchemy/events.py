@@ -1,0 +1,137 @@
+"""The events outbox and the job outbox on SQLAlchemy (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.sqlalchemy.models import EventRow, JobOutboxRow
+from application.ports.unit_of_work import EventStore, JobOutbox, OutboxJob
+from domain.events import DomainEvent, EventType, StoredEvent
+
+
+def _stored(row: EventRow) -> StoredEvent:
+    return StoredEvent(
+        seq=row.seq,
+        event=DomainEvent(
+            id=row.id,
+            user_id=row.user_id,
+            type=EventType(row.type),
+            occurred_at=row.occurred_at,
+            data=row.data,
+            account_id=row.account_id,
+        ),
+    )
+
+
+class SqlAlchemyEventStore(EventStore):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def append(self, event: DomainEvent) -> bool:
+        values = {
+            "id": event.id,
+            "user_id": event.user_id,
+            "account_id": event.account_id,
+            "type": event.type.value,
+            "data": dict(event.data),
+            "occurred_at": event.occurred_at,
+            "published_at": None,
+        }
+        # INSERT .. ON CONFLICT DO NOTHING: a duplicate must not abort the caller's transaction.
+        dialect = self.s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        result = self.s.execute(insert(EventRow).values(**values).on_conflict_do_nothing(index_elements=["id"]))
+        return bool(getattr(result, "rowcount", 0))
+
+    def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
+        rows = self.s.scalars(
+            select(EventRow)
+            .where(EventRow.user_id == user_id, EventRow.seq > after_seq)
+            .order_by(EventRow.seq)
+            .limit(limit)
+        )
+        return [_stored(r) for r in rows]
+
+    def latest_seq(self, user_id: str) -> int:
+        return int(self.s.scalar(select(func.max(EventRow.seq)).where(EventRow.user_id == user_id)) or 0)
+
+    def claim_unpublished(self, *, limit: int, at: datetime) -> Sequence[StoredEvent]:
+        rows = list(
+            self.s.scalars(
+                select(EventRow)
+                .where(EventRow.published_at.is_(None))
+                .order_by(EventRow.seq)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if rows:
+            self.s.execute(
+                update(EventRow)
+                .where(EventRow.seq.in_([r.seq for r in rows]))
+                .values(published_at=at)
+                .execution_options(synchronize_session=False)
+            )
+        return [_stored(r) for r in rows]
+
+    def prune(self, *, before: datetime) -> int:
+        result = self.s.execute(
+            delete(EventRow).where(EventRow.occurred_at < before, EventRow.published_at.is_not(None))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class SqlAlchemyJobOutbox(JobOutbox):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, job: OutboxJob) -> None:
+        self.s.add(
+            JobOutboxRow(
+                id=job.id,
+                name=job.name,
+                payload=dict(job.payload),
+                job_id=job.job_id,
+                run_at=job.run_at,
+                max_attempts=job.max_attempts,
+                base_delay_seconds=job.base_delay_seconds,
+                max_delay_seconds=job.max_delay_seconds,
+                created_at=job.created_at,
+            )
+        )
+        self.s.flush()
+
+    def claim(self, *, limit: int) -> Sequence[OutboxJob]:
+        rows = list(
+            self.s.scalars(
+                select(JobOutboxRow)
+                .order_by(JobOutboxRow.created_at, JobOutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if rows:
+            self.s.execute(
+                delete(JobOutboxRow)
+                .where(JobOutboxRow.id.in_([r.id for r in rows]))
+                .execution_options(synchronize_session=False)
+            )
+        return [
+            OutboxJob(
+                id=r.id,
+                name=r.name,
+                payload=dict(r.payload),
+                created_at=r.created_at,
+                job_id=r.job_id,
+                run_at=r.run_at,
+                max_attempts=r.max_attempts,
+                base_delay_seconds=r.base_delay_seconds,
+                max_delay_seconds=r.max_delay_seconds,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,98 @@
+"""OutboxRelay: after a transaction commits, hand its jobs to the JobQueue and its events to the EventBus.
+
+Use cases write `uow.events.append(...)` / `enqueue_after_commit(uow, ...)` inside their transaction and call
+`relay.flush()` after `uow.commit()`. Nothing reaches a queue or a client unless it committed; if the process dies
+between commit and flush, the periodic `outbox.relay` job picks the rows up (at-least-once: enqueueing is idempotent
+by job id, and clients drop an event id they have seen)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from application.ports.clock import Clock
+from application.ports.event_bus import EventBus
+from application.ports.job_queue import JobQueue, JsonScalar, RetryPolicy
+from application.ports.unit_of_work import OutboxJob, UnitOfWork
+from domain.identity import new_id
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def enqueue_after_commit(
+    uow: UnitOfWork,
+    clock: Clock,
+    name: str,
+    payload: Mapping[str, JsonScalar],
+    *,
+    job_id: str | None = None,
+    at: datetime | None = None,
+    retry: RetryPolicy | None = None,
+) -> str:
+    """Record a job in the transaction of `uow`; the relay enqueues it once that commits. Returns the job id."""
+    job_id = job_id or new_id()
+    uow.job_outbox.add(
+        OutboxJob(
+            id=new_id(),
+            name=name,
+            payload=dict(payload),
+            created_at=clock.now(),
+            job_id=job_id,
+            run_at=at,
+            max_attempts=retry.max_attempts if retry else 1,
+            base_delay_seconds=retry.base_delay_seconds if retry else 0.0,
+            max_delay_seconds=retry.max_delay_seconds if retry else 0.0,
+        )
+    )
+    return job_id
+
+
+class OutboxRelay:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], jobs: JobQueue, bus: EventBus, clock: Clock) -> None:
+        self._uow_factory, self._jobs, self._bus, self._clock = uow_factory, jobs, bus, clock
+
+    def flush(self) -> tuple[int, int]:
+        """Relay everything committed and not yet relayed; returns (jobs enqueued, events published). Never
+        raises: a failure is logged and the rows stay for the next flush."""
+        jobs = events = 0
+        try:
+            jobs = self._relay_jobs()
+        except Exception:
+            logger.exception("outbox: enqueueing committed jobs failed; will retry")
+        try:
+            events = self._relay_events()
+        except Exception:
+            logger.exception("outbox: publishing committed events failed; will retry")
+        return jobs, events
+
+    def _relay_jobs(self) -> int:
+        total = 0
+        while True:
+            with self._uow_factory() as uow:
+                batch = uow.job_outbox.claim(limit=BATCH)
+                for job in batch:
+                    retry = (
+                        RetryPolicy(job.max_attempts, job.base_delay_seconds, job.max_delay_seconds)
+                        if job.max_attempts > 1
+                        else None
+                    )
+                    self._jobs.enqueue(job.name, job.payload, job_id=job.job_id, at=job.run_at, retry=retry)
+                uow.commit()
+            total += len(batch)
+            if len(batch) < BATCH:
+                return total
+
+    def _relay_events(self) -> int:
+        total = 0
+        while True:
+            with self._uow_factory() as uow:
+                batch = uow.events.claim_unpublished(limit=BATCH, at=self._clock.now())
+                for stored in batch:
+                    self._bus.publish(stored)
+                uow.commit()
+            total += len(batch)
+            if len(batch) < BATCH:
+                return total

@@ -1,0 +1,40 @@
+"""The job registry: every background job by name. A job takes ids, opens its own unit of work through a use
+case from the container, and is idempotent (it may run again after a crash or a requeue)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from application.ports.job_queue import JobPayload, JobRegistry
+from entrypoints.worker.periodic import PeriodicJob
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
+
+
+def build_registry(container: Container) -> JobRegistry:
+    registry = JobRegistry()
+    settings = container.settings()
+
+    def relay_outbox(_: JobPayload) -> None:
+        container.outbox_relay().flush()
+
+    def prune_events(_: JobPayload) -> None:
+        clock = container.clock()
+        with container.uow() as uow:
+            uow.events.prune(before=clock.now() - timedelta(seconds=settings.event_retention_seconds))
+            uow.commit()
+
+    registry.register("outbox.relay", relay_outbox)
+    registry.register("events.prune", prune_events)
+    return registry
+
+
+def periodic_jobs(container: Container) -> list[PeriodicJob]:
+    settings = container.settings()
+    return [
+        # Catches what a crashed process committed but never relayed; normal traffic is relayed inline.
+        PeriodicJob("outbox.relay", lambda: settings.outbox_relay_seconds),
+        PeriodicJob("events.prune", lambda: 3600),
+    ]

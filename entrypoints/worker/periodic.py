@@ -1,0 +1,63 @@
+"""Periodic jobs: a ticker thread enqueues each one per interval under a time-bucketed job id.
+
+Every process that runs a ticker (`mailagent serve` in the embedded default, every `mailagent worker` in
+production) enqueues the same id for the same interval, and the JobQueue ignores a taken id, so however many
+replicas tick, each periodic job runs once per interval (see docs/adr/0007-background-work.md)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.job_queue import JobQueue
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str  # a registered job name; it runs with an empty payload
+    every_seconds: Callable[[], float]  # read each tick, so settings (and tests) can change it
+
+
+class Ticker:
+    def __init__(self, jobs: JobQueue, clock: Clock, periodic: Sequence[PeriodicJob], *, poll: float = 1.0) -> None:
+        self._jobs, self._clock, self._periodic, self._poll = jobs, clock, periodic, poll
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> list[str]:
+        """Enqueue every periodic job whose current interval has not been enqueued yet; returns their job ids."""
+        now = self._clock.now().timestamp()
+        ids: list[str] = []
+        for job in self._periodic:
+            every = max(1.0, float(job.every_seconds()))
+            bucket = int(now // every)
+            job_id = f"tick-{job.name.replace('.', '-')}-{int(every)}-{bucket}"
+            try:
+                self._jobs.enqueue(job.name, {}, job_id=job_id)
+                ids.append(job_id)
+            except Exception:
+                logger.exception("could not enqueue the periodic job %s", job.name)
+        return ids
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="periodic-ticker", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self._poll)
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=5)

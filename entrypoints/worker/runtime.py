@@ -1,0 +1,76 @@
+"""Start and stop background work: in `mailagent serve` (embedded default) and `mailagent worker`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
+
+logger = logging.getLogger(__name__)
+
+
+class InProcessRuntime:
+    """The in-process job queue's threads plus the periodic ticker, for the lifetime of the app."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self._started = False
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._container.job_queue().start()
+        self._container.ticker().start()
+        self._container.outbox_relay().flush()  # whatever a previous run committed and never relayed
+        self._started = True
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._container.ticker().stop()
+        self._container.job_queue().stop()
+        self._started = False
+
+
+def run_worker(container: Container, *, burst: bool) -> None:
+    """`mailagent worker`: RQ workers with the scheduler in production; the in-process queue in the local profile
+    (useful without `serve`). `burst` enqueues every periodic job once, runs everything due, and returns."""
+    settings = container.settings()
+    ticker = container.ticker()
+    if settings.profile == "production":
+        import redis
+
+        from adapters.rq.job_queue import make_worker
+
+        client: Any = redis.Redis.from_url(settings.resolved_redis_url)
+        container.job_queue()  # fail early on a bad configuration
+        worker = make_worker(client, registry=container.job_registry(), queue_names=[settings.job_queue_name])
+        ticker.tick()
+        if not burst:
+            ticker.start()
+        try:
+            worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
+        finally:
+            ticker.stop()
+        return
+
+    runtime = InProcessRuntime(container)
+    if burst:
+        container.job_queue().start()
+        ticker.tick()
+        container.job_queue().run_until_idle(timeout=3600)
+        container.job_queue().stop()
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runtime.start()
+    logger.info("worker: running jobs in process; Ctrl-C to stop")
+    try:
+        stop.wait()
+    finally:
+        runtime.stop()
