@@ -12,7 +12,7 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
-from entrypoints.http.routes import admin, api_keys, auth, health, mail
+from entrypoints.http.routes import admin, api_keys, auth, health, mail, ws
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
@@ -45,7 +45,9 @@ def create_app(container: Container | None = None) -> FastAPI:
             yield
         finally:
             runtime.stop()
-            container.event_bus().close()
+            hub = getattr(app.state, "live_hub", None)
+            if hub is not None:
+                hub.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -69,6 +71,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(mail.accounts)
     api.include_router(mail.emails)
     api.include_router(mail.labels)
+    api.include_router(ws.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(api)
 
