@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-BENCHMARKS = ["auth_me.py", "cold_start.py", "mail_search.py", "gmail_quota.py"]
+BENCHMARKS = ["auth_me.py", "cold_start.py", "mail_search.py", "gmail_quota.py", "ws_fanout.py"]
 
 
 def main() -> int:
