@@ -24,9 +24,11 @@ app.add_typer(audit_app, name="audit")
 
 
 def _register_subcommands() -> None:
+    from entrypoints.cli.events import events_app
     from entrypoints.cli.mail import mail_app
 
     app.add_typer(mail_app, name="mail")
+    app.add_typer(events_app, name="events")
 
 
 _register_subcommands()

@@ -1,0 +1,56 @@
+"""`mailagent events ...`: a user's stored events (what live clients receive), from a terminal."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from entrypoints.cli.mail import UserOpt, _container, _principal
+
+events_app = typer.Typer(help="Live events: what WebSocket clients receive.", no_args_is_help=True)
+console = Console()
+
+
+@events_app.command("tail")
+def tail(
+    user: UserOpt = None,
+    after: Annotated[int | None, typer.Option(help="Show events after this id (default: the last 10)")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events as they are stored")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+) -> None:
+    """Print the user's events, oldest first; with --follow, keep watching (Ctrl-C to stop)."""
+    container = _container()
+    principal = _principal(container, user)
+    with container.uow() as uow:
+        cursor = after if after is not None else max(0, uow.events.latest_seq(principal.user_id) - 10)
+    while True:
+        with container.uow() as uow:
+            batch = list(uow.events.after(principal.user_id, cursor, limit=500))
+        for stored in batch:
+            event = stored.event
+            if as_json:
+                print(
+                    json.dumps(
+                        {
+                            "id": str(stored.seq),
+                            "type": event.type.value,
+                            "ts": event.occurred_at.isoformat(),
+                            "data": dict(event.data),
+                        }
+                    ),
+                    flush=True,
+                )
+            else:
+                summary = ", ".join(f"{k}={v}" for k, v in event.data.items() if not isinstance(v, list | dict))
+                console.print(
+                    f"[dim]{stored.seq:>6}[/dim] {event.occurred_at:%H:%M:%S} [bold]{event.type.value}[/bold] {summary}"
+                )
+            cursor = stored.seq
+        if not follow:
+            return
+        if not batch:
+            time.sleep(1.0)
