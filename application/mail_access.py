@@ -7,10 +7,12 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from application.authorization import require_scope
+from application.outbox import OutboxRelay, enqueue_after_commit
 from application.ports.clock import Clock
 from application.ports.mailbox import Mailbox
 from application.ports.mailbox_provider import MailboxProvider
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import NotFound, ReauthRequired
 from domain.identity import Principal, Scope
@@ -22,8 +24,10 @@ NO_ACCOUNT = "Connect a mailbox first (POST /api/v1/mail/accounts/demo or the Go
 
 
 class MailAccess:
-    def __init__(self, uow: UnitOfWork, mailboxes: MailboxProvider, clock: Clock) -> None:
-        self.uow, self.mailboxes, self.clock = uow, mailboxes, clock
+    def __init__(
+        self, uow: UnitOfWork, mailboxes: MailboxProvider, clock: Clock, relay: OutboxRelay | None = None
+    ) -> None:
+        self.uow, self.mailboxes, self.clock, self.relay = uow, mailboxes, clock, relay
 
     def account(self, principal: Principal, account_id: str | None) -> MailAccount:
         """The caller's account by id, or their first connected one. Someone else's id is simply not found."""
@@ -80,10 +84,24 @@ class MailAccess:
         target: str,
         context: AuditContext,
         details: dict[str, Any] | None = None,
+        changed: MailAccount | None = None,
     ) -> None:
+        """Audit the action; when it `changed` that account's mail, also queue (in the same transaction) a sync of
+        the account, so the change reaches live clients as events, the demo mailbox's exactly like Gmail's."""
         with self.uow as uow:
             uow.audit.append(
                 AuditDraft(action, actor_id=principal.user_id, target=target, context=context, details=details or {}),
                 at=self.clock.now(),
             )
+            if changed is not None:
+                enqueue_after_commit(
+                    uow,
+                    self.clock,
+                    SYNC_JOB,
+                    {"account_id": changed.id},
+                    job_id=sync_job_id(changed.id),
+                    retry=SYNC_RETRY,
+                )
             uow.commit()
+        if changed is not None and self.relay is not None:
+            self.relay.flush()

@@ -7,7 +7,9 @@ by job id, and clients drop an event id they have seen)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -15,11 +17,22 @@ from application.ports.clock import Clock
 from application.ports.event_bus import EventBus
 from application.ports.job_queue import JobQueue, JsonScalar, RetryPolicy
 from application.ports.unit_of_work import OutboxJob, UnitOfWork
+from domain.errors import ValidationFailed
 from domain.identity import new_id
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+_ROW_COUNTER = itertools.count()
+_ROW_COUNTER_LOCK = threading.Lock()
+
+
+def _outbox_row_id() -> str:
+    """32 hex characters that sort in the order this process made them: the outbox is claimed by (created_at,
+    id), so jobs recorded in the same instant (one transaction, or a frozen test clock) keep their order."""
+    with _ROW_COUNTER_LOCK:
+        n = next(_ROW_COUNTER) % 16**10
+    return f"{n:010x}{new_id()[:22]}"
 
 
 def enqueue_after_commit(
@@ -36,7 +49,7 @@ def enqueue_after_commit(
     job_id = job_id or new_id()
     uow.job_outbox.add(
         OutboxJob(
-            id=new_id(),
+            id=_outbox_row_id(),
             name=name,
             payload=dict(payload),
             created_at=clock.now(),
@@ -45,6 +58,7 @@ def enqueue_after_commit(
             max_attempts=retry.max_attempts if retry else 1,
             base_delay_seconds=retry.base_delay_seconds if retry else 0.0,
             max_delay_seconds=retry.max_delay_seconds if retry else 0.0,
+            jitter=retry.jitter if retry else True,
         )
     )
     return job_id
@@ -74,12 +88,17 @@ class OutboxRelay:
             with self._uow_factory() as uow:
                 batch = uow.job_outbox.claim(limit=BATCH)
                 for job in batch:
-                    retry = (
-                        RetryPolicy(job.max_attempts, job.base_delay_seconds, job.max_delay_seconds)
-                        if job.max_attempts > 1
-                        else None
-                    )
-                    self._jobs.enqueue(job.name, job.payload, job_id=job.job_id, at=job.run_at, retry=retry)
+                    try:
+                        retry = (
+                            RetryPolicy(job.max_attempts, job.base_delay_seconds, job.max_delay_seconds, job.jitter)
+                            if job.max_attempts > 1
+                            else None
+                        )
+                        self._jobs.enqueue(job.name, job.payload, job_id=job.job_id, at=job.run_at, retry=retry)
+                    except ValidationFailed as exc:
+                        # The queue will never take this one (an unknown name, a bad payload): drop it rather than
+                        # block every job behind it forever. Anything else (the queue is down) aborts the batch.
+                        logger.error("outbox: dropped job %s (%s): %s", job.job_id, job.name, exc.message)
                 uow.commit()
             total += len(batch)
             if len(batch) < BATCH:

@@ -15,7 +15,15 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-BENCHMARKS = ["auth_me.py", "cold_start.py", "mail_search.py", "gmail_quota.py", "ws_fanout.py"]
+BENCHMARKS = [
+    "auth_me.py",
+    "cold_start.py",
+    "mail_search.py",
+    "gmail_quota.py",
+    "incremental_sync.py",
+    "ws_fanout.py",
+    "scheduled_sends.py",
+]
 
 
 def main() -> int:

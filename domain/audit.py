@@ -159,6 +159,7 @@ class AuditAction:
     ROLE_CHANGED = "admin.role_changed"
     USER_DISABLED = "admin.user_disabled"
     USER_ENABLED = "admin.user_enabled"
+    JOB_REQUEUED = "admin.job_requeued"
 
 
 class MailAuditAction:

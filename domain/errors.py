@@ -69,10 +69,11 @@ class InfrastructureError(Exception):
 
     code = "infrastructure_error"
 
-    def __init__(self, message: str, *, service: str = "dependency") -> None:
+    def __init__(self, message: str, *, service: str = "dependency", retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.service = service
+        self.retry_after = max(1, int(retry_after)) if retry_after is not None else None  # seconds, when known
 
 
 class ServiceUnavailable(InfrastructureError):

@@ -96,16 +96,24 @@ def stored_event_to_dict(stored: StoredEvent) -> dict[str, Any]:
 
 
 def stored_event_from_dict(raw: Mapping[str, Any]) -> StoredEvent:
+    """The inverse of `stored_event_to_dict`; ValidationFailed for anything else (it reads what arrives on the bus)."""
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed("Not a stored event: not an object.")
+    account_id, data = raw.get("account_id"), raw.get("data", {})
+    if account_id is not None and not isinstance(account_id, str):
+        raise ValidationFailed("Not a stored event: account_id must be a string.")
+    if not isinstance(data, Mapping) or isinstance(raw.get("seq"), bool):
+        raise ValidationFailed("Not a stored event: data must be an object and seq a number.")
     try:
         return StoredEvent(
             seq=int(raw["seq"]),
             event=DomainEvent(
                 id=str(raw["id"]),
                 user_id=str(raw["user_id"]),
-                account_id=raw.get("account_id"),
+                account_id=account_id,
                 type=EventType(raw["type"]),
                 occurred_at=datetime.fromisoformat(str(raw["occurred_at"])),
-                data=dict(raw.get("data") or {}),
+                data=dict(data),
             ),
         )
     except (KeyError, TypeError, ValueError) as exc:

@@ -14,18 +14,22 @@ from adapters.in_memory.rate_limiter import InMemoryRateLimiter
 from adapters.jwt.token_issuer import JwtTokenIssuer
 from adapters.nh3.html_sanitizer import Nh3HtmlSanitizer
 from adapters.outbox_mailer.mailer import OutboxMailer
+from adapters.pybreaker.circuit_breakers import PyBreakerCircuitBreakers
 from adapters.smtp.mailer import SmtpMailer
 from adapters.sqlalchemy.engine import make_engine, make_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
 from application.auth_policy import AuthPolicy
+from application.caching_mailbox import MailCacheTtls
 from application.mail_access import MailAccess
 from application.outbox import OutboxRelay
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_user import CreateUser
+from application.use_cases.get_system_metrics import GetSystemMetrics
 from application.use_cases.list_api_keys import ListApiKeys
 from application.use_cases.list_audit_logs import ListAuditLogs
+from application.use_cases.list_failed_jobs import ListFailedJobs
 from application.use_cases.list_sessions import ListSessions
 from application.use_cases.list_users import ListUsers
 from application.use_cases.login import Login
@@ -40,22 +44,35 @@ from application.use_cases.mail.get_attachment import GetAttachment
 from application.use_cases.mail.get_draft import GetDraft
 from application.use_cases.mail.get_email import GetEmail
 from application.use_cases.mail.get_thread import GetThread
+from application.use_cases.mail.handle_google_push import HandleGooglePush
 from application.use_cases.mail.list_drafts import ListDrafts
 from application.use_cases.mail.list_labels import ListLabels
 from application.use_cases.mail.list_mail_accounts import ListMailAccounts
 from application.use_cases.mail.modify_labels import ModifyLabels
+from application.use_cases.mail.poll_mailboxes import PollMailboxes
+from application.use_cases.mail.renew_watches import RenewWatches
 from application.use_cases.mail.reply_to_email import ReplyToEmail
 from application.use_cases.mail.save_draft import SaveDraft
 from application.use_cases.mail.search_emails import SearchEmails
 from application.use_cases.mail.send_draft import SendDraft
 from application.use_cases.mail.send_email import SendEmail
 from application.use_cases.mail.start_google_connect import StartGoogleConnect
+from application.use_cases.mail.sync_mailbox import SyncMailbox
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.request_password_reset import RequestPasswordReset
+from application.use_cases.requeue_failed_job import RequeueFailedJob
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.revoke_session import RevokeSession
+from application.use_cases.scheduled.cancel_scheduled_email import CancelScheduledEmail
+from application.use_cases.scheduled.common import DeliveryPolicy
+from application.use_cases.scheduled.dispatch_due_scheduled_emails import DispatchDueScheduledEmails
+from application.use_cases.scheduled.get_scheduled_email import GetScheduledEmail
+from application.use_cases.scheduled.list_scheduled_emails import ListScheduledEmails
+from application.use_cases.scheduled.reschedule_scheduled_email import RescheduleScheduledEmail
+from application.use_cases.scheduled.schedule_email import ScheduleEmail
+from application.use_cases.scheduled.send_scheduled_email import SendScheduledEmail
 from application.use_cases.update_user import UpdateUser
 from application.use_cases.verify_audit_chain import VerifyAuditChain
 from application.use_cases.verify_email import VerifyEmail
@@ -123,10 +140,10 @@ def _redis_cache(client: Any) -> Any:
     return RedisCache(client)
 
 
-def _redis_event_bus(client: Any) -> Any:
+def _redis_event_bus(client: Any, settings: Settings) -> Any:
     from adapters.redis.event_bus import RedisEventBus
 
-    return RedisEventBus(client)
+    return RedisEventBus(client, channel=settings.event_channel)
 
 
 def _rq_job_queue(settings: Settings, registry: Any) -> Any:
@@ -151,7 +168,9 @@ def _ticker(container: Any) -> Any:
     from entrypoints.worker.jobs import periodic_jobs
     from entrypoints.worker.periodic import Ticker
 
-    return Ticker(container.job_queue(), container.clock(), periodic_jobs(container))
+    # Namespaced by queue name: RQ job ids are global to a Redis database (see Ticker).
+    namespace = container.settings().job_queue_name
+    return Ticker(container.job_queue(), container.clock(), periodic_jobs(container), namespace=namespace)
 
 
 def _secret_store(settings: Settings) -> Any:
@@ -200,7 +219,9 @@ def _required_oauth(oauth: Any) -> Any:
     return oauth
 
 
-def _mailboxes(settings: Settings, clock: Any, secret_store: Any, oauth: Any) -> InstallationMailboxes:
+def _mailboxes(
+    settings: Settings, clock: Any, secret_store: Any, oauth: Any, breakers: Any = None, cache: Any = None
+) -> InstallationMailboxes:
     gmail = None
     if oauth is not None:  # googleapiclient is heavy to import: only when Gmail is configured
         from entrypoints.gmail_wiring import gmail_factory
@@ -211,6 +232,27 @@ def _mailboxes(settings: Settings, clock: Any, secret_store: Any, oauth: Any) ->
         demo_path=settings.data_dir / "demo-mailbox.db" if settings.demo_enabled else None,
         gmail_factory=gmail,
         demo_size=settings.demo_mailbox_size,
+        breakers=breakers,
+        cache=cache,
+        cache_ttls=MailCacheTtls(
+            message_seconds=settings.cache_message_seconds, labels_seconds=settings.cache_labels_seconds
+        ),
+    )
+
+
+def _circuit_breakers(settings: Settings, clock: Any) -> PyBreakerCircuitBreakers:
+    return PyBreakerCircuitBreakers(
+        clock, fail_max=settings.circuit_fail_max, reset_timeout_seconds=settings.circuit_reset_seconds
+    )
+
+
+def _delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        lease_seconds=settings.scheduled_lease_seconds,
+        max_attempts=settings.scheduled_max_attempts,
+        retry_base_seconds=settings.scheduled_retry_seconds,
+        retry_max_seconds=max(settings.scheduled_retry_seconds, 900.0),
+        dispatch_grace_seconds=3 * settings.scheduled_dispatch_seconds,
     )
 
 
@@ -262,9 +304,11 @@ class Container(containers.DeclarativeContainer):
     event_bus = providers.Selector(
         profile,
         local=providers.Singleton(InMemoryEventBus),
-        production=providers.Singleton(_redis_event_bus, redis_client),
+        production=providers.Singleton(_redis_event_bus, redis_client, settings),
     )
     outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock)
+    # One circuit per outside service ("gmail", later "slack", "webhooks", "llm"), per process.
+    circuit_breakers = providers.Singleton(_circuit_breakers, settings, clock)
     ticker = providers.Singleton(_ticker, __self__)
 
     identity = providers.Selector(
@@ -300,13 +344,15 @@ class Container(containers.DeclarativeContainer):
     list_audit_logs = providers.Factory(ListAuditLogs, uow)
     verify_audit_chain = providers.Factory(VerifyAuditChain, uow)
     create_user = providers.Factory(CreateUser, uow, password_hasher, clock)
+    list_failed_jobs = providers.Factory(ListFailedJobs, job_queue)
+    requeue_failed_job = providers.Factory(RequeueFailedJob, job_queue, uow, clock)
 
     # Mail
     secret_store = providers.Singleton(_secret_store, settings)
     oauth_client = providers.Singleton(_oauth_client, settings)
     html_sanitizer = providers.Singleton(Nh3HtmlSanitizer)
-    mailboxes = providers.Singleton(_mailboxes, settings, clock, secret_store, oauth_client)
-    mail_access = providers.Factory(MailAccess, uow, mailboxes, clock)
+    mailboxes = providers.Singleton(_mailboxes, settings, clock, secret_store, oauth_client, circuit_breakers, cache)
+    mail_access = providers.Factory(MailAccess, uow, mailboxes, clock, relay=outbox_relay)
 
     connect_demo_account = providers.Factory(ConnectDemoAccount, uow, mailboxes, clock)
     start_google_connect = providers.Factory(
@@ -329,9 +375,39 @@ class Container(containers.DeclarativeContainer):
     list_drafts = providers.Factory(ListDrafts, mail_access)
     delete_draft = providers.Factory(DeleteDraft, mail_access)
     send_draft = providers.Factory(SendDraft, mail_access)
-    list_labels = providers.Factory(ListLabels, mail_access)
+    list_labels = providers.Factory(ListLabels, mail_access, cache)
     create_label = providers.Factory(CreateLabel, mail_access)
     modify_labels = providers.Factory(ModifyLabels, mail_access)
+
+    # Mailbox sync: change feed -> events; push, polling and watch renewal
+    sync_mailbox = providers.Factory(SyncMailbox, uow, mailboxes, clock, relay=outbox_relay, cache=cache)
+    handle_google_push = providers.Factory(HandleGooglePush, uow, job_queue)
+    poll_mailboxes = providers.Factory(PollMailboxes, uow, job_queue, cache, clock, settings.provided.mail_poll_seconds)
+    renew_watches = providers.Factory(
+        RenewWatches, uow, mailboxes, clock, settings.provided.google_push_topic, relay=outbox_relay
+    )
+
+    # Scheduled sends
+    delivery_policy = providers.Singleton(_delivery_policy, settings)
+    schedule_email = providers.Factory(
+        ScheduleEmail, uow, mail_access, html_sanitizer, clock, outbox_relay, delivery_policy
+    )
+    list_scheduled_emails = providers.Factory(ListScheduledEmails, uow)
+    get_scheduled_email = providers.Factory(GetScheduledEmail, uow)
+    cancel_scheduled_email = providers.Factory(CancelScheduledEmail, uow, clock)
+    reschedule_scheduled_email = providers.Factory(RescheduleScheduledEmail, uow, clock, outbox_relay, delivery_policy)
+    dispatch_due_scheduled_emails = providers.Factory(
+        DispatchDueScheduledEmails, uow, clock, outbox_relay, delivery_policy
+    )
+    send_scheduled_email = providers.Factory(SendScheduledEmail, uow, mailboxes, clock, outbox_relay, delivery_policy)
+
+    get_system_metrics = providers.Factory(
+        GetSystemMetrics,
+        circuit_breakers,
+        cache,
+        job_queue,
+        providers.Callable(lambda mailboxes: mailboxes.cache_stats, mailboxes),
+    )
 
 
 def build_container(settings: Settings | None = None) -> Container:

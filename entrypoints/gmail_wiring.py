@@ -72,6 +72,8 @@ def gmail_factory(settings: Any, secret_store: SecretStore, oauth: Any, meter: Q
             address=account.address,
             root_url=settings.gmail_api_root,
             on_quota=lambda units: meter.add(account.user_id, units),
+            max_attempts=settings.gmail_retry_attempts,
+            base_delay=settings.gmail_retry_base_seconds,
         )
         with lock:
             for stale in [k for k in cache if k[0] == account.id]:

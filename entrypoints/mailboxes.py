@@ -6,6 +6,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from application.caching_mailbox import CachingMailbox, MailCacheStats, MailCacheTtls
+from application.guarded_mailbox import GuardedMailbox
+from application.ports.cache import Cache
+from application.ports.circuit_breaker import CircuitBreakers
 from application.ports.clock import Clock
 from application.ports.mailbox import Mailbox
 from application.ports.mailbox_provider import MailboxProvider
@@ -17,7 +21,11 @@ GmailFactory = Callable[[MailAccount], Mailbox]
 
 class InstallationMailboxes(MailboxProvider):
     """The demo mailbox lives in one SQLite file shared by every process of the installation (server, CLI,
-    workers), one account per key; Gmail accounts get a GmailMailbox built with their stored tokens."""
+    workers), one account per key; Gmail accounts get a GmailMailbox built with their stored tokens.
+
+    A Gmail mailbox is opened behind the "gmail" circuit breaker (fail fast while Gmail is down) and the mail cache
+    (labels and messages, see application.caching_mailbox). The demo mailbox is neither: it is a local file, cheap
+    to read, and written by other processes (the CLI, `demo deliver`) whose in-memory caches this one cannot see."""
 
     def __init__(
         self,
@@ -26,11 +34,18 @@ class InstallationMailboxes(MailboxProvider):
         demo_path: Path | None,
         gmail_factory: GmailFactory | None,
         demo_size: int = 300,
+        breakers: CircuitBreakers | None = None,
+        cache: Cache | None = None,
+        cache_ttls: MailCacheTtls | None = None,
     ) -> None:
         self.clock = clock
         self.demo_path = demo_path
         self.gmail_factory = gmail_factory
         self.demo_size = demo_size
+        self.breakers = breakers
+        self.cache = cache
+        self.cache_ttls = cache_ttls or MailCacheTtls()
+        self.cache_stats = MailCacheStats()
         self._demo: dict[str, Mailbox] = {}
         self._lock = threading.Lock()
 
@@ -59,7 +74,14 @@ class InstallationMailboxes(MailboxProvider):
                 "Gmail is not configured on this installation: set MAILAGENT_GOOGLE_CLIENT_ID and "
                 "MAILAGENT_GOOGLE_CLIENT_SECRET."
             )
-        return self.gmail_factory(account)
+        mailbox = self.gmail_factory(account)
+        if self.breakers is not None:
+            mailbox = GuardedMailbox(mailbox, self.breakers, service="gmail")
+        if self.cache is not None:
+            mailbox = CachingMailbox(
+                mailbox, self.cache, self.clock, account_id=account.id, ttls=self.cache_ttls, stats=self.cache_stats
+            )
+        return mailbox
 
     def provision(self, account: MailAccount) -> None:
         if account.provider is not MailProvider.DEMO:

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     google_token_uri: str = Field("https://oauth2.googleapis.com/token", description="Google token endpoint")
     google_revoke_uri: str = Field("https://oauth2.googleapis.com/revoke", description="Google revocation endpoint")
     gmail_api_root: str = Field("https://gmail.googleapis.com/", description="Gmail API root URL")
+    google_push_topic: str | None = Field(
+        None, description="Pub/Sub topic Gmail pushes mailbox changes to (projects/PROJECT/topics/TOPIC)"
+    )
+    google_push_token: SecretStr | None = Field(
+        None, description="Shared secret in the push URL: POST /api/v1/mail/push/google?token=..."
+    )
+    mail_poll_seconds: float = Field(
+        300, gt=0, description="Each mailbox is checked for changes at least this often (fallback to push)"
+    )
     secrets_backend: Literal["local", "secretsmanager"] = Field(
         "local", description="Where OAuth tokens are kept: encrypted files in data_dir, or AWS Secrets Manager"
     )
@@ -76,8 +85,32 @@ class Settings(BaseSettings):
     )
     outbox_relay_seconds: float = Field(5, description="How often committed-but-unrelayed jobs and events are swept")
     event_retention_seconds: int = Field(3 * 86400, description="How long events are kept for replay")
+    scheduled_dispatch_seconds: float = Field(
+        10, description="How often due scheduled emails (and ones a crashed worker held) are swept up"
+    )
+    scheduled_lease_seconds: float = Field(
+        300, description="How long a worker holds a scheduled email it is sending; must exceed the longest send"
+    )
+    scheduled_max_attempts: int = Field(5, description="Attempts before a scheduled email is marked failed")
+    scheduled_retry_seconds: float = Field(30, description="First wait after a failed scheduled send (doubles)")
+    event_channel: str = Field("mailagent:events", description="Redis pub/sub channel of live events (production)")
     ws_heartbeat_seconds: float = Field(30, description="WebSocket heartbeat interval")
     ws_replay_limit: int = Field(500, description="Most events replayed to a reconnecting WebSocket client")
+
+    circuit_fail_max: int = Field(
+        5, ge=1, description="Consecutive failures of an outside service (Gmail...) that open its circuit"
+    )
+    circuit_reset_seconds: float = Field(
+        30, gt=0, description="How long an open circuit fails fast before one trial call is let through"
+    )
+    gmail_retry_attempts: int = Field(5, ge=1, description="Tries per Gmail call on 429/5xx/network errors")
+    gmail_retry_base_seconds: float = Field(
+        1.0, ge=0, description="First Gmail retry waits up to this long; each next one up to twice as long"
+    )
+    cache_labels_seconds: int = Field(60, ge=0, description="How long a mailbox's label list is cached (0: never)")
+    cache_message_seconds: int = Field(
+        300, ge=0, description="How long a read message is cached, bodies included (0: never)"
+    )
 
     log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
     log_level: str = Field("INFO", description="Log level")

@@ -75,6 +75,14 @@ from domain.mail import (
     validate_label_name,
 )
 from domain.mail_query import parse_query
+from domain.mail_sync import (
+    ChangeKind,
+    HistoryExpired,
+    MailChange,
+    MailHistory,
+    MessageSummary,
+    cursor_value,
+)
 from domain.mime import build_mime, ensure_message_id, normalize_message_id, parse_mime
 
 logger = logging.getLogger(__name__)
@@ -128,6 +136,9 @@ _REFERENCE_LOOKUP_LIMIT = 20  # Message-IDs used to find the thread of a reply
 _QUERY_STOP = frozenset(' \t\r\n(){}"')
 
 _RECIPIENT_REQUIRED = "A message needs at least one recipient (to, cc or bcc)."
+MAX_HISTORY_PAGE = 500  # history.list's own maximum
+HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
+SUMMARY_HEADERS = ("From", "Subject")
 
 
 # ---------------------------------------------------------------- tokens
@@ -401,6 +412,7 @@ class _Api:
     threads: Any
     labels: Any
     drafts: Any
+    history: Any
 
 
 _apis: dict[str, _Api] = {}
@@ -414,7 +426,9 @@ def _api(root_url: str) -> _Api:
             # build_from_document adds the library's own parameters to the document it gets: give it a copy
             service = build_from_document(copy.deepcopy(_document(root_url)), http=_NoHttp())
             users = service.users()
-            api = _Api(service, users, users.messages(), users.threads(), users.labels(), users.drafts())
+            api = _Api(
+                service, users, users.messages(), users.threads(), users.labels(), users.drafts(), users.history()
+            )
             _apis[root_url] = api
         return api
 
@@ -864,6 +878,78 @@ class GmailMailbox(Mailbox):
             chunk = list(ids[start : start + 1000])
             self._execute(self._api.messages.batchModify(userId="me", body={"ids": chunk, **body}), op)
 
+    # ------------------------------------------------------------ port: change feed
+
+    def current_cursor(self) -> str:
+        profile = self._execute(self._api.users.getProfile(userId="me"), _Op("read mail"))
+        return str(profile["historyId"])
+
+    def history(self, cursor: str, *, limit: int = MAX_HISTORY_PAGE) -> MailHistory:
+        """users.history.list from `cursor`, page after page (2 units each) until `limit` records; a 404 means
+        Gmail no longer has that history: HistoryExpired."""
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise ValidationFailed(f"limit must be between 1 and {MAX_HISTORY_PAGE}.", details=[{"field": "limit"}])
+        start = str(cursor_value(cursor))
+        records: list[Mapping[str, Any]] = []
+        page_token: str | None = None
+        current = start
+        while True:
+            params: dict[str, Any] = {
+                "userId": "me",
+                "startHistoryId": start,
+                "historyTypes": list(HISTORY_TYPES),
+                "maxResults": limit - len(records),
+            }
+            if page_token:
+                params["pageToken"] = page_token
+            outcome = self._call(self._api.history.list(**params))
+            if isinstance(outcome, _Failure):
+                if outcome.status == 404:
+                    raise HistoryExpired(
+                        f"Gmail no longer has this mailbox's changes after history id {start}; sync it in full."
+                    )
+                raise self._error(outcome, _Op("read mail"))
+            current = str(outcome.get("historyId") or current)
+            records.extend(outcome.get("history", []) or [])
+            page_token = outcome.get("nextPageToken") or None
+            if page_token is None or len(records) >= limit:
+                break
+        records.sort(key=lambda r: int(r["id"]))
+        changes = tuple(change for record in records for change in _history_changes(record))
+        more = page_token is not None
+        return MailHistory(
+            cursor=str(records[-1]["id"]) if more and records else current, changes=changes, has_more=more
+        )
+
+    def summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
+        """messages.get with format=metadata (From and Subject only), in batches: 5 units each, no bodies."""
+        ids = list(dict.fromkeys(message_ids))
+        requests = [
+            self._api.messages.get(userId="me", id=i, format="metadata", metadataHeaders=list(SUMMARY_HEADERS))
+            for i in ids
+        ]
+        found: list[MessageSummary] = []
+        for message_id, outcome in zip(ids, self._batch(requests), strict=True):
+            if isinstance(outcome, _Failure):
+                if outcome.missing:
+                    continue  # deleted since the change was recorded
+                raise self._error(outcome, _Op("read mail", _message_not_found(message_id)))
+            found.append(_summary(outcome))
+        return found
+
+    def watch(self, topic: str) -> datetime:
+        """users.watch (100 units): Gmail publishes to the Pub/Sub `topic` on every change for 7 days."""
+        if not topic or not topic.startswith("projects/") or "/topics/" not in topic:
+            raise ValidationFailed("A Gmail push topic is a Pub/Sub topic name: projects/PROJECT/topics/TOPIC.")
+        resource = self._execute(
+            self._api.users.watch(userId="me", body={"topicName": topic}),
+            _Op("watch the mailbox for changes"),
+        )
+        return from_millis(int(resource["expiration"]))
+
+    def stop_watch(self) -> None:
+        self._execute(self._api.users.stop(userId="me"), _Op("watch the mailbox for changes"))
+
     # ------------------------------------------------------------ internals: building and parsing
 
     def _build(self, message: OutgoingMessage) -> tuple[OutgoingMessage, bytes, datetime]:
@@ -1172,3 +1258,43 @@ class GmailMailbox(Mailbox):
         if status == 503:
             return ServiceUnavailable("Gmail is unavailable right now; try again later.", service=SERVICE)
         return UpstreamError(f"Gmail failed to {op.action} (HTTP {status}){detail}.", service=SERVICE)
+
+
+def _history_changes(record: Mapping[str, Any]) -> list[MailChange]:
+    """The changes of one History record, in the order: added, labels added, labels removed, deleted."""
+    history_id = str(record["id"])
+
+    def change(item: Mapping[str, Any], kind: ChangeKind, changed: Iterable[str] = ()) -> MailChange:
+        message = item.get("message") or {}
+        return MailChange(
+            history_id=history_id,
+            kind=kind,
+            message_id=str(message["id"]),
+            thread_id=str(message.get("threadId") or message["id"]),
+            label_ids=frozenset(str(label) for label in message.get("labelIds", []) or []),
+            changed_label_ids=frozenset(str(label) for label in changed),
+        )
+
+    changes = [change(item, ChangeKind.MESSAGE_ADDED) for item in record.get("messagesAdded", []) or []]
+    for field, kind in (("labelsAdded", ChangeKind.LABELS_ADDED), ("labelsRemoved", ChangeKind.LABELS_REMOVED)):
+        changes += [change(item, kind, item.get("labelIds", []) or []) for item in record.get(field, []) or []]
+    changes += [change(item, ChangeKind.MESSAGE_DELETED) for item in record.get("messagesDeleted", []) or []]
+    return changes
+
+
+def _summary(resource: Mapping[str, Any]) -> MessageSummary:
+    """A Message resource in format=metadata as a summary: the headers are parsed like a message's own."""
+    headers = (resource.get("payload") or {}).get("headers", []) or []
+    head = "".join(
+        f"{h['name']}: {' '.join(str(h.get('value', '')).splitlines())}\r\n" for h in headers if h.get("name")
+    )
+    parsed = parse_mime((head + "\r\n").encode("utf-8", errors="replace"))
+    return MessageSummary(
+        id=str(resource["id"]),
+        thread_id=str(resource.get("threadId") or resource["id"]),
+        label_ids=frozenset(str(label) for label in resource.get("labelIds", []) or []),
+        from_=parsed.from_,
+        subject=parsed.subject,
+        snippet=str(resource.get("snippet", "") or ""),
+        internal_date=from_millis(int(resource.get("internalDate", 0) or 0)),
+    )

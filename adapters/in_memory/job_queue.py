@@ -123,6 +123,26 @@ class InProcessJobQueue(JobQueue):
                 self._cond.wait(min(remaining, self._poll))
             return True
 
+    def run_until_nothing_due(self, timeout: float = 60.0) -> bool:
+        """Wait until no job is waiting, running or due on the clock; jobs (and retries) due later are left
+        alone (`mailagent worker --burst`). False if `timeout` (real seconds) passed first."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if not self._threads:
+                raise RuntimeError("start() the job queue before waiting for it")
+            while True:
+                now = self._clock.now()
+                busy = any(
+                    job.state in (READY, RUNNING) or (job.state == SCHEDULED and job.run_at <= now)
+                    for job in self._jobs.values()
+                )
+                if not busy:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, self._poll))
+
     # -- the port --------------------------------------------------------------------------------------------
 
     def enqueue(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from application.ports.mailbox import Mailbox
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.mail import (
     DRAFT,
     INBOX,
@@ -33,6 +34,7 @@ from domain.mail import (
     validate_label_name,
 )
 from domain.mail_query import CompiledQuery, parse_query, token_string
+from domain.mail_sync import ChangeKind, HistoryExpired, MailChange, MailHistory, cursor_value
 from domain.mime import (
     ParsedMessage,
     build_mime,
@@ -43,6 +45,8 @@ from domain.mime import (
 )
 
 DEFAULT_ADDRESS = "you@demo.mailagent.local"
+HISTORY_LIMIT = 10_000  # history records kept; a cursor older than the oldest kept one gets HistoryExpired
+MAX_HISTORY_PAGE = 500
 
 
 @dataclass
@@ -75,7 +79,13 @@ class InMemoryMailbox(Mailbox):
     Inspection: `.sent` lists every message sent, in order; `raw(message_id)` gives the stored bytes.
     """
 
-    def __init__(self, address: str = DEFAULT_ADDRESS, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        history_limit: int = HISTORY_LIMIT,
+    ) -> None:
         self._address = address
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
@@ -86,6 +96,11 @@ class InMemoryMailbox(Mailbox):
         self._by_rfc822_id: dict[str, set[str]] = {}  # lower-cased Message-ID header -> message ids
         self._counter = 0
         self.sent: list[Message] = []
+        # the change feed: (history id, its changes), oldest first; ids start above 0 and only grow
+        self._history: deque[tuple[int, tuple[MailChange, ...]]] = deque()
+        self._history_id = 0
+        self._pruned_through = 0  # every record up to this id was dropped
+        self._history_limit = max(1, history_limit)
 
     # ------------------------------------------------------------ seeding and inspection
 
@@ -128,6 +143,12 @@ class InMemoryMailbox(Mailbox):
                 self.deliver(raw, label_ids, internal_date=internal_date)
                 count += 1
             return count
+
+    def expire_history(self) -> None:
+        """Test hook: forget the change feed so far (a cursor from before now gets HistoryExpired)."""
+        with self._lock:
+            self._history.clear()
+            self._pruned_through = self._history_id
 
     def raw(self, message_id: str) -> bytes:
         with self._lock:
@@ -306,10 +327,59 @@ class InMemoryMailbox(Mailbox):
             self._check_labels(to_add | to_remove)
             targets = [self._get(message_id) for message_id in ids]
             for stored in targets:
-                labels = (stored.message.label_ids | to_add) - to_remove
+                old = stored.message.label_ids
+                labels = (old | to_add) - to_remove
+                if labels == old:
+                    continue
                 stored.message = replace(stored.message, label_ids=labels)
+                self._record_labels(stored.message, added=labels - old, removed=old - labels)
+
+    # ------------------------------------------------------------ change feed
+
+    def current_cursor(self) -> str:
+        with self._lock:
+            return str(self._history_id)
+
+    def history(self, cursor: str, *, limit: int = MAX_HISTORY_PAGE) -> MailHistory:
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise ValidationFailed(f"limit must be between 1 and {MAX_HISTORY_PAGE}.", details=[{"field": "limit"}])
+        after = cursor_value(cursor)
+        with self._lock:
+            if after < self._pruned_through:
+                raise HistoryExpired(f"The changes after {cursor} are no longer kept; sync the mailbox in full.")
+            records = [r for r in self._history if r[0] > after]
+            current = self._history_id
+        page, more = records[:limit], len(records) > limit
+        return MailHistory(
+            cursor=str(page[-1][0] if more else current),
+            changes=tuple(change for _, changes in page for change in changes),
+            has_more=more,
+        )
 
     # ------------------------------------------------------------ internals
+
+    def _record(self, *changes: MailChange) -> None:
+        """Append one history record (lock held); its id is the next one, already set on the changes."""
+        self._history.append((self._history_id, changes))
+        while len(self._history) > self._history_limit:
+            self._pruned_through = self._history.popleft()[0]
+
+    def _next_history_id(self) -> str:
+        self._history_id += 1
+        return str(self._history_id)
+
+    def _record_message(self, kind: ChangeKind, message: Message) -> None:
+        history_id = self._next_history_id()
+        self._record(MailChange(history_id, kind, message.id, message.thread_id, message.label_ids))
+
+    def _record_labels(self, message: Message, *, added: frozenset[str], removed: frozenset[str]) -> None:
+        history_id = self._next_history_id()
+        changes = [
+            MailChange(history_id, kind, message.id, message.thread_id, message.label_ids, changed)
+            for kind, changed in ((ChangeKind.LABELS_ADDED, added), (ChangeKind.LABELS_REMOVED, removed))
+            if changed
+        ]
+        self._record(*changes)
 
     def _get(self, message_id: str) -> _Stored:
         stored = self._messages.get(message_id)
@@ -380,6 +450,7 @@ class InMemoryMailbox(Mailbox):
         )
         stored = _Stored(message=message, raw=raw, parsed=parsed)
         self._messages[message_id] = stored
+        self._record_message(ChangeKind.MESSAGE_ADDED, message)
         self._threads.setdefault(message.thread_id, set()).add(message_id)
         if message.message_id_header:
             self._by_rfc822_id.setdefault(message.message_id_header.lower(), set()).add(message_id)
@@ -392,4 +463,5 @@ class InMemoryMailbox(Mailbox):
             self._threads.pop(stored.message.thread_id, None)
         if stored.message.message_id_header:
             self._by_rfc822_id.get(stored.message.message_id_header.lower(), set()).discard(message_id)
+        self._record_message(ChangeKind.MESSAGE_DELETED, stored.message)
         return stored

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from adapters.in_memory.mail_sync import InMemoryMailSyncRepository
+from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
 from application.ports.unit_of_work import (
     ApiKeyRepository,
     AuditLog,
@@ -27,6 +29,8 @@ from domain.errors import Conflict
 from domain.events import DomainEvent, StoredEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User, new_id
 from domain.mail_account import MailAccount, MailProvider, OAuthState
+from domain.mail_sync import MailSyncState
+from domain.scheduled_email import ScheduledEmail
 
 
 @dataclass
@@ -47,10 +51,21 @@ class InMemoryStore:
     published: set[int] = field(default_factory=set)
     last_seq: int = 0
     job_outbox: dict[str, OutboxJob] = field(default_factory=dict)
+    scheduled_emails: dict[str, ScheduledEmail] = field(default_factory=dict)
+    mail_sync: dict[str, MailSyncState] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    TABLES = ("users", "sessions", "refresh_tokens", "one_time_tokens", "api_keys", "mail_accounts", "oauth_states")
+    TABLES = (
+        "users",
+        "sessions",
+        "refresh_tokens",
+        "one_time_tokens",
+        "api_keys",
+        "mail_accounts",
+        "oauth_states",
+        "scheduled_emails",
+    )
 
 
 class _Tx:
@@ -65,11 +80,17 @@ class _Tx:
         self.claimed_events: list[int] = []
         self.outbox_adds: list[OutboxJob] = []
         self.claimed_jobs: list[str] = []
+        self.mail_sync_ops: list[tuple[str, Callable[[MailSyncState | None], MailSyncState]]] = []
+        self.claimed_scheduled: list[str] = []  # scheduled_emails rows this transaction locked
+        self.scheduled_base: dict[str, int | None] = {}  # the version each of them had when first touched
+        self.pruned: list[int] = []
 
     def release(self) -> None:
         with self.store.lock:
             self.store.locked.difference_update(
-                [("event", s) for s in self.claimed_events] + [("job", j) for j in self.claimed_jobs]
+                [("event", s) for s in self.claimed_events]
+                + [("job", j) for j in self.claimed_jobs]
+                + [("scheduled_emails", i) for i in self.claimed_scheduled]
             )
 
     def get(self, table: str, key: str) -> Any:
@@ -334,13 +355,13 @@ class InMemoryEventStore(EventStore):
         return found
 
     def prune(self, *, before: datetime) -> int:
+        # Like the SQL DELETE: the rows go when the transaction commits, and stay if it rolls back.
         store = self.tx.store
         with store.lock:
             gone = [s for s, e in store.events.items() if s in store.published and e.event.occurred_at < before]
-            for s in gone:
-                store.event_ids.discard(store.events.pop(s).event.id)
-                store.published.discard(s)
-        return len(gone)
+        fresh = [s for s in gone if s not in self.tx.pruned]
+        self.tx.pruned.extend(fresh)
+        return len(fresh)
 
 
 class InMemoryJobOutbox(JobOutbox):
@@ -385,6 +406,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.audit = InMemoryAuditLog(self._tx)
         self.events = InMemoryEventStore(self._tx)
         self.job_outbox = InMemoryJobOutbox(self._tx)
+        self.scheduled_emails = InMemoryScheduledEmailRepository(self._tx)
+        self.mail_sync = InMemoryMailSyncRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -412,10 +435,16 @@ class InMemoryUnitOfWork(UnitOfWork):
                     self.store.events[self.store.last_seq] = StoredEvent(self.store.last_seq, domain_event)
                     self.store.event_ids.add(domain_event.id)
             self.store.published.update(tx.claimed_events)
+            for seq in tx.pruned:
+                if seq in self.store.events:
+                    self.store.event_ids.discard(self.store.events.pop(seq).event.id)
+                    self.store.published.discard(seq)
             for job in tx.outbox_adds:
                 self.store.job_outbox[job.id] = job
             for job_id in tx.claimed_jobs:
                 self.store.job_outbox.pop(job_id, None)
+            for account_id, change in tx.mail_sync_ops:  # applied to the committed state: racing syncs merge
+                self.store.mail_sync[account_id] = change(self.store.mail_sync.get(account_id))
             tx.release()
         self.committed = True
         self._tx = _Tx(self.store)  # later writes in the same block start a fresh transaction
@@ -424,7 +453,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _rebind(self) -> None:
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
-        for repo in (*repos, self.audit, self.events, self.job_outbox):
+        for repo in (*repos, self.audit, self.events, self.job_outbox, self.scheduled_emails, self.mail_sync):
             repo.tx = self._tx  # type: ignore[attr-defined]
 
     def rollback(self) -> None:

@@ -64,16 +64,19 @@ class RedisEventBus(EventBus):
 
     def _listen(self) -> None:
         while not self._stop.is_set():
-            pubsub = self._r.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._r.pubsub()
             try:
                 pubsub.subscribe(self._channel)
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
-                    if not self._ready.is_set() and pubsub.subscribed:
-                        self._ready.set()
-                    if message is None or message.get("type") != "message":
+                    if message is None:
                         continue
-                    self._dispatch(message["data"])
+                    if message.get("type") == "subscribe":
+                        # Redis confirmed the subscription: from here on nothing published is missed. (redis-py's
+                        # `subscribed` turns true when SUBSCRIBE is sent, before Redis has acted on it.)
+                        self._ready.set()
+                    elif message.get("type") == "message":
+                        self._dispatch(message["data"])
             except redis.RedisError:
                 logger.warning("event bus: Redis connection lost; reconnecting", exc_info=True)
                 self._stop.wait(1.0)

@@ -45,8 +45,9 @@ class SqlAlchemyEventStore(EventStore):
         # INSERT .. ON CONFLICT DO NOTHING: a duplicate must not abort the caller's transaction.
         dialect = self.s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        result = self.s.execute(insert(EventRow).values(**values).on_conflict_do_nothing(index_elements=["id"]))
-        return bool(getattr(result, "rowcount", 0))
+        # RETURNING tells reliably whether the row went in (the ORM statement's rowcount does not on PostgreSQL).
+        stmt = insert(EventRow).values(**values).on_conflict_do_nothing(index_elements=["id"])
+        return self.s.execute(stmt.returning(EventRow.seq)).first() is not None
 
     def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
         rows = self.s.scalars(
@@ -70,14 +71,21 @@ class SqlAlchemyEventStore(EventStore):
                 .with_for_update(skip_locked=True)
             )
         )
-        if rows:
-            self.s.execute(
+        if not rows:
+            return []
+        # Only rows this statement itself marked count as claimed. PostgreSQL locked them above, so that is all of
+        # them; SQLite ignores FOR UPDATE and reads outside the write transaction, so a concurrent claimer may have
+        # marked some meanwhile (its commit releases the write lock this UPDATE waited for).
+        claimed = set(
+            self.s.scalars(
                 update(EventRow)
-                .where(EventRow.seq.in_([r.seq for r in rows]))
+                .where(EventRow.seq.in_([r.seq for r in rows]), EventRow.published_at.is_(None))
                 .values(published_at=at)
+                .returning(EventRow.seq)
                 .execution_options(synchronize_session=False)
             )
-        return [_stored(r) for r in rows]
+        )
+        return [_stored(r) for r in rows if r.seq in claimed]
 
     def prune(self, *, before: datetime) -> int:
         result = self.s.execute(
@@ -101,6 +109,7 @@ class SqlAlchemyJobOutbox(JobOutbox):
                 max_attempts=job.max_attempts,
                 base_delay_seconds=job.base_delay_seconds,
                 max_delay_seconds=job.max_delay_seconds,
+                jitter=job.jitter,
                 created_at=job.created_at,
             )
         )
@@ -115,12 +124,17 @@ class SqlAlchemyJobOutbox(JobOutbox):
                 .with_for_update(skip_locked=True)
             )
         )
-        if rows:
-            self.s.execute(
+        if not rows:
+            return []
+        # As in claim_unpublished: only the rows this DELETE removed are ours (SQLite has no row locks).
+        claimed = set(
+            self.s.scalars(
                 delete(JobOutboxRow)
                 .where(JobOutboxRow.id.in_([r.id for r in rows]))
+                .returning(JobOutboxRow.id)
                 .execution_options(synchronize_session=False)
             )
+        )
         return [
             OutboxJob(
                 id=r.id,
@@ -132,6 +146,8 @@ class SqlAlchemyJobOutbox(JobOutbox):
                 max_attempts=r.max_attempts,
                 base_delay_seconds=r.base_delay_seconds,
                 max_delay_seconds=r.max_delay_seconds,
+                jitter=r.jitter,
             )
             for r in rows
+            if r.id in claimed
         ]

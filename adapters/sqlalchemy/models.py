@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -204,4 +205,49 @@ class JobOutboxRow(Base):
     max_attempts: Mapped[int] = mapped_column(Integer)
     base_delay_seconds: Mapped[float] = mapped_column(Float)
     max_delay_seconds: Mapped[float] = mapped_column(Float)
+    jitter: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ScheduledEmailRow(Base):
+    """Scheduled sends (see application.ports.scheduled_emails). Writers compare-and-set on `version`."""
+
+    __tablename__ = "scheduled_emails"
+    __table_args__ = (
+        Index("ix_scheduled_emails_user_id_send_at", "user_id", "send_at"),
+        Index("ix_scheduled_emails_status_due_at", "status", "due_at"),
+        Index("ix_scheduled_emails_status_lease_expires_at", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(String(32))
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    message_id: Mapped[str] = mapped_column(String(255))
+    send_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    provider_message_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class MailSyncRow(Base):
+    """Where each account's mailbox sync stands (see application.ports.mail_sync)."""
+
+    __tablename__ = "mail_sync"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("mail_accounts.id", ondelete="CASCADE"), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(32))  # a history id, decimal, no leading zeros
+    last_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_full_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    watch_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    watch_status: Mapped[str] = mapped_column(String(16))
+    watch_error: Mapped[str | None] = mapped_column(String(500))

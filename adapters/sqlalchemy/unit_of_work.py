@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.sqlalchemy.events import SqlAlchemyEventStore, SqlAlchemyJobOutbox
+from adapters.sqlalchemy.mail_sync import SqlAlchemyMailSyncRepository
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyAuditLog,
@@ -16,6 +17,7 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemySessionRepository,
     SqlAlchemyUserRepository,
 )
+from adapters.sqlalchemy.scheduled_emails import SqlAlchemyScheduledEmailRepository
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import ServiceUnavailable
 
@@ -38,6 +40,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.audit = SqlAlchemyAuditLog(self._session)
         self.events = SqlAlchemyEventStore(self._session)
         self.job_outbox = SqlAlchemyJobOutbox(self._session)
+        self.scheduled_emails = SqlAlchemyScheduledEmailRepository(self._session)
+        self.mail_sync = SqlAlchemyMailSyncRepository(self._session)
 
     @property
     def session(self) -> Session:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from application.ports.mailbox import Mailbox
-from domain.errors import Conflict, NotFound, ServiceUnavailable
+from domain.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from domain.mail import (
     DRAFT,
     INBOX,
@@ -56,6 +56,7 @@ from domain.mail_query import (
     scope_labels,
     token_string,
 )
+from domain.mail_sync import ChangeKind, HistoryExpired, MailChange, MailHistory, cursor_value
 from domain.mime import (
     ParsedMessage,
     build_mime,
@@ -67,7 +68,9 @@ from domain.mime import (
 
 DEFAULT_ADDRESS = "you@demo.mailagent.local"
 _MS = timedelta(milliseconds=1)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the change feed (mb_history, mb_history_state)
+HISTORY_LIMIT = 10_000  # history records kept per account; an older cursor gets HistoryExpired
+MAX_HISTORY_PAGE = 500
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mb_accounts (
     account TEXT PRIMARY KEY,
@@ -131,6 +134,22 @@ CREATE TABLE IF NOT EXISTS mb_drafts (
     PRIMARY KEY (account, id)
 );
 CREATE INDEX IF NOT EXISTS mb_drafts_message ON mb_drafts (account, message_id);
+-- the change feed: one row per change, every change of one history record shares its id
+CREATE TABLE IF NOT EXISTS mb_history (
+    account TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    changed TEXT NOT NULL,
+    PRIMARY KEY (account, id, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mb_history_state (
+    account TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL DEFAULT 0,
+    pruned_through INTEGER NOT NULL DEFAULT 0
+);
 """
 _HAS_USER_LABEL = (
     "EXISTS (SELECT 1 FROM mb_message_labels l WHERE l.account = m.account AND l.message_id = m.id "  # noqa: S608 - placeholders only
@@ -156,8 +175,10 @@ class SqliteMailbox(Mailbox):
         *,
         address: str = DEFAULT_ADDRESS,
         clock: Callable[[], datetime] | None = None,
+        history_limit: int = HISTORY_LIMIT,
     ) -> None:
         self._path = str(path)
+        self._history_limit = max(1, history_limit)
         self._account = account_key
         self._address = address
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -175,6 +196,7 @@ class SqliteMailbox(Mailbox):
                     if statement.strip():
                         db.execute(statement)
                 db.execute("INSERT OR IGNORE INTO mb_accounts (account) VALUES (?)", (self._account,))
+                db.execute("INSERT OR IGNORE INTO mb_history_state (account) VALUES (?)", (self._account,))
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise ServiceUnavailable("The mailbox store cannot be opened.", service="mailbox") from exc
@@ -261,9 +283,16 @@ class SqliteMailbox(Mailbox):
                     label_ids.add(by_name[key])
                 parsed = parse_mime(raw)
                 thread = self._thread_for(db, parsed.references, parsed.in_reply_to, None)
-                self._store(db, raw, parsed, frozenset(label_ids), internal_date, thread)
+                # a bulk load is the mailbox's starting point, not a change: it leaves no history
+                self._store(db, raw, parsed, frozenset(label_ids), internal_date, thread, record=False)
                 count += 1
             return count
+
+    def expire_history(self) -> None:
+        """Test hook: forget the change feed so far (a cursor from before now gets HistoryExpired)."""
+        with self._write() as db:
+            db.execute("DELETE FROM mb_history WHERE account = ?", (self._account,))
+            db.execute("UPDATE mb_history_state SET pruned_through = last_id WHERE account = ?", (self._account,))
 
     def raw(self, message_id: str) -> bytes:
         with self._read() as db:
@@ -499,6 +528,85 @@ class SqliteMailbox(Mailbox):
                 if labels != message.label_ids:
                     self._set_labels(db, message, labels)
 
+    # ------------------------------------------------------------ change feed
+
+    def current_cursor(self) -> str:
+        with self._read() as db:
+            return str(self._history_state(db)[0])
+
+    def history(self, cursor: str, *, limit: int = MAX_HISTORY_PAGE) -> MailHistory:
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise ValidationFailed(f"limit must be between 1 and {MAX_HISTORY_PAGE}.", details=[{"field": "limit"}])
+        after = cursor_value(cursor)
+        with self._read() as db:
+            current, pruned_through = self._history_state(db)
+            if after < pruned_through:
+                raise HistoryExpired(f"The changes after {cursor} are no longer kept; sync the mailbox in full.")
+            # the ids of the first `limit` records after the cursor (+1 to know whether more follow)
+            ids = [
+                int(r[0])
+                for r in db.execute(
+                    "SELECT DISTINCT id FROM mb_history WHERE account = ? AND id > ? ORDER BY id LIMIT ?",
+                    (self._account, after, limit + 1),
+                ).fetchall()
+            ]
+            more = len(ids) > limit
+            ids = ids[:limit]
+            rows = (
+                db.execute(
+                    "SELECT id, kind, message_id, thread_id, labels, changed FROM mb_history "
+                    "WHERE account = ? AND id > ? AND id <= ? ORDER BY id, kind",
+                    (self._account, after, ids[-1]),
+                ).fetchall()
+                if ids
+                else []
+            )
+        changes = tuple(
+            MailChange(
+                history_id=str(r[0]),
+                kind=ChangeKind(r[1]),
+                message_id=str(r[2]),
+                thread_id=str(r[3]),
+                label_ids=frozenset(str(r[4]).split()),
+                changed_label_ids=frozenset(str(r[5]).split()),
+            )
+            for r in rows
+        )
+        return MailHistory(cursor=str(ids[-1] if more else current), changes=changes, has_more=more)
+
+    def _history_state(self, db: sqlite3.Connection) -> tuple[int, int]:
+        row = db.execute(
+            "SELECT last_id, pruned_through FROM mb_history_state WHERE account = ?", (self._account,)
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def _record(
+        self,
+        db: sqlite3.Connection,
+        changes: Sequence[tuple[ChangeKind, str, str, frozenset[str], frozenset[str]]],
+    ) -> None:
+        """One history record (in the caller's write transaction) holding these changes; old records beyond the
+        kept number are dropped."""
+        if not changes:
+            return
+        row = db.execute(
+            "UPDATE mb_history_state SET last_id = last_id + 1 WHERE account = ? RETURNING last_id, pruned_through",
+            (self._account,),
+        ).fetchone()
+        history_id, pruned_through = int(row[0]), int(row[1])
+        db.executemany(
+            "INSERT INTO mb_history (account, id, kind, message_id, thread_id, labels, changed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (self._account, history_id, kind.value, mid, tid, _labels_text(labels), _labels_text(changed))
+                for kind, mid, tid, labels, changed in changes
+            ],
+        )
+        floor = history_id - self._history_limit
+        if floor > pruned_through:
+            db.execute("DELETE FROM mb_history WHERE account = ? AND id <= ?", (self._account, floor))
+            db.execute("UPDATE mb_history_state SET pruned_through = ? WHERE account = ?", (floor, self._account))
+
     # ------------------------------------------------------------ internals
 
     def _get(self, db: sqlite3.Connection, message_id: str) -> Message:
@@ -591,6 +699,8 @@ class SqliteMailbox(Mailbox):
         internal_date: datetime,
         thread_id: str | None,
         message_id: str | None = None,
+        *,
+        record: bool = True,
     ) -> Message:
         if message_id is None:
             message_id = f"{self._next_id(db):016x}"
@@ -630,9 +740,20 @@ class SqliteMailbox(Mailbox):
             "INSERT INTO mb_message_labels (account, label_id, message_id, internal_ms) VALUES (?, ?, ?, ?)",
             [(self._account, label, message.id, _millis(message.internal_date)) for label in labels],
         )
+        if record:
+            self._record(db, [(ChangeKind.MESSAGE_ADDED, message.id, message.thread_id, labels, frozenset())])
         return message
 
     def _set_labels(self, db: sqlite3.Connection, message: Message, labels: frozenset[str]) -> None:
+        added, removed = labels - message.label_ids, message.label_ids - labels
+        self._record(
+            db,
+            [
+                (kind, message.id, message.thread_id, labels, changed)
+                for kind, changed in ((ChangeKind.LABELS_ADDED, added), (ChangeKind.LABELS_REMOVED, removed))
+                if changed
+            ],
+        )
         db.execute(
             "UPDATE mb_messages SET labels = ? WHERE account = ? AND id = ?",
             (_labels_text(labels), self._account, message.id),
@@ -644,6 +765,12 @@ class SqliteMailbox(Mailbox):
         )
 
     def _delete(self, db: sqlite3.Connection, message_id: str) -> None:
+        row = db.execute(
+            "SELECT thread_id, labels FROM mb_messages WHERE account = ? AND id = ?", (self._account, message_id)
+        ).fetchone()
+        if row is not None:
+            labels = frozenset(str(row[1]).split())
+            self._record(db, [(ChangeKind.MESSAGE_DELETED, message_id, str(row[0]), labels, frozenset())])
         db.execute("DELETE FROM mb_messages WHERE account = ? AND id = ?", (self._account, message_id))
         db.execute("DELETE FROM mb_contents WHERE account = ? AND id = ?", (self._account, message_id))
         db.execute("DELETE FROM mb_message_labels WHERE account = ? AND message_id = ?", (self._account, message_id))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from datetime import datetime
 
+from domain.errors import NotConfigured, NotFound
 from domain.mail import (
     TRASH,
     UNREAD,
@@ -16,6 +18,7 @@ from domain.mail import (
     SearchPage,
     Thread,
 )
+from domain.mail_sync import MailHistory, MessageSummary
 
 
 class Mailbox(ABC):
@@ -108,3 +111,50 @@ class Mailbox(ABC):
 
     def untrash(self, message_ids: Sequence[str]) -> None:
         self.modify_labels(message_ids, remove=[TRASH])
+
+    # ------------------------------------------------------------ change feed (mailbox sync)
+
+    @abstractmethod
+    def current_cursor(self) -> str:
+        """The mailbox's history cursor now (Gmail: the profile's historyId): `history()` from it returns only what
+        changes after this moment."""
+
+    @abstractmethod
+    def history(self, cursor: str, *, limit: int = 500) -> MailHistory:
+        """What changed after `cursor`, oldest first, at most `limit` (1..500) history records; every change of one
+        record shares its history id. `MailHistory.cursor` is where to continue: the current cursor when all was
+        returned, else the last returned record's id with `has_more`. HistoryExpired when the provider no longer
+        keeps the changes after `cursor` (Gmail keeps about a week); ValidationFailed for something not a cursor.
+        Cost grows with the number of changes, never with the mailbox's size."""
+
+    def summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
+        """Ids, labels and headers (no bodies) of these messages, in order; ids no longer in the mailbox are left
+        out. Adapters that can fetch metadata alone override this."""
+        found: list[MessageSummary] = []
+        for message_id in message_ids:
+            try:
+                m = self.get_message(message_id)
+            except NotFound:
+                continue
+            found.append(
+                MessageSummary(
+                    id=m.id,
+                    thread_id=m.thread_id,
+                    label_ids=m.label_ids,
+                    from_=m.from_,
+                    subject=m.subject,
+                    snippet=m.snippet,
+                    internal_date=m.internal_date,
+                )
+            )
+        return found
+
+    def watch(self, topic: str) -> datetime:
+        """Ask the provider to push a notification to `topic` on every change (Gmail: `users.watch` with a Pub/Sub
+        topic `projects/P/topics/T`); returns when the watch expires (renew it before). NotConfigured for mailboxes
+        that cannot push (they are polled)."""
+        raise NotConfigured("This mailbox cannot push its changes; it is polled instead.")
+
+    def stop_watch(self) -> None:
+        """Stop push notifications (Gmail: `users.stop`). NotConfigured for mailboxes that cannot push."""
+        raise NotConfigured("This mailbox cannot push its changes; it is polled instead.")

@@ -9,6 +9,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from application.ports.mail_sync import MailSyncRepository
+from application.ports.scheduled_emails import ScheduledEmailRepository
 from domain.audit import AuditDraft, AuditEvent
 from domain.events import DomainEvent, StoredEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
@@ -198,6 +200,7 @@ class OutboxJob:
     max_attempts: int = 1
     base_delay_seconds: float = 0.0
     max_delay_seconds: float = 0.0
+    jitter: bool = True
 
 
 class JobOutbox(ABC):
@@ -220,6 +223,8 @@ class UnitOfWork(ABC):
     audit: AuditLog
     events: EventStore
     job_outbox: JobOutbox
+    scheduled_emails: ScheduledEmailRepository
+    mail_sync: MailSyncRepository
 
     def __enter__(self) -> Self:
         self.begin()

@@ -262,10 +262,12 @@ def label(
         )
         console.print(f"updated {len(message_ids)} message(s)")
     if list_ or not (create or message_ids):
-        found = _run(lambda: container.list_labels().execute(ListLabelsInput(principal, account)))
+        listing = _run(lambda: container.list_labels().execute(ListLabelsInput(principal, account)))
         table = Table(title="labels")
         for column in ("id", "name", "type", "total", "unread"):
             table.add_column(column)
-        for item in found:
+        for item in listing.labels:
             table.add_row(item.id, item.name, item.type.value, str(item.messages_total), str(item.messages_unread))
         console.print(table)
+        if listing.notice:
+            err.print(f"[yellow]{listing.notice}[/yellow]")

@@ -24,10 +24,12 @@ app.add_typer(audit_app, name="audit")
 
 
 def _register_subcommands() -> None:
+    from entrypoints.cli.demo import demo_app
     from entrypoints.cli.events import events_app
     from entrypoints.cli.mail import mail_app
 
     app.add_typer(mail_app, name="mail")
+    app.add_typer(demo_app, name="demo")
     app.add_typer(events_app, name="events")
 
 
@@ -37,7 +39,12 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _container():  # type: ignore[no-untyped-def]
+def _container(*, runs_jobs: bool = False):  # type: ignore[no-untyped-def]
+    """The container of this command. `runs_jobs`: this process runs jobs and serves clients (serve, worker);
+    other commands in the local profile leave what they commit to the serving process (see cli/local_relay.py)."""
+    from dependency_injector import providers
+
+    from entrypoints.cli.local_relay import LeaveForServerRelay
     from entrypoints.container import build_container
     from entrypoints.logging_setup import configure_logging
     from entrypoints.settings import Settings
@@ -46,7 +53,10 @@ def _container():  # type: ignore[no-untyped-def]
     configure_logging(json_logs=settings.json_logs, level=os.environ.get("MAILAGENT_CLI_LOG_LEVEL", "WARNING"))
     if settings.profile == "local":
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return build_container(settings)
+    container = build_container(settings)
+    if settings.profile == "local" and not runs_jobs:
+        container.outbox_relay.override(providers.Object(LeaveForServerRelay()))
+    return container
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -67,7 +77,7 @@ def serve(
     from entrypoints.http.app import create_app
     from entrypoints.logging_setup import configure_logging
 
-    container = _container()
+    container = _container(runs_jobs=True)
     settings = container.settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
     if migrate if migrate is not None else settings.profile == "local":
@@ -92,7 +102,7 @@ def worker(
     from entrypoints.logging_setup import configure_logging
     from entrypoints.worker.runtime import run_worker
 
-    container = _container()
+    container = _container(runs_jobs=True)
     settings = container.settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
     run_worker(container, burst=burst)

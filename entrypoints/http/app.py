@@ -12,7 +12,7 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
-from entrypoints.http.routes import admin, api_keys, auth, health, mail, ws
+from entrypoints.http.routes import admin, api_keys, auth, health, mail, mail_push, scheduled, ws
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
@@ -58,7 +58,13 @@ def create_app(container: Container | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.container = container
-    for secret in (settings.google_client_secret, settings.smtp_password, settings.jwt_secret, settings.secrets_key):
+    for secret in (
+        settings.google_client_secret,
+        settings.smtp_password,
+        settings.jwt_secret,
+        settings.secrets_key,
+        settings.google_push_token,  # it is in the push URL's query string: never in a log line or a response
+    ):
         register_secret(secret.get_secret_value() if secret else None)
     install_error_handlers(app)
 
@@ -69,8 +75,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(api_keys.router)
     api.include_router(admin.router)
     api.include_router(mail.accounts)
+    api.include_router(scheduled.router)  # before mail.emails: /emails/scheduled is not /emails/{message_id}
     api.include_router(mail.emails)
     api.include_router(mail.labels)
+    api.include_router(mail_push.router)
     api.include_router(ws.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(api)

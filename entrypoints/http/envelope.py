@@ -18,6 +18,8 @@ class Meta(BaseModel):
     offset: int | None = None
     limit: int | None = None
     next_page_token: str | None = None
+    degraded: bool | None = None  # true: a dependency is down and this is a fallback answer (see notice)
+    notice: str | None = None  # for a person: what is degraded and since when
 
 
 class ErrorBody(BaseModel):

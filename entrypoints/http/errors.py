@@ -82,10 +82,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InfrastructureError)
     async def _infra(_: Request, exc: InfrastructureError) -> JSONResponse:
         log.warning("dependency failed", service=exc.service, error=exc.message, cause=repr(exc.__cause__)[:300])
+        details: dict[str, Any] = {"service": exc.service}
+        if exc.retry_after is not None:
+            details["retry_after"] = exc.retry_after
         return JSONResponse(
-            error_body(exc.code, exc.message, [{"service": exc.service}]),
+            error_body(exc.code, exc.message, [details]),
             status_code=status_for(exc),
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": str(exc.retry_after if exc.retry_after is not None else 5)},
         )
 
     @app.exception_handler(RequestValidationError)

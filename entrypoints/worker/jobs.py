@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from application.ports.job_queue import JobPayload, JobRegistry
+from entrypoints.worker import scheduled_jobs, sync_jobs
 from entrypoints.worker.periodic import PeriodicJob
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ def build_registry(container: Container) -> JobRegistry:
 
     registry.register("outbox.relay", relay_outbox)
     registry.register("events.prune", prune_events)
+    scheduled_jobs.register(registry, container)
+    sync_jobs.register(registry, container)
     return registry
 
 
@@ -37,4 +40,9 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         # Catches what a crashed process committed but never relayed; normal traffic is relayed inline.
         PeriodicJob("outbox.relay", lambda: settings.outbox_relay_seconds),
         PeriodicJob("events.prune", lambda: 3600),
+        # Sends due emails whose delayed job was lost and takes back the ones a crashed worker held.
+        PeriodicJob("scheduled.dispatch", lambda: settings.scheduled_dispatch_seconds),
+        # Mailbox sync: the polling fallback (each account once per mail_poll_seconds) and Gmail watch renewal.
+        PeriodicJob(sync_jobs.POLL_JOB, lambda: min(sync_jobs.POLL_TICK_SECONDS, settings.mail_poll_seconds)),
+        PeriodicJob(sync_jobs.WATCH_RENEW_JOB, lambda: sync_jobs.WATCH_RENEW_SECONDS),
     ]

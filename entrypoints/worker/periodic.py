@@ -7,6 +7,7 @@ replicas tick, each periodic job runs once per interval (see docs/adr/0007-backg
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,13 @@ class PeriodicJob:
 
 
 class Ticker:
-    def __init__(self, jobs: JobQueue, clock: Clock, periodic: Sequence[PeriodicJob], *, poll: float = 1.0) -> None:
+    def __init__(
+        self, jobs: JobQueue, clock: Clock, periodic: Sequence[PeriodicJob], *, poll: float = 1.0, namespace: str = ""
+    ) -> None:
+        """`namespace` (the queue name) goes into the job ids: RQ job ids are global to a Redis database, so two
+        installations sharing one Redis under different queue names must not take each other's periodic ids."""
         self._jobs, self._clock, self._periodic, self._poll = jobs, clock, periodic, poll
+        self._prefix = "tick-" + (re.sub(r"[^A-Za-z0-9_-]", "_", namespace)[:40] + "-" if namespace else "")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -34,13 +40,14 @@ class Ticker:
         now = self._clock.now().timestamp()
         ids: list[str] = []
         for job in self._periodic:
-            every = max(1.0, float(job.every_seconds()))
-            bucket = int(now // every)
-            job_id = f"tick-{job.name.replace('.', '-')}-{int(every)}-{bucket}"
             try:
+                every = max(1.0, float(job.every_seconds()))  # NaN -> 1.0; inf fails below and is logged
+                bucket = int(now // every)
+                job_id = f"{self._prefix}{job.name.replace('.', '-')}-{int(every)}-{bucket}"
                 self._jobs.enqueue(job.name, {}, job_id=job_id)
                 ids.append(job_id)
             except Exception:
+                # One bad job (an interval that cannot be read, the queue refusing it) must not starve the others.
                 logger.exception("could not enqueue the periodic job %s", job.name)
         return ids
 
@@ -53,7 +60,10 @@ class Ticker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # e.g. the clock; the thread must outlive one bad tick
+                logger.exception("periodic ticker: tick failed")
             self._stop.wait(self._poll)
 
     def stop(self) -> None:

@@ -62,7 +62,7 @@ def run_worker(container: Container, *, burst: bool) -> None:
     if burst:
         container.job_queue().start()
         ticker.tick()
-        container.job_queue().run_until_idle(timeout=3600)
+        container.job_queue().run_until_nothing_due(timeout=3600)
         container.job_queue().stop()
         return
     stop = threading.Event()

@@ -19,7 +19,7 @@ from adapters.demo.generator import DemoSeedable, generate_demo_mailbox, seed_ma
 from adapters.in_memory.mailbox import InMemoryMailbox
 from adapters.sqlite_mailbox.mailbox import SqliteMailbox
 from application.ports.mailbox import Mailbox
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, NotConfigured, NotFound, ValidationFailed
 from domain.mail import (
     DRAFT,
     INBOX,
@@ -34,6 +34,7 @@ from domain.mail import (
     OutgoingAttachment,
     OutgoingMessage,
 )
+from domain.mail_sync import ChangeKind, HistoryExpired, MailChange, MailHistory, cursor_value
 from domain.mime import deterministic_message_id, html_to_text
 from tests.support.mail_strategies import outgoing_messages
 from tests.support.mailbox_seed import OWNER, FakeClock, MailboxSeeder, incoming_raw
@@ -837,6 +838,199 @@ def test_property_threads_are_chronological(new_mailbox: MailboxMaker, offsets: 
     dates = [m.internal_date for m in thread.messages]
     assert dates == sorted(dates)
     assert all(m.thread_id == thread_id for m in thread.messages)
+
+
+# ---------------------------------------------------------------- the change feed (mailbox sync)
+
+
+def feed(mailbox: Mailbox, cursor: str, *, limit: int = 500) -> tuple[list[MailChange], str]:
+    """Every change after `cursor`, page after page; and the cursor to continue from."""
+    changes: list[MailChange] = []
+    for _ in range(1000):
+        page = mailbox.history(cursor, limit=limit)
+        assert cursor_value(page.cursor) >= cursor_value(cursor), "a cursor never moves back"
+        changes.extend(page.changes)
+        cursor = page.cursor
+        if not page.has_more:
+            return changes, cursor
+    raise AssertionError("the change feed does not end")
+
+
+def shape(changes: Sequence[MailChange]) -> list[tuple[str, str, frozenset[str], frozenset[str]]]:
+    """What a change says, without its history id (adapters number records differently)."""
+    return [(c.kind.value, c.message_id, c.label_ids, c.changed_label_ids) for c in changes]
+
+
+def test_change_feed_reports_arrivals_label_changes_drafts_and_sends(harness: Harness) -> None:
+    h = harness
+    start = h.mailbox.current_cursor()
+    assert h.mailbox.history(start).changes == ()
+    received = h.deliver(subject="Fresh")
+    h.mailbox.mark_read([received])
+    h.mailbox.trash([received])
+    h.mailbox.modify_labels([received], add=[STARRED], remove=[TRASH])
+    draft = h.mailbox.create_draft(OutgoingMessage(to=to("pat@example.com"), subject="Draft"))
+    h.mailbox.delete_draft(draft.id)
+    sent = h.mailbox.send(OutgoingMessage(to=to("pat@example.com"), subject="Sent now"))
+
+    changes, cursor = feed(h.mailbox, start)
+    A, D = ChangeKind.MESSAGE_ADDED.value, ChangeKind.MESSAGE_DELETED.value
+    LA, LR = ChangeKind.LABELS_ADDED.value, ChangeKind.LABELS_REMOVED.value
+    f = frozenset
+    assert shape(changes) == [
+        (A, received, f({INBOX, UNREAD}), f()),
+        (LR, received, f({INBOX}), f({UNREAD})),
+        (LA, received, f({INBOX, TRASH}), f({TRASH})),
+        (LA, received, f({INBOX, STARRED}), f({STARRED})),
+        (LR, received, f({INBOX, STARRED}), f({TRASH})),
+        (A, draft.message.id, f({DRAFT}), f()),
+        (D, draft.message.id, f({DRAFT}), f()),
+        (A, sent.id, f({SENT}), f()),
+    ]
+    ids = [cursor_value(c.history_id) for c in changes]
+    assert ids == sorted(ids) and ids[0] > cursor_value(start)
+    assert cursor == h.mailbox.current_cursor() and cursor_value(cursor) >= ids[-1]
+    assert all(c.thread_id == h.mailbox.get_message(received).thread_id for c in changes[:5])
+    # nothing new: nothing reported, the cursor stays
+    assert h.mailbox.history(cursor) == MailHistory(cursor=cursor)
+    # a change that changes nothing is not one
+    h.mailbox.modify_labels([received], add=[INBOX])
+    assert h.mailbox.history(cursor).changes == ()
+
+
+def test_change_feed_pages_give_the_same_changes(harness: Harness) -> None:
+    h = harness
+    start = h.mailbox.current_cursor()
+    ids = [h.deliver(subject=f"n{i}") for i in range(4)]
+    h.mailbox.modify_labels(ids, add=[STARRED])
+    whole, end = feed(h.mailbox, start)
+    paged, paged_end = feed(h.mailbox, start, limit=1)
+    assert paged == whole and paged_end == end
+    first = h.mailbox.history(start, limit=2)
+    assert first.has_more and len({c.history_id for c in first.changes}) == 2
+    assert first.cursor == first.changes[-1].history_id  # continue after the last record returned
+
+
+def test_change_feed_rejects_what_is_not_a_cursor_and_reports_expired_history(harness: Harness) -> None:
+    h = harness
+    for bad in ("", "abc", "-1", "1.5", "9" * 40):
+        with pytest.raises(ValidationFailed):
+            h.mailbox.history(bad)
+    for limit in (0, 501):
+        with pytest.raises(ValidationFailed):
+            h.mailbox.history(h.mailbox.current_cursor(), limit=limit)
+    old = h.mailbox.current_cursor()
+    h.deliver(subject="gone from history")
+    h.seeder.expire_history()  # type: ignore[attr-defined]  # every adapter's test hook
+    with pytest.raises(HistoryExpired):
+        h.mailbox.history(old)
+    now = h.mailbox.current_cursor()
+    assert cursor_value(now) > cursor_value(old)
+    fresh = h.deliver(subject="after the reset")
+    assert [c.message_id for c in h.mailbox.history(now).changes] == [fresh]
+
+
+def test_summaries_have_headers_and_leave_out_missing_messages(harness: Harness) -> None:
+    h = harness
+    first = h.deliver(sender=EmailAddress(address="zoe@example.com", name="Zoë Z"), subject="Grüße", text="Hallo Welt")
+    second = h.deliver(subject="Second")
+    draft = h.mailbox.create_draft(OutgoingMessage(to=to("pat@example.com"), subject="gone"))
+    gone = draft.message.id
+    h.mailbox.delete_draft(draft.id)
+    found = h.mailbox.summaries([second, gone, first])
+    assert [s.id for s in found] == [second, first]
+    summary = found[1]
+    message = h.mailbox.get_message(first)
+    assert summary.from_ == EmailAddress(address="zoe@example.com", name="Zoë Z")
+    assert (summary.subject, summary.thread_id, summary.label_ids) == ("Grüße", message.thread_id, message.label_ids)
+    assert summary.snippet == message.snippet and "Hallo" in summary.snippet
+    assert summary.internal_date == message.internal_date
+    assert h.mailbox.summaries([]) == []
+
+
+def test_watch_is_push_or_not_configured(harness: Harness) -> None:
+    try:
+        expires = harness.mailbox.watch("projects/mailagent-test/topics/gmail-push")
+    except NotConfigured:
+        with pytest.raises(NotConfigured):
+            harness.mailbox.stop_watch()
+        return
+    assert harness.clock.now < expires <= harness.clock.now + timedelta(days=7)
+    harness.mailbox.stop_watch()
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str  # deliver | label | trash | send | draft | undraft
+    index: int = 0
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+ops = st.one_of(
+    st.builds(Op, st.just("deliver")),
+    st.builds(
+        Op,
+        st.just("label"),
+        st.integers(0, 20),
+        st.lists(st.sampled_from([STARRED, UNREAD, INBOX]), max_size=2, unique=True).map(tuple),
+        st.lists(st.sampled_from([STARRED, UNREAD, INBOX]), max_size=2, unique=True).map(tuple),
+    ),
+    st.builds(Op, st.just("trash"), st.integers(0, 20)),
+    st.builds(Op, st.just("send")),
+    st.builds(Op, st.just("draft")),
+    st.builds(Op, st.just("undraft"), st.integers(0, 20)),
+)
+
+
+@PROPERTY
+@given(script=st.lists(ops, min_size=1, max_size=8))
+def test_property_change_feed_is_exactly_what_happened(new_mailbox: MailboxMaker, script: list[Op]) -> None:
+    h = Harness(*new_mailbox(clock := FakeClock(NOW)), clock)
+    start = h.mailbox.current_cursor()
+    expected: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+    messages: list[str] = []
+    drafts: list[tuple[str, str]] = []
+    labels: dict[str, frozenset[str]] = {}
+    A, D = ChangeKind.MESSAGE_ADDED.value, ChangeKind.MESSAGE_DELETED.value
+    for op in script:
+        if op.kind == "deliver":
+            mid = h.deliver(subject=f"m{len(messages)}")
+            messages.append(mid)
+            labels[mid] = frozenset({INBOX, UNREAD})
+            expected.append((A, mid, labels[mid], frozenset()))
+        elif op.kind in ("label", "trash") and messages:
+            mid = messages[op.index % len(messages)]
+            add, remove = (
+                (frozenset({TRASH}), frozenset())
+                if op.kind == "trash"
+                else (frozenset(op.add), frozenset(op.remove) - frozenset(op.add))
+            )
+            if not add and not remove:
+                continue
+            h.mailbox.modify_labels([mid], add=sorted(add), remove=sorted(remove))
+            old, new = labels[mid], (labels[mid] | add) - remove
+            labels[mid] = new
+            if new - old:
+                expected.append((ChangeKind.LABELS_ADDED.value, mid, new, new - old))
+            if old - new:
+                expected.append((ChangeKind.LABELS_REMOVED.value, mid, new, old - new))
+        elif op.kind == "send":
+            sent = h.mailbox.send(OutgoingMessage(to=to("pat@example.com"), subject="s"))
+            expected.append((A, sent.id, frozenset({SENT}), frozenset()))
+        elif op.kind == "draft":
+            draft = h.mailbox.create_draft(OutgoingMessage(to=to("pat@example.com"), subject="d"))
+            drafts.append((draft.id, draft.message.id))
+            expected.append((A, draft.message.id, frozenset({DRAFT}), frozenset()))
+        elif op.kind == "undraft" and drafts:
+            draft_id, mid = drafts.pop(op.index % len(drafts))
+            h.mailbox.delete_draft(draft_id)
+            expected.append((D, mid, frozenset({DRAFT}), frozenset()))
+    changes, cursor = feed(h.mailbox, start, limit=3)
+    assert shape(changes) == expected
+    assert cursor == h.mailbox.current_cursor()
+    ids = [cursor_value(c.history_id) for c in changes]
+    assert ids == sorted(ids)
 
 
 # ---------------------------------------------------------------- the demo mailbox, seeded into every adapter

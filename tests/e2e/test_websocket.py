@@ -112,9 +112,12 @@ def test_an_api_key_without_mail_read_is_refused(live: tuple[Api, Container, Acc
     api, _, alice, _ = live
     r = api.post("/api/v1/api-keys", json={"name": "sender", "scopes": ["mail:send"]}, headers=alice.headers)
     assert r.status_code == 201, r.text
-    with api.client.websocket_connect(WS, subprotocols=["bearer." + r.json()["data"]["key"]]) as ws:
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
+    key = r.json()["data"]["key"]
+    with (
+        api.client.websocket_connect(WS, subprotocols=["bearer." + key]) as ws,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        ws.receive_json()
     assert closed.value.code == 4403 and "mail:read" in closed.value.reason
 
 

@@ -4,7 +4,9 @@
   sends (and every JSON body it receives) is validated against the document's schemas, converted to JSON Schema
   (`additionalProperties: false`, int64 as decimal strings...). A mismatch is answered with a 500 and recorded in
   `server.drift`, so the fake cannot silently drift from the real API (tests assert `drift == []`).
-* Endpoints: users.getProfile; messages list/get/send/insert/modify/batchModify (+ media upload of send);
+* Endpoints: users.getProfile; users.watch/stop; history.list (historyTypes, pages; 404 for a startHistoryId older
+  than the kept history: `account.expire_history()`); messages list/get/send/insert/modify/batchModify (+ media
+  upload of send);
   threads.get; labels list/get/create; drafts create/get/list/update/delete/send (+ media upload); the batch
   endpoint (multipart/mixed, at most 100 calls); an OAuth token endpoint (`POST /token`, refresh_token grant).
 * Search (`q`) uses domain.mail_query, with Gmail's TRASH/SPAM rules and `includeSpamTrash`.
@@ -28,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser, Parser
 from email.policy import compat32
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +66,9 @@ DEFAULT_SCOPES = frozenset({MODIFY_SCOPE, COMPOSE_SCOPE, SEND_SCOPE})
 
 MAX_BATCH_CALLS = 100
 MAX_RESULTS = 500
+WATCH_DAYS = 7  # users.watch expires after 7 days: renew before
+_TOPIC_RE = re.compile(r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~+%-]{2,254}$")
+HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
 IMMUTABLE = frozenset({SENT, DRAFT, "CHAT"})
 _ID_RE = re.compile(r"^[0-9a-f]{1,16}$")
 _STATUS_TEXT = {
@@ -417,6 +422,12 @@ class FakeAccount:
         self.by_rfc822_id: dict[str, set[str]] = {}
         self.counter = 0
         self.history_id = 1000
+        # the change feed: History records ({"id": int, "messagesAdded": [...], ...}), oldest first; ids grow with
+        # gaps like Gmail's. Records up to `history_floor` are gone: an older startHistoryId gets a 404.
+        self.history: list[dict[str, Any]] = []
+        self.history_floor = 0
+        self.watch_topic: str | None = None
+        self.watch_expiration: int | None = None  # epoch millis
         self.valid_tokens: set[str] = set()
         self.refresh_token = f"1//fake-{uuid.uuid4().hex}"
         self.revoked = False
@@ -491,8 +502,30 @@ class FakeAccount:
         return to_millis(self.clock())
 
     def next_history(self) -> int:
-        self.history_id += 1
+        self.history_id += 1 + self.history_id % 2  # increasing, not contiguous (like Gmail's)
         return self.history_id
+
+    def record(self, kind: str, stored: _Stored, labels: Iterable[str] = ()) -> None:
+        """One History record for one change of one message (test code calls this through the mutations)."""
+        history_id = self.next_history()
+        message = {"id": stored.id, "threadId": stored.message.thread_id}
+        if stored.message.label_ids:
+            message["labelIds"] = sorted(stored.message.label_ids)
+        entry: dict[str, Any] = {"message": message}
+        if kind in ("labelsAdded", "labelsRemoved"):
+            entry["labelIds"] = sorted(labels)
+        self.history.append({"id": history_id, kind: [entry]})
+        stored.history_id = history_id
+
+    def expire_history(self, through: int | None = None) -> None:
+        """Forget the history up to `through` (default: all of it), as Gmail does after about a week."""
+        floor = self.history_id if through is None else through
+        self.history = [r for r in self.history if r["id"] > floor]
+        self.history_floor = max(self.history_floor, floor)
+
+    def push_envelope(self, history_id: int | None = None) -> dict[str, Any]:
+        """What Pub/Sub POSTs to a push endpoint when this mailbox changed (Gmail's notification)."""
+        return pubsub_envelope(self.address, history_id if history_id is not None else self.history_id)
 
     def new_id(self) -> str:
         self.counter += 1
@@ -554,8 +587,9 @@ class FakeAccount:
             internal_date=from_millis(millis),
             size_estimate=len(raw),
         )
-        stored = _Stored(message=message, raw=raw, parsed=parsed, history_id=self.next_history())
+        stored = _Stored(message=message, raw=raw, parsed=parsed, history_id=0)
         self.messages[message_id] = stored
+        self.record("messagesAdded", stored)
         self.threads.setdefault(message.thread_id, set()).add(message_id)
         if message.message_id_header:
             self.by_rfc822_id.setdefault(message.message_id_header.lower(), set()).add(message_id)
@@ -569,12 +603,19 @@ class FakeAccount:
             self.threads.pop(stored.message.thread_id, None)
         if stored.message.message_id_header:
             self.by_rfc822_id.get(stored.message.message_id_header.lower(), set()).discard(message_id)
-        self.next_history()
+        self.record("messagesDeleted", stored)
         return stored
 
     def relabel(self, stored: _Stored, labels: Iterable[str]) -> None:
-        stored.message = replace(stored.message, label_ids=frozenset(labels))
-        stored.history_id = self.next_history()
+        old, new = stored.message.label_ids, frozenset(labels)
+        if old == new:
+            return
+        stored.message = replace(stored.message, label_ids=new)
+        # one record per kind of change (Gmail may also put both in one record: readers must take either)
+        if new - old:
+            self.record("labelsAdded", stored, new - old)
+        if old - new:
+            self.record("labelsRemoved", stored, old - new)
 
     def resource(self, stored: _Stored, fmt: str = "minimal", headers: Sequence[str] = ()) -> dict[str, Any]:
         """A Message resource in the given format (full is not implemented: the adapter reads raw)."""
@@ -650,6 +691,9 @@ class FakeGmailServer:
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Callable[[FakeAccount, dict[str, Any], Any, bytes | None], Any]] = {
             "gmail.users.getProfile": self._get_profile,
+            "gmail.users.watch": self._watch,
+            "gmail.users.stop": self._stop,
+            "gmail.users.history.list": self._history_list,
             "gmail.users.messages.list": self._messages_list,
             "gmail.users.messages.get": self._messages_get,
             "gmail.users.messages.send": self._messages_send,
@@ -1058,6 +1102,64 @@ class FakeGmailServer:
             "historyId": str(account.history_id),
         }
 
+    def _watch(self, account: FakeAccount, params: dict[str, Any], body: Any, upload: bytes | None) -> Any:
+        topic = str((body or {}).get("topicName", ""))
+        if not _TOPIC_RE.match(topic):
+            raise GmailError(400, f"Invalid topicName does not match projects/*/topics/*: {topic}", "invalidArgument")
+        account.watch_topic = topic
+        account.watch_expiration = to_millis(account.clock() + timedelta(days=WATCH_DAYS))
+        return {"historyId": str(account.history_id), "expiration": str(account.watch_expiration)}
+
+    def _stop(self, account: FakeAccount, params: dict[str, Any], body: Any, upload: bytes | None) -> Any:
+        account.watch_topic = account.watch_expiration = None
+        return None
+
+    def _history_list(self, account: FakeAccount, params: dict[str, Any], body: Any, upload: bytes | None) -> Any:
+        raw_start = str(params.get("startHistoryId", ""))
+        if not raw_start.isdigit():
+            raise GmailError(400, "Invalid startHistoryId", "invalidArgument")
+        start = int(raw_start)
+        if start < account.history_floor:
+            raise _not_found()
+        limit = min(int(params.get("maxResults", 100)), MAX_RESULTS)
+        if limit < 1:
+            raise GmailError(400, "maxResults must be positive", "invalidArgument")
+        wanted = set(params.get("historyTypes") or HISTORY_TYPES)
+        kinds = {
+            "messagesAdded": "messageAdded",
+            "messagesDeleted": "messageDeleted",
+            "labelsAdded": "labelAdded",
+            "labelsRemoved": "labelRemoved",
+        }
+        label = params.get("labelId")
+        after = start
+        token = params.get("pageToken")
+        if token:
+            after = max(after, _decode_token(token)[0])
+        found: list[dict[str, Any]] = []
+        for record in account.history:
+            if record["id"] <= after:
+                continue
+            out: dict[str, Any] = {"id": str(record["id"])}
+            for field_name, kind in kinds.items():
+                entries = [
+                    e
+                    for e in record.get(field_name, [])
+                    if kind in wanted and (label is None or label in e["message"].get("labelIds", []))
+                ]
+                if entries:
+                    out[field_name] = entries
+            if len(out) > 1:
+                out["messages"] = [e["message"] for k in kinds if k in out for e in out[k]]
+                found.append(out)
+        page = found[:limit]
+        result: dict[str, Any] = {"historyId": str(account.history_id)}
+        if page:
+            result["history"] = page
+        if len(found) > limit:
+            result["nextPageToken"] = _encode_token(int(page[-1]["id"]), "h")
+        return result
+
     def _messages_list(self, account: FakeAccount, params: dict[str, Any], body: Any, upload: bytes | None) -> Any:
         found = account.search(
             params.get("q", ""), params.get("labelIds", []), bool(params.get("includeSpamTrash", False))
@@ -1285,6 +1387,19 @@ class FakeGmailServer:
             stored.raw, stored.parsed, labels, account.now_millis(), stored.message.thread_id, stored.id
         )
         return {"id": sent.id, "threadId": sent.message.thread_id, "labelIds": sorted(labels)}
+
+
+def pubsub_envelope(address: str, history_id: int | str, *, message_id: str | None = None) -> dict[str, Any]:
+    """The JSON body Pub/Sub POSTs to a push endpoint for a Gmail notification."""
+    data = json.dumps({"emailAddress": address, "historyId": int(history_id)}).encode()
+    return {
+        "message": {
+            "data": base64.b64encode(data).decode("ascii"),
+            "messageId": message_id or str(uuid.uuid4().int)[:16],
+            "publishTime": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        },
+        "subscription": "projects/mailagent-test/subscriptions/gmail-push",
+    }
 
 
 def _split_related(content_type: str, body: bytes) -> tuple[str, bytes]:

@@ -45,6 +45,9 @@ class ConnectDemoAccount:
             )
             self.mailboxes.provision(account)  # fill the sample inbox before the account becomes visible
             uow.mail_accounts.add(account)
+            # start the change feed here: the first change after connecting is announced (a first sync would only
+            # record the cursor)
+            uow.mail_sync.advance(account.id, self.mailboxes.open(account).current_cursor(), at=now)
             uow.audit.append(
                 AuditDraft(
                     MailAuditAction.ACCOUNT_CONNECTED,

@@ -55,5 +55,6 @@ class ModifyLabels:
             target=f"mail_account:{account.id}",
             context=inp.context,
             details={"messages": len(inp.message_ids), "add": list(add), "remove": list(remove)},
+            changed=account,
         )
         return inp.message_ids

@@ -38,6 +38,7 @@ def record_send(
         target=f"message:{account.id}/{sent.id}",
         context=ctx,
         details={"recipients": len(sent.to) + len(sent.cc) + len(sent.bcc), "message_id": sent.message_id_header},
+        changed=account,
     )
 
 

@@ -340,9 +340,17 @@ def remove_label(
 
 # ------------------------------------------------------------------------------------------------- labels
 @labels.get("", response_model=Envelope[list[LabelOut]])
-def list_labels(principal: PrincipalDep, container: ContainerDep, account: AccountQ = None) -> Envelope[list[LabelOut]]:
-    """System and user labels with total and unread counts."""
-    return ok([LabelOut.of(label) for label in container.list_labels().execute(ListLabelsInput(principal, account))])
+def list_labels(
+    principal: PrincipalDep, container: ContainerDep, response: Response, account: AccountQ = None
+) -> Envelope[list[LabelOut]]:
+    """System and user labels with total and unread counts. While the mail provider is down this answers 200 with
+    the last known labels, `meta.degraded: true`, a `meta.notice` and a `Warning: 110` header (instead of 503)."""
+    listing = container.list_labels().execute(ListLabelsInput(principal, account))
+    labels = [LabelOut.of(label) for label in listing.labels]
+    if not listing.degraded:
+        return ok(labels)
+    response.headers["Warning"] = '110 mailagent "Response is Stale"'
+    return ok(labels, degraded=True, notice=listing.notice)
 
 
 @labels.post("", status_code=status.HTTP_201_CREATED, response_model=Envelope[LabelOut])

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("max_attempts", sa.Integer(), nullable=False),
         sa.Column("base_delay_seconds", sa.Float(), nullable=False),
         sa.Column("max_delay_seconds", sa.Float(), nullable=False),
+        sa.Column("jitter", sa.Boolean(), nullable=False),
         sa.Column("created_at", adapters.sqlalchemy.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_outbox")),
     )

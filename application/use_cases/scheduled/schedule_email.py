@@ -1,0 +1,110 @@
+"""Schedule a message to be sent later: checked now as a send would be, kept until its time, then sent once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.authorization import require_scope
+from application.mail_access import MailAccess
+from application.mail_compose import Compose, to_outgoing
+from application.outbox import OutboxRelay, enqueue_after_commit
+from application.ports.clock import Clock
+from application.ports.html_sanitizer import HtmlSanitizer
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.scheduled.common import (
+    SEND_JOB,
+    DeliveryPolicy,
+    send_job_id,
+    send_job_payload,
+)
+from domain.audit import AuditContext, AuditDraft
+from domain.errors import ReauthRequired
+from domain.identity import Principal, Scope, new_id
+from domain.mail import EmailAddress
+from domain.mail_account import AccountStatus
+from domain.mime import deterministic_message_id
+from domain.scheduled_email import ScheduledAuditAction, ScheduledEmail, resolve_send_at
+
+
+@dataclass(frozen=True)
+class ScheduleEmailInput:
+    principal: Principal
+    compose: Compose
+    send_at: str
+    timezone: str | None = None
+    account_id: str | None = None
+    context: AuditContext = AuditContext()
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    email: ScheduledEmail
+    adjustment: str | None  # how a DST gap or overlap was resolved, to show the person
+
+
+class ScheduleEmail:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        access: MailAccess,
+        sanitizer: HtmlSanitizer,
+        clock: Clock,
+        relay: OutboxRelay,
+        policy: DeliveryPolicy,
+    ) -> None:
+        self.uow, self.access, self.sanitizer, self.clock = uow, access, sanitizer, clock
+        self.relay, self.policy = relay, policy
+
+    def execute(self, inp: ScheduleEmailInput) -> Scheduled:
+        require_scope(inp.principal, Scope.MAIL_SEND)
+        now = self.clock.now()
+        when = resolve_send_at(inp.send_at, inp.timezone, now=now)
+        account = self.access.account(inp.principal, inp.account_id)
+        if account.status is AccountStatus.REAUTH_REQUIRED:
+            raise ReauthRequired(f"The mailbox {account.address} must be connected again before it can send.")
+        email_id = new_id()
+        domain = account.address.rpartition("@")[2] or "mailagent.local"
+        outgoing = to_outgoing(
+            inp.compose,
+            sender=EmailAddress(address=account.address),
+            sanitizer=self.sanitizer,
+            message_id=deterministic_message_id(f"scheduled:{account.id}:{email_id}", domain),
+        )
+        outgoing.require_recipients()
+        email = ScheduledEmail.new(
+            id=email_id,
+            user_id=inp.principal.user_id,
+            account_id=account.id,
+            message=outgoing,
+            when=when,
+            now=now,
+        )
+        with self.uow as uow:
+            uow.scheduled_emails.add(email)
+            uow.audit.append(
+                AuditDraft(
+                    ScheduledAuditAction.SCHEDULED,
+                    actor_id=inp.principal.user_id,
+                    target=f"scheduled:{email.id}",
+                    context=inp.context,
+                    details={
+                        "recipients": len(outgoing.recipients),
+                        "send_at": email.send_at.isoformat(),
+                        "timezone": email.timezone,
+                    },
+                ),
+                at=now,
+            )
+            # A delayed job at the send time keeps lateness low; the periodic dispatcher is the safety net.
+            enqueue_after_commit(
+                uow,
+                self.clock,
+                SEND_JOB,
+                send_job_payload(email),
+                job_id=send_job_id(email),
+                at=email.send_at,
+                retry=self.policy.job_retry,
+            )
+            uow.commit()
+        self.relay.flush()
+        return Scheduled(email, when.adjustment)

@@ -1,0 +1,96 @@
+"""Response shapes of the operations part of the admin API: failed jobs and runtime metrics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from application.ports.cache import CacheStats
+from application.ports.circuit_breaker import CircuitStats
+from application.ports.job_queue import FailedJob, JsonScalar
+from application.use_cases.get_system_metrics import SystemMetrics
+
+
+class FailedJobOut(BaseModel):
+    id: str
+    name: str
+    payload: dict[str, JsonScalar]
+    error: str = Field(description="One line: the exception type and message, secrets scrubbed")
+    attempts: int
+    failed_at: datetime
+
+    @classmethod
+    def of(cls, job: FailedJob) -> FailedJobOut:
+        return cls(
+            id=job.id,
+            name=job.name,
+            payload=dict(job.payload),
+            error=job.error,
+            attempts=job.attempts,
+            failed_at=job.failed_at,
+        )
+
+
+class RequeuedOut(BaseModel):
+    id: str
+    name: str
+    requeued: bool = True
+
+
+class CircuitOut(BaseModel):
+    service: str
+    state: str = Field(description="closed, open or half_open")
+    consecutive_failures: int
+    failures: int
+    successes: int
+    ignored_errors: int = Field(description="Errors that say nothing about the service's health (e.g. not found)")
+    rejections: int = Field(description="Calls refused without trying while the circuit was open")
+    state_changes: int
+    opened_at: datetime | None
+    retry_after_seconds: int | None
+
+    @classmethod
+    def of(cls, c: CircuitStats) -> CircuitOut:
+        return cls(
+            service=c.service,
+            state=c.state.value,
+            consecutive_failures=c.consecutive_failures,
+            failures=c.failures,
+            successes=c.successes,
+            ignored_errors=c.ignored_errors,
+            rejections=c.rejections,
+            state_changes=c.state_changes,
+            opened_at=c.opened_at,
+            retry_after_seconds=c.retry_after_seconds,
+        )
+
+
+class CacheStatsOut(BaseModel):
+    hits: int
+    misses: int
+
+    @classmethod
+    def of(cls, s: CacheStats) -> CacheStatsOut:
+        return cls(hits=s.hits, misses=s.misses)
+
+
+class JobsMetricsOut(BaseModel):
+    failed: int | None = Field(description="Jobs in the failed list; null when the queue cannot be asked")
+    error: str | None = None
+
+
+class MetricsOut(BaseModel):
+    circuits: list[CircuitOut] = Field(description="One per outside service this process has called")
+    cache: CacheStatsOut = Field(description="Every lookup this process made in the cache")
+    mail_cache: dict[str, CacheStatsOut] = Field(description="Mail reads served by the cache, by kind")
+    jobs: JobsMetricsOut
+
+    @classmethod
+    def of(cls, m: SystemMetrics) -> MetricsOut:
+        return cls(
+            circuits=[CircuitOut.of(c) for c in m.circuits],
+            cache=CacheStatsOut.of(m.cache),
+            mail_cache={kind: CacheStatsOut.of(s) for kind, s in m.mail_cache.items()},
+            jobs=JobsMetricsOut(failed=m.failed_jobs, error=m.failed_jobs_error),
+        )
