@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import defaultdict
 from typing import Any
@@ -20,6 +21,13 @@ def event_message(stored: StoredEvent) -> dict[str, Any]:
     return {"type": event.type.value, "id": str(stored.seq), "ts": event.occurred_at.isoformat(), "data": data}
 
 
+def event_text(stored: StoredEvent) -> str:
+    return json.dumps(event_message(stored), separators=(",", ":"))
+
+
+Outgoing = tuple[int, str]  # (seq, the message as JSON text): serialised once per event, not once per socket
+
+
 class LiveConnection:
     """One socket's inbox. The bus thread offers events; the socket's task awaits them. A client that cannot keep
     up (the inbox is full) is marked `overflowed` and disconnected; it resumes with its last event id."""
@@ -27,17 +35,15 @@ class LiveConnection:
     def __init__(self, user_id: str, loop: asyncio.AbstractEventLoop, *, max_pending: int = 1000) -> None:
         self.user_id = user_id
         self.loop = loop
-        self.inbox: asyncio.Queue[StoredEvent | None] = asyncio.Queue(maxsize=max_pending)
+        self.inbox: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=max_pending)
         self.overflowed = False
 
-    def offer(self, stored: StoredEvent) -> None:
-        self.loop.call_soon_threadsafe(self._put, stored)
-
-    def _put(self, stored: StoredEvent) -> None:
+    def put(self, outgoing: Outgoing) -> None:
+        """On the connection's event loop."""
         if self.overflowed:
             return
         try:
-            self.inbox.put_nowait(stored)
+            self.inbox.put_nowait(outgoing)
         except asyncio.QueueFull:
             self.overflowed = True
             self.inbox._queue.clear()  # type: ignore[attr-defined]  # drop the backlog: the client replays it
@@ -78,11 +84,22 @@ class LiveHub:
     def _deliver(self, stored: StoredEvent) -> None:
         with self._lock:
             targets = list(self._by_user.get(stored.event.user_id, ()))
+        if not targets:
+            return
+        outgoing = (stored.seq, event_text(stored))
+        by_loop: dict[asyncio.AbstractEventLoop, list[LiveConnection]] = defaultdict(list)
         for connection in targets:
-            connection.offer(stored)
+            by_loop[connection.loop].append(connection)
+        for loop, connections in by_loop.items():  # one wake-up per event loop, however many sockets
+            loop.call_soon_threadsafe(_put_all, connections, outgoing)
 
     def close(self) -> None:
         with self._lock:
             subscription, self._subscription = self._subscription, None
         if subscription is not None:
             subscription.close()
+
+
+def _put_all(connections: list[LiveConnection], outgoing: Outgoing) -> None:
+    for connection in connections:
+        connection.put(outgoing)

@@ -28,10 +28,9 @@ from starlette.concurrency import run_in_threadpool
 
 from application.use_cases.authenticate import AuthenticateInput
 from domain.errors import AuthenticationFailed, DomainError, InfrastructureError
-from domain.events import StoredEvent
 from domain.identity import Principal, Scope
 from entrypoints.container import Container
-from entrypoints.http.live import LiveConnection, LiveHub, event_message
+from entrypoints.http.live import LiveConnection, LiveHub, Outgoing, event_text
 from entrypoints.http.middleware import client_ip
 
 router = APIRouter(tags=["live"])
@@ -180,7 +179,7 @@ async def _replay(websocket: WebSocket, container: Container, user_id: str, last
         await websocket.send_json(_control("replay.truncated", {"limit": limit, "resume_from": str(latest)}))
         return latest
     for stored in missed:
-        await websocket.send_json(event_message(stored))
+        await websocket.send_text(event_text(stored))
     return missed[-1].seq if missed else last_id
 
 
@@ -195,7 +194,7 @@ async def _stream(
     interval = max(0.05, float(container.settings().ws_heartbeat_seconds))
     state = {"last_heard": time.monotonic(), "credential": credential}
     receiver = asyncio.create_task(_receive(websocket, container, principal, state))
-    getter: asyncio.Task[StoredEvent | None] = asyncio.create_task(connection.inbox.get())
+    getter: asyncio.Task[Outgoing | None] = asyncio.create_task(connection.inbox.get())
     try:
         next_beat = time.monotonic() + interval
         while True:
@@ -211,13 +210,13 @@ async def _stream(
                 await websocket.send_json(_control("heartbeat"))
                 next_beat = time.monotonic() + interval
                 continue
-            stored = getter.result()
+            outgoing = getter.result()
             getter = asyncio.create_task(connection.inbox.get())
             if connection.overflowed:
                 raise _Close(CLOSE_TOO_SLOW, "Too many events queued for this connection; reconnect with your last id.")
-            if stored is not None and stored.seq > high_water:
-                await websocket.send_json(event_message(stored))
-                high_water = stored.seq
+            if outgoing is not None and outgoing[0] > high_water:
+                await websocket.send_text(outgoing[1])
+                high_water = outgoing[0]
     finally:
         for task in (receiver, getter):
             task.cancel()
