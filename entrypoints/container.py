@@ -359,7 +359,12 @@ class Container(containers.DeclarativeContainer):
         StartGoogleConnect, uow, providers.Callable(_required_oauth, oauth_client), clock
     )
     complete_google_connect = providers.Factory(
-        CompleteGoogleConnect, uow, providers.Callable(_required_oauth, oauth_client), secret_store, clock
+        CompleteGoogleConnect,
+        uow,
+        providers.Callable(_required_oauth, oauth_client),
+        secret_store,
+        clock,
+        relay=outbox_relay,
     )
     list_mail_accounts = providers.Factory(ListMailAccounts, uow)
     disconnect_mail_account = providers.Factory(DisconnectMailAccount, uow, oauth_client, secret_store, clock)

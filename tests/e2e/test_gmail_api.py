@@ -4,6 +4,7 @@ automatic token refresh, `reauth_required` after the user revokes us, and no tok
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -123,3 +124,37 @@ def test_a_revoked_grant_marks_the_account_reauth_required(world: World) -> None
     accounts = world.call("get", "/api/v1/mail/accounts", me).json()["data"]
     assert [a["status"] for a in accounts] == ["active"]
     assert world.call("get", "/api/v1/emails", me).status_code == 200
+
+
+def test_connecting_gmail_starts_the_change_feed_at_once(world: World) -> None:
+    """The connect enqueues a first sync (it records the cursor), so the first mail after connecting is announced
+    by the next sync — not only mail after the first poll, minutes later."""
+    from application.use_cases.mail.sync_mailbox import SyncMailboxInput
+    from domain.events import EventType
+
+    with world.api.client:  # the lifespan runs the in-process jobs
+        me = connect(world)
+        account_id = world.call("get", "/api/v1/mail/accounts", me).json()["data"][0]["id"]
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        while datetime.now(UTC) < deadline:
+            with world.container.uow() as uow:
+                state = uow.mail_sync.get(account_id)
+            if state is not None and state.cursor:
+                break
+            time.sleep(0.05)
+        assert state is not None and state.cursor, "the connect did not sync"
+        world.account.deliver(
+            incoming_raw(
+                sender=EmailAddress(address="new@example.com"),
+                to=(EmailAddress(address=ADDRESS),),
+                subject="Arrived right after connecting",
+                text="hello",
+                date=datetime.now(UTC),
+            ),
+            ["INBOX", "UNREAD"],
+        )
+        world.container.sync_mailbox().execute(SyncMailboxInput(account_id=account_id))
+    with world.container.uow() as uow:
+        received = [s.event for s in uow.events.after(me.user_id, 0, limit=100)]
+    subjects = [e.data["subject"] for e in received if e.type is EventType.EMAIL_RECEIVED]
+    assert subjects == ["Arrived right after connecting"]  # and not the six that were there before

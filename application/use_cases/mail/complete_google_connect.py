@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from application.outbox import OutboxRelay, enqueue_after_commit
 from application.ports.clock import Clock
 from application.ports.oauth_client import OAuthClient
 from application.ports.secret_store import SecretStore
 from application.ports.unit_of_work import UnitOfWork
 from application.secrets_util import same_digest, split_compound
+from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
 from domain.audit import AuditContext, AuditDraft, MailAuditAction
 from domain.errors import ValidationFailed
 from domain.identity import new_id
@@ -43,8 +45,15 @@ class ConnectedAccount:
 
 
 class CompleteGoogleConnect:
-    def __init__(self, uow: UnitOfWork, oauth: OAuthClient, secrets: SecretStore, clock: Clock) -> None:
-        self.uow, self.oauth, self.secrets, self.clock = uow, oauth, secrets, clock
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        oauth: OAuthClient,
+        secrets: SecretStore,
+        clock: Clock,
+        relay: OutboxRelay | None = None,
+    ) -> None:
+        self.uow, self.oauth, self.secrets, self.clock, self.relay = uow, oauth, secrets, clock, relay
 
     def execute(self, inp: CompleteGoogleConnectInput) -> ConnectedAccount:
         parts = split_compound(inp.state)
@@ -109,5 +118,12 @@ class CompleteGoogleConnect:
                 ),
                 at=now,
             )
+            # Sync right away: a first sync records where the change feed starts, so changes from now on are
+            # announced (instead of from the first poll, minutes later).
+            enqueue_after_commit(
+                uow, self.clock, SYNC_JOB, {"account_id": account.id}, job_id=sync_job_id(account.id), retry=SYNC_RETRY
+            )
             uow.commit()
+        if self.relay is not None:
+            self.relay.flush()
         return ConnectedAccount(account=account, return_to=state.return_to)
