@@ -271,3 +271,82 @@ def label(
         console.print(table)
         if listing.notice:
             err.print(f"[yellow]{listing.notice}[/yellow]")
+
+
+@mail_app.command("schedule")
+def schedule(
+    to: Annotated[list[str], typer.Option("--to", help="Recipient (repeat for more)")],
+    at: Annotated[str, typer.Option("--at", help="When: 2026-12-01T09:00 (with --timezone) or with an offset")],
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone, e.g. Europe/Paris")] = None,
+    subject: Annotated[str, typer.Option("--subject")] = "",
+    body: Annotated[str | None, typer.Option("--body")] = None,
+    body_file: Annotated[
+        Path | None, typer.Option("--body-file", help="Read the body from a file, - for stdin")
+    ] = None,
+    cc: Annotated[list[str] | None, typer.Option("--cc")] = None,
+    user: UserOpt = None,
+    account: AccountOpt = None,
+) -> None:
+    """Schedule a message to be sent later (exactly once; `mailagent serve` or `worker` sends it)."""
+    from application.use_cases.scheduled.schedule_email import ScheduleEmailInput
+
+    container = _container()
+    principal = _principal(container, user)
+    compose = Compose(to=tuple(to), cc=tuple(cc or ()), subject=subject, text_body=_body(body, body_file))
+    done = _run(
+        lambda: container.schedule_email().execute(
+            ScheduleEmailInput(principal, compose, at, timezone, account, CLI_CONTEXT)
+        )
+    )
+    email = done.email
+    console.print(
+        f"scheduled [bold]{email.message.subject}[/bold] (id {email.id}) for "
+        f"{email.local_send_at:%Y-%m-%d %H:%M %Z} ({email.send_at:%Y-%m-%d %H:%M} UTC)"
+    )
+    if done.adjustment:
+        console.print(f"[yellow]note:[/yellow] {done.adjustment}")
+
+
+@mail_app.command("scheduled")
+def scheduled(
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="scheduled, sending, sent, failed, cancelled (repeat)")
+    ] = None,
+    cancel: Annotated[str | None, typer.Option("--cancel", help="Cancel the scheduled email with this id")] = None,
+    user: UserOpt = None,
+) -> None:
+    """List your scheduled emails, or cancel one with --cancel ID."""
+    from application.use_cases.scheduled.cancel_scheduled_email import CancelScheduledEmailInput
+    from application.use_cases.scheduled.list_scheduled_emails import ListScheduledEmailsInput
+    from domain.scheduled_email import ScheduledStatus
+
+    container = _container()
+    principal = _principal(container, user)
+    if cancel:
+        email = _run(
+            lambda: container.cancel_scheduled_email().execute(
+                CancelScheduledEmailInput(principal, cancel, CLI_CONTEXT)
+            )
+        )
+        console.print(f"cancelled [bold]{email.message.subject}[/bold] (id {email.id})")
+        return
+    try:
+        statuses = tuple(ScheduledStatus(s) for s in status or ())
+    except ValueError:
+        _fail(f"--status must be one of: {', '.join(s.value for s in ScheduledStatus)}.")
+    items, total = _run(
+        lambda: container.list_scheduled_emails().execute(ListScheduledEmailsInput(principal, statuses, 0, 100))
+    )
+    shown = f"{len(items)} of {total}" if total > len(items) else str(total)
+    table = Table(title=f"Scheduled emails ({shown}, soonest first)")
+    for column in ("id", "status", "send at (local)", "to", "subject"):
+        table.add_column(column)
+    for email in items:
+        table.add_row(
+            email.id,
+            email.status.value,
+            f"{email.local_send_at:%Y-%m-%d %H:%M %Z}",
+            ", ".join(a.address for a in email.message.to),
+            email.message.subject,
+        )
+    console.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,47 @@ def test_cli_mail_errors_are_plain_messages(setup: tuple[Api, object]) -> None:
     assert result.exit_code == 1 and "No user nobody@example.com" in result.output
     result = runner.invoke(app, ["mail", "search", "--user", "cli@example.com"])
     assert result.exit_code == 1 and "Connect a mailbox first" in result.output
+
+
+def test_cli_schedules_lists_and_cancels_like_the_api(setup: tuple[Api, object]) -> None:
+    api, me = setup
+    mail("connect-demo", "--user", "cli@example.com")
+    gap = next_paris_spring_forward()
+    out = mail(
+        "schedule",
+        "--to",
+        "bob@example.com",
+        "--subject",
+        "Later, from the terminal",
+        "--body",
+        "hi",
+        "--at",
+        f"{gap:%Y-%m-%d}T02:30",  # a time that does not exist in Paris (clocks go forward at 02:00)
+        "--timezone",
+        "Europe/Paris",
+    )
+    scheduled_id = re.search(r"\(id ([0-9a-f]{32})\)", out).group(1)  # type: ignore[union-attr]
+    assert f"{gap:%Y-%m-%d} 03:30 CEST" in out and "01:30 UTC" in out and "note:" in out
+    api_view = api.get(f"/api/v1/emails/scheduled/{scheduled_id}", headers=me.headers).json()["data"]  # type: ignore[attr-defined]
+    assert api_view["status"] == "scheduled" and api_view["subject"] == "Later, from the terminal"
+    listing = mail("scheduled", "--status", "scheduled")
+    assert scheduled_id in listing and "Later, from the terminal" in listing
+    assert "cancelled" in mail("scheduled", "--cancel", scheduled_id)
+    again = runner.invoke(app, ["mail", "scheduled", "--cancel", scheduled_id])
+    assert again.exit_code == 1 and "cancelled" in again.output  # a clear answer, nothing changed
+    bad = runner.invoke(
+        app,
+        ["mail", "schedule", "--to", "b@example.com", "--at", f"{gap:%Y-%m-%d}T09:00", "--timezone", "Mars/Olympus"],
+    )
+    assert bad.exit_code == 1 and "Mars/Olympus" in bad.output
+
+
+def next_paris_spring_forward() -> date:
+    """The next last Sunday of March (Europe's spring-forward day), within the 366 days a schedule may reach."""
+    today = date.today()
+    for year in (today.year, today.year + 1):
+        last = date(year, 3, 31)
+        day = last - timedelta(days=(last.weekday() - 6) % 7)
+        if day > today:
+            return day
+    raise AssertionError("unreachable")
