@@ -173,3 +173,16 @@ class MailAuditAction:
     DRAFT_DELETED = "mail.draft_deleted"
     LABELS_CHANGED = "mail.labels_changed"
     LABEL_CREATED = "mail.label_created"
+
+
+class AgentAuditAction:
+    """The agent's tool calls and the owner's decisions, each with the conversation id in its details."""
+
+    TOOL_CALL = "agent.tool_call"  # a tool the gate let run (read, or reversible by policy)
+    TOOL_FAILED = "agent.tool_failed"  # bad arguments or the use case refused
+    ACTION_PENDING = "agent.action_pending"  # the gate stopped a call and stored it for the owner
+    ACTION_APPROVED = "agent.action_approved"
+    ACTION_REJECTED = "agent.action_rejected"
+    ACTION_EXECUTED = "agent.action_executed"
+    ACTION_FAILED = "agent.action_failed"
+    RATE_LIMITED = "agent.rate_limited"

@@ -21,6 +21,9 @@ class EventType(enum.StrEnum):
     SCHEDULED_EMAIL_SENT = "scheduled_email.sent"
     SCHEDULED_EMAIL_FAILED = "scheduled_email.failed"
     AGENT_TASK_COMPLETED = "agent.task_completed"
+    AGENT_MESSAGE = "agent.message"
+    AGENT_TOOL_CALL = "agent.tool_call"
+    AGENT_ACTION_PENDING = "agent.action_pending"
     MAILBOX_WATCH_LAPSED = "mailbox.watch_lapsed"
 
 

@@ -19,10 +19,16 @@ from adapters.smtp.mailer import SmtpMailer
 from adapters.sqlalchemy.engine import make_engine, make_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
+from application.agent.toolbox import AgentUseCases, UseCaseToolbox
 from application.auth_policy import AuthPolicy
 from application.caching_mailbox import MailCacheTtls
 from application.mail_access import MailAccess
 from application.outbox import OutboxRelay
+from application.use_cases.agent.chat import Chat
+from application.use_cases.agent.decide_pending_action import DecidePendingAction
+from application.use_cases.agent.get_conversation import GetConversation
+from application.use_cases.agent.list_conversations import ListConversations
+from application.use_cases.agent.list_pending_actions import ListPendingActions
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_user import CreateUser
@@ -77,6 +83,7 @@ from application.use_cases.update_user import UpdateUser
 from application.use_cases.verify_audit_chain import VerifyAuditChain
 from application.use_cases.verify_email import VerifyEmail
 from domain.errors import NotConfigured
+from entrypoints.llm_wiring import build_email_agent
 from entrypoints.mailboxes import InstallationMailboxes
 from entrypoints.settings import Settings, jwt_secret_bytes
 
@@ -405,6 +412,43 @@ class Container(containers.DeclarativeContainer):
         DispatchDueScheduledEmails, uow, clock, outbox_relay, delivery_policy
     )
     send_scheduled_email = providers.Factory(SendScheduledEmail, uow, mailboxes, clock, outbox_relay, delivery_policy)
+
+    # Agent: the toolbox (the action gate over the use cases above) and the agent's use cases
+    agent_use_cases = providers.Singleton(
+        AgentUseCases,
+        search_emails=search_emails.provider,
+        get_email=get_email.provider,
+        get_thread=get_thread.provider,
+        save_draft=save_draft.provider,
+        send_email=send_email.provider,
+        send_draft=send_draft.provider,
+        reply_to_email=reply_to_email.provider,
+        forward_email=forward_email.provider,
+        modify_labels=modify_labels.provider,
+        schedule_email=schedule_email.provider,
+        cancel_scheduled_email=cancel_scheduled_email.provider,
+        get_draft=get_draft.provider,
+    )
+    agent_toolbox = providers.Singleton(
+        UseCaseToolbox,
+        agent_use_cases,
+        uow.provider,
+        clock,
+        rate_limiter,
+        outbox_relay,
+        sends_per_hour=settings.provided.agent_sends_per_hour,
+    )
+    # The LangGraph agent; chat model from settings.llm_provider (offline by default), see entrypoints/llm_wiring.py
+    email_agent = providers.Singleton(
+        build_email_agent, settings, secret_store, circuit_breakers, agent_toolbox, uow.provider, clock
+    )
+    agent_chat = providers.Factory(Chat, email_agent, uow.provider, clock, outbox_relay)
+    list_agent_conversations = providers.Factory(ListConversations, uow.provider)
+    get_agent_conversation = providers.Factory(GetConversation, email_agent, uow.provider)
+    list_pending_actions = providers.Factory(ListPendingActions, uow.provider)
+    decide_pending_action = providers.Factory(
+        DecidePendingAction, uow.provider, agent_toolbox, email_agent, clock, outbox_relay
+    )
 
     get_system_metrics = providers.Factory(
         GetSystemMetrics,

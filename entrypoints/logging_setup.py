@@ -60,8 +60,23 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
                 "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
                 "uvicorn.error": {"handlers": ["default"], "level": level.upper(), "propagate": False},
                 "uvicorn.access": {"handlers": [], "propagate": False},  # our middleware logs each request
-                # Libraries that log request/response bodies (tokens, credentials) at DEBUG stay at INFO.
-                **{name: {"level": "INFO"} for name in ("requests_oauthlib", "oauthlib", "botocore", "urllib3")},
+                # Libraries that log request/response bodies (tokens, credentials, prompts full of mail) at DEBUG
+                # stay at INFO.
+                **{
+                    name: {"level": "INFO"}
+                    for name in (
+                        "requests_oauthlib",
+                        "oauthlib",
+                        "botocore",
+                        "urllib3",
+                        "anthropic",
+                        "openai",
+                        "httpx",
+                        "httpcore",
+                        "langchain_anthropic",
+                        "langchain_openai",
+                    )
+                },
             },
         }
     )

@@ -112,6 +112,25 @@ class Settings(BaseSettings):
         300, ge=0, description="How long a read message is cached, bodies included (0: never)"
     )
 
+    llm_provider: Literal["offline", "anthropic", "openai"] = Field(
+        "offline",
+        description="Agent model: offline (built-in command parser, no key), anthropic, or openai (any "
+        "OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio; see docs/llm.md)",
+    )
+    llm_model: str | None = Field(None, description="Model name (default per provider, see docs/llm.md)")
+    llm_base_url: str | None = Field(
+        None, description="API base URL (e.g. http://127.0.0.1:11434/v1 for Ollama; default: the provider's)"
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="LLM API key; when empty it is read from the secret store under the name llm/api_key"
+    )
+    llm_timeout_seconds: float = Field(30, gt=0, description="Longest wait for one LLM request")
+    llm_max_tokens: int = Field(1024, ge=1, description="Most tokens the model may write per reply")
+    llm_max_retries: int = Field(2, ge=0, description="Retries of an LLM request on 429/5xx/timeouts")
+    agent_sends_per_hour: int = Field(
+        20, ge=1, description="Most e-mails the agent may send (approved send/reply/forward/schedule) per user and hour"
+    )
+
     log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
     log_level: str = Field("INFO", description="Log level")
 

@@ -8,8 +8,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from adapters.in_memory.agent import (
+    InMemoryAgentPolicyRepository,
+    InMemoryConversationRepository,
+    InMemoryPendingActionRepository,
+)
 from adapters.in_memory.mail_sync import InMemoryMailSyncRepository
 from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
+from application.ports.agent_store import ConversationRecord
 from application.ports.unit_of_work import (
     ApiKeyRepository,
     AuditLog,
@@ -24,6 +30,7 @@ from application.ports.unit_of_work import (
     UnitOfWork,
     UserRepository,
 )
+from domain.agent import AgentPolicy, PendingAction
 from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
 from domain.errors import Conflict
 from domain.events import DomainEvent, StoredEvent
@@ -53,6 +60,9 @@ class InMemoryStore:
     job_outbox: dict[str, OutboxJob] = field(default_factory=dict)
     scheduled_emails: dict[str, ScheduledEmail] = field(default_factory=dict)
     mail_sync: dict[str, MailSyncState] = field(default_factory=dict)
+    agent_conversations: dict[str, ConversationRecord] = field(default_factory=dict)
+    pending_actions: dict[str, PendingAction] = field(default_factory=dict)
+    agent_policies: dict[str, AgentPolicy] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -65,6 +75,9 @@ class InMemoryStore:
         "mail_accounts",
         "oauth_states",
         "scheduled_emails",
+        "agent_conversations",
+        "pending_actions",
+        "agent_policies",
     )
 
 
@@ -408,6 +421,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.job_outbox = InMemoryJobOutbox(self._tx)
         self.scheduled_emails = InMemoryScheduledEmailRepository(self._tx)
         self.mail_sync = InMemoryMailSyncRepository(self._tx)
+        self.agent_conversations = InMemoryConversationRepository(self._tx)
+        self.pending_actions = InMemoryPendingActionRepository(self._tx)
+        self.agent_policies = InMemoryAgentPolicyRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -453,7 +469,8 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _rebind(self) -> None:
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
-        for repo in (*repos, self.audit, self.events, self.job_outbox, self.scheduled_emails, self.mail_sync):
+        agent = (self.agent_conversations, self.pending_actions, self.agent_policies)
+        for repo in (*repos, self.audit, self.events, self.job_outbox, self.scheduled_emails, self.mail_sync, *agent):
             repo.tx = self._tx  # type: ignore[attr-defined]
 
     def rollback(self) -> None:

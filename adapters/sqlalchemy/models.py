@@ -251,3 +251,51 @@ class MailSyncRow(Base):
     watch_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     watch_status: Mapped[str] = mapped_column(String(16))
     watch_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class AgentConversationRow(Base):
+    """Which user owns which agent conversation (the LangGraph thread id); see application.ports.agent_store."""
+
+    __tablename__ = "agent_conversations"
+    __table_args__ = (Index("ix_agent_conversations_user_id_updated_at", "user_id", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    messages: Mapped[int] = mapped_column(Integer)
+
+
+class AgentPendingActionRow(Base):
+    """Tool calls the gate stopped, waiting for their owner (domain.agent.PendingAction). Compare-and-set on
+    `version`, so two decisions racing cannot both run."""
+
+    __tablename__ = "agent_pending_actions"
+    __table_args__ = (
+        Index("ix_agent_pending_actions_user_id_status_created_at", "user_id", "status", "created_at"),
+        Index("ix_agent_pending_actions_conversation_id", "conversation_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    tool: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    tool_call_id: Mapped[str] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AgentPolicyRow(Base):
+    """Per-user agent switches (domain.agent.AgentPolicy); no row means the default policy."""
+
+    __tablename__ = "agent_policies"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    auto_run_reversible: Mapped[bool] = mapped_column(Boolean)

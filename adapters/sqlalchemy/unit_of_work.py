@@ -6,6 +6,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.sqlalchemy.agent import (
+    SqlAlchemyAgentPolicyRepository,
+    SqlAlchemyConversationRepository,
+    SqlAlchemyPendingActionRepository,
+)
 from adapters.sqlalchemy.events import SqlAlchemyEventStore, SqlAlchemyJobOutbox
 from adapters.sqlalchemy.mail_sync import SqlAlchemyMailSyncRepository
 from adapters.sqlalchemy.repositories import (
@@ -42,6 +47,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.job_outbox = SqlAlchemyJobOutbox(self._session)
         self.scheduled_emails = SqlAlchemyScheduledEmailRepository(self._session)
         self.mail_sync = SqlAlchemyMailSyncRepository(self._session)
+        self.agent_conversations = SqlAlchemyConversationRepository(self._session)
+        self.pending_actions = SqlAlchemyPendingActionRepository(self._session)
+        self.agent_policies = SqlAlchemyAgentPolicyRepository(self._session)
 
     @property
     def session(self) -> Session:

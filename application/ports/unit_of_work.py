@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from application.ports.agent_store import AgentPolicyRepository, ConversationRepository, PendingActionRepository
 from application.ports.mail_sync import MailSyncRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
 from domain.audit import AuditDraft, AuditEvent
@@ -225,6 +226,9 @@ class UnitOfWork(ABC):
     job_outbox: JobOutbox
     scheduled_emails: ScheduledEmailRepository
     mail_sync: MailSyncRepository
+    agent_conversations: ConversationRepository
+    pending_actions: PendingActionRepository
+    agent_policies: AgentPolicyRepository
 
     def __enter__(self) -> Self:
         self.begin()

@@ -24,13 +24,17 @@ app.add_typer(audit_app, name="audit")
 
 
 def _register_subcommands() -> None:
+    from entrypoints.cli.agent import chat as agent_chat
     from entrypoints.cli.demo import demo_app
     from entrypoints.cli.events import events_app
+    from entrypoints.cli.llm import llm_app
     from entrypoints.cli.mail import mail_app
 
     app.add_typer(mail_app, name="mail")
     app.add_typer(demo_app, name="demo")
     app.add_typer(events_app, name="events")
+    app.add_typer(llm_app, name="llm")
+    app.command("chat")(agent_chat)
 
 
 _register_subcommands()

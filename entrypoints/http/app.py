@@ -12,7 +12,7 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
-from entrypoints.http.routes import admin, api_keys, auth, health, mail, mail_push, scheduled, ws
+from entrypoints.http.routes import admin, agent, api_keys, auth, health, mail, mail_push, scheduled, ws
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
@@ -80,6 +80,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(mail.labels)
     api.include_router(mail_push.router)
     api.include_router(ws.router)
+    api.include_router(agent.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(api)
 

@@ -1,0 +1,130 @@
+"""`mailagent chat`: talk to the agent in the terminal; every pending action is shown with its exact payload and
+runs only when you answer y (or e to edit it first)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from domain.errors import DomainError, InfrastructureError
+
+console = Console()
+err = Console(stderr=True)
+EXIT_WORDS = {"exit", "quit", ":q", "bye"}
+
+
+def _container() -> Any:
+    from entrypoints.cli.main import _container as build
+
+    return build()
+
+
+def _show_turn(turn: Any) -> None:
+    for a in turn.activity:
+        console.print(f"[dim]· {a.tool} → {a.status}{(': ' + a.summary) if a.summary else ''}[/dim]")
+    if turn.reply:
+        console.print(f"[bold]agent[/bold] ({turn.model or 'agent'}): {turn.reply}", markup=True, highlight=False)
+
+
+def _edited_payload(payload: dict[str, Any]) -> dict[str, Any] | None:
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    if os.environ.get("EDITOR") or os.environ.get("VISUAL"):
+        changed = typer.edit(text, extension=".json")
+        raw = changed if changed is not None else text
+    else:
+        raw = typer.prompt("edited payload (JSON on one line)", default=json.dumps(payload, ensure_ascii=False))
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        err.print(f"[red]not JSON:[/red] {exc.msg}")
+        return None
+    if not isinstance(parsed, dict):
+        err.print("[red]the payload must be a JSON object[/red]")
+        return None
+    return parsed
+
+
+def _decide_all(container: Any, principal: Any, turn: Any) -> Any:
+    """Ask about each pending action of the turn; returns the agent's turn after the last decision (or None)."""
+    from application.use_cases.agent.decide_pending_action import DecidePendingActionInput
+    from application.use_cases.agent.list_pending_actions import ListPendingActionsInput
+    from entrypoints.cli.mail import CLI_CONTEXT
+
+    found = container.list_pending_actions().execute(ListPendingActionsInput(principal, None, turn.conversation_id))
+    by_id = {a.id: a for a in found}
+    resumed = None
+    for action_id in turn.pending_action_ids:
+        action = by_id.get(action_id)
+        if action is None:
+            continue
+        console.print(f"[yellow]pending:[/yellow] {action.summary}", highlight=False)
+        console.print(json.dumps(dict(action.payload), indent=2, ensure_ascii=False), highlight=False)
+        while True:
+            answer = typer.prompt("approve? [y]es / [n]o / [e]dit").strip().lower()
+            payload = None
+            if answer in ("e", "edit"):
+                payload = _edited_payload(dict(action.payload))
+                if payload is None:
+                    continue
+                answer = "y"
+            if answer in ("y", "yes", "n", "no"):
+                break
+            err.print("answer y, n or e")
+        approve = answer in ("y", "yes")
+        try:
+            outcome = container.decide_pending_action().execute(
+                DecidePendingActionInput(principal, action.id, approve, payload, CLI_CONTEXT)
+            )
+        except (DomainError, InfrastructureError) as exc:
+            err.print(f"[red]error:[/red] {exc.message}")
+            continue
+        done = outcome.action
+        verdict = {"executed": "done", "failed": f"failed: {done.error}", "rejected": "rejected"}.get(
+            done.status.value, done.status.value
+        )
+        console.print(f"[green]→ {verdict}[/green]", highlight=False)
+        if outcome.turn is not None:
+            resumed = outcome.turn
+    return resumed
+
+
+def chat(
+    user: Annotated[
+        str | None, typer.Option("--user", envvar="MAILAGENT_USER", help="Act as this user (e-mail address)")
+    ] = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Continue this conversation")] = None,
+) -> None:
+    """Chat with the agent. Type exit (or Ctrl-D) to leave."""
+    from application.use_cases.agent.chat import ChatInput
+    from entrypoints.cli.mail import _principal
+
+    container = _container()
+    principal = _principal(container, user)
+    cid = conversation
+    console.print("[dim]mailagent chat — type exit to leave[/dim]")
+    while True:
+        try:
+            message = typer.prompt("you", prompt_suffix="> ")
+        except typer.Abort:
+            break
+        if message.strip().lower() in EXIT_WORDS:
+            break
+        if not message.strip():
+            continue
+        try:
+            turn = container.agent_chat().execute(ChatInput(principal, message, cid))
+        except (DomainError, InfrastructureError) as exc:
+            err.print(f"[red]error:[/red] {exc.message}")
+            continue
+        cid = turn.conversation_id
+        _show_turn(turn)
+        while turn is not None and turn.pending_action_ids:
+            turn = _decide_all(container, principal, turn)
+            if turn is not None:
+                _show_turn(turn)
+    if cid:
+        console.print(f"[dim]conversation {cid}[/dim]")

@@ -1,0 +1,58 @@
+"""The real container agent (LangGraph + OfflineCommandModel + the gated toolbox) on the demo mailbox with no key:
+find, draft a reply, "send it" waits for approval, approving sends once; the conversation survives a new
+container on the same data directory (SQLite checkpoint file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.app import Api, make_app, make_settings
+
+CHAT = "/api/v1/agent/chat"
+
+
+def data(r: Any, status: int = 200) -> Any:
+    assert r.status_code == status, r.text
+    return r.json()["data"]
+
+
+def test_offline_agent_drafts_and_sends_only_after_approval(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, demo_mailbox_size=10, rate_limit_per_minute=100_000)
+    app, _container = make_app(settings)
+    api = Api(app, settings)
+    alice = api.signup("alice@example.com")
+    assert api.post("/api/v1/mail/accounts/demo", headers=alice.headers).status_code in (200, 201)
+    first = data(api.get("/api/v1/emails", params={"limit": 1}, headers=alice.headers))[0]
+    sender = first["from"]["address"] if isinstance(first["from"], dict) else str(first["from"])
+    sent_before = len(data(api.get("/api/v1/emails", params={"label": "SENT"}, headers=alice.headers)))
+
+    found = data(api.post(CHAT, json={"message": "find mail"}, headers=alice.headers))
+    assert "Found" in found["reply"] and found["pending_actions"] == []
+    cid = found["conversation_id"]
+    drafted = data(
+        api.post(
+            CHAT,
+            json={"message": f"draft a reply to the last mail from {sender} saying I'm in", "conversation_id": cid},
+            headers=alice.headers,
+        )
+    )
+    assert "I drafted" in drafted["reply"], drafted
+    turn = data(api.post(CHAT, json={"message": "send it", "conversation_id": cid}, headers=alice.headers))
+    [pending] = turn["pending_actions"]
+    assert pending["tool"] == "send_email" and turn["reply"].startswith("Nothing has been done yet.")
+    assert pending["summary"] in turn["reply"]  # the person reads what would happen
+    assert len(data(api.get("/api/v1/emails", params={"label": "SENT"}, headers=alice.headers))) == sent_before
+    done = data(api.post(f"/api/v1/agent/actions/{pending['id']}/approve", headers=alice.headers))
+    assert done["action"]["status"] == "executed"
+    assert done["turn"]["reply"] == "Sent."
+    assert len(data(api.get("/api/v1/emails", params={"label": "SENT"}, headers=alice.headers))) == sent_before + 1
+    api.client.close()
+
+    # a restart: a new container on the same data dir still has the conversation
+    app2, _ = make_app(settings, migrate=False)
+    api2 = Api(app2, settings)
+    again = api2.login("alice@example.com")
+    history = data(api2.get(f"/api/v1/agent/conversations/{cid}", headers=again.headers))
+    assert "send it" in str(history)
+    api2.client.close()
