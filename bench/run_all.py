@@ -23,6 +23,7 @@ BENCHMARKS = [
     "incremental_sync.py",
     "ws_fanout.py",
     "scheduled_sends.py",
+    "agent_turn.py",
 ]
 
 

@@ -56,3 +56,55 @@ def test_offline_agent_drafts_and_sends_only_after_approval(tmp_path: Path) -> N
     history = data(api2.get(f"/api/v1/agent/conversations/{cid}", headers=again.headers))
     assert "send it" in str(history)
     api2.client.close()
+
+
+def test_pending_actions_are_decided_over_the_websocket_by_their_owner_only(tmp_path: Path) -> None:
+    """The done-when of issue 5 over one socket: chat, "send it" is announced as agent.action_pending, a reject
+    sends nothing, an approve sends once and agent.task_completed follows; another user's socket cannot decide."""
+    settings = make_settings(tmp_path, demo_mailbox_size=10, rate_limit_per_minute=100_000)
+    app, _ = make_app(settings)
+    api = Api(app, settings)
+    alice, mallory = api.signup("alice@example.com"), api.signup("mallory@example.com")
+    assert api.post("/api/v1/mail/accounts/demo", headers=alice.headers).status_code in (200, 201)
+    first = data(api.get("/api/v1/emails", params={"limit": 1}, headers=alice.headers))[0]
+    sent = lambda: len(data(api.get("/api/v1/emails", params={"label": "SENT"}, headers=alice.headers)))  # noqa: E731
+    before = sent()
+
+    def hold(cid: str | None) -> tuple[str, str]:
+        msg = f"draft a reply to the last mail from {first['from']['address']} saying I'm in"
+        cid = data(api.post(CHAT, json={"message": msg, "conversation_id": cid}, headers=alice.headers))[
+            "conversation_id"
+        ]
+        turn = data(api.post(CHAT, json={"message": "send it", "conversation_id": cid}, headers=alice.headers))
+        return cid, turn["pending_actions"][0]["id"]
+
+    def until(ws: Any, kind: str) -> dict[str, Any]:
+        while True:
+            message: dict[str, Any] = ws.receive_json()
+            if message["type"] == kind:
+                return message
+
+    protocols = ["mailagent.v1", f"bearer.{alice.access_token}"]
+    with (
+        api.client.websocket_connect("/api/v1/ws", subprotocols=protocols) as ws,
+        api.client.websocket_connect(
+            "/api/v1/ws", subprotocols=["mailagent.v1", f"bearer.{mallory.access_token}"]
+        ) as bad,
+    ):
+        ws.receive_json(), bad.receive_json()
+        cid, rejected_id = hold(None)
+        assert until(ws, "agent.action_pending")["data"]["pending_action_id"] == rejected_id
+        bad.send_json({"type": "agent.approve", "action_id": rejected_id})
+        assert until(bad, "error")["data"]["code"] == "not_found"  # never someone else's
+        ws.send_json({"type": "agent.reject", "action_id": rejected_id})
+        assert until(ws, "agent.decision")["data"]["status"] == "rejected"
+        assert sent() == before
+
+        _, approved_id = hold(cid)
+        ws.send_json({"type": "agent.approve", "action_id": approved_id})
+        decision = until(ws, "agent.decision")["data"]
+        assert decision["status"] == "executed" and decision["reply"] == "Sent."
+        assert until(ws, "agent.task_completed")["data"]["conversation_id"] == cid
+        ws.send_json({"type": "agent.approve", "action_id": approved_id})  # a second click
+        assert until(ws, "error")["data"]["code"] == "conflict"
+    assert sent() == before + 1

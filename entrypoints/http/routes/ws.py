@@ -26,7 +26,9 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from application.use_cases.agent.decide_pending_action import DecidePendingActionInput
 from application.use_cases.authenticate import AuthenticateInput
+from domain.audit import AuditContext
 from domain.errors import AuthenticationFailed, DomainError, InfrastructureError
 from domain.identity import Principal, Scope
 from entrypoints.container import Container
@@ -247,10 +249,48 @@ async def _receive(websocket: WebSocket, container: Container, principal: Princi
             continue
         if kind == "ping":
             await websocket.send_json(_control("pong"))
+        elif kind in ("agent.approve", "agent.reject"):
+            await _decide(websocket, container, str(state["credential"]), message, approve=kind == "agent.approve")
         elif kind == "auth" and isinstance(message.get("token"), str):
             fresh = await _authenticate(container, message["token"])
             if fresh.user_id != principal.user_id:
                 raise _Close(CLOSE_FORBIDDEN, "That token belongs to another user.")
             state["credential"] = message["token"]
         else:
-            raise _Close(CLOSE_BAD_MESSAGE, f"Unknown message type {str(kind)[:40]!r}; expected pong, ping or auth.")
+            raise _Close(
+                CLOSE_BAD_MESSAGE,
+                f"Unknown message type {str(kind)[:40]!r}; expected pong, ping, auth, agent.approve or agent.reject.",
+            )
+
+
+async def _decide(
+    websocket: WebSocket, container: Container, credential: str, message: dict[str, Any], *, approve: bool
+) -> None:
+    """Approve or reject one of the user's pending agent actions, as POST /agent/actions/{id}/approve|reject does:
+    the same use case, the same owner-only rule; the answer is an `agent.decision` (or an `error`) message."""
+    action_id = message.get("action_id")
+    payload = message.get("payload")
+    if not isinstance(action_id, str) or not action_id or (payload is not None and not isinstance(payload, dict)):
+        await websocket.send_json(
+            _control(
+                "error", {"code": "validation_failed", "message": "Send action_id (and an optional payload object)."}
+            )
+        )
+        return
+    principal = await _authenticate(container, credential)  # the credential as it stands now, not at connect
+    context = AuditContext(
+        ip=client_ip(websocket.scope), user_agent=(websocket.headers.get("user-agent") or "")[:300] or None
+    )
+    try:
+        outcome = await run_in_threadpool(
+            container.decide_pending_action().execute,
+            DecidePendingActionInput(principal, action_id, approve, payload if approve else None, context),
+        )
+    except (DomainError, InfrastructureError) as exc:
+        await websocket.send_json(_control("error", {"code": exc.code, "message": exc.message, "action_id": action_id}))
+        return
+    action = outcome.action
+    data: dict[str, Any] = {"action_id": action.id, "status": action.status.value, "error": action.error}
+    if outcome.turn is not None:
+        data["reply"] = outcome.turn.reply
+    await websocket.send_json(_control("agent.decision", data))
