@@ -3,44 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
-from adapters.sqlalchemy.engine import make_engine, make_session_factory
-from adapters.sqlalchemy.migrate import upgrade
-from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.agent_store import ConversationRecord
-from application.ports.unit_of_work import UnitOfWork
 from domain.agent import AgentPolicy, PendingAction, PendingStatus
 from domain.errors import Conflict
 from domain.identity import Role, User, UserStatus, new_id
+from tests.support.uow import UowFactory, uow_factory
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
-UowFactory = Callable[[], UnitOfWork]
-
-
-def _sqlalchemy_factory(url: str) -> Iterator[UowFactory]:
-    upgrade(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    yield lambda: SqlAlchemyUnitOfWork(factory)
-    engine.dispose()
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def new_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
-    if request.param == "memory":
-        store = InMemoryStore()
-        yield lambda: InMemoryUnitOfWork(store)
-    elif request.param == "sqlite":
-        yield from _sqlalchemy_factory(f"sqlite:///{tmp_path / 'a.db'}")
-    else:
-        yield from _sqlalchemy_factory(request.getfixturevalue("postgres_url"))
+    yield from uow_factory(request.param, request, tmp_path)
 
 
 def _user(new_uow: UowFactory, email: str = "a@example.com") -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,44 +17,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
-from adapters.sqlalchemy.engine import make_engine, make_session_factory
-from adapters.sqlalchemy.migrate import upgrade
-from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.ports.unit_of_work import OutboxJob, UnitOfWork
+from application.ports.unit_of_work import OutboxJob
 from domain.events import DomainEvent, EventType, StoredEvent
 from domain.identity import Role, User, UserStatus, new_id
+from tests.support.uow import UowFactory, uow_factory
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
-UowFactory = Callable[[], UnitOfWork]
-
-
-def _sqlalchemy_factory(url: str) -> Iterator[UowFactory]:
-    upgrade(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    yield lambda: SqlAlchemyUnitOfWork(factory)
-    engine.dispose()
-
-
-def _factory(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
-    if kind == "memory":
-        store = InMemoryStore()
-        yield lambda: InMemoryUnitOfWork(store)
-    elif kind == "sqlite":
-        yield from _sqlalchemy_factory(f"sqlite:///{tmp_path / 'events.db'}")
-    else:
-        yield from _sqlalchemy_factory(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def new_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
-    yield from _factory(request.param, request, tmp_path)
+    yield from uow_factory(request.param, request, tmp_path)
 
 
 @pytest.fixture(params=["memory", "postgres"])
 def locking_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
     """The adapters with row locks (SKIP LOCKED): a second claimer does not wait for the first."""
-    yield from _factory(request.param, request, tmp_path)
+    yield from uow_factory(request.param, request, tmp_path)
 
 
 def add_users(new_uow: UowFactory, count: int = 1) -> list[str]:
@@ -491,7 +470,7 @@ def shared_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFa
     if request.param == "memory":
         yield None
     else:
-        yield from _factory(request.param, request, tmp_path)
+        yield from uow_factory(request.param, request, tmp_path)
 
 
 @settings(max_examples=100)

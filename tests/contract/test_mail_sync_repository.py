@@ -10,23 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from application.ports.unit_of_work import UnitOfWork
 from domain.identity import new_id
 from domain.mail_account import AccountStatus, MailAccount, MailProvider
 from domain.mail_sync import MailSyncState, WatchStatus
-from tests.contract.test_unit_of_work import T0, UowFactory, _sqlalchemy_factory, make_user
+from tests.contract.test_unit_of_work import T0, make_user
+from tests.support.uow import UowFactory, uow_factory
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def uows(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
-    if request.param == "memory":
-        store = InMemoryStore()
-        yield lambda: InMemoryUnitOfWork(store)
-    elif request.param == "sqlite":
-        yield from _sqlalchemy_factory(f"sqlite:///{tmp_path / 'sync.db'}")
-    else:
-        yield from _sqlalchemy_factory(request.getfixturevalue("postgres_url"))
+    yield from uow_factory(request.param, request, tmp_path)
 
 
 def add_account(uow: UnitOfWork, user_id: str, provider: MailProvider, address: str, minutes: int = 0) -> MailAccount:

@@ -4,57 +4,34 @@ round trips, compare-and-set updates, and claims that never hand the same row to
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
-from adapters.sqlalchemy.engine import make_engine, make_session_factory
-from adapters.sqlalchemy.migrate import upgrade
-from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.ports.unit_of_work import UnitOfWork
 from domain.errors import Conflict
 from domain.identity import Role, User, UserStatus, new_id
 from domain.mail import EmailAddress, OutgoingAttachment, OutgoingMessage
 from domain.mime import deterministic_message_id
 from domain.scheduled_email import ResolvedSendTime, ScheduledEmail, ScheduledStatus
+from tests.support.uow import UowFactory, uow_factory
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=UTC)
-UowFactory = Callable[[], UnitOfWork]
 LEASE = 60.0
-
-
-def _sqlalchemy_factory(url: str) -> Iterator[UowFactory]:
-    upgrade(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    yield lambda: SqlAlchemyUnitOfWork(factory)
-    engine.dispose()
-
-
-def _factory(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
-    if kind == "memory":
-        store = InMemoryStore()
-        yield lambda: InMemoryUnitOfWork(store)
-    elif kind == "sqlite":
-        yield from _sqlalchemy_factory(f"sqlite:///{tmp_path / 'c.db'}")
-    else:
-        yield from _sqlalchemy_factory(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def new_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
-    yield from _factory(request.param, request, tmp_path)
+    yield from uow_factory(request.param, request, tmp_path)
 
 
 @pytest.fixture(params=["memory", "postgres"])
 def skip_locked_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UowFactory]:
     """Stores where a second claimer proceeds while the first one's transaction is still open (SQLite instead
     makes it wait for the write lock: covered by the threaded test)."""
-    yield from _factory(request.param, request, tmp_path)
+    yield from uow_factory(request.param, request, tmp_path)
 
 
 def add_user(new_uow: UowFactory, email: str = "a@example.com") -> User:
