@@ -64,6 +64,7 @@ from application.use_cases.mail.send_draft import SendDraft
 from application.use_cases.mail.send_email import SendEmail
 from application.use_cases.mail.start_google_connect import StartGoogleConnect
 from application.use_cases.mail.sync_mailbox import SyncMailbox
+from application.use_cases.read_events import PruneEvents, ReadEvents
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.request_password_reset import RequestPasswordReset
@@ -314,6 +315,8 @@ class Container(containers.DeclarativeContainer):
         production=providers.Singleton(_redis_event_bus, redis_client, settings),
     )
     outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock)
+    read_events = providers.Factory(ReadEvents, uow)
+    prune_events = providers.Factory(PruneEvents, uow, clock, settings.provided.event_retention_seconds)
     # One circuit per outside service ("gmail", later "slack", "webhooks", "llm"), per process.
     circuit_breakers = providers.Singleton(_circuit_breakers, settings, clock)
     ticker = providers.Singleton(_ticker, __self__)

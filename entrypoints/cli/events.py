@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from entrypoints.cli.mail import UserOpt, _container, _principal
+from application.use_cases.read_events import ReadEventsInput
+from entrypoints.cli.mail import UserOpt, _container, _principal, _run
 
 events_app = typer.Typer(help="Live events: what WebSocket clients receive.", no_args_is_help=True)
 console = Console()
@@ -25,11 +26,12 @@ def tail(
     """Print the user's events, oldest first; with --follow, keep watching (Ctrl-C to stop)."""
     container = _container()
     principal = _principal(container, user)
-    with container.uow() as uow:
-        cursor = after if after is not None else max(0, uow.events.latest_seq(principal.user_id) - 10)
+    read = container.read_events()
+    if after is None:
+        after = max(0, read.execute(ReadEventsInput(principal.user_id, None)).latest - 10)
+    cursor = after
     while True:
-        with container.uow() as uow:
-            batch = list(uow.events.after(principal.user_id, cursor, limit=500))
+        batch = _run(lambda at=cursor: read.execute(ReadEventsInput(principal.user_id, at))).events
         for stored in batch:
             event = stored.event
             if as_json:

@@ -3,7 +3,6 @@ case from the container, and is idempotent (it may run again after a crash or a 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from application.ports.job_queue import JobPayload, JobRegistry
@@ -16,16 +15,12 @@ if TYPE_CHECKING:
 
 def build_registry(container: Container) -> JobRegistry:
     registry = JobRegistry()
-    settings = container.settings()
 
     def relay_outbox(_: JobPayload) -> None:
         container.outbox_relay().flush()
 
     def prune_events(_: JobPayload) -> None:
-        clock = container.clock()
-        with container.uow() as uow:
-            uow.events.prune(before=clock.now() - timedelta(seconds=settings.event_retention_seconds))
-            uow.commit()
+        container.prune_events().execute()
 
     registry.register("outbox.relay", relay_outbox)
     registry.register("events.prune", prune_events)

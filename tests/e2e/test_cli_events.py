@@ -45,3 +45,13 @@ def test_tail_shows_the_users_events_oldest_first(tmp_path: Path, monkeypatch: p
     assert [json.loads(line)["data"]["n"] for line in after.output.splitlines()] == [2, 3]
     unknown = runner.invoke(app, ["events", "tail", "--user", "nobody@example.com"])
     assert unknown.exit_code == 1 and "No user" in unknown.output
+
+
+def test_a_negative_after_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILAGENT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MAILAGENT_JWT_SECRET", "test-secret-" + "x" * 40)
+    settings = make_settings(tmp_path)
+    app_, _ = make_app(settings)
+    Api(app_, settings).signup("ann@example.com")
+    result = runner.invoke(app, ["events", "tail", "--user", "ann@example.com", "--after", "-1"])
+    assert result.exit_code == 1 and "after must be 0 or more" in result.output

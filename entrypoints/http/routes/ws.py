@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from application.use_cases.agent.decide_pending_action import DecidePendingActionInput
 from application.use_cases.authenticate import AuthenticateInput
+from application.use_cases.read_events import ReadEventsInput
 from domain.audit import AuditContext
 from domain.errors import AuthenticationFailed, DomainError, InfrastructureError
 from domain.identity import Principal, Scope
@@ -157,13 +158,8 @@ async def live_updates(websocket: WebSocket) -> None:
 async def _replay(websocket: WebSocket, container: Container, user_id: str, last_id: int | None) -> int:
     limit = container.settings().ws_replay_limit
 
-    def read() -> tuple[int, list[Any]]:
-        with container.uow() as uow:
-            latest = uow.events.latest_seq(user_id)
-            missed = list(uow.events.after(user_id, last_id, limit=limit + 1)) if last_id is not None else []
-        return latest, missed
-
-    latest, missed = await run_in_threadpool(read)
+    found = await run_in_threadpool(container.read_events().execute, ReadEventsInput(user_id, last_id, limit=limit + 1))
+    latest, missed = found.latest, found.events
     await websocket.send_json(
         _control(
             "ready",
