@@ -1,0 +1,166 @@
+// The signed-in frame: top bar with the user menu, a sidebar (mailboxes, labels, sections) and the current screen.
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
+import { useLogout } from '@/features/auth/api/logout'
+import { MailSidebar } from '@/features/mail/components/mail-sidebar'
+import { liveStatus, onLiveStatus, type LiveStatus } from '@/lib/live-socket'
+import { useSession } from '@/lib/use-session'
+import { useLiveUpdates } from './live-updates'
+
+const STATUS_TEXT: Record<LiveStatus, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+}
+
+function LiveIndicator() {
+  const status = useSyncExternalStore(onLiveStatus, liveStatus, liveStatus)
+  const colour = status === 'live' ? 'bg-emerald-500' : status === 'offline' ? 'bg-slate-400' : 'bg-amber-500'
+  return (
+    <span className="hidden items-center gap-1.5 text-xs text-slate-600 sm:flex" role="status" aria-live="polite">
+      <span className={`size-2 rounded-full ${colour}`} aria-hidden="true" />
+      {STATUS_TEXT[status]}
+    </span>
+  )
+}
+
+function UserMenu() {
+  const session = useSession()
+  const logout = useLogout()
+  const navigate = useNavigate()
+  const [open, setOpen] = useState(false)
+  const menuRef = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    if (!open) return undefined
+    const close = (event: MouseEvent | KeyboardEvent) => {
+      if (event instanceof KeyboardEvent && event.key !== 'Escape') return
+      if (event instanceof MouseEvent && menuRef.current?.contains(event.target as Node)) return
+      setOpen(false)
+    }
+    document.addEventListener('mousedown', close)
+    document.addEventListener('keydown', close)
+    return () => {
+      document.removeEventListener('mousedown', close)
+      document.removeEventListener('keydown', close)
+    }
+  }, [open])
+  const user = session.user
+  const initial = (user?.display_name || user?.email || '?').slice(0, 1).toUpperCase()
+  const item = 'block w-full px-3 py-2 text-left text-sm text-slate-800 hover:bg-slate-100 focus:bg-slate-100'
+  return (
+    <div className="relative" ref={menuRef}>
+      <button
+        type="button"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-label="Account menu"
+        onClick={() => setOpen((v) => !v)}
+        className="flex items-center gap-2 rounded-full p-1 hover:bg-slate-100"
+      >
+        <span className="flex size-8 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white" aria-hidden="true">
+          {initial}
+        </span>
+        <span className="hidden max-w-48 truncate text-sm text-slate-700 md:inline">{user?.email}</span>
+      </button>
+      {open && (
+        <div role="menu" className="absolute right-0 z-30 mt-2 w-56 overflow-hidden rounded-md border border-slate-200 bg-white py-1 shadow-lg">
+          <p className="truncate px-3 py-2 text-xs text-slate-600">Signed in as {user?.email}</p>
+          <Link role="menuitem" to="/settings/profile" className={item} onClick={() => setOpen(false)}>
+            Settings
+          </Link>
+          <Link role="menuitem" to="/settings/api-keys" className={item} onClick={() => setOpen(false)}>
+            API keys
+          </Link>
+          {user?.role === 'admin' && (
+            <Link role="menuitem" to="/admin/users" className={item} onClick={() => setOpen(false)}>
+              Admin
+            </Link>
+          )}
+          <button
+            role="menuitem"
+            type="button"
+            className={item}
+            onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) })}
+          >
+            Sign out
+          </button>
+        </div>
+      )}
+    </div>
+  )
+}
+
+const SECTIONS = [
+  { to: '/drafts', label: 'Drafts' },
+  { to: '/scheduled', label: 'Scheduled' },
+  { to: '/agent', label: 'Agent' },
+  { to: '/settings', label: 'Settings' },
+]
+
+export function AppLayout() {
+  const session = useSession()
+  useLiveUpdates(session.status === 'signed-in')
+  const location = useLocation()
+  // The drawer (narrow screens) belongs to the page it was opened on: navigating closes it.
+  const [drawerPath, setDrawerPath] = useState<string | null>(null)
+  const drawerOpen = drawerPath === location.pathname
+  const setDrawerOpen = (open: boolean) => setDrawerPath(open ? location.pathname : null)
+  const navLink = ({ isActive }: { isActive: boolean }) =>
+    `block rounded-md px-3 py-1.5 text-sm ${isActive ? 'bg-brand-50 font-semibold text-brand-700' : 'text-slate-700 hover:bg-slate-100'}`
+  return (
+    <div className="flex h-dvh flex-col">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:bg-white focus:p-2">
+        Skip to content
+      </a>
+      <header className="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3">
+        <button
+          type="button"
+          className="rounded-md p-2 text-slate-700 hover:bg-slate-100 lg:hidden"
+          aria-label="Open navigation"
+          aria-expanded={drawerOpen}
+          aria-controls="sidebar"
+          onClick={() => setDrawerOpen(!drawerOpen)}
+        >
+          <span aria-hidden="true">☰</span>
+        </button>
+        <Link to="/mail/INBOX" className="flex items-center gap-2 font-semibold text-slate-900">
+          <img src="/favicon.svg" alt="" className="size-7" />
+          mailagent
+        </Link>
+        <div className="ml-auto flex items-center gap-3">
+          <LiveIndicator />
+          <UserMenu />
+        </div>
+      </header>
+      <div className="relative flex min-h-0 flex-1">
+        {drawerOpen && <div className="fixed inset-0 top-14 z-10 bg-slate-900/30 lg:hidden" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
+        <nav
+          id="sidebar"
+          aria-label="Mailboxes and sections"
+          className={`${drawerOpen ? 'fixed inset-y-0 left-0 top-14 z-20 flex' : 'hidden'} w-64 shrink-0 flex-col gap-3 overflow-y-auto border-r border-slate-200 bg-white p-3 lg:static lg:flex`}
+        >
+          <Link to="/compose" className="rounded-md bg-brand-600 px-3 py-2 text-center text-sm font-semibold text-white hover:bg-brand-700">
+            Compose
+          </Link>
+          <MailSidebar />
+          <div className="border-t border-slate-200 pt-3">
+            {SECTIONS.map((s) => (
+              <NavLink key={s.to} to={s.to} className={navLink}>
+                {s.label}
+              </NavLink>
+            ))}
+            {session.user?.role === 'admin' && (
+              <NavLink to="/admin" className={navLink}>
+                Admin
+              </NavLink>
+            )}
+          </div>
+        </nav>
+        <main id="main" className="flex min-w-0 flex-1 flex-col overflow-hidden">
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,4 @@
+// Placeholder: replaced by the auth feature's real screen.
+export function ForgotPasswordPage() {
+  return <p className="p-6 text-sm text-slate-600">ForgotPasswordPage</p>
+}

@@ -1,0 +1,4 @@
+// Placeholder: replaced by the auth feature's real screen.
+export function VerifyEmailPage() {
+  return <p className="p-6 text-sm text-slate-600">VerifyEmailPage</p>
+}

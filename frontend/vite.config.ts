@@ -1,0 +1,31 @@
+/// <reference types="vitest/config" />
+// Build, dev server and unit-test configuration for the web app.
+import { fileURLToPath, URL } from 'node:url'
+import tailwindcss from '@tailwindcss/vite'
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'vite'
+
+const backend = process.env.MAILAGENT_DEV_BACKEND ?? 'http://127.0.0.1:8000'
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+  server: {
+    port: 5173,
+    host: '127.0.0.1',
+    // In development the API runs on its own port; the browser still talks to one origin.
+    proxy: { '/api': { target: backend, ws: true, changeOrigin: false } },
+  },
+  build: {
+    sourcemap: false,
+    reportCompressedSize: true,
+    chunkSizeWarningLimit: 400,
+  },
+  test: {
+    environment: 'jsdom',
+    globals: true,
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.mjs'],
+    css: false,
+  },
+})
