@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The web app's build output in a source checkout (entrypoints/ sits at the repository root).
+SOURCE_WEB_DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILAGENT_", env_file=".env", extra="ignore")
@@ -22,6 +25,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `mailagent serve` listens on")
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL used in links sent by mail")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list)")
+    web_dist: Path | None = Field(
+        SOURCE_WEB_DIST,
+        description="The built web app served at / (used when it holds index.html); default frontend/dist",
+    )
 
     jwt_secret: SecretStr | None = Field(None, description="HS256 signing key; local default generated in data_dir")
     access_token_ttl_seconds: int = Field(900, description="Lifetime of an access token")

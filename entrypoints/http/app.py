@@ -7,12 +7,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
-from entrypoints.http.routes import admin, agent, api_keys, auth, health, mail, mail_push, scheduled, ws
+from entrypoints.http.routes import (
+    admin,
+    agent,
+    api_keys,
+    auth,
+    contacts,
+    health,
+    mail,
+    mail_push,
+    scheduled,
+    ws,
+)
+from entrypoints.http.web_app import install_web_app
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
@@ -78,11 +91,13 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(scheduled.router)  # before mail.emails: /emails/scheduled is not /emails/{message_id}
     api.include_router(mail.emails)
     api.include_router(mail.labels)
+    api.include_router(contacts.router)
     api.include_router(mail_push.router)
     api.include_router(ws.router)
     api.include_router(agent.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(api)
+    install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route
 
     if settings.cors_origins:
         app.add_middleware(
@@ -90,10 +105,13 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "X-Requested-With"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(ResponseRedactionMiddleware)
+    # Outside the redaction (it must read plain text), inside the request context (its headers stay as they are).
+    # WebSockets pass through untouched; text/event-stream is never compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         RequestContextMiddleware,
         rate_limiter=container.rate_limiter,

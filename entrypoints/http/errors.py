@@ -69,15 +69,18 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The response for a domain error (also for routes that must add to it, e.g. a cookie to clear)."""
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationFailed) else {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationFailed) else {}
-        if isinstance(exc, RateLimited):
-            headers["Retry-After"] = str(exc.retry_after)
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers
-        )
+        return domain_error_response(exc)
 
     @app.exception_handler(InfrastructureError)
     async def _infra(_: Request, exc: InfrastructureError) -> JSONResponse:

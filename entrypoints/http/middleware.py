@@ -25,8 +25,10 @@ EXEMPT_FROM_RATE_LIMIT = ("/healthz", "/readyz", "/api/v1/healthz", "/api/v1/rea
 DOCS_PATHS = ("/docs", "/redoc")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# img-src allows https: so a reader can choose to load a mail's remote images; the web app blocks them by default
+# (DOMPurify hook + the mail iframe's own stricter CSP) until they do (docs/adr/0009).
 APP_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
     "connect-src 'self' ws: wss:; frame-src 'self' blob:; object-src 'none'; base-uri 'self'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
@@ -176,7 +178,8 @@ class ResponseRedactionMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-        if scope["type"] != "http":
+        # A HEAD answer has no body to scrub, and rewriting its Content-Length to 0 would misstate the GET's.
+        if scope["type"] != "http" or scope.get("method") == "HEAD":
             await self.app(scope, receive, send)
             return
         from entrypoints.redaction import redact

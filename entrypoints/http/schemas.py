@@ -21,10 +21,19 @@ class RegisterIn(BaseModel):
 class LoginIn(BaseModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
+    refresh_cookie: bool = Field(
+        False,
+        description="Browsers: put the refresh token in an HttpOnly cookie (mailagent_refresh) instead of the body",
+    )
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=4096)
+    refresh_token: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description="Omit it to use the mailagent_refresh cookie (then send 'X-Requested-With: mailagent')",
+    )
     email: EmailStr | None = None
 
 

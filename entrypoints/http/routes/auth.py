@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from application.session_tokens import AuthTokens
 from application.use_cases.list_sessions import ListSessionsInput
@@ -16,8 +17,10 @@ from application.use_cases.request_password_reset import RequestPasswordResetInp
 from application.use_cases.reset_password import ResetPasswordInput
 from application.use_cases.revoke_session import RevokeSessionInput
 from application.use_cases.verify_email import VerifyEmailInput
+from domain.errors import AuthenticationFailed, PermissionDenied
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep, limit_by_ip
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.errors import domain_error_response
 from entrypoints.http.schemas import (
     LoginIn,
     MeOut,
@@ -31,9 +34,46 @@ from entrypoints.http.schemas import (
     UserOut,
     VerifyEmailIn,
 )
+from entrypoints.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 public = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(limit_by_ip)])
+
+# Browser mode: the SPA keeps the access token in memory only and the refresh token lives in this cookie, out of
+# reach of scripts. Its path keeps it off every request but the auth ones (the API is mounted under /api/v1).
+REFRESH_COOKIE = "mailagent_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth"
+# SameSite=Strict already keeps the cookie off cross-site requests; a custom header is the second lock, since a
+# cross-site form or a simple request cannot set one.
+CSRF_HEADER = "X-Requested-With"
+CSRF_HEADER_VALUE = "mailagent"
+SIGNED_OUT = "You are signed out: sign in again."
+
+
+def _cookie_secure(request: Request, settings: Settings) -> bool:
+    return request.url.scheme == "https" or settings.public_url.lower().startswith("https")
+
+
+def _set_refresh_cookie(response: Response, request: Request, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        token,
+        max_age=settings.refresh_token_ttl_seconds,
+        path=REFRESH_COOKIE_PATH,
+        secure=_cookie_secure(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def _clear_refresh_cookie(response: Response, request: Request, settings: Settings) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path=REFRESH_COOKIE_PATH,
+        secure=_cookie_secure(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def _tokens(result: AuthTokens) -> TokenOut:
@@ -65,28 +105,66 @@ def verify_email(body: VerifyEmailIn, container: ContainerDep, ctx: AuditContext
 
 
 @public.post("/login", response_model=Envelope[TokenOut])
-def login(body: LoginIn, container: ContainerDep, ctx: AuditContextDep) -> Envelope[TokenOut]:
-    """Exchange e-mail and password for an access token (about 15 minutes) and a refresh token."""
-    return ok(_tokens(container.login().execute(LoginInput(str(body.email), body.password, ctx))))
+def login(
+    body: LoginIn, request: Request, response: Response, container: ContainerDep, ctx: AuditContextDep
+) -> Envelope[TokenOut]:
+    """Exchange e-mail and password for an access token (about 15 minutes) and a refresh token. With
+    `refresh_cookie: true` (browsers) the refresh token is set as an HttpOnly cookie and `refresh_token` is null."""
+    tokens = _tokens(container.login().execute(LoginInput(str(body.email), body.password, ctx)))
+    if body.refresh_cookie and tokens.refresh_token:
+        _set_refresh_cookie(response, request, container.settings(), tokens.refresh_token)
+        tokens = tokens.model_copy(update={"refresh_token": None})
+    return ok(tokens)
 
 
 @public.post("/refresh", response_model=Envelope[TokenOut])
-def refresh(body: RefreshIn, container: ContainerDep, ctx: AuditContextDep) -> Envelope[TokenOut]:
-    """Rotate the refresh token: the old one stops working; presenting it again ends the session."""
-    result = container.refresh_session().execute(
-        RefreshSessionInput(body.refresh_token, ctx, email=str(body.email) if body.email else None)
-    )
-    return ok(_tokens(result))
+def refresh(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    ctx: AuditContextDep,
+    body: RefreshIn | None = None,
+) -> Envelope[TokenOut] | JSONResponse:
+    """Rotate the refresh token: the old one stops working; presenting it again ends the session. Without
+    `refresh_token` in the body, the mailagent_refresh cookie is used (with the header `X-Requested-With:
+    mailagent`) and the new refresh token goes back into the cookie."""
+    body = body or RefreshIn()
+    email = str(body.email) if body.email else None
+    if body.refresh_token:
+        return ok(
+            _tokens(container.refresh_session().execute(RefreshSessionInput(body.refresh_token, ctx, email=email)))
+        )
+
+    settings = container.settings()
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if not cookie:
+        raise AuthenticationFailed(SIGNED_OUT)
+    if request.headers.get(CSRF_HEADER) != CSRF_HEADER_VALUE:
+        raise PermissionDenied(
+            f"Refreshing with the session cookie needs the header '{CSRF_HEADER}: {CSRF_HEADER_VALUE}'."
+        )
+    try:
+        result = container.refresh_session().execute(RefreshSessionInput(cookie, ctx, email=email))
+    except AuthenticationFailed as exc:
+        # The cookie is dead (used, expired, revoked): drop it so the browser stops presenting it.
+        failed = domain_error_response(exc)
+        _clear_refresh_cookie(failed, request, settings)
+        return failed
+    tokens = _tokens(result)
+    if tokens.refresh_token:
+        _set_refresh_cookie(response, request, settings, tokens.refresh_token)
+    return ok(tokens.model_copy(update={"refresh_token": None}))
 
 
 @router.post("/logout", response_model=Envelope[MessageOut])
 def logout(
-    request: Request, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
+    request: Request, response: Response, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
 ) -> Envelope[MessageOut]:
-    """End the current session: its access and refresh tokens stop working at once."""
+    """End the current session: its access and refresh tokens stop working at once (the cookie is cleared)."""
     container.logout().execute(
         LogoutInput(principal=principal, access_token=getattr(request.state, "credential", None), context=ctx)
     )
+    _clear_refresh_cookie(response, request, container.settings())
     return ok(MessageOut(message="Signed out."))
 
 
