@@ -132,7 +132,8 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange e-mail and password for an access token (about 15 minutes) and a refresh token.
+         * @description Exchange e-mail and password for an access token (about 15 minutes) and a refresh token. With
+         *     `refresh_cookie: true` (browsers) the refresh token is set as an HttpOnly cookie and `refresh_token` is null.
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -152,7 +153,9 @@ export interface paths {
         put?: never;
         /**
          * Refresh
-         * @description Rotate the refresh token: the old one stops working; presenting it again ends the session.
+         * @description Rotate the refresh token: the old one stops working; presenting it again ends the session. Without
+         *     `refresh_token` in the body, the mailagent_refresh cookie is used (with the header `X-Requested-With:
+         *     mailagent`) and the new refresh token goes back into the cookie.
          */
         post: operations["refresh_api_v1_auth_refresh_post"];
         delete?: never;
@@ -212,7 +215,7 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End the current session: its access and refresh tokens stop working at once.
+         * @description End the current session: its access and refresh tokens stop working at once (the cookie is cleared).
          */
         post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
@@ -881,6 +884,27 @@ export interface paths {
         put?: never;
         /** Create Label */
         post: operations["create_label_api_v1_labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions
+         * @description People from your recent mail (you excluded) whose name or address matches `q`: prefix matches first, then
+         *     the ones you exchange mail with most, then the most recent. Needs the `mail:read` scope.
+         */
+        get: operations["suggestions_api_v1_contacts_suggestions_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1562,6 +1586,13 @@ export interface components {
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
+        /** Envelope[list[RecipientSuggestionOut]] */
+        Envelope_list_RecipientSuggestionOut__: {
+            /** Data */
+            data: components["schemas"]["RecipientSuggestionOut"][] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
         /** Envelope[list[ScheduledEmailOut]] */
         Envelope_list_ScheduledEmailOut__: {
             /** Data */
@@ -1693,6 +1724,12 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+            /**
+             * Refresh Cookie
+             * @description Browsers: put the refresh token in an HttpOnly cookie (mailagent_refresh) instead of the body
+             * @default false
+             */
+            refresh_cookie: boolean;
         };
         /** MailAccountOut */
         MailAccountOut: {
@@ -1861,10 +1898,28 @@ export interface components {
              */
             queued: number;
         };
+        /** RecipientSuggestionOut */
+        RecipientSuggestionOut: {
+            /**
+             * Name
+             * @description The most recent display name seen for the address (may be empty)
+             */
+            name: string;
+            /** Address */
+            address: string;
+            /**
+             * Count
+             * @description Recent messages this address is on (from, to or cc)
+             */
+            count: number;
+        };
         /** RefreshIn */
         RefreshIn: {
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description Omit it to use the mailagent_refresh cookie (then send 'X-Requested-With: mailagent')
+             */
+            refresh_token?: string | null;
             /** Email */
             email?: string | null;
         };
@@ -2795,9 +2850,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshIn"];
+                "application/json": components["schemas"]["RefreshIn"] | null;
             };
         };
         responses: {
@@ -6185,6 +6240,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_LabelOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    suggestions_api_v1_contacts_suggestions_get: {
+        parameters: {
+            query?: {
+                /** @description What was typed: matches names and addresses */
+                q?: string;
+                /** @description Mail account id (default: your first) */
+                account?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_RecipientSuggestionOut__"];
                 };
             };
             /** @description Missing, invalid, expired or revoked credentials */

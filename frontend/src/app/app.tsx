@@ -3,14 +3,14 @@ import { QueryClientProvider } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { RouterProvider } from 'react-router'
 import { Toaster } from 'sonner'
-import { refreshSession } from '@/lib/auth-session'
+import { restoreSession } from '@/lib/auth-session'
 import { createQueryClient } from './query-client'
 import { router } from './router'
 
 export function App() {
   const [queryClient] = useState(createQueryClient)
   useEffect(() => {
-    void refreshSession()
+    void restoreSession()
   }, [])
   return (
     <QueryClientProvider client={queryClient}>

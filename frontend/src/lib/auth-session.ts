@@ -14,6 +14,8 @@ export interface SessionState {
 type Listener = (state: SessionState) => void
 
 const REFRESH_MARGIN_MS = 60_000
+// Not a secret: only a hint that this browser holds a refresh cookie, so a first visit skips a pointless 401.
+const SESSION_HINT = 'mailagent.hasSession'
 let state: SessionState = { status: 'unknown', user: null, accessToken: null, expiresAt: null }
 const listeners = new Set<Listener>()
 let refreshTimer: ReturnType<typeof setTimeout> | null = null
@@ -45,6 +47,7 @@ interface TokenPayload {
 
 export function signIn(tokens: TokenPayload): void {
   const expiresAt = Date.now() + tokens.expires_in * 1000
+  window.localStorage.setItem(SESSION_HINT, '1')
   emit({ status: 'signed-in', user: tokens.user, accessToken: tokens.access_token, expiresAt })
   scheduleRefresh(expiresAt)
 }
@@ -56,6 +59,7 @@ export function updateUser(user: SessionUser): void {
 export function signOutLocally(): void {
   if (refreshTimer) clearTimeout(refreshTimer)
   refreshTimer = null
+  window.localStorage.removeItem(SESSION_HINT)
   emit({ status: 'signed-out', user: null, accessToken: null, expiresAt: null })
 }
 
@@ -67,13 +71,22 @@ function scheduleRefresh(expiresAt: number): void {
   }, delay)
 }
 
+/** On page load: restore the session from the refresh cookie if this browser has one, else show the sign-in. */
+export function restoreSession(): Promise<boolean> {
+  if (window.localStorage.getItem(SESSION_HINT) !== '1') {
+    signOutLocally()
+    return Promise.resolve(false)
+  }
+  return refreshSession()
+}
+
 /**
  * Trade the refresh cookie for a new access token. Concurrent callers share one request (the backend rotates
  * the refresh token, so two parallel refreshes would end the session). Resolves false when signed out.
  */
 export function refreshSession(): Promise<boolean> {
   if (inFlight) return inFlight
-  inFlight = (async () => {
+  inFlight = withRefreshLock(async () => {
     try {
       const response = await fetch('/api/v1/auth/refresh', {
         method: 'POST',
@@ -95,6 +108,16 @@ export function refreshSession(): Promise<boolean> {
     } finally {
       inFlight = null
     }
-  })()
+  })
   return inFlight
+}
+
+/**
+ * Tabs share the refresh cookie and the backend rotates it on use: a Web Lock makes tabs refresh one after another,
+ * so the second tab sends the cookie the first one just received instead of the spent one (reuse ends the session).
+ */
+async function withRefreshLock(work: () => Promise<boolean>): Promise<boolean> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+  if (!locks) return work()
+  return await locks.request('mailagent-refresh', work)
 }

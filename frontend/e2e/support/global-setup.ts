@@ -1,0 +1,91 @@
+// Starts `mailagent serve` on the embedded default (fresh data dir, random 127.0.0.1 port) with the built web app.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { TestProject } from 'vitest/node'
+import 'vitest'
+
+const frontend = resolve(import.meta.dirname, '..', '..')
+const repo = resolve(frontend, '..')
+const mailagent = join(repo, '.venv', 'bin', 'mailagent')
+
+export const ADMIN_EMAIL = 'admin@e2e-admin.example'
+export const ADMIN_PASSWORD = 'Quiet-lantern-orbit-57!'
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+async function waitForReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`mailagent serve exited (${child.exitCode}):\n${output()}`)
+    try {
+      const response = await fetch(`${url}/readyz`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`mailagent serve did not become ready within 60 s:\n${output()}`)
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string
+    dataDir: string
+    adminEmail: string
+    adminPassword: string
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  if (!existsSync(mailagent)) throw new Error('No backend in .venv: run `make setup` in the repository root first.')
+  if (!existsSync(join(frontend, 'dist', 'index.html'))) throw new Error('No web build: run `npm run build` first.')
+  if (!existsSync('/usr/bin/chromium')) throw new Error("Debian's chromium is missing: `apt-get install chromium` (.ci/run installs it).")
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailagent-e2e-'))
+  const port = await freePort()
+  const baseUrl = `http://127.0.0.1:${port}`
+  const env = {
+    ...process.env,
+    MAILAGENT_DATA_DIR: dataDir,
+    MAILAGENT_PUBLIC_URL: baseUrl,
+    MAILAGENT_WEB_DIST: join(frontend, 'dist'),
+    MAILAGENT_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000',
+    MAILAGENT_SCHEDULED_DISPATCH_SECONDS: '2',
+    MAILAGENT_OUTBOX_RELAY_SECONDS: '1',
+  }
+  const cli = (...args: string[]) => {
+    try {
+      execFileSync(mailagent, args, { env, stdio: 'pipe' })
+    } catch (error) {
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? ''
+      throw new Error(`mailagent ${args[0]} failed: ${stderr}`)
+    }
+  }
+  cli('db', 'upgrade')
+  cli('user', 'create', '--email', ADMIN_EMAIL, '--password', ADMIN_PASSWORD, '--admin')
+  let log = ''
+  const child = spawn(mailagent, ['serve', '--host', '127.0.0.1', '--port', String(port), '--no-migrate'], { env })
+  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()))
+  await waitForReady(baseUrl, child, () => log.slice(-4000))
+  project.provide('baseUrl', baseUrl)
+  project.provide('dataDir', dataDir)
+  project.provide('adminEmail', ADMIN_EMAIL)
+  project.provide('adminPassword', ADMIN_PASSWORD)
+  return () => {
+    child.kill('SIGTERM')
+    if (!process.env.MAILAGENT_E2E_KEEP) rmSync(dataDir, { recursive: true, force: true })
+  }
+}
