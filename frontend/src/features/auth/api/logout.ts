@@ -8,7 +8,7 @@ export async function logout(): Promise<void> {
     await api.POST('/api/v1/auth/logout')
   } finally {
     // Even if the server is unreachable, this tab forgets the token: the person asked to sign out.
-    signOutLocally()
+    signOutLocally('logout')
   }
 }
 
