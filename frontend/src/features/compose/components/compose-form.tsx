@@ -1,0 +1,482 @@
+// The compose form: recipients, subject, rich body, attachments and the send / save / schedule / discard actions.
+import { useEffect, useId, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react'
+import { useNavigate } from 'react-router'
+import { toast } from 'sonner'
+import type { components } from '@/api/schema'
+import { Button } from '@/components/button'
+import { Dialog } from '@/components/dialog'
+import { ErrorMessage } from '@/components/error-message'
+import { ScheduleDialog, type ScheduleChoice } from '@/components/schedule-picker'
+import { TextField } from '@/components/text-field'
+import { useActiveAccountId } from '@/lib/active-account'
+import { ApiError } from '@/lib/api-error'
+import { useDeleteDraft } from '../api/delete-draft'
+import { useForwardEmail } from '../api/forward-email'
+import { useReplyToEmail } from '../api/reply-to-email'
+import { useSaveDraft } from '../api/save-draft'
+import { useScheduleEmail } from '../api/schedule-email'
+import { useSendDraft } from '../api/send-draft'
+import { useSendEmail } from '../api/send-email'
+import type { Message } from '../hooks/use-compose-source'
+import { attachmentProblem, formatSize, readAsBase64, type PendingAttachment } from '../lib/attachments'
+import { quotedHtml, quoteHeader } from '../lib/quoting'
+import { splitRecipients, type Recipient } from '../lib/recipients'
+import { RecipientInput } from './recipient-input'
+import { RichTextEditor, type EditorContentValue } from './rich-text-editor'
+
+type AttachmentIn = components['schemas']['AttachmentIn']
+type ComposeIn = components['schemas']['ComposeIn']
+type DraftIn = components['schemas']['DraftIn']
+
+export type ComposeMode = { kind: 'new' } | { kind: 'reply'; original: Message; all: boolean } | { kind: 'forward'; original: Message }
+
+export interface ComposeInitial {
+  to: Recipient[]
+  cc: Recipient[]
+  bcc: Recipient[]
+  subject: string
+  html: string
+  attachments: PendingAttachment[]
+  draftId: string | null
+}
+
+export interface ComposeFormProps {
+  mode: ComposeMode
+  initial: ComposeInitial
+  /** Where Discard of a saved draft goes back to. */
+  leaveTo: string
+}
+
+type RecipientField = 'to' | 'cc' | 'bcc'
+
+const NOTHING_TYPED: Record<RecipientField, string> = { to: '', cc: '', bcc: '' }
+
+function snapshotOf(parts: unknown[]): string {
+  return JSON.stringify(parts)
+}
+
+function withTyped(list: Recipient[], typed: string): Recipient[] {
+  const extra = splitRecipients(typed).filter((r) => !list.some((x) => x.address.toLowerCase() === r.address.toLowerCase()))
+  return [...list, ...extra]
+}
+
+function apiAttachments(list: PendingAttachment[]): AttachmentIn[] {
+  return list.map((a) => ({ filename: a.filename, mime_type: a.mimeType || 'application/octet-stream', content_base64: a.contentBase64 }))
+}
+
+function replyRecipients(original: Message): string {
+  const people = original.reply_to.length ? original.reply_to : original.from ? [original.from] : []
+  return people.map((p) => (p.name ? `${p.name} <${p.address}>` : p.address)).join(', ') || 'the sender'
+}
+
+export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
+  const ids = useId()
+  const navigate = useNavigate()
+  const account = useActiveAccountId()
+  const [idempotencyKey] = useState(() => crypto.randomUUID())
+  const [to, setTo] = useState(initial.to)
+  const [cc, setCc] = useState(initial.cc)
+  const [bcc, setBcc] = useState(initial.bcc)
+  const [typed, setTyped] = useState<Record<RecipientField, string>>({ to: '', cc: '', bcc: '' })
+  const [showCc, setShowCc] = useState(initial.cc.length > 0)
+  const [showBcc, setShowBcc] = useState(initial.bcc.length > 0)
+  const [subject, setSubject] = useState(initial.subject)
+  const [body, setBody] = useState<EditorContentValue>({ html: initial.html, text: '' })
+  const [attachments, setAttachments] = useState(initial.attachments)
+  const [attachmentError, setAttachmentError] = useState<string | null>(null)
+  const [includeAttachments, setIncludeAttachments] = useState(true)
+  const [draftId, setDraftId] = useState(initial.draftId)
+  const [savedSnapshot, setSavedSnapshot] = useState<string | null>(null)
+  const [localErrors, setLocalErrors] = useState<Partial<Record<RecipientField, string>>>({})
+  const [actionError, setActionError] = useState<unknown>(null)
+  const [scheduleOpen, setScheduleOpen] = useState(false)
+  const [discardOpen, setDiscardOpen] = useState(false)
+  const [sending, setSending] = useState(false)
+  const sendingRef = useRef(false)
+
+  const sendEmail = useSendEmail()
+  const sendDraft = useSendDraft()
+  const saveDraft = useSaveDraft()
+  const deleteDraft = useDeleteDraft()
+  const reply = useReplyToEmail()
+  const forward = useForwardEmail()
+  const schedule = useScheduleEmail()
+
+  const isReply = mode.kind === 'reply'
+  const isForward = mode.kind === 'forward'
+  const subjectLocked = isReply || isForward
+  const snapshotFor = (lists: Record<RecipientField, Recipient[]>, typedNow: Record<RecipientField, string>, html: string) =>
+    snapshotOf([
+      lists.to.map((r) => r.value),
+      lists.cc.map((r) => r.value),
+      lists.bcc.map((r) => r.value),
+      typedNow,
+      subject,
+      html,
+      attachments.map((a) => a.id),
+      includeAttachments,
+    ])
+  const snapshot = snapshotFor({ to, cc, bcc }, typed, body.html)
+  const dirty = savedSnapshot !== null && snapshot !== savedSnapshot
+
+  useEffect(() => {
+    if (!dirty) return undefined
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault()
+    window.addEventListener('beforeunload', warn)
+    return () => window.removeEventListener('beforeunload', warn)
+  }, [dirty])
+
+  const apiError = actionError instanceof ApiError ? actionError : null
+  const fieldError = (field: string) => apiError?.fieldMessage(field)
+  const serverFields = ['to', 'cc', 'bcc', 'subject', 'text_body', 'html_body', 'attachments']
+  const generalError = actionError && !serverFields.some((f) => fieldError(f)) ? actionError : null
+
+  /** The recipients including what is still typed; null (with messages shown) when something must be fixed first. */
+  const checkedRecipients = (requireOne: boolean): Record<RecipientField, Recipient[]> | null => {
+    const lists = { to: withTyped(to, typed.to), cc: withTyped(cc, typed.cc), bcc: withTyped(bcc, typed.bcc) }
+    setTo(lists.to)
+    setCc(lists.cc)
+    setBcc(lists.bcc)
+    setTyped(NOTHING_TYPED)
+    const errors: Partial<Record<RecipientField, string>> = {}
+    for (const field of ['to', 'cc', 'bcc'] as const) {
+      if (lists[field].some((r) => !r.valid)) errors[field] = 'Fix or remove the addresses marked as not valid.'
+    }
+    const needsTo = isForward ? lists.to.length === 0 : !isReply && lists.to.length + lists.cc.length + lists.bcc.length === 0
+    if (requireOne && needsTo && !errors.to) errors.to = 'Add at least one recipient.'
+    setLocalErrors(errors)
+    return Object.keys(errors).length ? null : lists
+  }
+
+  const composeBody = (lists: Record<RecipientField, Recipient[]>): ComposeIn => {
+    const quote = mode.kind === 'reply' ? quotedHtml(mode.original) : ''
+    return {
+      to: mode.kind === 'reply' && lists.to.length === 0 ? [replyRecipients(mode.original)] : lists.to.map((r) => r.value),
+      cc: lists.cc.map((r) => r.value),
+      bcc: lists.bcc.map((r) => r.value),
+      subject,
+      text_body: body.text,
+      html_body: body.html ? body.html + quote : null,
+      attachments: apiAttachments(attachments),
+    }
+  }
+
+  const draftBody = (lists: Record<RecipientField, Recipient[]>): DraftIn => ({
+    ...composeBody(lists),
+    reply_to_message_id: mode.kind === 'reply' ? mode.original.id : null,
+  })
+
+  const finish = (message: string, destination: string, description?: string) => {
+    setSavedSnapshot(snapshot)
+    toast.success(message, description ? { description, duration: 10_000 } : undefined)
+    navigate(destination)
+  }
+
+  const dropSavedDraft = async () => {
+    if (!draftId) return
+    try {
+      await deleteDraft.mutateAsync({ draftId, account })
+    } catch {
+      // The message went out; a leftover draft is a nuisance, not a failure to report over the success.
+    }
+  }
+
+  const send = async () => {
+    if (sendingRef.current) return
+    const lists = checkedRecipients(true)
+    if (!lists) return
+    sendingRef.current = true
+    setSending(true)
+    setActionError(null)
+    try {
+      if (mode.kind === 'reply') {
+        await reply.mutateAsync({
+          messageId: mode.original.id,
+          idempotencyKey,
+          account,
+          body: { text_body: body.text, html_body: body.html ? body.html + quotedHtml(mode.original) : null, reply_all: mode.all, cc: lists.cc.map((r) => r.value) },
+        })
+        await dropSavedDraft()
+        finish('Message sent', `/mail/INBOX/${encodeURIComponent(mode.original.id)}`)
+      } else if (mode.kind === 'forward') {
+        await forward.mutateAsync({
+          messageId: mode.original.id,
+          idempotencyKey,
+          account,
+          body: { to: lists.to.map((r) => r.value), cc: lists.cc.map((r) => r.value), text_body: body.text, include_attachments: includeAttachments },
+        })
+        await dropSavedDraft()
+        finish('Message sent', '/mail/INBOX')
+      } else if (draftId) {
+        // A saved draft is sent as stored: bring it up to date first if it was edited since.
+        if (snapshot !== savedSnapshot) await saveDraft.mutateAsync({ draftId, body: draftBody(lists), account })
+        await sendDraft.mutateAsync({ draftId, account })
+        finish('Message sent', '/mail/INBOX')
+      } else {
+        await sendEmail.mutateAsync({ body: composeBody(lists), idempotencyKey, account })
+        finish('Message sent', '/mail/INBOX')
+      }
+    } catch (error) {
+      setActionError(error)
+    } finally {
+      sendingRef.current = false
+      setSending(false)
+    }
+  }
+
+  const save = async () => {
+    const lists = checkedRecipients(false)
+    if (!lists) return
+    setActionError(null)
+    try {
+      const saved = await saveDraft.mutateAsync({ draftId, body: draftBody(lists), account })
+      setSavedSnapshot(snapshotFor(lists, NOTHING_TYPED, body.html))
+      if (!draftId) {
+        setDraftId(saved.id)
+        // The URL names the draft (reload-safe); keepForm tells the page not to reload what is on screen.
+        navigate(`/compose?draft=${encodeURIComponent(saved.id)}`, { replace: true, state: { keepForm: true } })
+      }
+      toast.success('Draft saved')
+    } catch (error) {
+      setActionError(error)
+    }
+  }
+
+  const openSchedule = () => {
+    if (!checkedRecipients(true)) return
+    schedule.reset()
+    setScheduleOpen(true)
+  }
+
+  const submitSchedule = async ({ sendAt, timeZone }: ScheduleChoice) => {
+    const lists = checkedRecipients(true)
+    if (!lists) {
+      setScheduleOpen(false)
+      return
+    }
+    try {
+      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), send_at: sendAt, timezone: timeZone }, account })
+      await dropSavedDraft()
+      setScheduleOpen(false)
+      const when = new Date(scheduled.send_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: scheduled.timezone })
+      const description = [`Sends ${when} (${scheduled.timezone}).`, scheduled.adjustment].filter(Boolean).join(' ')
+      finish('Message scheduled', '/scheduled', description)
+    } catch {
+      // The dialog shows schedule.error next to the field it is about.
+    }
+  }
+
+  const discard = async () => {
+    if (draftId) {
+      try {
+        await deleteDraft.mutateAsync({ draftId, account })
+      } catch (error) {
+        setDiscardOpen(false)
+        setActionError(error)
+        return
+      }
+    }
+    setDiscardOpen(false)
+    setSavedSnapshot(snapshot)
+    toast('Message discarded')
+    navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+  }
+
+  const askDiscard = () => {
+    if (dirty || draftId) setDiscardOpen(true)
+    else navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+  }
+
+  const addFiles = async (event: ChangeEvent<HTMLInputElement>) => {
+    const input = event.currentTarget
+    const files = Array.from(input.files ?? [])
+    input.value = '' // the same file can be picked again after removing it
+    if (!files.length) return
+    const problem = attachmentProblem(attachments, files)
+    setAttachmentError(problem)
+    if (problem) return
+    try {
+      const read = await Promise.all(
+        files.map(async (file) => ({
+          id: crypto.randomUUID(),
+          filename: file.name,
+          mimeType: file.type || 'application/octet-stream',
+          size: file.size,
+          contentBase64: await readAsBase64(file),
+        })),
+      )
+      setAttachments((current) => [...current, ...read])
+    } catch {
+      setAttachmentError('A file could not be read. Try attaching it again.')
+    }
+  }
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault()
+      void send()
+    }
+  }
+
+  const recipientField = (field: RecipientField, label: string, list: Recipient[], setList: (r: Recipient[]) => void, autoFocus = false) => (
+    <RecipientInput
+      label={label}
+      recipients={list}
+      onRecipientsChange={(next) => {
+        setList(next)
+        setLocalErrors((e) => ({ ...e, [field]: undefined }))
+      }}
+      text={typed[field]}
+      onTextChange={(text) => setTyped((t) => ({ ...t, [field]: text }))}
+      error={localErrors[field] ?? fieldError(field)}
+      autoFocus={autoFocus}
+    />
+  )
+
+  const busy = sending || saveDraft.isPending || schedule.isPending || deleteDraft.isPending
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col overflow-y-auto" onKeyDown={onKeyDown}>
+      <div className="mx-auto flex w-full max-w-3xl flex-col gap-4 p-4">
+        {mode.kind === 'reply' && (
+          <p className="text-sm text-slate-700">
+            To: <span className="font-medium">{replyRecipients(mode.original)}</span>
+            {mode.all && ' and everyone else on the message'}
+          </p>
+        )}
+        {!isReply && recipientField('to', 'To', to, setTo, true)}
+        {(!showCc || (!showBcc && !isReply && !isForward)) && (
+          <div className="flex gap-2">
+            {!showCc && (
+              <Button size="sm" variant="ghost" onClick={() => setShowCc(true)}>
+                Add Cc
+              </Button>
+            )}
+            {!showBcc && !isReply && !isForward && (
+              <Button size="sm" variant="ghost" onClick={() => setShowBcc(true)}>
+                Add Bcc
+              </Button>
+            )}
+          </div>
+        )}
+        {showCc && recipientField('cc', 'Cc', cc, setCc)}
+        {showBcc && !isReply && !isForward && recipientField('bcc', 'Bcc', bcc, setBcc)}
+        <TextField
+          label="Subject"
+          value={subject}
+          onChange={(e) => setSubject(e.target.value)}
+          readOnly={subjectLocked}
+          hint={subjectLocked ? 'The subject follows the original message.' : undefined}
+          error={fieldError('subject')}
+        />
+        <RichTextEditor
+          initialHtml={initial.html}
+          onChange={setBody}
+          onReady={(ready) => {
+            setBody(ready)
+            setSavedSnapshot(snapshotFor({ to, cc, bcc }, typed, ready.html))
+          }}
+          error={fieldError('text_body') ?? fieldError('html_body')}
+        />
+        {(mode.kind === 'reply' || mode.kind === 'forward') && (
+          <section aria-labelledby={`${ids}-quote`} className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700">
+            <h2 id={`${ids}-quote`} className="font-medium">
+              {mode.kind === 'reply' ? quoteHeader(mode.original) : 'Forwarded message'}
+            </h2>
+            <p className="mb-2 text-xs text-slate-600">Added below your text when sent.</p>
+            <blockquote className="max-h-48 overflow-y-auto whitespace-pre-wrap border-l-2 border-slate-300 pl-3">{mode.original.text_body}</blockquote>
+          </section>
+        )}
+        {mode.kind === 'forward' ? (
+          mode.original.attachments.length > 0 && (
+            <label className="flex items-center gap-2 text-sm text-slate-700">
+              <input type="checkbox" checked={includeAttachments} onChange={(e) => setIncludeAttachments(e.target.checked)} />
+              Include the original attachments ({mode.original.attachments.length})
+            </label>
+          )
+        ) : mode.kind === 'new' ? (
+          <div className="flex flex-col gap-2">
+            <div>
+              <label
+                htmlFor={`${ids}-files`}
+                className="inline-flex cursor-pointer items-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus-within:ring-2 focus-within:ring-brand-100"
+              >
+                Attach files
+                <input
+                  id={`${ids}-files`}
+                  type="file"
+                  multiple
+                  className="sr-only"
+                  onChange={(e) => void addFiles(e)}
+                  aria-describedby={attachmentError ? `${ids}-files-error` : undefined}
+                />
+              </label>
+            </div>
+            {attachmentError && (
+              <p id={`${ids}-files-error`} role="alert" className="text-sm text-red-700">
+                {attachmentError}
+              </p>
+            )}
+            {fieldError('attachments') && <p className="text-sm text-red-700">{fieldError('attachments')}</p>}
+            {attachments.length > 0 && (
+              <ul aria-label="Attachments" className="flex flex-col gap-1">
+                {attachments.map((a) => (
+                  <li key={a.id} className="flex items-center justify-between gap-2 rounded-md border border-slate-200 px-3 py-1.5 text-sm">
+                    <span className="truncate">
+                      {a.filename} <span className="text-slate-600">({formatSize(a.size)})</span>
+                    </span>
+                    <Button size="sm" variant="ghost" aria-label={`Remove attachment ${a.filename}`} onClick={() => setAttachments((list) => list.filter((x) => x.id !== a.id))}>
+                      Remove
+                    </Button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ) : null}
+        <ErrorMessage error={generalError} />
+        <div className="flex flex-wrap items-center gap-2 border-t border-slate-200 pt-3">
+          <Button variant="primary" busy={sending} disabled={busy} onClick={() => void send()} aria-keyshortcuts="Control+Enter Meta+Enter">
+            Send
+          </Button>
+          {mode.kind === 'new' && (
+            <Button onClick={openSchedule} disabled={busy}>
+              Schedule send
+            </Button>
+          )}
+          <Button onClick={() => void save()} busy={saveDraft.isPending} disabled={busy}>
+            Save draft
+          </Button>
+          <Button variant="ghost" onClick={askDiscard} disabled={busy} className="ml-auto">
+            Discard
+          </Button>
+          <span className="w-full text-xs text-slate-600">{dirty ? 'Unsaved changes' : draftId ? 'Draft saved' : ''}</span>
+        </div>
+      </div>
+      <ScheduleDialog
+        open={scheduleOpen}
+        title="Schedule send"
+        submitLabel="Schedule"
+        busy={schedule.isPending}
+        error={schedule.error}
+        onSubmit={(choice) => void submitSchedule(choice)}
+        onClose={() => setScheduleOpen(false)}
+      />
+      <Dialog
+        open={discardOpen}
+        title="Discard this message?"
+        onClose={() => setDiscardOpen(false)}
+        footer={
+          <>
+            <Button onClick={() => setDiscardOpen(false)}>Keep editing</Button>
+            <Button variant="danger" busy={deleteDraft.isPending} onClick={() => void discard()}>
+              Discard message
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm text-slate-700">{draftId ? 'The saved draft will be deleted too.' : 'What you wrote will be lost.'}</p>
+      </Dialog>
+    </div>
+  )
+}

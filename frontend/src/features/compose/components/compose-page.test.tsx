@@ -1,0 +1,320 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { Toaster } from 'sonner'
+import { apiError, envelope, mockApi, type SeenRequest } from '@/test/fetch-mock'
+import { renderWithApp } from '@/test/render'
+import { ComposePage } from './compose-page'
+
+function message(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'm1',
+    thread_id: 't1',
+    from: { name: 'Alice', address: 'alice@example.com' },
+    to: [{ name: '', address: 'me@example.com' }],
+    cc: [],
+    bcc: [],
+    reply_to: [],
+    subject: 'Lunch plans',
+    snippet: 'Shall we?',
+    date: '2026-11-20T12:00:00Z',
+    label_ids: ['INBOX'],
+    unread: false,
+    starred: false,
+    has_attachments: false,
+    text_body: 'Shall we meet at noon?',
+    html: null,
+    attachments: [],
+    message_id_header: '<m1@example.com>',
+    in_reply_to: null,
+    ...overrides,
+  }
+}
+
+function renderCompose(url = '/compose') {
+  // The toaster lives outside the router, as in the app, so toasts outlive the navigation after sending.
+  render(<Toaster />)
+  return renderWithApp(<ComposePage />, { url, path: '/compose' })
+}
+
+async function typeBody(user: ReturnType<typeof userEvent.setup>, text: string) {
+  const editor = screen.getByRole('textbox', { name: 'Message body' })
+  await user.click(editor)
+  await user.keyboard(text)
+  await waitFor(() => expect(editor).toHaveTextContent(text))
+}
+
+const posts = (seen: SeenRequest[], path: string, method = 'POST') => seen.filter((r) => r.method === method && r.path === path)
+
+// jsdom has no layout: ProseMirror measures the selection (to scroll it into view) with Range rectangles.
+function emptyRects(): DOMRectList {
+  return Object.assign([], { item: () => null }) as unknown as DOMRectList
+}
+beforeAll(() => {
+  Range.prototype.getClientRects ??= emptyRects
+  Range.prototype.getBoundingClientRect ??= () => new DOMRect()
+  document.elementFromPoint ??= () => null
+})
+
+beforeEach(() => window.localStorage.setItem('mailagent.activeAccount', 'acc-1'))
+afterEach(() => window.localStorage.clear())
+
+describe('ComposePage', () => {
+  it('sends html and text bodies once, with an Idempotency-Key, then goes to the inbox', async () => {
+    let release: () => void = () => {}
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/send': () => new Promise((resolve) => (release = () => resolve(envelope(message({ id: 'sent-1' })))))
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    expect(screen.getByRole('heading', { level: 1, name: 'New message' })).toBeInTheDocument()
+
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Hi Bob')
+    await typeBody(user, 'Hello there')
+    const send = screen.getByRole('button', { name: 'Send' })
+    await user.click(send)
+    await user.click(send) // a double click must not send twice
+    release()
+
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'))
+    expect(await screen.findByText('Message sent')).toBeInTheDocument()
+    const sends = posts(seen, '/api/v1/emails/send')
+    expect(sends).toHaveLength(1)
+    expect(sends[0]?.search.get('account')).toBe('acc-1')
+    expect(sends[0]?.headers.get('Idempotency-Key')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(sends[0]?.body).toMatchObject({
+      to: ['bob@example.org'],
+      subject: 'Hi Bob',
+      html_body: '<p>Hello there</p>',
+      text_body: 'Hello there',
+      attachments: [],
+    })
+  })
+
+  it('blocks sending to an address that is not valid and shows API field errors next to the field', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/send': () =>
+        apiError(422, 'validation_failed', 'The request is not valid: check to.', [{ field: 'to.0', message: "'x@y' is not a valid e-mail address" }]),
+    })
+    const user = userEvent.setup()
+    renderCompose()
+    const to = screen.getByRole('combobox', { name: 'To' })
+    await user.type(to, 'nope')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    expect(screen.getByText('Fix or remove the addresses marked as not valid.')).toBeInTheDocument()
+    expect(posts(seen, '/api/v1/emails/send')).toHaveLength(0)
+
+    await user.click(screen.getByRole('button', { name: 'Remove nope' }))
+    await user.type(to, 'x@y.zz')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    expect(await screen.findByText("'x@y' is not a valid e-mail address")).toBeInTheDocument()
+    expect(to).toHaveAccessibleDescription("'x@y' is not a valid e-mail address")
+  })
+
+  it('sends with Ctrl+Enter from the body', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/send': () => envelope(message({ id: 'sent-2' })),
+    })
+    const user = userEvent.setup()
+    renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await typeBody(user, 'Quick note')
+    await user.keyboard('{Control>}{Enter}{/Control}')
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/send')).toHaveLength(1))
+    expect(posts(seen, '/api/v1/emails/send')[0]?.body).toMatchObject({ text_body: 'Quick note' })
+  })
+
+  it('saves a draft with POST, then updates the same draft with PUT and names it in the URL', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd1', message: message({ id: 'dm1' }) }, {}, 201),
+      'PUT /api/v1/emails/draft/d1': () => envelope({ id: 'd1', message: message({ id: 'dm1' }) }),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Plan')
+    await user.click(screen.getByRole('button', { name: 'Save draft' }))
+    await waitFor(() => expect(router.state.location.search).toBe('?draft=d1'))
+    expect(posts(seen, '/api/v1/emails/draft')[0]?.body).toMatchObject({ subject: 'Plan', to: [] })
+
+    // The form stays as typed (no reload of the draft) and the next save updates it.
+    const subject = screen.getByRole('textbox', { name: 'Subject' })
+    expect(subject).toHaveValue('Plan')
+    await user.type(subject, ' B')
+    await user.click(screen.getByRole('button', { name: 'Save draft' }))
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/draft/d1', 'PUT')).toHaveLength(1))
+    expect(posts(seen, '/api/v1/emails/draft/d1', 'PUT')[0]?.body).toMatchObject({ subject: 'Plan B' })
+    expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(1)
+    expect(seen.some((r) => r.method === 'GET' && r.path.startsWith('/api/v1/emails/draft/'))).toBe(false)
+  })
+
+  it('opens a saved draft with its recipients, text and attachments, and keeps the attachments on save', async () => {
+    const attachment = { id: 'a1', filename: 'plan.txt', mime_type: 'text/plain', size: 4, content_id: null, inline: false, download_url: '/api/v1/emails/dm7/attachments/a1' }
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'GET /api/v1/emails/draft/d7': () =>
+        envelope({
+          id: 'd7',
+          message: message({ id: 'dm7', to: [{ name: 'Bob', address: 'bob@example.org' }], subject: 'Saved', text_body: 'Draft text', attachments: [attachment] }),
+        }),
+      'GET /api/v1/emails/dm7/attachments/a1': ({ search }) =>
+        search.get('account') === 'acc-1' ? new Response('plan', { headers: { 'Content-Type': 'text/plain' } }) : new Response('wrong mailbox', { status: 404 }),
+      'PUT /api/v1/emails/draft/d7': () => envelope({ id: 'd7', message: message({ id: 'dm7' }) }),
+    })
+    const user = userEvent.setup()
+    renderCompose('/compose?draft=d7')
+    expect(screen.getByRole('heading', { level: 1, name: 'Edit draft' })).toBeInTheDocument()
+    expect(await screen.findByRole('textbox', { name: 'Subject' })).toHaveValue('Saved')
+    expect(screen.getByRole('list', { name: 'To recipients' })).toHaveTextContent('Bob')
+    expect(screen.getByRole('list', { name: 'Attachments' })).toHaveTextContent('plan.txt (4 B)')
+    await waitFor(() => expect(screen.getByRole('textbox', { name: 'Message body' })).toHaveTextContent('Draft text'))
+
+    await user.click(screen.getByRole('button', { name: 'Save draft' }))
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/draft/d7', 'PUT')).toHaveLength(1))
+    expect(posts(seen, '/api/v1/emails/draft/d7', 'PUT')[0]?.body).toMatchObject({
+      to: ['Bob <bob@example.org>'],
+      attachments: [{ filename: 'plan.txt', mime_type: 'text/plain', content_base64: btoa('plan') }],
+    })
+  })
+
+  it('replies: prefills "Re:" and the quote, and posts to the reply endpoint', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'GET /api/v1/emails/m1': () => envelope(message()),
+      'POST /api/v1/emails/m1/reply': () => envelope(message({ id: 'r1' })),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose('/compose?reply=m1&all=1')
+    expect(screen.getByRole('heading', { level: 1, name: 'Reply all' })).toBeInTheDocument()
+    expect(await screen.findByRole('textbox', { name: 'Subject' })).toHaveValue('Re: Lunch plans')
+    expect(screen.getByText('Shall we meet at noon?')).toBeInTheDocument()
+    expect(screen.getByText(/Alice <alice@example.com>/, { selector: 'span' })).toBeInTheDocument()
+
+    await typeBody(user, 'Yes!')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX/m1'))
+    const replies = posts(seen, '/api/v1/emails/m1/reply')
+    expect(replies).toHaveLength(1)
+    expect(replies[0]?.headers.get('Idempotency-Key')).toBeTruthy()
+    const body = replies[0]?.body as { text_body: string; html_body: string; reply_all: boolean }
+    expect(body.reply_all).toBe(true)
+    expect(body.text_body).toBe('Yes!')
+    expect(body.html_body).toMatch(/^<p>Yes!<\/p>.*<blockquote>Shall we meet at noon\?<\/blockquote>$/)
+    expect(posts(seen, '/api/v1/emails/send')).toHaveLength(0)
+  })
+
+  it('forwards to the chosen recipients with "Fwd:" shown', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'GET /api/v1/emails/m1': () => envelope(message()),
+      'POST /api/v1/emails/m1/forward': () => envelope(message({ id: 'f1' })),
+    })
+    const user = userEvent.setup()
+    renderCompose('/compose?forward=m1')
+    expect(await screen.findByRole('textbox', { name: 'Subject' })).toHaveValue('Fwd: Lunch plans')
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'dan@example.org')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/m1/forward')).toHaveLength(1))
+    expect(posts(seen, '/api/v1/emails/m1/forward')[0]?.body).toEqual({ to: ['dan@example.org'], cc: [], text_body: '', include_attachments: true })
+  })
+
+  it('schedules with the wall time and zone, and shows a 422 next to the date field', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/schedule': () =>
+        apiError(422, 'validation_failed', 'send_at 2020-01-01 08:00:00 UTC is in the past: choose a later time, or send now instead.', [
+          { field: 'send_at', issue: 'in_the_past' },
+        ]),
+    })
+    const user = userEvent.setup()
+    renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await user.click(screen.getByRole('button', { name: 'Schedule send' }))
+    const dialog = screen.getByRole('dialog', { name: 'Schedule send' })
+    const zone = within(dialog).getByRole('combobox', { name: 'Time zone' })
+    expect(zone).toHaveValue(Intl.DateTimeFormat().resolvedOptions().timeZone)
+
+    await user.type(within(dialog).getByRole('searchbox', { name: 'Filter time zones' }), 'Berlin')
+    await user.selectOptions(zone, 'Europe/Berlin')
+    fireEvent.change(within(dialog).getByLabelText('Date and time'), { target: { value: '2020-01-01T09:00' } })
+    await user.click(within(dialog).getByRole('button', { name: 'Schedule' }))
+
+    const when = within(dialog).getByLabelText('Date and time')
+    await waitFor(() => expect(when).toHaveAccessibleDescription(/is in the past/))
+    expect(when).toHaveAttribute('aria-invalid', 'true')
+    const requests = posts(seen, '/api/v1/emails/schedule')
+    expect(requests).toHaveLength(1)
+    expect(requests[0]?.body).toMatchObject({ to: ['bob@example.org'], send_at: '2020-01-01T09:00:00', timezone: 'Europe/Berlin' })
+  })
+
+  it('schedules and reports the DST adjustment', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/schedule': () =>
+        envelope(
+          {
+            id: 's1',
+            status: 'scheduled',
+            send_at: '2027-03-28T01:30:00Z',
+            timezone: 'Europe/Berlin',
+            local_send_at: '2027-03-28T03:30:00+02:00',
+            adjustment: '02:30 does not exist on 2027-03-28 in Europe/Berlin; moved to 03:30.',
+          },
+          {},
+          201,
+        ),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await user.click(screen.getByRole('button', { name: 'Schedule send' }))
+    const dialog = screen.getByRole('dialog', { name: 'Schedule send' })
+    await user.click(within(dialog).getByRole('button', { name: 'Tomorrow 8:00' }))
+    expect((within(dialog).getByLabelText('Date and time') as HTMLInputElement).value).toMatch(/^\d{4}-\d{2}-\d{2}T08:00$/)
+    await user.click(within(dialog).getByRole('button', { name: 'Schedule' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/scheduled'))
+    expect(await screen.findByText('Message scheduled')).toBeInTheDocument()
+    expect(screen.getByText(/moved to 03:30/)).toBeInTheDocument()
+    expect(posts(seen, '/api/v1/emails/schedule')[0]?.body).toMatchObject({ send_at: expect.stringMatching(/T08:00:00$/) })
+  })
+
+  it('refuses attachments over the size limit with a clear message', async () => {
+    mockApi({ 'GET /api/v1/contacts/suggestions': () => envelope([]) })
+    const user = userEvent.setup()
+    renderCompose()
+    const small = new File(['hello'], 'notes.txt', { type: 'text/plain' })
+    await user.upload(screen.getByLabelText('Attach files'), small)
+    const list = await screen.findByRole('list', { name: 'Attachments' })
+    expect(list).toHaveTextContent('notes.txt (5 B)')
+
+    const huge = new File(['x'], 'video.mp4', { type: 'video/mp4' })
+    Object.defineProperty(huge, 'size', { value: 30 * 1024 * 1024 })
+    await user.upload(screen.getByLabelText('Attach files'), huge)
+    expect(await screen.findByRole('alert')).toHaveTextContent(/at most 25.0 MB/)
+    expect(list).not.toHaveTextContent('video.mp4')
+
+    await user.click(screen.getByRole('button', { name: 'Remove attachment notes.txt' }))
+    expect(screen.queryByRole('list', { name: 'Attachments' })).not.toBeInTheDocument()
+  })
+
+  it('asks before discarding and deletes the saved draft', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd2', message: message({ id: 'dm2' }) }, {}, 201),
+      'DELETE /api/v1/emails/draft/d2': () => envelope({ id: 'd2' }),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Nope')
+    await user.click(screen.getByRole('button', { name: 'Save draft' }))
+    await waitFor(() => expect(router.state.location.search).toBe('?draft=d2'))
+    await user.click(screen.getByRole('button', { name: 'Discard' }))
+    const dialog = screen.getByRole('dialog', { name: 'Discard this message?' })
+    await user.click(within(dialog).getByRole('button', { name: 'Discard message' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'))
+    expect(seen.filter((r) => r.method === 'DELETE' && r.path === '/api/v1/emails/draft/d2')).toHaveLength(1)
+  })
+})

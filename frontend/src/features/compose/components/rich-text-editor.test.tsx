@@ -1,0 +1,54 @@
+import { render, screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { RichTextEditor, type EditorContentValue } from './rich-text-editor'
+
+function emptyRects(): DOMRectList {
+  return Object.assign([], { item: () => null }) as unknown as DOMRectList
+}
+beforeAll(() => {
+  // jsdom has no layout: ProseMirror measures the selection with Range rectangles.
+  Range.prototype.getClientRects ??= emptyRects
+  Range.prototype.getBoundingClientRect ??= () => new DOMRect()
+  document.elementFromPoint ??= () => null
+})
+
+describe('RichTextEditor', () => {
+  it('formats with labelled toggle buttons that report their state, and reports html and text', async () => {
+    const changes: EditorContentValue[] = []
+    const user = userEvent.setup()
+    render(<RichTextEditor initialHtml="" onChange={(v) => changes.push(v)} />)
+    const editor = screen.getByRole('textbox', { name: 'Message body' })
+    const bold = screen.getByRole('button', { name: 'Bold' })
+    expect(bold).toHaveAttribute('aria-pressed', 'false')
+    for (const name of ['Italic', 'Bulleted list', 'Numbered list', 'Link']) {
+      expect(screen.getByRole('button', { name })).toHaveAttribute('aria-pressed', 'false')
+    }
+    expect(screen.getByRole('button', { name: 'Undo' })).toBeDisabled()
+
+    await user.click(editor)
+    await user.click(bold)
+    await waitFor(() => expect(bold).toHaveAttribute('aria-pressed', 'true'))
+    await user.click(editor)
+    await user.keyboard('Loud')
+    await waitFor(() => expect(changes.at(-1)?.html).toBe('<p><strong>Loud</strong></p>'))
+    expect(changes.at(-1)?.text).toBe('Loud')
+    expect(screen.getByRole('button', { name: 'Undo' })).toBeEnabled()
+
+    await user.click(screen.getByRole('button', { name: 'Bulleted list' }))
+    await waitFor(() => expect(changes.at(-1)?.html).toMatch(/^<ul><li><p><strong>Loud<\/strong><\/p><\/li><\/ul>/))
+    expect(screen.getByRole('button', { name: 'Bulleted list' })).toHaveAttribute('aria-pressed', 'true')
+  })
+
+  it('adds a link through a labelled dialog', async () => {
+    const changes: EditorContentValue[] = []
+    const user = userEvent.setup()
+    render(<RichTextEditor initialHtml="" onChange={(v) => changes.push(v)} />)
+    await user.click(screen.getByRole('textbox', { name: 'Message body' }))
+    await user.click(screen.getByRole('button', { name: 'Link' }))
+    const dialog = screen.getByRole('dialog', { name: 'Add link' })
+    await user.type(screen.getByRole('textbox', { name: 'Link address' }), 'example.com')
+    await user.click(screen.getByRole('button', { name: 'Add link' }))
+    await waitFor(() => expect(changes.at(-1)?.html).toContain('href="https://example.com"'))
+    expect(dialog).not.toHaveAttribute('open')
+  })
+})

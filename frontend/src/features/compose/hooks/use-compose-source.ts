@@ -1,0 +1,62 @@
+// What the compose screen starts from, read from the URL: nothing, a saved draft, or a message to reply to/forward.
+import { useQuery } from '@tanstack/react-query'
+import type { components } from '@/api/schema'
+import { QUERY_ROOTS } from '@/lib/query-keys'
+import { downloadAttachmentBase64 } from '../api/download-attachment'
+import { getDraft } from '../api/get-draft'
+import { originalEmailQueryOptions } from '../api/get-email'
+import type { PendingAttachment } from '../lib/attachments'
+
+export type Message = components['schemas']['entrypoints__http__mail_schemas__MessageOut']
+
+export type ComposeSource =
+  | { kind: 'new' }
+  | { kind: 'draft'; id: string }
+  | { kind: 'reply'; id: string; all: boolean }
+  | { kind: 'forward'; id: string }
+
+export function sourceFromParams(params: URLSearchParams): ComposeSource {
+  const draft = params.get('draft')
+  if (draft) return { kind: 'draft', id: draft }
+  const reply = params.get('reply')
+  if (reply) return { kind: 'reply', id: reply, all: params.get('all') === '1' }
+  const forward = params.get('forward')
+  if (forward) return { kind: 'forward', id: forward }
+  return { kind: 'new' }
+}
+
+export interface LoadedDraft {
+  id: string
+  message: Message
+  attachments: PendingAttachment[]
+}
+
+async function loadDraft(id: string, account: string | null): Promise<LoadedDraft> {
+  const draft = await getDraft(id, account)
+  // Saving a draft replaces its attachments, so the saved ones are fetched to be sent along again.
+  const attachments = await Promise.all(
+    draft.message.attachments.map(async (a) => ({
+      id: a.id,
+      filename: a.filename,
+      mimeType: a.mime_type,
+      size: a.size,
+      contentBase64: await downloadAttachmentBase64(a.download_url, account),
+    })),
+  )
+  return { id: draft.id, message: draft.message, attachments }
+}
+
+export function useComposeSource(source: ComposeSource, account: string | null) {
+  const draft = useQuery({
+    queryKey: [QUERY_ROOTS.drafts, account, 'edit', source.kind === 'draft' ? source.id : null],
+    queryFn: () => loadDraft(source.kind === 'draft' ? source.id : '', account),
+    enabled: source.kind === 'draft',
+    staleTime: Infinity,
+    gcTime: 0,
+  })
+  const original = useQuery({
+    ...originalEmailQueryOptions(source.kind === 'reply' || source.kind === 'forward' ? source.id : '', account),
+    enabled: source.kind === 'reply' || source.kind === 'forward',
+  })
+  return source.kind === 'draft' ? { draft, original: null } : source.kind === 'new' ? { draft: null, original: null } : { draft: null, original }
+}
