@@ -1,0 +1,26 @@
+// The agent's API shapes (generated) and the entries of a conversation as the page shows them.
+import type { components } from '@/api/schema'
+
+export type AgentTurn = components['schemas']['TurnOut']
+export type ToolActivity = components['schemas']['ActivityOut']
+export type PendingAction = components['schemas']['PendingActionOut']
+export type ActionStatus = components['schemas']['PendingStatus']
+export type Conversation = components['schemas']['ConversationOut']
+export type ConversationDetail = components['schemas']['ConversationDetailOut']
+export type HistoryMessage = components['schemas']['entrypoints__http__routes__agent__MessageOut']
+export type Decision = components['schemas']['DecisionOut']
+export type Draft = components['schemas']['DraftOut']
+
+/** A compact line about a tool the agent used; `key` identifies the call so later news about it replaces the line. */
+export interface ToolLine {
+  key: string
+  tool: string
+  status: string
+  text: string
+}
+
+export type TranscriptEntry =
+  | { kind: 'user'; id: string; text: string }
+  | { kind: 'agent'; id: string; text: string }
+  | { kind: 'tool'; id: string; line: ToolLine }
+  | { kind: 'action'; id: string; actionId: string }
