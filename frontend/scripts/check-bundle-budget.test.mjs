@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest'
 import { initialScripts, gzipSize, INITIAL_JS_BUDGET_GZIP } from './check-bundle-budget.mjs'
 
 describe('bundle budget', () => {

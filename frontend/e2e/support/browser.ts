@@ -39,7 +39,8 @@ export async function openSession(browser: Browser, baseUrl: string, viewport = 
   const expected: RegExp[] = []
   page.on('console', (message) => {
     if (message.type() !== 'error') return
-    const text = message.text()
+    const where = message.location().url
+    const text = where ? `${message.text()} (${where})` : message.text()
     if (expected.some((pattern) => pattern.test(text))) return
     consoleErrors.push(text)
   })

@@ -70,7 +70,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
       execFileSync(mailagent, args, { env, stdio: 'pipe' })
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? ''
-      throw new Error(`mailagent ${args[0]} failed: ${stderr}`)
+      throw new Error(`mailagent ${args[0]} failed: ${stderr}`, { cause: error })
     }
   }
   cli('db', 'upgrade')

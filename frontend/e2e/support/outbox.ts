@@ -11,7 +11,7 @@ export async function linkFromOutbox(dataDir: string, address: string, pathPart:
   const deadline = Date.now() + timeoutMs
   const safe = address.replace(/[^A-Za-z0-9@._-]/g, '_')
   while (Date.now() < deadline) {
-    let files: string[] = []
+    let files: string[]
     try {
       files = readdirSync(join(dataDir, 'outbox'))
         .filter((f) => f.endsWith(`-${safe}.eml`))

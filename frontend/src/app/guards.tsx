@@ -8,6 +8,7 @@ export function RequireAuth() {
   const location = useLocation()
   if (session.status === 'unknown') return <Loading label="Signing you in…" className="min-h-screen justify-center" />
   if (session.status === 'signed-out') {
+    if (session.endedBy === 'logout') return <Navigate to="/login" replace />
     const next = location.pathname + location.search
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />
   }

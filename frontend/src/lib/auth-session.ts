@@ -9,6 +9,8 @@ export interface SessionState {
   user: SessionUser | null
   accessToken: string | null
   expiresAt: number | null
+  /** Why the session ended: a person who signed out is not sent back to the page they left. */
+  endedBy?: 'logout' | 'expiry'
 }
 
 type Listener = (state: SessionState) => void
@@ -56,11 +58,11 @@ export function updateUser(user: SessionUser): void {
   if (state.status === 'signed-in') emit({ ...state, user })
 }
 
-export function signOutLocally(): void {
+export function signOutLocally(endedBy: 'logout' | 'expiry' = 'expiry'): void {
   if (refreshTimer) clearTimeout(refreshTimer)
   refreshTimer = null
   window.localStorage.removeItem(SESSION_HINT)
-  emit({ status: 'signed-out', user: null, accessToken: null, expiresAt: null })
+  emit({ status: 'signed-out', user: null, accessToken: null, expiresAt: null, endedBy })
 }
 
 function scheduleRefresh(expiresAt: number): void {

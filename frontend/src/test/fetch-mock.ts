@@ -32,7 +32,7 @@ export function mockApi(routes: Record<string, Handler>): SeenRequest[] {
     const request = input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init)
     const url = new URL(request.url, 'http://localhost')
     const text = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
-    let body: unknown = text
+    let body: unknown
     try {
       body = text ? JSON.parse(text) : undefined
     } catch {
