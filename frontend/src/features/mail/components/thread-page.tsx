@@ -1,4 +1,161 @@
-// Placeholder: replaced by the mail feature's real screen.
+// A conversation: its messages oldest first (the latest open), reply/forward, archive/trash/unread and labels.
+import { useQuery } from '@tanstack/react-query'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { Link, useLocation, useNavigate, useParams } from 'react-router'
+import { Button } from '@/components/button'
+import { ErrorMessage } from '@/components/error-message'
+import { Loading } from '@/components/loading'
+import { PageHeader } from '@/components/page-header'
+import { useActiveAccountId } from '@/lib/active-account'
+import { useAddLabels } from '../api/add-labels'
+import { useBatchModify } from '../api/batch-modify'
+import { threadQueryOptions, type Message } from '../api/get-thread'
+import { labelsQueryOptions } from '../api/list-labels'
+import { useRemoveLabel } from '../api/remove-label'
+import { useShortcuts } from '../hooks/use-shortcuts'
+import { labelName, userLabels, type Label } from '../types/labels'
+import { ThreadMessage } from './thread-message'
+
+const actionLink = 'inline-flex items-center rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-800 hover:bg-slate-50'
+
+function LabelEditor({ message, labels }: { message: Message; labels: Label[] }) {
+  const add = useAddLabels()
+  const remove = useRemoveLabel()
+  if (labels.length === 0) return <p className="text-sm text-slate-600">No labels yet. Create one in the sidebar.</p>
+  return (
+    <fieldset className="flex flex-col gap-1 rounded-md border border-slate-200 bg-white p-3">
+      <legend className="px-1 text-sm font-medium text-slate-700">Labels</legend>
+      {labels.map((label) => (
+        <label key={label.id} className="flex items-center gap-2 text-sm text-slate-800">
+          <input
+            type="checkbox"
+            checked={message.label_ids.includes(label.id)}
+            disabled={add.isPending || remove.isPending}
+            onChange={(event) =>
+              event.target.checked
+                ? add.mutate({ messageId: message.id, labelIds: [label.id] })
+                : remove.mutate({ messageId: message.id, labelId: label.id })
+            }
+          />
+          {label.name}
+        </label>
+      ))}
+      <ErrorMessage error={add.error ?? remove.error} />
+    </fieldset>
+  )
+}
+
 export function ThreadPage() {
-  return <p className="p-6 text-sm text-slate-600">ThreadPage</p>
+  const { labelId = 'INBOX', messageId = '' } = useParams()
+  const location = useLocation()
+  const navigate = useNavigate()
+  const accountId = useActiveAccountId()
+  const thread = useQuery(threadQueryOptions(accountId, messageId))
+  const labelsQuery = useQuery(labelsQueryOptions(accountId))
+  const mine = useMemo(() => userLabels(labelsQuery.data?.labels), [labelsQuery.data])
+  const labelNames = useMemo(() => new Map(mine.map((l) => [l.id, l.name])), [mine])
+  const backHref = `/mail/${encodeURIComponent(labelId)}${location.search}`
+  const listName = labelName(labelId, labelsQuery.data?.labels)
+  const markRead = useBatchModify()
+  const action = useBatchModify()
+  const [toggled, setToggled] = useState<ReadonlySet<string>>(() => new Set())
+  const [labelsOpen, setLabelsOpen] = useState(false)
+
+  const messages = thread.data?.messages ?? []
+  const latest = messages.at(-1)
+  const opened = messages.find((m) => m.id === messageId) ?? latest
+
+  // Opening a conversation reads it: once per thread, so "Mark unread" is not undone by the refetch that follows.
+  const markedThread = useRef<string | null>(null)
+  const { mutate: markReadMutate } = markRead
+  useEffect(() => {
+    const data = thread.data
+    if (!data || markedThread.current === data.id) return
+    markedThread.current = data.id
+    const unread = data.messages.filter((m) => m.unread).map((m) => m.id)
+    if (unread.length) markReadMutate({ ids: unread, remove: ['UNREAD'] })
+  }, [thread.data, markReadMutate])
+
+  const replyHref = latest ? `/compose?reply=${encodeURIComponent(latest.id)}` : ''
+  const replyAllHref = latest ? `/compose?reply=${encodeURIComponent(latest.id)}&all=1` : ''
+  const forwardHref = latest ? `/compose?forward=${encodeURIComponent(latest.id)}` : ''
+  const goBack = () => navigate(backHref)
+  const modifyThenLeave = (add: string[], remove: string[], ids = messages.map((m) => m.id)) =>
+    action.mutate({ ids, add, remove }, { onSuccess: goBack })
+
+  useShortcuts({
+    u: goBack,
+    r: () => latest && navigate(replyHref),
+    a: () => latest && navigate(replyAllHref),
+    f: () => latest && navigate(forwardHref),
+  })
+
+  const isExpanded = (message: Message) => (message.id === latest?.id) !== toggled.has(message.id)
+  const toggle = (id: string) =>
+    setToggled((current) => {
+      const next = new Set(current)
+      if (next.has(id)) next.delete(id)
+      else next.add(id)
+      return next
+    })
+
+  const subject = messages[0]?.subject || (thread.isPending ? 'Loading conversation' : '(no subject)')
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <PageHeader title={thread.isError ? 'Conversation' : subject}>
+        <Link to={backHref} className={actionLink}>
+          ← Back to {listName}
+        </Link>
+      </PageHeader>
+      {thread.isPending && <Loading label="Loading conversation…" />}
+      {thread.isError && (
+        <div className="flex flex-col items-start gap-2 p-4">
+          <ErrorMessage error={thread.error} />
+          <Button size="sm" onClick={() => void thread.refetch()}>
+            Try again
+          </Button>
+        </div>
+      )}
+      {latest && opened && (
+        <div className="min-h-0 flex-1 overflow-y-auto">
+          <div role="toolbar" aria-label="Conversation actions" className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-4 py-2">
+            <Link to={replyHref} className={actionLink}>
+              Reply
+            </Link>
+            <Link to={replyAllHref} className={actionLink}>
+              Reply all
+            </Link>
+            <Link to={forwardHref} className={actionLink}>
+              Forward
+            </Link>
+            <Button size="sm" disabled={action.isPending} onClick={() => modifyThenLeave([], ['INBOX'])}>
+              Archive
+            </Button>
+            <Button size="sm" disabled={action.isPending} onClick={() => modifyThenLeave(['TRASH'], [])}>
+              Trash
+            </Button>
+            <Button size="sm" disabled={action.isPending} onClick={() => modifyThenLeave(['UNREAD'], [], [latest.id])}>
+              Mark unread
+            </Button>
+            <Button size="sm" aria-expanded={labelsOpen} onClick={() => setLabelsOpen((v) => !v)}>
+              Labels
+            </Button>
+          </div>
+          <div className="flex flex-col gap-3 p-4">
+            <ErrorMessage error={action.error ?? markRead.error} />
+            {labelsOpen && <LabelEditor message={opened} labels={mine} />}
+            {messages.map((message) => (
+              <ThreadMessage
+                key={message.id}
+                message={message}
+                expanded={isExpanded(message)}
+                onToggle={() => toggle(message.id)}
+                labelNames={labelNames}
+              />
+            ))}
+          </div>
+        </div>
+      )}
+    </div>
+  )
 }
