@@ -1,6 +1,6 @@
 // Starts `mailagent serve` on the embedded default (fresh data dir, random 127.0.0.1 port) with the built web app.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -77,8 +77,14 @@ export default async function setup(project: TestProject): Promise<() => void> {
   cli('user', 'create', '--email', ADMIN_EMAIL, '--password', ADMIN_PASSWORD, '--admin')
   let log = ''
   const child = spawn(mailagent, ['serve', '--host', '127.0.0.1', '--port', String(port), '--no-migrate'], { env })
-  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()))
+  // The server's log is kept beside its data (MAILAGENT_E2E_KEEP=1 keeps both) for reading after a failure.
+  const logFile = createWriteStream(join(dataDir, 'server.log'))
+  const record = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000)
+    logFile.write(chunk)
+  }
+  child.stdout.on('data', record)
+  child.stderr.on('data', record)
   await waitForReady(baseUrl, child, () => log.slice(-4000))
   project.provide('baseUrl', baseUrl)
   project.provide('dataDir', dataDir)

@@ -9,13 +9,15 @@ export interface ScreenReport {
 
 /** Check the screen as it is now with axe-core and save its screenshot; findings are collected, not thrown. */
 export async function lookAt(page: Page, name: string, reports: ScreenReport[]): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => undefined)
+  await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined)
   // Wait for loading indicators to go, so the screenshot and the axe check see the real screen.
   await page
     .getByText(/^Loading/)
     .first()
     .waitFor({ state: 'detached', timeout: 10_000 })
     .catch(() => undefined)
+  // Toasts fade in over 400 ms; axe would measure the contrast of half-transparent text.
+  if ((await page.locator('[data-sonner-toast]').count()) > 0) await page.waitForTimeout(800)
   reports.push({ name, violations: await axeViolations(page) })
   await screenshot(page, name)
 }

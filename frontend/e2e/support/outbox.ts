@@ -7,7 +7,7 @@ function decodeQuotedPrintable(text: string): string {
 }
 
 /** The newest link containing `pathPart` in mail to `address`, waiting up to `timeoutMs` for it to arrive. */
-export async function linkFromOutbox(dataDir: string, address: string, pathPart: string, timeoutMs = 15_000): Promise<string> {
+export async function linkFromOutbox(dataDir: string, address: string, pathPart: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs
   const safe = address.replace(/[^A-Za-z0-9@._-]/g, '_')
   while (Date.now() < deadline) {
@@ -21,7 +21,9 @@ export async function linkFromOutbox(dataDir: string, address: string, pathPart:
       files = []
     }
     for (const file of files) {
-      const text = decodeQuotedPrintable(readFileSync(join(dataDir, 'outbox', file), 'utf8'))
+      const raw = readFileSync(join(dataDir, 'outbox', file), 'utf8')
+      // Only a quoted-printable body is decoded: in an 8bit body "token=34…" must stay as it is.
+      const text = /content-transfer-encoding:\s*quoted-printable/i.test(raw) ? decodeQuotedPrintable(raw) : raw
       const match = text.match(new RegExp(`https?://[^\\s"'<>]*${pathPart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\s"'<>]*`))
       if (match) return match[0]
     }
