@@ -19,7 +19,9 @@ export default defineConfig({
   build: {
     sourcemap: false,
     reportCompressedSize: true,
-    chunkSizeWarningLimit: 400,
+    // The compose screen's chunk (the TipTap editor, ~430 kB raw / ~140 kB gzipped) loads only when composing;
+    // the first-load budget is enforced separately by scripts/check-bundle-budget.mjs.
+    chunkSizeWarningLimit: 500,
   },
   test: {
     environment: 'jsdom',

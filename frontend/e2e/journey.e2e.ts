@@ -92,6 +92,14 @@ it('searches the inbox with Gmail syntax and reads a thread', async () => {
   const inbox = page.getByRole('list', { name: 'Inbox messages' })
   await inbox.getByRole('listitem').first().waitFor()
   await lookAt(page, '06-inbox', reports)
+  // Keyboard: j moves down the list, o opens, u goes back.
+  await page.keyboard.press('j')
+  await page.keyboard.press('j')
+  await page.keyboard.press('o')
+  await page.waitForURL(/\/mail\/INBOX\/[^/?]+/)
+  await page.getByRole('toolbar', { name: 'Conversation actions' }).waitFor()
+  await page.keyboard.press('u')
+  await page.waitForURL(/\/mail\/INBOX(\?|$)/)
 
   await page.getByRole('searchbox', { name: 'Search mail' }).fill('offsite')
   await page.getByRole('button', { name: 'Search', exact: true }).click()

@@ -1,7 +1,7 @@
 // The message body: a TipTap editor with a small formatting toolbar (bold, italic, lists, link, undo/redo).
 import { EditorContent, useEditor, useEditorState, type Editor } from '@tiptap/react'
 import StarterKit from '@tiptap/starter-kit'
-import { useState, type FormEvent } from 'react'
+import { useState, type FormEvent, type ReactNode } from 'react'
 import { Button } from '@/components/button'
 import { Dialog } from '@/components/dialog'
 import { TextField } from '@/components/text-field'
@@ -23,7 +23,7 @@ function valueOf(editor: Editor): EditorContentValue {
   return { html: editor.isEmpty ? '' : editor.getHTML(), text: editor.getText({ blockSeparator: '\n\n' }) }
 }
 
-function ToolbarButton({ label, pressed, disabled, onClick, children }: { label: string; pressed?: boolean; disabled?: boolean; onClick: () => void; children: string }) {
+function ToolbarButton({ label, pressed, disabled, onClick, children }: { label: string; pressed?: boolean; disabled?: boolean; onClick: () => void; children: ReactNode }) {
   return (
     <button
       type="button"
@@ -126,7 +126,10 @@ export function RichTextEditor({ initialHtml, onChange, onReady, error }: RichTe
             pressed={state.link}
             onClick={() => (state.link ? editor.chain().focus().extendMarkRange('link').unsetLink().run() : setLinkOpen(true))}
           >
-            🔗
+            <svg aria-hidden="true" viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+              <path d="M10 13a5 5 0 0 0 7.07 0l3-3a5 5 0 0 0-7.07-7.07l-1.5 1.5" />
+              <path d="M14 11a5 5 0 0 0-7.07 0l-3 3a5 5 0 0 0 7.07 7.07l1.5-1.5" />
+            </svg>
           </ToolbarButton>
           <ToolbarButton label="Undo" disabled={!state.canUndo} onClick={() => editor.chain().focus().undo().run()}>
             ↶

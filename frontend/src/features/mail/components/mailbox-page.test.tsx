@@ -65,6 +65,16 @@ function renderMailbox(url = '/mail/INBOX', emails?: (r: SeenRequest) => Respons
 const rowLinks = () => within(screen.getByRole('list', { name: 'Inbox messages' })).getAllByRole('link')
 
 describe('MailboxPage', () => {
+  it('renders only the rows in view for a mailbox of thousands (virtualized)', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => summary(i + 1))
+    renderMailbox('/mail/INBOX', () => envelope(many))
+    await screen.findByText('Subject 1')
+    const rendered = rowLinks().length
+    // The viewport holds 10 rows; the virtualizer adds a small overscan, never thousands of DOM rows.
+    expect(rendered).toBeGreaterThanOrEqual(10)
+    expect(rendered).toBeLessThan(40)
+  })
+
   it('renders the label heading and one row per message with sender, subject, markers and label chips', async () => {
     const { seen } = renderMailbox()
     expect(screen.getByRole('heading', { level: 1, name: 'Inbox' })).toBeInTheDocument()
