@@ -1,0 +1,37 @@
+import { announce } from './live-updates'
+
+const toastMock = vi.hoisted(() => {
+  const fn = vi.fn() as ReturnType<typeof vi.fn> & { success: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn>; warning: ReturnType<typeof vi.fn> }
+  fn.success = vi.fn()
+  fn.error = vi.fn()
+  fn.warning = vi.fn()
+  return fn
+})
+vi.mock('sonner', () => ({ toast: toastMock }))
+
+const event = (type: string, data: Record<string, unknown>) => ({ type, id: '1', ts: '2026-11-26T10:00:00Z', data })
+
+describe('live notifications', () => {
+  beforeEach(() => vi.clearAllMocks())
+
+  it('announces new mail by sender and subject', () => {
+    announce(event('email.received', { from: { name: 'Dora Diaz', address: 'dora@example.com' }, subject: 'Lunch?' }))
+    expect(toastMock).toHaveBeenCalledWith('New mail from Dora Diaz', { description: 'Lunch?' })
+  })
+
+  it('announces scheduled sends and their failures', () => {
+    announce(event('scheduled_email.sent', { subject: 'Numbers' }))
+    expect(toastMock.success).toHaveBeenCalledWith('Scheduled email sent', { description: 'Numbers' })
+    announce(event('scheduled_email.failed', { subject: 'Numbers', error: 'Gmail refused it' }))
+    expect(toastMock.error).toHaveBeenCalledWith('A scheduled email could not be sent', { description: 'Gmail refused it' })
+  })
+
+  it('announces an agent action waiting for approval, and stays quiet for label changes', () => {
+    announce(event('agent.action_pending', { summary: "Send the draft 'Lunch'" }))
+    expect(toastMock).toHaveBeenCalledWith('The agent is waiting for your approval', { description: "Send the draft 'Lunch'" })
+    vi.clearAllMocks()
+    announce(event('email.labels_changed', { message_id: 'm1' }))
+    expect(toastMock).not.toHaveBeenCalled()
+    expect(toastMock.success).not.toHaveBeenCalled()
+  })
+})
