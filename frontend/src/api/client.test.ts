@@ -2,16 +2,9 @@ import { api, unwrap } from './client'
 import { ApiError } from '@/lib/api-error'
 import { signIn, signOutLocally } from '@/lib/auth-session'
 import { apiError, envelope, mockApi } from '@/test/fetch-mock'
+import { testUser } from '@/test/fixtures'
 
-const user = {
-  id: 'u1',
-  email: 'ana@example.com',
-  role: 'user' as const,
-  status: 'active' as const,
-  display_name: null,
-  created_at: '2026-11-01T00:00:00Z',
-  email_verified_at: null,
-}
+const user = testUser()
 
 afterEach(() => {
   signOutLocally()

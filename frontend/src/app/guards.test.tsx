@@ -2,16 +2,9 @@ import { render, screen } from '@testing-library/react'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { signIn, signOutLocally } from '@/lib/auth-session'
 import { RequireAdmin, RequireAuth, RequireGuest } from './guards'
+import { testUser } from '@/test/fixtures'
 
-const user = {
-  id: 'u1',
-  email: 'ana@example.com',
-  role: 'user' as const,
-  status: 'active' as const,
-  display_name: null,
-  created_at: '2026-11-01T00:00:00Z',
-  email_verified_at: null,
-}
+const user = testUser()
 
 function renderAt(url: string) {
   const router = createMemoryRouter(
@@ -64,7 +57,7 @@ describe('route guards', () => {
   })
 
   it('opens the admin area to an admin', () => {
-    signIn({ access_token: 't', expires_in: 900, user: { ...user, role: 'admin' as const } })
+    signIn({ access_token: 't', expires_in: 900, user: testUser({ role: 'admin' }) })
     renderAt('/admin')
     expect(screen.getByText('admin area')).toBeInTheDocument()
   })

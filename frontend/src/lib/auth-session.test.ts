@@ -1,15 +1,8 @@
 import { getAccessToken, getSession, refreshSession, restoreSession, signIn, signOutLocally } from './auth-session'
 import { envelope, apiError, mockApi } from '@/test/fetch-mock'
+import { testUser } from '@/test/fixtures'
 
-const user = {
-  id: 'u1',
-  email: 'ana@example.com',
-  role: 'user' as const,
-  status: 'active' as const,
-  display_name: 'Ana',
-  created_at: '2026-11-01T00:00:00Z',
-  email_verified_at: '2026-11-01T00:00:00Z',
-}
+const user = testUser({ display_name: 'Ana' })
 
 afterEach(() => {
   signOutLocally()

@@ -1,6 +1,7 @@
 import { signIn, signOutLocally } from './auth-session'
 import { onLiveEvent, startLive, stopLive, type LiveEvent } from './live-socket'
 import { envelope, mockApi } from '@/test/fetch-mock'
+import { testUser } from '@/test/fixtures'
 
 class FakeSocket {
   static OPEN = 1
@@ -30,15 +31,7 @@ class FakeSocket {
   }
 }
 
-const user = {
-  id: 'u1',
-  email: 'ana@example.com',
-  role: 'user' as const,
-  status: 'active' as const,
-  display_name: null,
-  created_at: '2026-11-01T00:00:00Z',
-  email_verified_at: null,
-}
+const user = testUser()
 
 beforeEach(() => {
   vi.useFakeTimers()

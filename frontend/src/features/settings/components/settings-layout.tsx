@@ -1,8 +1,9 @@
 // Settings: a tab list of sections and the chosen section.
-import { NavLink, Outlet } from 'react-router'
+import { Outlet } from 'react-router'
 import { PageHeader } from '@/components/page-header'
+import { TabNav, type Tab } from '@/components/tab-nav'
 
-const TABS = [
+const TABS: Tab[] = [
   { to: '/settings/profile', label: 'Profile' },
   { to: '/settings/accounts', label: 'Mailboxes' },
   { to: '/settings/api-keys', label: 'API keys' },
@@ -13,19 +14,7 @@ export function SettingsLayout() {
   return (
     <div className="flex min-h-0 flex-1 flex-col overflow-y-auto">
       <PageHeader title="Settings" />
-      <nav aria-label="Settings sections" className="flex gap-1 overflow-x-auto border-b border-slate-200 bg-white px-4">
-        {TABS.map((tab) => (
-          <NavLink
-            key={tab.to}
-            to={tab.to}
-            className={({ isActive }) =>
-              `whitespace-nowrap border-b-2 px-3 py-2 text-sm ${isActive ? 'border-brand-600 font-semibold text-brand-700' : 'border-transparent text-slate-700 hover:text-slate-900'}`
-            }
-          >
-            {tab.label}
-          </NavLink>
-        ))}
-      </nav>
+      <TabNav label="Settings sections" tabs={TABS} />
       <div className="mx-auto w-full max-w-3xl p-4">
         <Outlet />
       </div>
