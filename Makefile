@@ -28,7 +28,7 @@ web: $(WEB_STAMP)
 run: $(STAMP) web
 	$(BIN)/mailagent db upgrade
 	$(BIN)/mailagent demo-admin
-	@echo "serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
+	@echo "open http://127.0.0.1:8000 (the web app; API docs at http://127.0.0.1:8000/docs)"
 	$(BIN)/mailagent serve
 
 lint: $(STAMP)

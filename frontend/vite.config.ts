@@ -29,5 +29,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.mjs'],
     css: false,
+    // Hooks run in the order they are declared: the setup file's cleanup (unmount) comes before a test file's own
+    // afterEach resets a store, so no unmounted-too-late component sees that update outside act().
+    sequence: { hooks: 'list' },
   },
 })

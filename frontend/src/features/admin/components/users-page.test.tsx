@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react'
+import { cleanup, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { signIn, signOutLocally } from '@/lib/auth-session'
 import { apiError, envelope, mockApi } from '@/test/fetch-mock'
@@ -46,7 +46,10 @@ describe('UsersPage', () => {
 })
 
 describe('UsersPage for the signed-in admin', () => {
-  afterEach(() => signOutLocally())
+  afterEach(() => {
+    cleanup() // unmount before the session store changes, so the page does not re-render outside act()
+    signOutLocally()
+  })
 
   it('does not offer to change your own role or disable yourself', async () => {
     signIn({ access_token: 't', expires_in: 900, user: { ...bob, role: 'admin', status: 'active' } as never })
