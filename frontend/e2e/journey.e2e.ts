@@ -219,6 +219,20 @@ it('creates an API key, shown once, and revokes it', async () => {
   expect(await page.content()).not.toContain(key)
 })
 
+it('connects a Gmail account through Google\'s consent screen and reads its inbox', async () => {
+  await page.goto('/settings/accounts')
+  await page.getByRole('button', { name: 'Connect Gmail' }).click()
+  // Google's consent screen (a local fake of accounts.google.com), then back through the OAuth callback.
+  await page.getByRole('heading', { name: /wants to access your Google Account/ }).waitFor()
+  await page.getByRole('button', { name: 'Allow' }).click()
+  await page.waitForURL(/\/settings\/accounts\?connected=/)
+  await page.getByText(`Connected ${inject('gmailAddress')}`).waitFor()
+  await lookAt(page, '17b-gmail-connected', reports)
+  await page.goto('/mail/INBOX')
+  await page.getByRole('list', { name: 'Inbox messages' }).getByRole('link', { name: /Flight to Lisbon confirmed/ }).waitFor()
+  await lookAt(page, '17c-gmail-inbox', reports)
+})
+
 it('sees the scheduled send go out, with a live notification', async () => {
   await page.goto('/scheduled?status=sent')
   await toast('Scheduled email sent', 150_000)

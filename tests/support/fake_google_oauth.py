@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import secrets
 import threading
@@ -32,6 +33,8 @@ class FakeGoogle:
     # Hooks so a fake Gmail can accept what this fake issues: (email, access token, refresh token or None).
     on_issue: Callable[[str, str, str | None], None] | None = None
     on_revoke: Callable[[str], None] | None = None
+    # The account a browser "signs in" with on the consent page (tests driving a real browser).
+    browser_email: str = "someone@gmail.example"
 
     def consent(self, authorization_url: str, email: str) -> str:
         """Play the user clicking "Allow": returns the callback URL Google would redirect the browser to."""
@@ -155,8 +158,51 @@ def _handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
                 return
             self._json(400, {"error": "unsupported_grant_type"})
 
+        def _html(self, status: int, body: str) -> None:
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _consent_page(self) -> None:
+            # What a browser sees at Google: a choice to allow the app. The form carries the original query on.
+            fields = "".join(
+                f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v[0])}">'
+                for k, v in parse_qs(urlparse(self.path).query).items()
+            )
+            self._html(
+                200,
+                '<!doctype html><html lang="en"><head><title>Sign in - Google (test double)</title></head><body>'
+                "<main><h1>mailagent wants to access your Google Account</h1>"
+                f'<form method="get" action="/o/oauth2/approve">{fields}'
+                f'<label>Account <input name="email" value="{html.escape(fake.browser_email)}"></label>'
+                "<button type=submit>Allow</button></form></main></body></html>",
+            )
+
+        def _approve(self) -> None:
+            query = parse_qs(urlparse(self.path).query)
+            email = query.pop("email", [fake.browser_email])[0]
+            callback = fake.consent(f"{fake.base_url}/o/oauth2/auth?{urlencode(query, doseq=True)}", email)
+            self.send_response(302)
+            self.send_header("Location", callback)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_GET(self) -> None:
-            if urlparse(self.path).path != "/gmail/v1/users/me/profile":
+            path = urlparse(self.path).path
+            if path == "/o/oauth2/auth":
+                self._consent_page()
+                return
+            if path == "/o/oauth2/approve":
+                self._approve()
+                return
+            if path == "/favicon.ico":  # a browser on the consent page asks for it
+                self.send_response(204)
+                self.end_headers()
+                return
+            if path != "/gmail/v1/users/me/profile":
                 self._json(404, {"error": "not_found"})
                 return
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")

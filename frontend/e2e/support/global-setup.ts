@@ -11,6 +11,7 @@ const frontend = resolve(import.meta.dirname, '..', '..')
 const repo = resolve(frontend, '..')
 const mailagent = join(repo, '.venv', 'bin', 'mailagent')
 
+export const GMAIL_ADDRESS = 'ana.gmail@e2e-journey.example'
 export const ADMIN_EMAIL = 'admin@e2e-admin.example'
 export const ADMIN_PASSWORD = 'Quiet-lantern-orbit-57!'
 
@@ -40,12 +41,34 @@ async function waitForReady(url: string, child: ChildProcess, output: () => stri
   throw new Error(`mailagent serve did not become ready within 60 s:\n${output()}`)
 }
 
+/** tests/support/serve_fake_google.py: prints the settings that point the server at it, then serves. */
+function startFakeGoogle(): Promise<{ process: ChildProcess; settings: Record<string, string> }> {
+  const python = join(repo, '.venv', 'bin', 'python')
+  const child = spawn(python, ['-m', 'tests.support.serve_fake_google', '--address', GMAIL_ADDRESS], { cwd: repo })
+  return new Promise((done, fail) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => fail(new Error(`the fake Google did not start:\n${err}`)), 30_000)
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n')[0]
+      if (out.includes('\n') && line) {
+        clearTimeout(timer)
+        done({ process: child, settings: JSON.parse(line) as Record<string, string> })
+      }
+    })
+    child.on('exit', (code) => fail(new Error(`the fake Google exited (${code}):\n${err}`)))
+  })
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string
     dataDir: string
     adminEmail: string
     adminPassword: string
+    gmailAddress: string
   }
 }
 
@@ -54,6 +77,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   if (!existsSync(join(frontend, 'dist', 'index.html'))) throw new Error('No web build: run `npm run build` first.')
   if (!existsSync('/usr/bin/chromium')) throw new Error("Debian's chromium is missing: `apt-get install chromium` (.ci/run installs it).")
   const dataDir = mkdtempSync(join(tmpdir(), 'mailagent-e2e-'))
+  const google = await startFakeGoogle()
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const env = {
@@ -64,6 +88,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
     MAILAGENT_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '1000',
     MAILAGENT_SCHEDULED_DISPATCH_SECONDS: '2',
     MAILAGENT_OUTBOX_RELAY_SECONDS: '1',
+    // "Connect Gmail" goes to a local fake of Google's consent and token endpoints and of the Gmail API.
+    ...google.settings,
+    OAUTHLIB_INSECURE_TRANSPORT: '1', // the fakes speak http on 127.0.0.1
   }
   const cli = (...args: string[]) => {
     try {
@@ -85,13 +112,21 @@ export default async function setup(project: TestProject): Promise<() => void> {
   }
   child.stdout.on('data', record)
   child.stderr.on('data', record)
-  await waitForReady(baseUrl, child, () => log.slice(-4000))
+  try {
+    await waitForReady(baseUrl, child, () => log.slice(-4000))
+  } catch (error) {
+    child.kill('SIGTERM')
+    google.process.kill('SIGTERM')
+    throw error
+  }
   project.provide('baseUrl', baseUrl)
   project.provide('dataDir', dataDir)
   project.provide('adminEmail', ADMIN_EMAIL)
   project.provide('adminPassword', ADMIN_PASSWORD)
+  project.provide('gmailAddress', GMAIL_ADDRESS)
   return () => {
     child.kill('SIGTERM')
+    google.process.kill('SIGTERM')
     if (!process.env.MAILAGENT_E2E_KEEP) rmSync(dataDir, { recursive: true, force: true })
   }
 }
