@@ -54,7 +54,7 @@ e2e: $(STAMP) web
 
 test: lint typecheck importlint pytest web-check e2e
 
-bench: $(STAMP)
+bench: $(STAMP) web
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -24,6 +24,7 @@ BENCHMARKS = [
     "ws_fanout.py",
     "scheduled_sends.py",
     "agent_turn.py",
+    "web_scroll.py",
 ]
 
 
