@@ -41,13 +41,6 @@ export function onLiveStatus(listener: StatusListener): () => void {
   return () => statusListeners.delete(listener)
 }
 
-/** Send a client message (agent.approve / agent.reject) if connected; false when it could not be sent. */
-export function sendLive(message: Record<string, unknown>): boolean {
-  if (!socket || socket.readyState !== WebSocket.OPEN) return false
-  socket.send(JSON.stringify(message))
-  return true
-}
-
 function socketUrl(): string {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws'
   const resume = lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : ''

@@ -1,5 +1,4 @@
 // POST /agent/actions/{id}/approve: run the action (or the edited payload) once; the agent then answers.
-import { useMutation } from '@tanstack/react-query'
 import { api, unwrap } from '@/api/client'
 import type { Decision } from '../types/agent'
 
@@ -10,8 +9,4 @@ export function approveAction(actionId: string, payload?: Record<string, unknown
       body: payload ? { payload } : {},
     }),
   )
-}
-
-export function useApproveAction() {
-  return useMutation({ mutationFn: ({ actionId, payload }: { actionId: string; payload?: Record<string, unknown> }) => approveAction(actionId, payload) })
 }

@@ -1,5 +1,4 @@
 // POST /agent/chat: say something to the agent; the answer carries its reply, tool activity and pending actions.
-import { useMutation } from '@tanstack/react-query'
 import { api, unwrap } from '@/api/client'
 import type { AgentTurn } from '../types/agent'
 
@@ -10,8 +9,4 @@ export interface ChatRequest {
 
 export function postChat({ message, conversationId }: ChatRequest): Promise<AgentTurn> {
   return unwrap(api.POST('/api/v1/agent/chat', { body: { message, conversation_id: conversationId } }))
-}
-
-export function useChat() {
-  return useMutation({ mutationFn: postChat })
 }
