@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.in_memory.clock import InMemoryClock
-from application.use_cases.mail.sync_mailbox import SyncMailboxInput
+from application.use_cases.mail.sync_mailbox import SyncMailboxInput, last_check_key
 from domain.mail import EmailAddress
 from domain.mail_sync import WatchStatus
 from tests.support.app import Account, Api, make_app, make_settings
@@ -127,10 +127,19 @@ def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> bool:
     return check()
 
 
+def settle_startup_work(world: World) -> None:
+    """The app's start queues syncs of its own (the connect's, relayed from the outbox, and the ticker's first poll).
+    Let them finish first: one running after the test's new mail would move the cursor past the push it sends."""
+    cache = world.container.cache()
+    assert wait_for(lambda: cache.get(last_check_key(world.account_id)) is not None), "the first poll never ran"
+    assert world.container.job_queue().run_until_idle(timeout=10)
+
+
 def test_push_triggers_an_incremental_sync_that_reads_only_what_changed(world: World) -> None:
     world.container.sync_mailbox().execute(SyncMailboxInput(world.account_id))  # first sync: the feed starts
     assert world.state().cursor == str(world.account.history_id)
     with TestClient(world.app) as client:
+        settle_startup_work(world)
         world.gmail.clear_log()
         new = world.deliver("Contract draft attached")
         answer = world.push(client)
