@@ -5,17 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck importlint pytest bench clean web web-check e2e
+.PHONY: lock run test setup lint typecheck importlint pytest bench clean web web-check e2e
 WEB := frontend
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-$(STAMP): pyproject.toml
+# Python dependencies come from uv.lock (exact versions and hashes); `--locked` refuses a lock that no longer matches
+# pyproject.toml, so nobody runs code that was not reviewed. Adding or updating a dependency: see docs/dependencies.md.
+$(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q --disable-pip-version-check uv
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync -q --locked --extra dev --python $(BIN)/python
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# After editing pyproject.toml's dependencies: re-resolve uv.lock (only what changed moves) and install it.
+lock:
+	test -x $(BIN)/uv || $(MAKE) setup
+	$(BIN)/uv lock
+	$(MAKE) setup
 
 # The web app: npm dependencies from the lock file, then a production build that FastAPI serves on the same port.
 $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
