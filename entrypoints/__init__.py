@@ -1,1 +1,5 @@
-"""Thin doors into the application (HTTP, WebSocket, worker, CLI); the container alone chooses adapters."""
+"""Thin doors into the application (HTTP, WebSocket, worker, CLI); the containers alone choose adapters."""
+
+from entrypoints import _di_import
+
+_di_import.install()

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from domain.errors import DomainError, InfrastructureError
+from entrypoints.cli import context
 
 console = Console()
 err = Console(stderr=True)
@@ -18,9 +19,7 @@ EXIT_WORDS = {"exit", "quit", ":q", "bye"}
 
 
 def _container() -> Any:
-    from entrypoints.cli.main import _container as build
-
-    return build()
+    return context.application()
 
 
 def _show_turn(turn: Any) -> None:

@@ -19,6 +19,7 @@ from domain.identity import new_id
 from domain.mail import INBOX, UNREAD, EmailAddress, OutgoingMessage
 from domain.mail_account import MailAccount, MailProvider
 from domain.mime import build_mime, deterministic_message_id
+from entrypoints.cli import context
 
 demo_app = typer.Typer(help="The demo mailbox (embedded default): make mail arrive.", no_args_is_help=True)
 console = Console()
@@ -33,9 +34,7 @@ def _fail(message: str) -> None:
 
 
 def _container() -> Any:
-    from entrypoints.cli.main import _container as build
-
-    return build()
+    return context.application()
 
 
 def _demo_account(container: Any, email: str | None) -> MailAccount:

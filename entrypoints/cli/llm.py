@@ -7,15 +7,15 @@ import sys
 import typer
 from rich.console import Console
 
+from entrypoints.cli import context
+
 llm_app = typer.Typer(help="The agent's language model (see docs/llm.md).", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 
 
 def _container():  # type: ignore[no-untyped-def]
-    from entrypoints.cli.main import _container as container
-
-    return container()
+    return context.core(migrate=False)  # the secret store and settings: no database needed
 
 
 @llm_app.command("set-key")

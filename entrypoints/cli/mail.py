@@ -15,6 +15,7 @@ from domain.audit import AuditContext
 from domain.errors import DomainError, InfrastructureError
 from domain.identity import Principal, scopes_for_role
 from domain.mail import Message
+from entrypoints.cli import context
 
 mail_app = typer.Typer(help="Mail: accounts, search, read, send, drafts, labels.", no_args_is_help=True)
 console = Console()
@@ -28,9 +29,7 @@ AccountOpt = Annotated[str | None, typer.Option("--account", help="Mail account 
 
 
 def _container() -> Any:
-    from entrypoints.cli.main import _container as build
-
-    return build()
+    return context.application()
 
 
 def _principal(container: Any, email: str | None) -> Principal:

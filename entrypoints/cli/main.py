@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from domain.errors import DomainError, InfrastructureError
+from entrypoints.cli import context
 
 app = typer.Typer(help="mailagent — a self-hostable email agent platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
@@ -43,26 +44,6 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _container(*, runs_jobs: bool = False):  # type: ignore[no-untyped-def]
-    """The container of this command. `runs_jobs`: this process runs jobs and serves clients (serve, worker);
-    other commands in the local profile leave what they commit to the serving process (see cli/local_relay.py)."""
-    from dependency_injector import providers
-
-    from entrypoints.cli.local_relay import LeaveForServerRelay
-    from entrypoints.container import build_container
-    from entrypoints.logging_setup import configure_logging
-    from entrypoints.settings import Settings
-
-    settings = Settings()
-    configure_logging(json_logs=settings.json_logs, level=os.environ.get("MAILAGENT_CLI_LOG_LEVEL", "WARNING"))
-    if settings.profile == "local":
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    container = build_container(settings)
-    if settings.profile == "local" and not runs_jobs:
-        container.outbox_relay.override(providers.Object(LeaveForServerRelay()))
-    return container
-
-
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
@@ -77,15 +58,13 @@ def serve(
     """Serve the API (and web app). The embedded default needs nothing else running."""
     import uvicorn
 
-    from adapters.sqlalchemy.migrate import upgrade
     from entrypoints.http.app import create_app
     from entrypoints.logging_setup import configure_logging
 
-    container = _container(runs_jobs=True)
-    settings = container.settings()
+    settings = context.settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
-    if migrate if migrate is not None else settings.profile == "local":
-        upgrade(settings.resolved_database_url)
+    context.ready_database(settings, migrate=migrate)
+    container = context.application(settings, runs_jobs=True, migrate=False)
     uvicorn.run(
         create_app(container),
         host=host or settings.host,
@@ -106,10 +85,9 @@ def worker(
     from entrypoints.logging_setup import configure_logging
     from entrypoints.worker.runtime import run_worker
 
-    container = _container(runs_jobs=True)
-    settings = container.settings()
+    settings = context.settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
-    run_worker(container, burst=burst)
+    run_worker(context.application(settings, runs_jobs=True), burst=burst)
 
 
 @db_app.command("upgrade")
@@ -117,7 +95,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
     from adapters.sqlalchemy.migrate import current, upgrade
 
-    url = _container().settings().resolved_database_url
+    url = context.settings().resolved_database_url
     upgrade(url, revision)
     console.print(f"database at revision [bold]{current(url)}[/bold]")
 
@@ -127,7 +105,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
     """Revert migrations down to REVISION (default: one step; `base` removes every table)."""
     from adapters.sqlalchemy.migrate import current, downgrade
 
-    url = _container().settings().resolved_database_url
+    url = context.settings().resolved_database_url
     downgrade(url, revision)
     console.print(f"database at revision [bold]{current(url) or 'base'}[/bold]")
 
@@ -135,10 +113,10 @@ def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's migration revision and the newest one available."""
-    from adapters.sqlalchemy.migrate import current, head
+    from adapters.sqlalchemy.migrate import schema_state
 
-    url = _container().settings().resolved_database_url
-    now, newest = current(url), head()
+    state = schema_state(context.settings().resolved_database_url)
+    now, newest = state.current, state.head
     console.print(f"current: [bold]{now or 'base (empty)'}[/bold]   head: {newest}")
     if now != newest:
         console.print("run [bold]mailagent db upgrade[/bold] to migrate")
@@ -168,7 +146,7 @@ def user_create(
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         _fail(f"{email!r} is not a valid e-mail address: {exc}")
-    container = _container()
+    container = context.identity()
     if if_missing:
         with container.uow() as uow:
             if uow.users.get_by_email(email.lower()) is not None:
@@ -191,7 +169,7 @@ def user_create(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the audit log's hash chain; exit 1 and name the first broken entry if any was changed or removed."""
-    report = _container().verify_audit_chain().execute()
+    report = context.admin().verify_audit_chain().execute()
     if report.ok:
         console.print(f"[green]audit chain intact[/green]: {report.checked} entries verified")
         return
@@ -208,7 +186,7 @@ def demo_admin(
     """Local profile: create the demo administrator once and print its credentials (kept 0600 in the data dir)."""
     from application.use_cases.create_user import CreateUserInput
 
-    container = _container()
+    container = context.identity()
     settings = container.settings()
     path = credentials_file or settings.data_dir / "demo-admin.txt"
     with container.uow() as uow:

@@ -146,3 +146,60 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path, env: dict[str, str]) 
         proc.terminate()
         proc.wait(timeout=10)
     assert (Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db").exists()  # migrated on start
+
+
+def test_every_command_on_a_fresh_local_data_dir_migrates_it_first(env: dict[str, str]) -> None:
+    code, out = invoke("audit", "verify")
+    assert code == 0 and "intact" in out and "0 entries" in out
+    code, out = invoke("db", "current")
+    assert code == 0 and f"current: {head()}" in out
+
+
+def test_demo_admin_and_user_create_on_a_fresh_local_data_dir(env: dict[str, str]) -> None:
+    code, out = invoke("demo-admin")
+    assert code == 0 and "admin@mailagent.local" in out, out
+    data = Path(env["MAILAGENT_DATA_DIR"])
+    invoke("db", "downgrade")  # an older data dir, as after updating mailagent
+    code, out = invoke("user", "create", "--email", "late@example.com", "--password", "Ops-password 123")
+    assert code == 0 and "created user" in out, out
+    assert sqlite3.connect(data / "mailagent.db").execute("SELECT version_num FROM alembic_version").fetchone() == (
+        head(),
+    )
+
+
+def _production_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILAGENT_")}
+    env.update(
+        {
+            "MAILAGENT_PROFILE": "production",
+            "MAILAGENT_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+            "MAILAGENT_JWT_SECRET": "production-secret-" + "y" * 40,
+            "MAILAGENT_DATA_DIR": str(tmp_path / "var"),
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_commands_on_an_unmigrated_database_say_run_db_upgrade_first(tmp_path: Path) -> None:
+    user_create = ("user", "create", "--email", "a@example.com", "--password", "x")
+    for args in (("audit", "verify"), ("demo-admin",), user_create):
+        done = _production_cli(tmp_path, *args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        message = " ".join((done.stdout + done.stderr).split())
+        assert "not migrated yet" in message and "Run `mailagent db upgrade` first." in message, message
+        assert "Traceback" not in done.stderr
+    assert _production_cli(tmp_path, "db", "upgrade").returncode == 0
+    assert _production_cli(tmp_path, "db", "downgrade").returncode == 0
+    done = _production_cli(tmp_path, "audit", "verify")
+    assert done.returncode == 2 and "at revision" in done.stderr and head() in done.stderr, done.stderr
+    assert _production_cli(tmp_path, "db", "upgrade").returncode == 0
+    done = _production_cli(tmp_path, "audit", "verify")
+    assert done.returncode == 0 and "intact" in done.stdout, done.stdout + done.stderr

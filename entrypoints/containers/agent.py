@@ -1,0 +1,82 @@
+"""The agent: the toolbox (the action gate over the mail and scheduling use cases), the LangGraph agent and the
+agent's use cases. LangGraph, LangChain and the chat model are imported when the agent is first built, so commands
+and processes that never talk to the agent never load them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from application.agent.toolbox import AgentUseCases, UseCaseToolbox
+from application.use_cases.agent.chat import Chat
+from application.use_cases.agent.decide_pending_action import DecidePendingAction
+from application.use_cases.agent.get_conversation import GetConversation
+from application.use_cases.agent.list_conversations import ListConversations
+from application.use_cases.agent.list_pending_actions import ListPendingActions
+from entrypoints.settings import Settings
+
+
+def _email_agent(*args: Any) -> Any:
+    from entrypoints.llm_wiring import build_email_agent  # LangGraph + the chat model: only when the agent is used
+
+    return build_email_agent(*args)
+
+
+class AgentContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    uow = providers.Dependency()
+    clock = providers.Dependency()
+    rate_limiter = providers.Dependency()
+    outbox_relay = providers.Dependency()
+    secret_store = providers.Dependency()
+    circuit_breakers = providers.Dependency()
+    # the use cases the agent's tools call (mail and scheduling contexts)
+    search_emails = providers.Dependency()
+    get_email = providers.Dependency()
+    get_thread = providers.Dependency()
+    save_draft = providers.Dependency()
+    send_email = providers.Dependency()
+    send_draft = providers.Dependency()
+    reply_to_email = providers.Dependency()
+    forward_email = providers.Dependency()
+    modify_labels = providers.Dependency()
+    schedule_email = providers.Dependency()
+    cancel_scheduled_email = providers.Dependency()
+    get_draft = providers.Dependency()
+
+    agent_use_cases = providers.Singleton(
+        AgentUseCases,
+        search_emails=search_emails.provider,
+        get_email=get_email.provider,
+        get_thread=get_thread.provider,
+        save_draft=save_draft.provider,
+        send_email=send_email.provider,
+        send_draft=send_draft.provider,
+        reply_to_email=reply_to_email.provider,
+        forward_email=forward_email.provider,
+        modify_labels=modify_labels.provider,
+        schedule_email=schedule_email.provider,
+        cancel_scheduled_email=cancel_scheduled_email.provider,
+        get_draft=get_draft.provider,
+    )
+    agent_toolbox = providers.Singleton(
+        UseCaseToolbox,
+        agent_use_cases,
+        uow.provider,
+        clock,
+        rate_limiter,
+        outbox_relay,
+        sends_per_hour=settings.provided.agent_sends_per_hour,
+    )
+    # The LangGraph agent; chat model from settings.llm_provider (offline by default), see entrypoints/llm_wiring.py
+    email_agent = providers.Singleton(
+        _email_agent, settings, secret_store, circuit_breakers, agent_toolbox, uow.provider, clock
+    )
+    agent_chat = providers.Factory(Chat, email_agent, uow.provider, clock, outbox_relay)
+    list_agent_conversations = providers.Factory(ListConversations, uow.provider)
+    get_agent_conversation = providers.Factory(GetConversation, email_agent, uow.provider)
+    list_pending_actions = providers.Factory(ListPendingActions, uow.provider)
+    decide_pending_action = providers.Factory(
+        DecidePendingAction, uow.provider, agent_toolbox, email_agent, clock, outbox_relay
+    )

@@ -1,0 +1,137 @@
+"""The shared providers every context may ask for: settings, clock, the database and its unit of work, Redis, rate
+limits, cache, the job queue, live events and the outbox relay, circuit breakers and the secret store.
+
+Profiles pick the adapters: `local` (SQLite, in-process jobs and events, in-memory limits and cache, local secrets)
+or `production` (PostgreSQL, Redis + RQ, Redis pub/sub, Secrets Manager). Production-only SDKs are imported inside
+their factory so the embedded default never pays for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from adapters.in_memory.cache import InMemoryCache
+from adapters.in_memory.event_bus import InMemoryEventBus
+from adapters.in_memory.job_queue import InProcessJobQueue
+from adapters.in_memory.rate_limiter import InMemoryRateLimiter
+from adapters.sqlalchemy.engine import make_engine, make_session_factory
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.system.clock import SystemClock
+from application.outbox import OutboxRelay
+from application.use_cases.read_events import PruneEvents, ReadEvents
+from entrypoints.settings import Settings
+
+
+def _redis_client(settings: Settings) -> Any:
+    import redis  # production only: the embedded default never pays for importing it
+
+    return redis.Redis.from_url(
+        settings.resolved_redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )
+
+
+def _redis_rate_limiter(client: Any, clock: Any) -> Any:
+    from adapters.redis.rate_limiter import RedisRateLimiter
+
+    return RedisRateLimiter(client, clock)
+
+
+def _redis_cache(client: Any) -> Any:
+    from adapters.redis.cache import RedisCache
+
+    return RedisCache(client)
+
+
+def _redis_event_bus(client: Any, settings: Settings) -> Any:
+    from adapters.redis.event_bus import RedisEventBus
+
+    return RedisEventBus(client, channel=settings.event_channel)
+
+
+def _rq_job_queue(settings: Settings, registry: Any) -> Any:
+    import redis
+
+    from adapters.rq.job_queue import RqJobQueue
+
+    # RQ needs a client that returns bytes; the shared client is configured the same way, but keep it apart so
+    # RQ's blocking calls never hold up the cache and the rate limiter.
+    return RqJobQueue(
+        redis.Redis.from_url(settings.resolved_redis_url), queue_name=settings.job_queue_name, registry=registry
+    )
+
+
+def _secret_store(settings: Settings) -> Any:
+    if settings.secrets_backend == "secretsmanager":
+        from adapters.secrets_manager.secret_store import build_secrets_manager_secret_store
+
+        return build_secrets_manager_secret_store(
+            region=settings.aws_region, prefix=settings.secrets_manager_prefix, endpoint_url=settings.aws_endpoint_url
+        )
+    import base64
+
+    from adapters.local_secrets.secret_store import LocalSecretStore, load_or_create_key
+
+    key = (
+        base64.b64decode(settings.secrets_key.get_secret_value())
+        if settings.secrets_key
+        else load_or_create_key(settings.keys_dir / "secrets.key")
+    )
+    return LocalSecretStore(settings.data_dir / "secrets", key)
+
+
+def _circuit_breakers(settings: Settings, clock: Any) -> Any:
+    from adapters.pybreaker.circuit_breakers import PyBreakerCircuitBreakers  # pybreaker imports redis: on demand
+
+    return PyBreakerCircuitBreakers(
+        clock, fail_max=settings.circuit_fail_max, reset_timeout_seconds=settings.circuit_reset_seconds
+    )
+
+
+class CoreContainer(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+    profile = providers.Callable(lambda s: s.profile, settings)
+    clock = providers.Singleton(SystemClock)
+
+    # Persistence: SQLite in the local profile, PostgreSQL (pooled) in production: same adapter, other URL.
+    engine = providers.Singleton(
+        make_engine,
+        url=providers.Callable(lambda s: s.resolved_database_url, settings),
+        pool_size=providers.Callable(lambda s: s.db_pool_size, settings),
+        max_overflow=providers.Callable(lambda s: s.db_max_overflow, settings),
+    )
+    session_factory = providers.Singleton(make_session_factory, engine)
+    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+
+    redis_client = providers.Singleton(_redis_client, settings)
+    rate_limiter = providers.Selector(
+        profile,
+        local=providers.Singleton(InMemoryRateLimiter, clock),
+        production=providers.Singleton(_redis_rate_limiter, redis_client, clock),
+    )
+    cache = providers.Selector(
+        profile,
+        local=providers.Singleton(InMemoryCache, clock),
+        production=providers.Singleton(_redis_cache, redis_client),
+    )
+
+    # Background work: in-process threads in the embedded default, Redis + RQ workers in production. The job
+    # registry names every job of every context, so the application container provides it (entrypoints/container.py).
+    job_registry = providers.Dependency()
+    job_queue = providers.Selector(
+        profile,
+        local=providers.Singleton(InProcessJobQueue, job_registry, clock, workers=settings.provided.job_workers),
+        production=providers.Singleton(_rq_job_queue, settings, job_registry),
+    )
+    event_bus = providers.Selector(
+        profile,
+        local=providers.Singleton(InMemoryEventBus),
+        production=providers.Singleton(_redis_event_bus, redis_client, settings),
+    )
+    outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock)
+    read_events = providers.Factory(ReadEvents, uow)
+    prune_events = providers.Factory(PruneEvents, uow, clock, settings.provided.event_retention_seconds)
+
+    # One circuit per outside service ("gmail", later "slack", "webhooks", "llm"), per process.
+    circuit_breakers = providers.Singleton(_circuit_breakers, settings, clock)
+    secret_store = providers.Singleton(_secret_store, settings)
