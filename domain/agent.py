@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from domain.errors import Conflict, ValidationFailed
+from domain.approval import Snapshot
+from domain.errors import Conflict
 
 
 class ActionClass(enum.StrEnum):
@@ -35,15 +36,16 @@ class AgentPolicy:
 
 @dataclass(frozen=True)
 class PendingAction:
-    """A tool call the gate stopped: exactly what would run (tool + arguments), shown to the user, run only when
-    that user approves (possibly with an edited payload, which is then what runs and what is recorded)."""
+    """A tool call the gate stopped. `snapshot` is the frozen, fully resolved effect it would have (recipients,
+    bodies, attachments' hashes, times, exact message ids): the card the owner reads is made from it, and approving
+    runs exactly it. `payload` is the tool's arguments it was resolved from; an edit resolves a new snapshot."""
 
     id: str
     user_id: str
     conversation_id: str
     tool: str
     payload: Mapping[str, Any]
-    summary: str  # one line a person can judge ("Send 'Re: offsite' to bob@example.com")
+    summary: str  # one line a person can judge: the snapshot card's title
     status: PendingStatus
     created_at: datetime
     tool_call_id: str = ""  # the model's id for the call, so the result goes back to the right place
@@ -51,18 +53,41 @@ class PendingAction:
     result: Mapping[str, Any] = field(default_factory=dict)  # what the use case returned, or the error
     error: str | None = None
     version: int = 1
+    snapshot: Snapshot | None = None  # None only for actions stored before snapshots existed: never runnable
 
-    def decide(self, *, approve: bool, at: datetime, payload: Mapping[str, Any] | None = None) -> PendingAction:
+    def _require_pending(self, verb: str) -> None:
         if self.status is not PendingStatus.PENDING:
-            raise Conflict(f"This action was already {self.status.value}.")
-        if payload is not None and not approve:
-            raise ValidationFailed("Only an approval can carry an edited payload.")
-        return PendingAction(
-            **{
-                **self.__dict__,
-                "status": PendingStatus.APPROVED if approve else PendingStatus.REJECTED,
-                "payload": dict(payload) if payload is not None else self.payload,
-                "decided_at": at,
-                "version": self.version + 1,
-            }
+            raise Conflict(f"This action was already {self.status.value}; it can no longer be {verb}.")
+
+    def decide(self, *, approve: bool, at: datetime, expected_hash: str | None = None) -> PendingAction:
+        """Approve (only the snapshot as it is, and only the one the owner saw when `expected_hash` is given) or
+        reject."""
+        self._require_pending("decided")
+        if approve:
+            if self.snapshot is None:
+                raise Conflict(
+                    "This action was prepared before approvals carried their exact effect; reject it and ask the "
+                    "agent again."
+                )
+            if expected_hash is not None and expected_hash != self.snapshot.hash:
+                raise Conflict(
+                    "This action changed since you looked at it; look at it again before approving.",
+                    details=[{"field": "snapshot_hash", "current": self.snapshot.hash}],
+                )
+        return replace(
+            self,
+            status=PendingStatus.APPROVED if approve else PendingStatus.REJECTED,
+            decided_at=at,
+            version=self.version + 1,
+        )
+
+    def revise(self, *, payload: Mapping[str, Any], snapshot: Snapshot) -> PendingAction:
+        """The owner's edit (or the new version of the draft it sends): a new snapshot, still waiting."""
+        self._require_pending("edited")
+        return replace(
+            self,
+            payload=dict(payload),
+            snapshot=snapshot,
+            summary=snapshot.card().title[:500],
+            version=self.version + 1,
         )

@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     agent_sends_per_hour: int = Field(
         20, ge=1, description="Most e-mails the agent may send (approved send/reply/forward/schedule) per user and hour"
     )
+    organisation_domains: list[str] = Field(
+        default_factory=list,
+        description="Mail domains of your organisation (JSON list); an approval card flags every other recipient as "
+        "outside it. The account's own domain always counts, unless it is a public provider's (gmail.com...)",
+    )
 
     log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
     log_level: str = Field("INFO", description="Log level")

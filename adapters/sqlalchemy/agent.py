@@ -18,7 +18,8 @@ from application.ports.agent_store import (
     PendingActionRepository,
 )
 from domain.agent import AgentPolicy, PendingAction, PendingStatus
-from domain.errors import Conflict
+from domain.approval import Snapshot
+from domain.errors import Conflict, ValidationFailed
 
 C = AgentConversationRow.__table__
 P = AgentPendingActionRow.__table__
@@ -88,7 +89,18 @@ def _action_values(a: PendingAction) -> dict[str, Any]:
         "result": dict(a.result),
         "error": a.error[:1000] if a.error is not None else None,
         "version": a.version,
+        "snapshot": a.snapshot.to_dict() if a.snapshot is not None else None,
+        "snapshot_hash": a.snapshot.hash if a.snapshot is not None else None,
     }
+
+
+def _snapshot(raw: Any) -> Snapshot | None:
+    if not raw:
+        return None
+    try:
+        return Snapshot.from_dict(raw)
+    except ValidationFailed:  # a kind this version cannot read: shown without a snapshot, never runnable
+        return None
 
 
 def _action(row: Row[Any]) -> PendingAction:
@@ -107,6 +119,7 @@ def _action(row: Row[Any]) -> PendingAction:
         result=m["result"] or {},
         error=m["error"],
         version=m["version"],
+        snapshot=_snapshot(m["snapshot"]),
     )
 
 

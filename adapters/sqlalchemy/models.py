@@ -290,6 +290,9 @@ class AgentPendingActionRow(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(1000))
     version: Mapped[int] = mapped_column(Integer)
+    # domain.approval.Snapshot.to_dict(): the exact effect an approval runs, and its SHA-256 (null: held before 0007)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    snapshot_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AgentPolicyRow(Base):

@@ -1,10 +1,12 @@
 """UseCaseToolbox: the agent's tools on the existing use cases, behind the action gate.
 
 Every call is validated against its JSON schema, classified (domain.agent.ActionClass) and then either run through
-the use case (read; reversible when the user's policy allows) or stored as a PendingAction with the exact payload
-(external; reversible when the policy says ask). Nothing here can approve: a pending action runs only through
-`execute_approved`, which re-reads the action from the store and refuses anything its owner has not approved.
-Mail content handed back to the model is wrapped as untrusted data."""
+the use case (read; reversible when the user's policy allows) or held: resolved into its exact effect (a frozen
+snapshot with a content hash: recipients after Reply-To and reply-all, bodies, attachments' hashes, times, exact
+message ids; see application/agent/effects/) and stored as a PendingAction (external; reversible when the policy
+says ask). Nothing here can approve: a pending action runs only through `execute_approved`, which re-reads the action
+from the store, refuses anything its owner has not approved, and runs exactly its snapshot. Mail content handed back
+to the model is wrapped as untrusted data."""
 
 from __future__ import annotations
 
@@ -13,25 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.agent.effects.handlers import EffectHandlers
+from application.agent.effects.mail import MailEffects
 from application.agent.tools import AgentToolbox, ToolContext, ToolOutcome, ToolSpec
+from application.mail_access import MailAccess
 from application.mail_compose import Compose, ReadableMessage
 from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.rate_limiter import RateLimiter
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.mail.forward_email import ForwardEmail, ForwardEmailInput
-from application.use_cases.mail.get_draft import GetDraft, GetDraftInput
 from application.use_cases.mail.get_email import GetEmail, GetEmailInput
 from application.use_cases.mail.get_thread import GetThread, GetThreadInput
 from application.use_cases.mail.modify_labels import ModifyLabels, ModifyLabelsInput
-from application.use_cases.mail.reply_to_email import ReplyToEmail, ReplyToEmailInput
 from application.use_cases.mail.save_draft import SaveDraft, SaveDraftInput
 from application.use_cases.mail.search_emails import SearchEmails, SearchEmailsInput
-from application.use_cases.mail.send_draft import SendDraft, SendDraftInput
-from application.use_cases.mail.send_email import SendEmail, SendEmailInput
-from application.use_cases.scheduled.cancel_scheduled_email import CancelScheduledEmail, CancelScheduledEmailInput
-from application.use_cases.scheduled.schedule_email import ScheduleEmail, ScheduleEmailInput
+from application.use_cases.scheduled.cancel_scheduled_email import CancelScheduledEmail
+from application.use_cases.scheduled.get_scheduled_email import GetScheduledEmail
+from application.use_cases.scheduled.schedule_email import ScheduleEmail
 from domain.agent import ActionClass, PendingAction, PendingStatus
+from domain.approval import Snapshot, recipient_addresses
 from domain.audit import AgentAuditAction, AuditDraft
 from domain.errors import DomainError, InfrastructureError, NotFound, RateLimited, ValidationFailed
 from domain.events import DomainEvent, EventType, event_id
@@ -59,14 +61,27 @@ class AgentUseCases:
     get_email: Callable[[], GetEmail]
     get_thread: Callable[[], GetThread]
     save_draft: Callable[[], SaveDraft]
-    send_email: Callable[[], SendEmail]
-    send_draft: Callable[[], SendDraft]
-    reply_to_email: Callable[[], ReplyToEmail]
-    forward_email: Callable[[], ForwardEmail]
     modify_labels: Callable[[], ModifyLabels]
     schedule_email: Callable[[], ScheduleEmail]
     cancel_scheduled_email: Callable[[], CancelScheduledEmail]
-    get_draft: Callable[[], GetDraft] | None = None  # only to describe a held draft send to the person
+    # What held actions are resolved with (the mailbox directly: drafts, originals, attachments, Sent history)
+    mail_access: Callable[[], MailAccess] | None = None
+    get_scheduled_email: Callable[[], GetScheduledEmail] | None = None
+
+
+def mail_effects(use_cases: AgentUseCases, clock: Clock, organisation: tuple[str, ...] = ()) -> MailEffects:
+    if use_cases.mail_access is None or use_cases.get_scheduled_email is None:
+        raise ValueError("Holding mail actions needs mail_access and get_scheduled_email.")
+    return MailEffects(
+        use_cases.mail_access,
+        clock,
+        modify_labels=use_cases.modify_labels,
+        save_draft=use_cases.save_draft,
+        schedule_email=use_cases.schedule_email,
+        cancel_scheduled_email=use_cases.cancel_scheduled_email,
+        get_scheduled_email=use_cases.get_scheduled_email,
+        organisation=organisation,
+    )
 
 
 # ---- schemas -------------------------------------------------------------------------------------------------
@@ -375,6 +390,15 @@ def _full(r: ReadableMessage, limit: int) -> dict[str, Any]:
     }
 
 
+def snapshot_audit(snapshot: Snapshot) -> dict[str, Any]:
+    """What an audit entry keeps of a snapshot: its hash, kind and the resolved recipients (at most 100)."""
+    return {
+        "snapshot_hash": snapshot.hash,
+        "effect": snapshot.kind,
+        "recipients": recipient_addresses(snapshot.recipients())[:100],
+    }
+
+
 def untrusted(data: Any) -> dict[str, Any]:
     """Mail content as the model sees it: delimited and labelled as data."""
     return {"untrusted_mail_content": data, "note": UNTRUSTED_NOTE}
@@ -390,9 +414,12 @@ class UseCaseToolbox(AgentToolbox):
         relay: OutboxRelay,
         *,
         sends_per_hour: int = 20,
+        organisation: tuple[str, ...] = (),
+        effects: EffectHandlers | None = None,
     ) -> None:
         self.uc, self.new_uow, self.clock, self.limiter, self.relay = use_cases, uow, clock, rate_limiter, relay
         self.sends_per_hour = sends_per_hour
+        self.effects = effects or EffectHandlers([mail_effects(use_cases, clock, organisation)])
 
     def specs(self) -> tuple[ToolSpec, ...]:
         return SPECS
@@ -419,59 +446,78 @@ class UseCaseToolbox(AgentToolbox):
         if action is ActionClass.EXTERNAL or (
             action is ActionClass.REVERSIBLE and not self._auto_reversible(ctx.principal.user_id)
         ):
-            return self._hold(ctx, tool, checked, self._describe(ctx.principal, tool, checked, summary))
+            return self._hold(ctx, tool, checked)
         try:
-            result = self._run(ctx.principal, tool, checked, idempotency_key=None)
+            result = self._run(ctx.principal, tool, checked)
         except (DomainError, InfrastructureError) as exc:
             self._record(ctx, AgentAuditAction.TOOL_FAILED, tool, "error", error=exc.message, summary=summary)
             return ToolOutcome("error", {"error": exc.message}, summary)
         self._record(ctx, AgentAuditAction.TOOL_CALL, tool, "ok", summary=summary)
         return ToolOutcome("ok", result, summary)
 
-    def _describe(self, principal: Principal, tool: str, p: Mapping[str, Any], summary: str) -> str:
-        """What the person approves, in their terms: the subject and recipients of the draft or message an id
-        names. Only the description; the payload that runs stays exactly the stored one."""
-        account = p.get("account_id")
+    # -- snapshots ---------------------------------------------------------------------------------------------
+
+    def snapshot(self, principal: Principal, tool: str, payload: Mapping[str, Any], *, key: str) -> Snapshot:
+        """Resolve a (schema-checked) call into its frozen effect; DomainError when it cannot be resolved."""
+        return Snapshot.of(self.effects.resolve(principal, tool, payload, key=key))
+
+    def is_current(self, principal: Principal, action: PendingAction) -> bool:
+        """Whether what a pending action was made from (a draft) still resolves to its snapshot's content."""
+        if action.snapshot is None or action.status is not PendingStatus.PENDING:
+            return True
         try:
-            if tool == "send_email" and p.get("draft_id") and self.uc.get_draft is not None:
-                m = self.uc.get_draft().execute(GetDraftInput(principal, p["draft_id"], account)).message
-                to = ", ".join(a.address for a in (*m.to, *m.cc, *m.bcc)) or "nobody yet"
-                return f"Send the draft '{m.subject or '(no subject)'}' to {to}"
-            if tool in ("reply", "forward") and p.get("message_id"):
-                m = self.uc.get_email().execute(GetEmailInput(principal, p["message_id"], account)).message
-                original = f"'{m.subject or '(no subject)'}' from {_address(m.from_) or 'unknown'}"
-                return summary.replace(f"message {p['message_id']}", original, 1)
+            return self.effects.current(principal, action.tool, action.payload, action.snapshot.effect, key=action.id)
         except (DomainError, InfrastructureError):
-            pass  # the id does not resolve: the plain summary (with the id) is still accurate
-        return summary
+            return False
 
     def _auto_reversible(self, user_id: str) -> bool:
         with self.new_uow() as uow:
             return uow.agent_policies.get(user_id).auto_run_reversible
 
-    def _hold(self, ctx: ToolContext, tool: str, payload: dict[str, Any], summary: str) -> ToolOutcome:
+    def _hold(self, ctx: ToolContext, tool: str, payload: dict[str, Any]) -> ToolOutcome:
+        action_id = new_id()
+        try:
+            snapshot = self.snapshot(ctx.principal, tool, payload, key=action_id)
+        except (DomainError, InfrastructureError) as exc:
+            self._record(ctx, AgentAuditAction.TOOL_FAILED, tool, "error", error=exc.message)
+            return ToolOutcome("error", {"error": f"This could not be prepared for the user's approval: {exc.message}"})
+        card = snapshot.card()
         action = PendingAction(
-            id=new_id(),
+            id=action_id,
             user_id=ctx.principal.user_id,
             conversation_id=ctx.conversation_id,
             tool=tool,
             payload=payload,
-            summary=summary[:500],
+            summary=card.title[:500],
             status=PendingStatus.PENDING,
             created_at=self.clock.now(),
             tool_call_id=ctx.tool_call_id[:128],
+            snapshot=snapshot,
         )
+        summary = action.summary
         with self.new_uow() as uow:
             uow.pending_actions.add(action)
-            self._audit(uow, ctx, AgentAuditAction.ACTION_PENDING, tool, "pending", summary, action.id)
+            self._audit(
+                uow, ctx, AgentAuditAction.ACTION_PENDING, tool, "pending", summary, action.id, snapshot=snapshot
+            )
             self._event(uow, ctx, EventType.AGENT_TOOL_CALL, tool, "pending", summary, action.id)
-            self._event(uow, ctx, EventType.AGENT_ACTION_PENDING, tool, "pending", summary, action.id)
+            self._event(
+                uow,
+                ctx,
+                EventType.AGENT_ACTION_PENDING,
+                tool,
+                "pending",
+                summary,
+                action.id,
+                extra={"snapshot_hash": snapshot.hash, "card": card.to_dict()},
+            )
             uow.commit()
         self.relay.flush()
         content = {
             "status": "pending_approval",
             "pending_action_id": action.id,
             "summary": summary,
+            "recipients": recipient_addresses(snapshot.recipients()),
             "note": "Nothing has happened yet: the user must approve or reject this in the app.",
         }
         return ToolOutcome("pending", content, summary, action.id)
@@ -479,22 +525,23 @@ class UseCaseToolbox(AgentToolbox):
     # -- approved actions (only ever called by the decision use case, after the owner approved) ----------------
 
     def execute_approved(self, principal: Principal, action: PendingAction) -> tuple[dict[str, Any], str | None]:
-        """Run an approved action's payload (as stored) through its use case; (result, error). Refuses unless
-        the store says this action is APPROVED, belongs to `principal` and carries this very payload."""
+        """Run an approved action's snapshot, exactly; (result, error). Refuses unless the store says this action is
+        APPROVED, belongs to `principal`, carries this very snapshot and the snapshot still matches its hash."""
         with self.new_uow() as uow:
             stored = uow.pending_actions.get(action.id)
         if (
             stored is None
             or stored.user_id != principal.user_id
             or stored.status is not PendingStatus.APPROVED
-            or dict(stored.payload) != dict(action.payload)
+            or stored.snapshot is None
+            or action.snapshot is None
+            or stored.snapshot.hash != action.snapshot.hash
+            or not stored.snapshot.intact()
         ):
             raise NotFound("No approved action with this id.")
+        snapshot = stored.snapshot
         ctx = ToolContext(principal, stored.conversation_id, stored.tool_call_id)
         try:
-            payload = validate_args(stored.tool, {k: v for k, v in stored.payload.items() if k != "account_id"})
-            if "account_id" in stored.payload:
-                payload["account_id"] = stored.payload["account_id"]
             if stored.tool in SEND_TOOLS:
                 decision = self.limiter.hit(
                     f"agent-send:{principal.user_id}", limit=self.sends_per_hour, window_seconds=SEND_WINDOW_SECONDS
@@ -505,30 +552,41 @@ class UseCaseToolbox(AgentToolbox):
                         f"{decision.retry_after} s.",
                         retry_after=decision.retry_after,
                     )
-            result = self._run(principal, stored.tool, payload, idempotency_key=f"agent:{stored.id}")
+            result = self.effects.execute(principal, snapshot, key=stored.id)
         except (DomainError, InfrastructureError) as exc:
             action_name = (
                 AgentAuditAction.RATE_LIMITED if isinstance(exc, RateLimited) else AgentAuditAction.ACTION_FAILED
             )
             self._record(
-                ctx, action_name, stored.tool, "failed", summary=stored.summary, pending=stored.id, error=exc.message
+                ctx,
+                action_name,
+                stored.tool,
+                "failed",
+                summary=stored.summary,
+                pending=stored.id,
+                error=exc.message,
+                snapshot=snapshot,
             )
             return {}, exc.message
         self._record(
-            ctx, AgentAuditAction.ACTION_EXECUTED, stored.tool, "executed", summary=stored.summary, pending=stored.id
+            ctx,
+            AgentAuditAction.ACTION_EXECUTED,
+            stored.tool,
+            "executed",
+            summary=stored.summary,
+            pending=stored.id,
+            snapshot=snapshot,
         )
         return result, None
 
     # -- running a tool --------------------------------------------------------------------------------------
 
-    def _run(
-        self, principal: Principal, tool: str, a: Mapping[str, Any], *, idempotency_key: str | None
-    ) -> dict[str, Any]:
+    def _run(self, principal: Principal, tool: str, a: Mapping[str, Any]) -> dict[str, Any]:
+        """Run a read or a reversible tool now (never a held one: those run only as their snapshot)."""
         account = a.get("account_id")
         compose = Compose(
             to=tuple(a.get("to", ())),
             cc=tuple(a.get("cc", ())),
-            bcc=tuple(a.get("bcc", ())),
             subject=a.get("subject", ""),
             text_body=a.get("body", ""),
         )
@@ -555,37 +613,7 @@ class UseCaseToolbox(AgentToolbox):
                     "subject": draft.message.subject,
                     "to": [_address(x) for x in draft.message.to],
                 }
-            case "send_email":
-                if a.get("draft_id"):
-                    sent = self.uc.send_draft().execute(SendDraftInput(principal, a["draft_id"], account))
-                else:
-                    sent = self.uc.send_email().execute(SendEmailInput(principal, compose, account, idempotency_key))
-                return {"sent": True, "message_id": sent.id, "thread_id": sent.thread_id, "subject": sent.subject}
-            case "reply":
-                sent = self.uc.reply_to_email().execute(
-                    ReplyToEmailInput(
-                        principal,
-                        a["message_id"],
-                        a["body"],
-                        reply_all=a.get("reply_all", False),
-                        account_id=account,
-                        idempotency_key=idempotency_key,
-                    )
-                )
-                return {"sent": True, "message_id": sent.id, "thread_id": sent.thread_id, "subject": sent.subject}
-            case "forward":
-                sent = self.uc.forward_email().execute(
-                    ForwardEmailInput(
-                        principal,
-                        a["message_id"],
-                        tuple(a["to"]),
-                        a.get("body", ""),
-                        account_id=account,
-                        idempotency_key=idempotency_key,
-                    )
-                )
-                return {"sent": True, "message_id": sent.id, "thread_id": sent.thread_id, "subject": sent.subject}
-            case "apply_label" | "remove_label" | "mark_read" | "trash":
+            case "apply_label" | "remove_label" | "mark_read":
                 ids = tuple(a["message_ids"])
                 add: tuple[str, ...] = ()
                 remove: tuple[str, ...] = ()
@@ -593,27 +621,10 @@ class UseCaseToolbox(AgentToolbox):
                     add = (a["label"],)
                 elif tool == "remove_label":
                     remove = (a["label"],)
-                elif tool == "mark_read":
-                    add, remove = ((), ("UNREAD",)) if a.get("read", True) else (("UNREAD",), ())
                 else:
-                    add = ("TRASH",)
+                    add, remove = ((), ("UNREAD",)) if a.get("read", True) else (("UNREAD",), ())
                 self.uc.modify_labels().execute(ModifyLabelsInput(principal, ids, add, remove, account))
                 return {"ok": True, "messages": list(ids), "added": list(add), "removed": list(remove)}
-            case "schedule_email":
-                done = self.uc.schedule_email().execute(
-                    ScheduleEmailInput(principal, compose, a["send_at"], a.get("timezone"), account)
-                )
-                return {
-                    "scheduled_id": done.email.id,
-                    "send_at": done.email.send_at.isoformat(),
-                    "status": done.email.status.value,
-                    "adjustment": done.adjustment,
-                }
-            case "cancel_scheduled":
-                cancelled = self.uc.cancel_scheduled_email().execute(
-                    CancelScheduledEmailInput(principal, a["scheduled_id"])
-                )
-                return {"scheduled_id": cancelled.id, "status": cancelled.status.value}
         raise ValidationFailed(f"There is no tool called {tool!r}.")  # pragma: no cover - validated before
 
     # -- audit and events ------------------------------------------------------------------------------------
@@ -628,9 +639,10 @@ class UseCaseToolbox(AgentToolbox):
         summary: str = "",
         pending: str | None = None,
         error: str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> None:
         with self.new_uow() as uow:
-            self._audit(uow, ctx, action, tool, status, summary, pending, error)
+            self._audit(uow, ctx, action, tool, status, summary, pending, error, snapshot=snapshot)
             self._event(uow, ctx, EventType.AGENT_TOOL_CALL, tool, status, summary, pending)
             uow.commit()
         self.relay.flush()
@@ -645,8 +657,12 @@ class UseCaseToolbox(AgentToolbox):
         summary: str,
         pending: str | None,
         error: str | None = None,
+        *,
+        snapshot: Snapshot | None = None,
     ) -> None:
         details: dict[str, Any] = {"conversation_id": ctx.conversation_id, "tool": tool, "status": status}
+        if snapshot is not None:
+            details.update(snapshot_audit(snapshot))
         if ctx.tool_call_id:
             details["tool_call_id"] = ctx.tool_call_id[:128]
         if summary:
@@ -671,9 +687,11 @@ class UseCaseToolbox(AgentToolbox):
         status: str,
         summary: str,
         pending: str | None,
+        *,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         now: datetime = self.clock.now()
-        data: dict[str, Any] = {"conversation_id": ctx.conversation_id, "tool": tool, "status": status}
+        data: dict[str, Any] = {"conversation_id": ctx.conversation_id, "tool": tool, "status": status, **(extra or {})}
         if summary:
             data["summary"] = summary[:300]
         if pending:

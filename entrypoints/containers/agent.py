@@ -11,6 +11,7 @@ from dependency_injector import containers, providers
 from application.agent.toolbox import AgentUseCases, UseCaseToolbox
 from application.use_cases.agent.chat import Chat
 from application.use_cases.agent.decide_pending_action import DecidePendingAction
+from application.use_cases.agent.edit_pending_action import EditPendingAction
 from application.use_cases.agent.get_conversation import GetConversation
 from application.use_cases.agent.list_conversations import ListConversations
 from application.use_cases.agent.list_pending_actions import ListPendingActions
@@ -36,14 +37,12 @@ class AgentContainer(containers.DeclarativeContainer):
     get_email = providers.Dependency()
     get_thread = providers.Dependency()
     save_draft = providers.Dependency()
-    send_email = providers.Dependency()
-    send_draft = providers.Dependency()
-    reply_to_email = providers.Dependency()
-    forward_email = providers.Dependency()
     modify_labels = providers.Dependency()
     schedule_email = providers.Dependency()
     cancel_scheduled_email = providers.Dependency()
-    get_draft = providers.Dependency()
+    get_scheduled_email = providers.Dependency()
+    # held actions are resolved on the mailbox itself (drafts, originals, attachments' bytes, Sent history)
+    mail_access = providers.Dependency()
 
     agent_use_cases = providers.Singleton(
         AgentUseCases,
@@ -51,14 +50,11 @@ class AgentContainer(containers.DeclarativeContainer):
         get_email=get_email.provider,
         get_thread=get_thread.provider,
         save_draft=save_draft.provider,
-        send_email=send_email.provider,
-        send_draft=send_draft.provider,
-        reply_to_email=reply_to_email.provider,
-        forward_email=forward_email.provider,
         modify_labels=modify_labels.provider,
         schedule_email=schedule_email.provider,
         cancel_scheduled_email=cancel_scheduled_email.provider,
-        get_draft=get_draft.provider,
+        mail_access=mail_access.provider,
+        get_scheduled_email=get_scheduled_email.provider,
     )
     agent_toolbox = providers.Singleton(
         UseCaseToolbox,
@@ -68,6 +64,7 @@ class AgentContainer(containers.DeclarativeContainer):
         rate_limiter,
         outbox_relay,
         sends_per_hour=settings.provided.agent_sends_per_hour,
+        organisation=providers.Callable(lambda s: tuple(s.organisation_domains), settings),
     )
     # The LangGraph agent; chat model from settings.llm_provider (offline by default), see entrypoints/llm_wiring.py
     email_agent = providers.Singleton(
@@ -75,8 +72,9 @@ class AgentContainer(containers.DeclarativeContainer):
     )
     agent_chat = providers.Factory(Chat, email_agent, uow.provider, clock, outbox_relay)
     list_agent_conversations = providers.Factory(ListConversations, uow.provider)
-    get_agent_conversation = providers.Factory(GetConversation, email_agent, uow.provider)
-    list_pending_actions = providers.Factory(ListPendingActions, uow.provider)
+    get_agent_conversation = providers.Factory(GetConversation, email_agent, uow.provider, agent_toolbox)
+    list_pending_actions = providers.Factory(ListPendingActions, uow.provider, agent_toolbox)
     decide_pending_action = providers.Factory(
         DecidePendingAction, uow.provider, agent_toolbox, email_agent, clock, outbox_relay
     )
+    edit_pending_action = providers.Factory(EditPendingAction, uow.provider, agent_toolbox, clock, outbox_relay)

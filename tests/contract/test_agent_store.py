@@ -12,8 +12,19 @@ import pytest
 
 from application.ports.agent_store import ConversationRecord
 from domain.agent import AgentPolicy, PendingAction, PendingStatus
+from domain.approval import Recipient, RecipientFlag, Snapshot
 from domain.errors import Conflict
 from domain.identity import Role, User, UserStatus, new_id
+from domain.mail import EmailAddress
+from domain.mail_effects import (
+    AttachmentSource,
+    FrozenAttachment,
+    LabelChangeEffect,
+    MailEffect,
+    MailOrigin,
+    MessageRef,
+    ScheduledMailEffect,
+)
 from tests.support.uow import UowFactory, uow_factory
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -32,6 +43,27 @@ def _user(new_uow: UowFactory, email: str = "a@example.com") -> str:
     return user.id
 
 
+MAIL = MailEffect(
+    account_id="acc-1",
+    sender=EmailAddress(address="a@example.com"),
+    people=(
+        Recipient("to", "bob@example.com", "Bob", (RecipientFlag.FIRST_CONTACT,)),
+        Recipient(
+            "bcc", "zoë@exämple.com", "Zoë", (RecipientFlag.LOOKALIKE_DOMAIN, RecipientFlag.OUTSIDE_ORGANISATION)
+        ),
+    ),
+    subject="Hi",
+    text_body="Zoë says hi",
+    html_body="<p>Zoë says hi</p>",
+    attachments=(FrozenAttachment("a.pdf", "application/pdf", 3, "ab" * 32, AttachmentSource.mail_part("m1", "2")),),
+    message_id="<x@example.com>",
+    in_reply_to="<y@example.com>",
+    references=("<y@example.com>",),
+    thread_id="t-1",
+    origin=MailOrigin("reply_all", message_id="m1", subject="Hi", sender="Bob <bob@example.com>", reply_to="z@x.org"),
+)
+
+
 def _action(user_id: str, conversation_id: str = "c1", at: datetime = T0, **changes: object) -> PendingAction:
     action = PendingAction(
         id=new_id(),
@@ -43,6 +75,7 @@ def _action(user_id: str, conversation_id: str = "c1", at: datetime = T0, **chan
         status=PendingStatus.PENDING,
         created_at=at,
         tool_call_id="call_1",
+        snapshot=Snapshot.of(MAIL),
     )
     return replace(action, **changes)  # type: ignore[arg-type]
 
@@ -86,7 +119,9 @@ def test_conversations_and_actions_are_kept_only_on_commit(new_uow: UowFactory) 
 def test_pending_actions_round_trip_every_field_and_filter(new_uow: UowFactory) -> None:
     alice, bob = _user(new_uow), _user(new_uow, "b@example.com")
     a1 = _action(alice, "c1", T0)
+    trash = LabelChangeEffect("acc-1", "trash", (MessageRef("m1", "Old", "x@y.org"),), add=("TRASH",))
     a2 = _action(alice, "c2", T0 + timedelta(seconds=1), tool="trash", payload={"message_ids": ["m1"]})
+    a2 = replace(a2, snapshot=Snapshot.of(trash))
     b1 = _action(bob, "c9", T0)
     with new_uow() as uow:
         for a in (a2, a1, b1):
@@ -97,8 +132,14 @@ def test_pending_actions_round_trip_every_field_and_filter(new_uow: UowFactory) 
         assert [a.id for a in uow.pending_actions.list_for_user(alice)] == [a1.id, a2.id]  # oldest first
         assert [a.id for a in uow.pending_actions.list_for_user(alice, conversation_id="c2")] == [a2.id]
         assert uow.pending_actions.list_for_user(alice, status=PendingStatus.REJECTED) == []
-        decided = a1.decide(approve=True, at=T0 + timedelta(minutes=1), payload={"to": ["carol@example.com"]})
-        uow.pending_actions.update(decided, expected_version=1)
+        scheduled = ScheduledMailEffect(MAIL, T0 + timedelta(days=1), "Europe/Berlin", "moved an hour")
+        revised = a1.revise(payload={"to": ["carol@example.com"]}, snapshot=Snapshot.of(scheduled))
+        uow.pending_actions.update(revised, expected_version=1)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.pending_actions.get(a1.id) == revised  # the snapshot round-trips in full
+        decided = revised.decide(approve=True, at=T0 + timedelta(minutes=1), expected_hash=revised.snapshot.hash)  # type: ignore[union-attr]
+        uow.pending_actions.update(decided, expected_version=2)
         uow.commit()
     with new_uow() as uow:
         done = replace(
@@ -106,9 +147,9 @@ def test_pending_actions_round_trip_every_field_and_filter(new_uow: UowFactory) 
             status=PendingStatus.EXECUTED,
             result={"message_id": "m-9", "ok": True},
             error=None,
-            version=3,
+            version=4,
         )
-        uow.pending_actions.update(done, expected_version=2)
+        uow.pending_actions.update(done, expected_version=3)
         uow.commit()
     with new_uow() as uow:
         got = uow.pending_actions.get(a1.id)
@@ -117,7 +158,8 @@ def test_pending_actions_round_trip_every_field_and_filter(new_uow: UowFactory) 
         assert got.payload == {"to": ["carol@example.com"]}
         assert got.result == {"message_id": "m-9", "ok": True}
         assert got.decided_at == T0 + timedelta(minutes=1)
-        assert got.version == 3
+        assert got.version == 4
+        assert got.snapshot is not None and got.snapshot.intact() and got.snapshot.effect == scheduled
         assert [a.id for a in uow.pending_actions.list_for_user(alice, status=PendingStatus.PENDING)] == [a2.id]
         assert [a.id for a in uow.pending_actions.list_for_user(bob)] == [b1.id]
 

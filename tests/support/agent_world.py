@@ -30,18 +30,14 @@ from application.ports.email_agent import (
 from application.ports.job_queue import JobRegistry
 from application.ports.mailbox import Mailbox
 from application.ports.mailbox_provider import MailboxProvider
-from application.use_cases.mail.forward_email import ForwardEmail
-from application.use_cases.mail.get_draft import GetDraft
 from application.use_cases.mail.get_email import GetEmail
 from application.use_cases.mail.get_thread import GetThread
 from application.use_cases.mail.modify_labels import ModifyLabels
-from application.use_cases.mail.reply_to_email import ReplyToEmail
 from application.use_cases.mail.save_draft import SaveDraft
 from application.use_cases.mail.search_emails import SearchEmails
-from application.use_cases.mail.send_draft import SendDraft
-from application.use_cases.mail.send_email import SendEmail
 from application.use_cases.scheduled.cancel_scheduled_email import CancelScheduledEmail
 from application.use_cases.scheduled.common import DeliveryPolicy
+from application.use_cases.scheduled.get_scheduled_email import GetScheduledEmail
 from application.use_cases.scheduled.schedule_email import ScheduleEmail
 from domain.errors import NotFound
 from domain.events import StoredEvent
@@ -146,14 +142,11 @@ class World:
             get_email=lambda: GetEmail(self.access(), s),
             get_thread=lambda: GetThread(self.access(), s),
             save_draft=lambda: SaveDraft(self.access(), s),
-            send_email=lambda: SendEmail(self.access(), s),
-            send_draft=lambda: SendDraft(self.access()),
-            reply_to_email=lambda: ReplyToEmail(self.access(), s),
-            forward_email=lambda: ForwardEmail(self.access(), s),
             modify_labels=lambda: ModifyLabels(self.access()),
             schedule_email=lambda: ScheduleEmail(self.uow(), self.access(), s, self.clock, self.relay, POLICY),
             cancel_scheduled_email=lambda: CancelScheduledEmail(self.uow(), self.clock),
-            get_draft=lambda: GetDraft(self.access()),
+            mail_access=self.access,
+            get_scheduled_email=lambda: GetScheduledEmail(self.uow()),
         )
 
     def ctx(self, person: Person, conversation_id: str = "conv-1", call: str = "call-1") -> ToolContext:

@@ -1,6 +1,6 @@
-"""Deciding pending actions: only the owner (with the agent scope) decides; approve runs the exact (possibly
-edited) payload once, even on a double click; reject sends nothing; the agent then hears the outcome; turns and
-decisions reach the user's event stream."""
+"""Deciding pending actions: only the owner (with the agent scope) decides; approve runs exactly the snapshot the
+owner looked at, once, even on a double click; an edit is a new snapshot that waits for its own approval; reject sends
+nothing; the agent then hears the outcome; turns and decisions reach the user's event stream."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from application.use_cases.agent.chat import Chat, ChatInput
 from application.use_cases.agent.decide_pending_action import DecidePendingAction, DecidePendingActionInput
+from application.use_cases.agent.edit_pending_action import EditPendingAction, EditPendingActionInput
 from application.use_cases.agent.get_conversation import GetConversation, GetConversationInput
 from application.use_cases.agent.list_conversations import ListConversations, ListConversationsInput
 from application.use_cases.agent.list_pending_actions import ListPendingActions, ListPendingActionsInput
@@ -27,7 +28,7 @@ def send_script(message: str) -> list[Step]:
     if message.startswith("two"):
         return [
             ("send_email", {"to": ["bob@example.com"], "body": "one"}),
-            ("trash", {"message_ids": ["m-1"]}),
+            ("reply", {"message_id": message.split()[-1], "body": "ok"}),
         ]
     if message.startswith("find"):
         return [("search_emails", {"query": "offsite"})]
@@ -35,8 +36,8 @@ def send_script(message: str) -> list[Step]:
 
 
 class Setup:
-    def __init__(self) -> None:
-        self.w = World()
+    def __init__(self, sends_per_hour: int = 20) -> None:
+        self.w = World(sends_per_hour=sends_per_hour)
         self.agent = ScriptedAgent(self.w.toolbox, send_script)
 
     def chat(self, person: Person, message: str, conversation_id: str | None = None) -> Any:
@@ -44,9 +45,13 @@ class Setup:
             ChatInput(person.principal, message, conversation_id)
         )
 
-    def decide(self, principal: Principal, action_id: str, approve: bool, payload: Any = None) -> Any:
+    def decide(self, principal: Principal, action_id: str, approve: bool, expected: str | None = None) -> Any:
         use_case = DecidePendingAction(self.w.uow, self.w.toolbox, self.agent, self.w.clock, self.w.relay)
-        return use_case.execute(DecidePendingActionInput(principal, action_id, approve, payload))
+        return use_case.execute(DecidePendingActionInput(principal, action_id, approve, expected))
+
+    def edit(self, principal: Principal, action_id: str, payload: Any = None) -> Any:
+        use_case = EditPendingAction(self.w.uow, self.w.toolbox, self.w.clock, self.w.relay)
+        return use_case.execute(EditPendingActionInput(principal, action_id, payload))
 
 
 def test_a_read_only_turn_completes_without_approvals() -> None:
@@ -114,8 +119,6 @@ def test_reject_sends_nothing_and_tells_the_agent() -> None:
     assert s.w.alice.mailbox.sent == []
     [(_, [decision])] = s.agent.resumed
     assert decision.approved is False
-    with pytest.raises(ValidationFailed):
-        s.decide(s.w.alice.principal, s.chat(s.w.alice, "send again").pending_action_ids[0], False, {"body": "x"})
 
 
 def test_only_the_owner_with_the_agent_scope_decides() -> None:
@@ -136,32 +139,55 @@ def test_only_the_owner_with_the_agent_scope_decides() -> None:
     assert action is not None and action.status is PendingStatus.PENDING
 
 
-def test_an_edited_payload_is_exactly_what_runs_and_is_recorded() -> None:
+def test_an_edit_is_a_new_snapshot_that_waits_and_only_it_runs() -> None:
     s = Setup()
     [pid] = s.chat(s.w.alice, "send it").pending_action_ids
     with pytest.raises(ValidationFailed, match="edited payload is not valid"):
-        s.decide(s.w.alice.principal, pid, True, {"to": ["bob@example.com"], "approve_all": True})
+        s.edit(s.w.alice.principal, pid, {"to": ["bob@example.com"], "approve_all": True})
+    with pytest.raises(ValidationFailed, match="cannot be prepared"):
+        s.edit(s.w.alice.principal, pid, {"to": ["not an address"], "body": "x"})
+    with pytest.raises(NotFound):
+        s.edit(s.w.bob.principal, pid, {"to": ["x@evil.example"], "body": "x"})
+    with s.w.uow() as uow:
+        first = uow.pending_actions.get(pid)
+    assert first is not None and first.snapshot is not None
     edited = {"to": ["carol@example.com"], "subject": "Offsite (edited)", "body": "Count me in!"}
-    outcome = s.decide(s.w.alice.principal, pid, True, edited)
+    revised = s.edit(s.w.alice.principal, pid, edited)
+    assert revised.status is PendingStatus.PENDING and s.w.alice.mailbox.sent == []  # an edit runs nothing
+    assert revised.snapshot.hash != first.snapshot.hash
+    assert [r.address for r in revised.snapshot.recipients()] == ["carol@example.com"]
+    # approving what was looked at before the edit is refused: the person must look at the new card
+    with pytest.raises(Conflict, match="changed since you looked"):
+        s.decide(s.w.alice.principal, pid, True, first.snapshot.hash)
+    outcome = s.decide(s.w.alice.principal, pid, True, revised.snapshot.hash)
     assert outcome.action.status is PendingStatus.EXECUTED
-    assert {k: outcome.action.payload[k] for k in edited} == edited
     [sent] = s.w.alice.mailbox.sent
     assert sent.subject == "Offsite (edited)" and [a.address for a in sent.to] == ["carol@example.com"]
     assert sent.text_body.strip() == "Count me in!"
+    with s.w.uow() as uow:
+        audit = [e for e in uow.audit.all_in_order() if e.action.startswith("agent.action_")]
+    by_action = {e.action: e.details for e in audit}
+    assert by_action[AgentAuditAction.ACTION_EDITED]["previous_hash"] == first.snapshot.hash
+    assert by_action[AgentAuditAction.ACTION_EDITED]["snapshot_hash"] == revised.snapshot.hash
+    assert by_action[AgentAuditAction.ACTION_APPROVED]["snapshot_hash"] == revised.snapshot.hash
+    assert by_action[AgentAuditAction.ACTION_APPROVED]["recipients"] == ["carol@example.com"]
+    assert by_action[AgentAuditAction.ACTION_EXECUTED]["recipients"] == ["carol@example.com"]
+    with pytest.raises(Conflict):
+        s.edit(s.w.alice.principal, pid, edited)  # decided: no more edits
 
 
 def test_a_failed_execution_is_recorded_as_failed_and_the_agent_hears_the_error() -> None:
-    s = Setup()
-    turn = s.chat(s.w.alice, "two things")
-    send_id, trash_id = turn.pending_action_ids
+    s = Setup(sends_per_hour=1)
+    turn = s.chat(s.w.alice, f"two things {s.w.alice.ids['offsite']}")
+    send_id, reply_id = turn.pending_action_ids
     s.w.clock.advance(seconds=5)  # the person decides a little after the turn ended
     first = s.decide(s.w.alice.principal, send_id, True)
-    assert first.action.status is PendingStatus.EXECUTED and first.turn is None  # trash still waits
-    second = s.decide(s.w.alice.principal, trash_id, True)  # m-1 does not exist
-    assert second.action.status is PendingStatus.FAILED and second.action.error
+    assert first.action.status is PendingStatus.EXECUTED and first.turn is None  # the reply still waits
+    second = s.decide(s.w.alice.principal, reply_id, True)  # over the agent's one send an hour
+    assert second.action.status is PendingStatus.FAILED and "at most 1 e-mails an hour" in (second.action.error or "")
     [(_, decisions)] = s.agent.resumed
-    assert {d.pending_action_id for d in decisions} == {send_id, trash_id}
-    assert [d.error for d in decisions if d.pending_action_id == trash_id] == [second.action.error]
+    assert {d.pending_action_id for d in decisions} == {send_id, reply_id}
+    assert [d.error for d in decisions if d.pending_action_id == reply_id] == [second.action.error]
 
 
 def test_conversations_are_listed_per_user_and_hidden_from_others() -> None:

@@ -1,6 +1,7 @@
 """The action gate: read tools run, reversible ones run by policy, external ones only ever become pending actions
-with the exact payload; mail content reaches the model wrapped as untrusted data; bad arguments are readable
-errors; sends through the agent are rate-limited; everything is audited with the conversation id."""
+holding a frozen snapshot of their exact effect; mail content reaches the model wrapped as untrusted data; bad
+arguments are readable errors; sends through the agent are rate-limited; everything is audited with the
+conversation id."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 
 from application.agent.toolbox import BODY_LIMIT, SPECS, UNTRUSTED_NOTE
 from domain.agent import ActionClass, AgentPolicy, PendingStatus
+from domain.approval import Recipient
 from domain.audit import AgentAuditAction
 from domain.errors import NotFound
 from domain.identity import Scope
+from domain.mail_effects import MailEffect
 from tests.support.agent_world import World
 
 EXPECTED_TOOLS = {
@@ -35,7 +38,17 @@ EXPECTED_TOOLS = {
 }
 
 
-def external_args(w: World) -> dict[str, dict[str, Any]]:
+def scheduled_id(w: World) -> str:
+    from application.mail_compose import Compose
+    from application.use_cases.scheduled.schedule_email import ScheduleEmail, ScheduleEmailInput
+    from tests.support.agent_world import POLICY, PassThrough
+
+    use_case = ScheduleEmail(w.uow(), w.access(), PassThrough(), w.clock, w.relay, POLICY)
+    compose = Compose(to=("bob@example.com",), subject="Planned", text_body="later")
+    return use_case.execute(ScheduleEmailInput(w.alice.principal, compose, "2026-06-01T09:00:00Z")).email.id
+
+
+def external_args(w: World, scheduled: str = "nope") -> dict[str, dict[str, Any]]:
     m = w.alice.ids["offsite"]
     return {
         "send_email": {"to": ["bob@example.com"], "subject": "Hi", "body": "Hello Bob"},
@@ -48,7 +61,7 @@ def external_args(w: World) -> dict[str, dict[str, Any]]:
             "body": "b",
             "send_at": "2026-06-01T09:00:00Z",
         },
-        "cancel_scheduled": {"scheduled_id": "nope"},
+        "cancel_scheduled": {"scheduled_id": scheduled},
     }
 
 
@@ -125,16 +138,19 @@ def test_reversible_actions_run_by_default_and_ask_when_the_policy_says_so() -> 
     with w.uow() as uow:
         uow.agent_policies.put(w.alice.user.id, AgentPolicy(auto_run_reversible=False))
         uow.commit()
+    later = w.alice.mailbox.create_label("Later")
     held = w.toolbox.call(w.ctx(w.alice), "apply_label", {"message_ids": [m], "label": "Later"})
     assert held.status == "pending" and held.pending_action_id
-    assert all(label.name != "Later" for label in w.alice.mailbox.list_labels())
+    assert later.id not in w.alice.mailbox.get_message(m).label_ids
+    assert held.summary == "Add the label 'Later' to 1 message"
     # bob's policy is his own
     assert w.toolbox.call(w.ctx(w.bob), "mark_read", {"message_ids": [w.bob.ids["offsite"]]}).status == "ok"
 
 
-def test_every_external_tool_becomes_a_pending_action_with_the_exact_payload() -> None:
+def test_every_external_tool_becomes_a_pending_action_holding_its_resolved_snapshot() -> None:
     w = World()
-    for i, (tool, args) in enumerate(external_args(w).items()):
+    cases = external_args(w, scheduled_id(w))
+    for i, (tool, args) in enumerate(cases.items()):
         out = w.toolbox.call(w.ctx(w.alice, call=f"call-{i}"), tool, args)
         assert out.status == "pending", (tool, out)
         assert out.content["status"] == "pending_approval" and "Nothing has happened yet" in out.content["note"]
@@ -143,11 +159,43 @@ def test_every_external_tool_becomes_a_pending_action_with_the_exact_payload() -
         assert action is not None and action.status is PendingStatus.PENDING
         assert action.tool == tool and action.conversation_id == "conv-1" and action.tool_call_id == f"call-{i}"
         assert {k: v for k, v in action.payload.items() if k in args} == args
-        assert action.summary == out.summary and action.summary
+        assert action.snapshot is not None and action.snapshot.intact()
+        assert action.summary == out.summary == action.snapshot.card().title
     assert w.alice.mailbox.sent == []
     assert w.alice.mailbox.get_message(w.alice.ids["offsite"]).label_ids >= {"INBOX"}
-    assert "Send 'Hi' to bob@example.com: Hello Bob" in [a.summary for a in _actions(w)]  # a summary a person can judge
-    assert w.event_types(w.alice).count("agent.action_pending") == len(external_args(w))
+    by_tool = {a.tool: a for a in _actions(w)}
+    send = by_tool["send_email"].snapshot
+    assert send is not None and send.card().title == "Send an email: 'Hi'"
+    assert [(r.field, r.address) for r in send.recipients()] == [("to", "bob@example.com")]
+    assert send.card().body == "Hello Bob"
+    forward = by_tool["forward"].snapshot
+    assert forward is not None and forward.card().title.startswith("Forward 'Offsite in June' from Carol")
+    trash = by_tool["trash"].snapshot
+    assert trash is not None and [i.label for i in trash.card().items] == ["Offsite in June"]
+    schedule = by_tool["schedule_email"].snapshot
+    assert schedule is not None and ("Send at", "Mon 01 Jun 2026, 09:00 UTC (2026-06-01 09:00 UTC)") in (
+        schedule.card().fields
+    )
+    cancel = by_tool["cancel_scheduled"].snapshot
+    assert cancel is not None and cancel.card().title == "Cancel the scheduled email 'Planned'"
+    assert w.event_types(w.alice).count("agent.action_pending") == len(cases)
+
+
+def test_a_call_that_cannot_be_resolved_is_an_error_and_nothing_is_held() -> None:
+    w = World()
+    for tool, args, says in [
+        ("send_email", {"draft_id": "no-such-draft"}, "not found"),
+        ("reply", {"message_id": "no-such-message", "body": "x"}, "not found"),
+        ("cancel_scheduled", {"scheduled_id": "nope"}, "scheduled"),
+        ("trash", {"message_ids": ["m-1"]}, "No message with the id m-1"),
+        ("send_email", {"to": ["not an address"], "body": "x"}, "not a valid email address"),
+        ("schedule_email", {"to": ["bob@example.com"], "send_at": "2020-01-01T09:00:00Z"}, "in the past"),
+    ]:
+        out = w.toolbox.call(w.ctx(w.alice), tool, args)
+        assert out.status == "error", (tool, out)
+        assert "could not be prepared for the user's approval" in out.content["error"]
+        assert says.lower() in out.content["error"].lower(), (tool, out.content)
+    assert _actions(w) == []
 
 
 def _actions(w: World) -> list[Any]:
@@ -193,24 +241,47 @@ def test_no_tool_call_can_approve_or_execute_anything() -> None:
     assert w.alice.mailbox.sent == []
 
 
-def test_execute_approved_runs_exactly_the_stored_payload_and_only_for_its_owner() -> None:
+def test_execute_approved_runs_exactly_the_stored_snapshot_and_only_for_its_owner() -> None:
     w = World()
     out = w.toolbox.call(w.ctx(w.alice), "send_email", {"to": ["bob@example.com"], "subject": "Hi", "body": "v1"})
     with w.uow() as uow:
         action = uow.pending_actions.get(out.pending_action_id or "")
-        assert action is not None
-        edited = action.decide(approve=True, at=w.clock.now(), payload={"to": ["carol@example.com"], "body": "v2"})
-        uow.pending_actions.update(edited, expected_version=action.version)
+        assert action is not None and action.snapshot is not None
+        approved = action.decide(approve=True, at=w.clock.now(), expected_hash=action.snapshot.hash)
+        uow.pending_actions.update(approved, expected_version=action.version)
+        uow.commit()
+    other = w.toolbox.call(w.ctx(w.alice, call="c2"), "send_email", {"to": ["x@evil.example"], "body": "secret"})
+    with w.uow() as uow:
+        evil = uow.pending_actions.get(other.pending_action_id or "")
+    assert evil is not None
+    with pytest.raises(NotFound):
+        w.toolbox.execute_approved(w.bob.principal, approved)  # not bob's
+    with pytest.raises(NotFound):  # a copy carrying another snapshot is refused
+        w.toolbox.execute_approved(w.alice.principal, replace(approved, snapshot=evil.snapshot))
+    result, error = w.toolbox.execute_approved(w.alice.principal, approved)
+    assert error is None and result["sent"] is True and result["recipients"] == ["bob@example.com"]
+    [sent] = w.alice.mailbox.sent
+    assert (
+        [a.address for a in sent.to] == ["bob@example.com"] and sent.text_body.rstrip() == "v1" and sent.subject == "Hi"
+    )
+
+
+def test_a_stored_snapshot_changed_behind_its_hash_never_runs() -> None:
+    w = World()
+    out = w.toolbox.call(w.ctx(w.alice), "send_email", {"to": ["bob@example.com"], "subject": "Hi", "body": "v1"})
+    with w.uow() as uow:
+        action = uow.pending_actions.get(out.pending_action_id or "")
+        assert action is not None and action.snapshot is not None
+        effect = action.snapshot.effect
+        assert isinstance(effect, MailEffect)
+        swapped = Recipient("to", "x@evil.example")
+        tampered = replace(action.snapshot, effect=replace(effect, people=(swapped,)))  # same hash, other content
+        approved = replace(action.decide(approve=True, at=w.clock.now()), snapshot=tampered)
+        uow.pending_actions.update(approved, expected_version=action.version)
         uow.commit()
     with pytest.raises(NotFound):
-        w.toolbox.execute_approved(w.bob.principal, edited)  # not bob's
-    with pytest.raises(NotFound):
-        w.toolbox.execute_approved(w.alice.principal, replace(edited, payload={"to": ["x@evil.example"]}))
-    result, error = w.toolbox.execute_approved(w.alice.principal, edited)
-    assert error is None and result["sent"] is True
-    [sent] = w.alice.mailbox.sent
-    assert [a.address for a in sent.to] == ["carol@example.com"] and sent.text_body.strip() == "v2"
-    assert sent.subject == ""  # the edited payload replaced the whole payload: what was shown is what ran
+        w.toolbox.execute_approved(w.alice.principal, approved)
+    assert w.alice.mailbox.sent == []
 
 
 def test_sends_through_the_agent_are_rate_limited_per_user() -> None:
@@ -243,7 +314,7 @@ def test_every_call_is_audited_with_the_conversation_id() -> None:
     w = World()
     w.toolbox.call(w.ctx(w.alice, "conv-A"), "search_emails", {})
     w.toolbox.call(w.ctx(w.alice, "conv-A"), "read_email", {})
-    w.toolbox.call(w.ctx(w.alice, "conv-A"), "trash", {"message_ids": ["m"]})
+    w.toolbox.call(w.ctx(w.alice, "conv-A"), "trash", {"message_ids": [w.alice.ids["offsite"]]})
     with w.uow() as uow:
         entries = [e for e in uow.audit.all_in_order() if e.action.startswith("agent.")]
     assert [e.action for e in entries] == [
@@ -268,12 +339,15 @@ def test_a_held_draft_send_or_reply_is_described_by_subject_and_people_not_by_id
         w.ctx(w.alice), "create_draft", {"to": ["carol@example.com"], "subject": "Lunch", "body": "1pm?"}
     )
     held = w.toolbox.call(w.ctx(w.alice, call="c2"), "send_email", {"draft_id": draft.content["draft_id"]})
-    assert held.status == "pending" and held.summary == "Send the draft 'Lunch' to carol@example.com"
+    assert held.status == "pending" and held.summary == "Send the draft 'Lunch'"
+    assert held.content["recipients"] == ["carol@example.com"]
     original = w.alice.mailbox.get_message(w.alice.ids["offsite"])
     reply = w.toolbox.call(w.ctx(w.alice, call="c3"), "reply", {"message_id": original.id, "body": "I'm in"})
-    assert f"'{original.subject}' from" in reply.summary and original.id not in reply.summary
-    with w.uow() as uow:  # what runs on approval is still exactly the payload (the id), not the description
+    assert reply.summary == "Reply to 'Offsite in June' from Carol <carol@example.com>"
+    with w.uow() as uow:
         stored = uow.pending_actions.get(reply.pending_action_id or "")
-    assert stored is not None and stored.payload["message_id"] == original.id
-    unknown = w.toolbox.call(w.ctx(w.alice, call="c4"), "send_email", {"draft_id": "no-such-draft"})
-    assert unknown.status == "pending" and unknown.summary == "Send draft no-such-draft"
+    assert stored is not None and stored.snapshot is not None
+    effect = stored.snapshot.effect
+    assert isinstance(effect, MailEffect)
+    assert effect.subject == "Re: Offsite in June" and effect.in_reply_to == original.message_id_header
+    assert effect.text_body.startswith("I'm in\n\nOn ") and "> Are you coming to the offsite?" in effect.text_body

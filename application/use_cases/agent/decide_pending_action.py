@@ -1,18 +1,17 @@
-"""The owner approves (optionally with an edited payload) or rejects one of their pending actions.
+"""The owner approves or rejects one of their pending actions.
 
 Only this use case moves an action out of PENDING, and only for its owner holding the `agent` scope. Approve:
-APPROVED (compare-and-set on the version, so a double click runs once) -> the exact stored payload runs through
-its use case -> EXECUTED or FAILED with the result -> the agent hears the outcome (resume). Reject: REJECTED ->
-the agent hears it. Nothing the model, a tool result or a mail says can reach this code."""
+APPROVED (compare-and-set on the version, so a double click runs once; with `expected_hash`, only if the snapshot is
+still the one the owner looked at) -> exactly the stored snapshot runs -> EXECUTED or FAILED with the result -> the
+agent hears the outcome (resume). Reject: REJECTED -> the agent hears it. An edit is not a decision: it makes a new
+snapshot to look at (EditPendingAction). Nothing the model, a tool result or a mail says can reach this code."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
-from application.agent.toolbox import UseCaseToolbox
+from application.agent.toolbox import UseCaseToolbox, snapshot_audit
 from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.email_agent import AgentListener, AgentTurn, Decision, EmailAgent
@@ -20,7 +19,7 @@ from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.agent.common import UowFactory, finish_turn, require_agent
 from domain.agent import PendingAction, PendingStatus
 from domain.audit import AgentAuditAction, AuditContext, AuditDraft
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, NotFound
 from domain.identity import Principal
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ class DecidePendingActionInput:
     principal: Principal
     action_id: str
     approve: bool
-    payload: Mapping[str, Any] | None = None  # an edited payload (approve only): then exactly this runs
+    expected_hash: str | None = None  # the snapshot the owner looked at: a different one is not approved
     context: AuditContext = AuditContext()
     listener: AgentListener | None = None
 
@@ -55,15 +54,12 @@ class DecidePendingAction:
             action = uow.pending_actions.get(inp.action_id)
             if action is None or action.user_id != principal.user_id:
                 raise NotFound("No such action.")
-            payload = self._edited(action, inp.payload) if inp.payload is not None else None
-            if payload is not None and not inp.approve:
-                raise ValidationFailed("Only an approval can carry an edited payload.")
-            decided = action.decide(approve=inp.approve, at=self.clock.now(), payload=payload)
+            decided = action.decide(approve=inp.approve, at=self.clock.now(), expected_hash=inp.expected_hash)
             try:
                 uow.pending_actions.update(decided, expected_version=action.version)
             except Conflict:
                 raise Conflict("This action was decided meanwhile; look again.") from None
-            self._audit(uow, principal, decided, inp.context, edited=payload is not None)
+            self._audit(uow, principal, decided, inp.context)
             uow.commit()  # a racing second decision fails here or at the update: only one ever runs
         self.relay.flush()
 
@@ -86,23 +82,7 @@ class DecidePendingAction:
                 uow.commit()
         return DecisionOutcome(final, self._resume(principal, final, inp.listener))
 
-    def _edited(self, action: PendingAction, payload: Mapping[str, Any]) -> dict[str, Any]:
-        if not isinstance(payload, Mapping):
-            raise ValidationFailed("The payload must be an object.", details=[{"field": "payload"}])
-        edited = {k: v for k, v in payload.items() if k != "account_id"}
-        try:
-            checked = self.toolbox.validate(action.tool, edited)
-        except ValidationFailed as exc:
-            raise ValidationFailed(
-                f"The edited payload is not valid: {exc.message}", details=[{"field": "payload"}]
-            ) from None
-        if "account_id" in action.payload:  # the account is the one the action was proposed on, never edited
-            checked["account_id"] = action.payload["account_id"]
-        return checked
-
-    def _audit(
-        self, uow: UnitOfWork, principal: Principal, action: PendingAction, context: AuditContext, *, edited: bool
-    ) -> None:
+    def _audit(self, uow: UnitOfWork, principal: Principal, action: PendingAction, context: AuditContext) -> None:
         uow.audit.append(
             AuditDraft(
                 AgentAuditAction.ACTION_APPROVED
@@ -115,8 +95,8 @@ class DecidePendingAction:
                     "conversation_id": action.conversation_id,
                     "pending_action_id": action.id,
                     "tool": action.tool,
-                    "edited": edited,
                     "summary": action.summary[:300],
+                    **(snapshot_audit(action.snapshot) if action.snapshot is not None else {}),
                 },
             ),
             at=self.clock.now(),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from application.agent.toolbox import UseCaseToolbox
 from application.ports.agent_store import ConversationRecord
 from application.ports.email_agent import ConversationMessage, EmailAgent
 from application.use_cases.agent.common import UowFactory, owned_conversation, require_agent
+from application.use_cases.agent.list_pending_actions import stale_sources
 from domain.agent import PendingAction
 from domain.identity import Principal
 
@@ -23,11 +25,12 @@ class ConversationView:
     conversation: ConversationRecord
     messages: Sequence[ConversationMessage]
     actions: Sequence[PendingAction]
+    stale: frozenset[str] = frozenset()  # waiting actions whose draft changed since they were held
 
 
 class GetConversation:
-    def __init__(self, agent: EmailAgent, uow: UowFactory) -> None:
-        self.agent, self.new_uow = agent, uow
+    def __init__(self, agent: EmailAgent, uow: UowFactory, toolbox: UseCaseToolbox | None = None) -> None:
+        self.agent, self.new_uow, self.toolbox = agent, uow, toolbox
 
     def execute(self, inp: GetConversationInput) -> ConversationView:
         require_agent(inp.principal)
@@ -35,4 +38,4 @@ class GetConversation:
             record = owned_conversation(uow, inp.principal, inp.conversation_id)
             actions = uow.pending_actions.list_for_user(inp.principal.user_id, conversation_id=record.id)
         messages = self.agent.history(inp.principal, record.id)
-        return ConversationView(record, messages, actions)
+        return ConversationView(record, messages, actions, stale_sources(self.toolbox, inp.principal, actions))

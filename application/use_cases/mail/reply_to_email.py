@@ -26,16 +26,39 @@ def quoted(original: Message) -> str:
     return f"\n\nOn {original.date:%a, %d %b %Y %H:%M}, {who} wrote:\n{lines}\n"
 
 
-def reply_recipients(original: Message, own: str, reply_all: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    primary = original.reply_to or ((original.from_,) if original.from_ else ())
+@dataclass(frozen=True)
+class ReplyAddressing:
+    """Who a reply goes to: `to` (the original's Reply-To when it has one, else its sender) and, for reply-all,
+    `cc` (everyone else on the original but us), each address once."""
+
+    to: tuple[EmailAddress, ...]
+    cc: tuple[EmailAddress, ...]
+    via_reply_to: bool  # `to` came from the original's Reply-To header
+
+
+def reply_addressing(original: Message, own: str, reply_all: bool) -> ReplyAddressing:
+    primary: tuple[EmailAddress, ...] = original.reply_to or ((original.from_,) if original.from_ else ())
+    via_reply_to = bool(original.reply_to)
     if original.from_ and original.from_.address.lower() == own.lower():
-        primary = original.to  # replying to our own message goes to its recipients again
-    to = tuple(str(a) for a in primary)
+        primary, via_reply_to = original.to, False  # replying to our own message goes to its recipients again
+    firsts: dict[str, EmailAddress] = {}
+    for a in primary:
+        firsts.setdefault(a.address.lower(), a)
+    to = tuple(firsts.values())
+    seen = {own.lower()} | {a.address.lower() for a in to}
     if not reply_all:
-        return to, ()
-    seen = {a.address.lower() for a in primary} | {own.lower()}
-    cc = tuple(str(a) for a in (*original.to, *original.cc) if a.address.lower() not in seen)
-    return to, cc
+        return ReplyAddressing(to, (), via_reply_to)
+    cc: list[EmailAddress] = []
+    for a in (*original.to, *original.cc):
+        if a.address.lower() not in seen:
+            cc.append(a)
+            seen.add(a.address.lower())
+    return ReplyAddressing(to, tuple(cc), via_reply_to)
+
+
+def reply_recipients(original: Message, own: str, reply_all: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    addressing = reply_addressing(original, own, reply_all)
+    return tuple(str(a) for a in addressing.to), tuple(str(a) for a in addressing.cc)
 
 
 @dataclass(frozen=True)

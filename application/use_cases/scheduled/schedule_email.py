@@ -18,12 +18,12 @@ from application.use_cases.scheduled.common import (
     send_job_payload,
 )
 from domain.audit import AuditContext, AuditDraft
-from domain.errors import ReauthRequired
+from domain.errors import ReauthRequired, ValidationFailed
 from domain.identity import Principal, Scope, new_id
-from domain.mail import EmailAddress
-from domain.mail_account import AccountStatus
+from domain.mail import EmailAddress, OutgoingMessage
+from domain.mail_account import AccountStatus, MailAccount
 from domain.mime import deterministic_message_id
-from domain.scheduled_email import ScheduledAuditAction, ScheduledEmail, resolve_send_at
+from domain.scheduled_email import ResolvedSendTime, ScheduledAuditAction, ScheduledEmail, resolve_send_at
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,18 @@ class ScheduleEmailInput:
     send_at: str
     timezone: str | None = None
     account_id: str | None = None
+    context: AuditContext = AuditContext()
+
+
+@dataclass(frozen=True)
+class SchedulePreparedInput:
+    """A message already resolved in full (an approved agent action): it is stored exactly as it is, for exactly
+    this instant."""
+
+    principal: Principal
+    account_id: str
+    message: OutgoingMessage  # with its Message-ID
+    when: ResolvedSendTime
     context: AuditContext = AuditContext()
 
 
@@ -59,9 +71,7 @@ class ScheduleEmail:
         require_scope(inp.principal, Scope.MAIL_SEND)
         now = self.clock.now()
         when = resolve_send_at(inp.send_at, inp.timezone, now=now)
-        account = self.access.account(inp.principal, inp.account_id)
-        if account.status is AccountStatus.REAUTH_REQUIRED:
-            raise ReauthRequired(f"The mailbox {account.address} must be connected again before it can send.")
+        account = self._account(inp.principal, inp.account_id)
         email_id = new_id()
         domain = account.address.rpartition("@")[2] or "mailagent.local"
         outgoing = to_outgoing(
@@ -70,10 +80,42 @@ class ScheduleEmail:
             sanitizer=self.sanitizer,
             message_id=deterministic_message_id(f"scheduled:{account.id}:{email_id}", domain),
         )
+        return self._store(inp.principal, account, email_id, outgoing, when, inp.context)
+
+    def execute_prepared(self, inp: SchedulePreparedInput) -> Scheduled:
+        require_scope(inp.principal, Scope.MAIL_SEND)
+        now = self.clock.now()
+        if inp.when.send_at <= now:
+            raise ValidationFailed(
+                f"The time to send this ({inp.when.send_at:%Y-%m-%d %H:%M} UTC) has passed; nothing was scheduled. "
+                "Change the time and approve again.",
+                details=[{"field": "send_at", "issue": "in_the_past"}],
+            )
+        if not inp.message.message_id:
+            raise ValidationFailed("A prepared message needs its Message-ID.")
+        account = self._account(inp.principal, inp.account_id)
+        return self._store(inp.principal, account, new_id(), inp.message, inp.when, inp.context)
+
+    def _account(self, principal: Principal, account_id: str | None) -> MailAccount:
+        account = self.access.account(principal, account_id)
+        if account.status is AccountStatus.REAUTH_REQUIRED:
+            raise ReauthRequired(f"The mailbox {account.address} must be connected again before it can send.")
+        return account
+
+    def _store(
+        self,
+        principal: Principal,
+        account: MailAccount,
+        email_id: str,
+        outgoing: OutgoingMessage,
+        when: ResolvedSendTime,
+        context: AuditContext,
+    ) -> Scheduled:
+        now = self.clock.now()
         outgoing.require_recipients()
         email = ScheduledEmail.new(
             id=email_id,
-            user_id=inp.principal.user_id,
+            user_id=principal.user_id,
             account_id=account.id,
             message=outgoing,
             when=when,
@@ -84,9 +126,9 @@ class ScheduleEmail:
             uow.audit.append(
                 AuditDraft(
                     ScheduledAuditAction.SCHEDULED,
-                    actor_id=inp.principal.user_id,
+                    actor_id=principal.user_id,
                     target=f"scheduled:{email.id}",
-                    context=inp.context,
+                    context=context,
                     details={
                         "recipients": len(outgoing.recipients),
                         "send_at": email.send_at.isoformat(),
