@@ -24,6 +24,7 @@ OFFLINE_NOTICE = (
     "- summarize the thread with Bob\n"
     "- draft a reply to the last mail from carol saying I'll join\n"
     "- draft an email to bob@example.com about Lunch saying See you at noon\n"
+    "- reply to all on the last mail from dana saying Thanks, all\n"
     "- label newsletters as Later\n"
     "- send it\n"
     "For free-form chat, configure a hosted model: set MAILAGENT_LLM_PROVIDER=anthropic or openai, "
@@ -61,13 +62,19 @@ _DRAFT_NEW = re.compile(
     rf"(?:\s+about\s+(?P<subject>.+?))?{_SAYING}$",
     re.I,
 )
+_REPLY = re.compile(
+    rf"^reply\s+(?P<all>to\s+all\s+)?(?:to|on)\s+(?:the\s+)?(?:last|latest)\s+(?:mail|e-?mail|message)\s+"
+    rf"(?:from\s+{_WHO}|about\s+(?P<about>.+?)){_SAYING}$",
+    re.I,
+)
 _LABEL = re.compile(r"^label\s+(?P<what>.+?)\s+as\s+(?P<label>.+)$", re.I)
 _ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+)")
 
 
 @dataclass(frozen=True)
 class Intent:
-    """A parsed command. kind: find | summarize | draft_reply | draft_new | label | send | help | question | unknown."""
+    """A parsed command. kind: find | summarize | draft_reply | draft_new | reply | label | send | help | question |
+    unknown."""
 
     kind: str
     query: str = ""
@@ -77,6 +84,7 @@ class Intent:
     subject: str = ""
     label: str = ""
     text: str = ""  # the question to ask (kind question)
+    everyone: bool = False  # reply: to all
 
 
 def _clean(text: str) -> str:
@@ -132,6 +140,11 @@ def parse(message: str) -> Intent:
     if m := _DRAFT_REPLY.match(text):
         query = build_query(who=m.group("who"), about=m.group("about"))
         return Intent("draft_reply", query=query, who=m.group("who"), body=_unquote(m.group("body")))
+    if m := _REPLY.match(text):
+        query = build_query(who=m.group("who"), about=m.group("about"))
+        return Intent(
+            "reply", query=query, who=m.group("who"), body=_unquote(m.group("body")), everyone=bool(m.group("all"))
+        )
     if m := _DRAFT_NEW.match(text):
         to, subject, draft_body = m.group("to"), (m.group("subject") or "").strip(), _unquote(m.group("body"))
         if not to:
@@ -258,6 +271,8 @@ class OfflineCommandModel(BaseChatModel):
                 return self._drafted(results[-1][1], intent.to or "")
             case "label":
                 return self._label(intent, results)
+            case "reply":
+                return self._reply(intent, results)
             case _:
                 return self._send(earlier, results)
 
@@ -365,6 +380,32 @@ class OfflineCommandModel(BaseChatModel):
         n = len(results[-1][1].get("messages", []))
         return AIMessage(content=f"Labelled {n} message(s) as {intent.label}.")
 
+    def _reply(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
+        """Reply (to all) straight away: the gate holds it, and the card shows exactly who it goes to."""
+        if not results:
+            return self._search(intent)
+        if len(results) == 1:
+            found = _messages_of(results[0][1])
+            if not found:
+                return AIMessage(content=f"No mail matches '{intent.query}', so I replied to nothing.")
+            if ask := self._ambiguous(intent, found):
+                return ask
+            args = {"message_id": str(found[0].get("id")), "body": intent.body, "reply_all": intent.everyone}
+            return self._call("reply", args)
+        return self._outcome(results[-1][1], rejected="OK, I did not send the reply.")
+
+    @staticmethod
+    def _outcome(outcome: Mapping[str, Any], *, rejected: str) -> AIMessage:
+        match outcome.get("status"):
+            case "executed":
+                return AIMessage(content="Sent.")
+            case "rejected":
+                return AIMessage(content=rejected)
+            case "failed":
+                return AIMessage(content=f"You approved it, but sending failed: {outcome.get('error')}")
+            case _:
+                return AIMessage(content="The send is waiting for your approval.")
+
     def _send(self, earlier: Sequence[BaseMessage], results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
         if not results:
             for m in reversed(earlier):
@@ -376,13 +417,4 @@ class OfflineCommandModel(BaseChatModel):
                 content="Send what? There is no draft in this conversation yet. Ask me to draft "
                 "something first, e.g. 'draft a reply to the last mail from carol saying ...'."
             )
-        outcome = results[-1][1]
-        match outcome.get("status"):
-            case "executed":
-                return AIMessage(content="Sent.")
-            case "rejected":
-                return AIMessage(content="OK, I did not send it. The draft is still in your drafts.")
-            case "failed":
-                return AIMessage(content=f"You approved it, but sending failed: {outcome.get('error')}")
-            case _:
-                return AIMessage(content="The send is waiting for your approval.")
+        return self._outcome(results[-1][1], rejected="OK, I did not send it. The draft is still in your drafts.")

@@ -1,5 +1,6 @@
-"""`mailagent chat`: talk to the agent in the terminal; every pending action is shown with its exact payload and
-runs only when you answer y (or e to edit it first)."""
+"""`mailagent chat`: talk to the agent in the terminal; every pending action is shown as its card (made from the frozen
+snapshot: each recipient with its flags, the full body, attachments) and runs only when you answer y. e edits it:
+the edit is resolved into a new snapshot, shown again, and waits for your y like the first."""
 
 from __future__ import annotations
 
@@ -47,36 +48,62 @@ def _edited_payload(payload: dict[str, Any]) -> dict[str, Any] | None:
     return parsed
 
 
+def _show_action(action: Any, stale: bool) -> None:
+    if action.snapshot is None:
+        console.print(
+            f"[yellow]pending:[/yellow] {action.summary} [red](prepared by an older version: reject it)[/red]"
+        )
+        return
+    console.print("[yellow]pending:[/yellow]", end=" ")
+    console.print(action.snapshot.card().as_text(), highlight=False, markup=False)
+    console.print(f"[dim]snapshot {action.snapshot.hash[:16]}[/dim]")
+    if stale:
+        console.print(
+            "[yellow]The draft changed since this was prepared: y sends the version above, u takes the new one."
+            "[/yellow]"
+        )
+
+
 def _decide_all(container: Any, principal: Any, turn: Any) -> Any:
     """Ask about each pending action of the turn; returns the agent's turn after the last decision (or None)."""
     from application.use_cases.agent.decide_pending_action import DecidePendingActionInput
+    from application.use_cases.agent.edit_pending_action import EditPendingActionInput
     from application.use_cases.agent.list_pending_actions import ListPendingActionsInput
     from entrypoints.cli.mail import CLI_CONTEXT
 
-    found = container.list_pending_actions().execute(ListPendingActionsInput(principal, None, turn.conversation_id))
+    listing = container.list_pending_actions()
+    found = listing.execute(ListPendingActionsInput(principal, None, turn.conversation_id))
     by_id = {a.id: a for a in found}
     resumed = None
     for action_id in turn.pending_action_ids:
         action = by_id.get(action_id)
         if action is None:
             continue
-        console.print(f"[yellow]pending:[/yellow] {action.summary}", highlight=False)
-        console.print(json.dumps(dict(action.payload), indent=2, ensure_ascii=False), highlight=False)
         while True:
-            answer = typer.prompt("approve? [y]es / [n]o / [e]dit").strip().lower()
-            payload = None
-            if answer in ("e", "edit"):
-                payload = _edited_payload(dict(action.payload))
-                if payload is None:
+            stale = action.id in listing.stale(principal, [action])
+            _show_action(action, stale)
+            question = "approve? [y]es / [n]o / [e]dit" + (" / [u]se the draft's new version" if stale else "")
+            answer = typer.prompt(question).strip().lower()
+            if answer in ("e", "edit") or (stale and answer in ("u", "use")):
+                payload = _edited_payload(dict(action.payload)) if answer in ("e", "edit") else None
+                if answer in ("e", "edit") and payload is None:
                     continue
-                answer = "y"
+                try:
+                    action = container.edit_pending_action().execute(
+                        EditPendingActionInput(principal, action.id, payload, CLI_CONTEXT)
+                    )
+                except (DomainError, InfrastructureError) as exc:
+                    err.print(f"[red]error:[/red] {exc.message}")
+                console.print("[dim]the edited action, to approve or not:[/dim]")
+                continue
             if answer in ("y", "yes", "n", "no"):
                 break
-            err.print("answer y, n or e")
+            err.print("answer y, n or e" + (" or u" if stale else ""))
         approve = answer in ("y", "yes")
+        expected = action.snapshot.hash if approve and action.snapshot is not None else None
         try:
             outcome = container.decide_pending_action().execute(
-                DecidePendingActionInput(principal, action.id, approve, payload, CLI_CONTEXT)
+                DecidePendingActionInput(principal, action.id, approve, expected, CLI_CONTEXT)
             )
         except (DomainError, InfrastructureError) as exc:
             err.print(f"[red]error:[/red] {exc.message}")

@@ -63,10 +63,10 @@ def _demo_account(container: Any, email: str | None) -> MailAccount:
     return demo[0]
 
 
-def _sender(value: str) -> EmailAddress:
+def _sender(value: str, option: str = "--from") -> EmailAddress:
     name, address = parseaddr(value)
     if "@" not in address or any(c.isspace() for c in address):
-        _fail(f"--from must be an address like 'Alex <alex@example.com>', not {value!r}.")
+        _fail(f"{option} must be an address like 'Alex <alex@example.com>', not {value!r}.")
     return EmailAddress(address=address, name=name)
 
 
@@ -79,6 +79,10 @@ def deliver(
     sender: Annotated[str, typer.Option("--from", help="Who it is from: 'Name <address>'")] = DEFAULT_FROM,
     subject: Annotated[str, typer.Option(help="Subject")] = "Hello from the demo",
     body: Annotated[str, typer.Option(help="Text body")] = "This message was just delivered to your demo inbox.",
+    reply_to: Annotated[
+        str | None, typer.Option("--reply-to", help="Where replies should go instead: 'Name <address>'")
+    ] = None,
+    cc: Annotated[list[str] | None, typer.Option("--cc", help="Also to (repeat for more): 'Name <address>'")] = None,
 ) -> None:
     """Deliver a new message to a user's demo inbox and announce it (email.received) like a real arrival."""
     container = _container()
@@ -96,6 +100,8 @@ def deliver(
             OutgoingMessage(
                 from_=from_,
                 to=(EmailAddress(address=account.address),),
+                cc=tuple(_sender(c, "--cc") for c in cc or ()),
+                reply_to=(_sender(reply_to, "--reply-to"),) if reply_to else (),
                 subject=subject,
                 text_body=body,
             ),

@@ -98,7 +98,10 @@ def test_a_send_waits_for_approval_and_approving_sends_once(world: World) -> Non
         assert turn["reply"] == "" and pending["status"] == "pending" and pending["tool"] == "reply"
         assert pending["payload"] == {"message_id": world.target["id"], "body": "I'm in", "reply_all": False}
         assert pending["summary"].startswith("Reply to '")  # by subject and sender, not by id
-        assert next_event(ws, "agent.action_pending")["data"]["pending_action_id"] == pending["id"]
+        event = next_event(ws, "agent.action_pending")["data"]
+        assert event["pending_action_id"] == pending["id"]
+        # the live event carries the same card, made from the same snapshot, as the REST answer
+        assert event["snapshot_hash"] == pending["snapshot"]["hash"] and event["card"] == pending["snapshot"]["card"]
         assert len(world.sent(world.alice)) == before  # nothing left yet
 
         listed = data(world.api.get(ACTIONS, params={"status": "pending"}, headers=world.alice.headers))
@@ -116,17 +119,40 @@ def test_a_send_waits_for_approval_and_approving_sends_once(world: World) -> Non
     assert len(world.sent(world.alice)) == before + 1
 
 
-def test_an_edited_approval_sends_exactly_the_edit(world: World) -> None:
+def test_an_edit_is_a_new_card_to_approve_and_exactly_it_is_sent(world: World) -> None:
     [pending] = data(world.chat(world.alice, "send it"))["pending_actions"]
+    first = pending["snapshot"]
+    assert first["card"]["title"] == "Send an email: 'Offsite'"
+    assert [(r["field"], r["address"]) for r in first["card"]["recipients"]] == [("to", "carol@example.com")]
     edited = {"to": ["dave@example.com"], "subject": "Edited", "body": "Exactly this"}
     bad = world.api.post(
-        f"{ACTIONS}/{pending['id']}/approve", json={"payload": {"to": "x", "approve": 1}}, headers=world.alice.headers
+        f"{ACTIONS}/{pending['id']}/edit", json={"payload": {"to": "x", "approve": 1}}, headers=world.alice.headers
     )
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and "not valid" in bad.json()["error"]["message"]
+    old_style = world.api.post(
+        f"{ACTIONS}/{pending['id']}/approve", json={"payload": edited}, headers=world.alice.headers
+    )
+    assert old_style.status_code == 422  # an approval carries no edit
+    revised = data(
+        world.api.post(f"{ACTIONS}/{pending['id']}/edit", json={"payload": edited}, headers=world.alice.headers)
+    )
+    assert revised["status"] == "pending" and revised["payload"] == edited
+    card = revised["snapshot"]["card"]
+    assert card["title"] == "Send an email: 'Edited'" and card["body"] == "Exactly this"
+    assert [r["address"] for r in card["recipients"]] == ["dave@example.com"]
+    assert [m for m in world.sent(world.alice) if m["subject"] == "Edited"] == []  # nothing ran yet
+    stale = world.api.post(
+        f"{ACTIONS}/{pending['id']}/approve", json={"snapshot_hash": first["hash"]}, headers=world.alice.headers
+    )
+    assert stale.status_code == 409 and "changed since you looked" in stale.json()["error"]["message"]
     done = data(
-        world.api.post(f"{ACTIONS}/{pending['id']}/approve", json={"payload": edited}, headers=world.alice.headers)
+        world.api.post(
+            f"{ACTIONS}/{pending['id']}/approve",
+            json={"snapshot_hash": revised["snapshot"]["hash"]},
+            headers=world.alice.headers,
+        )
     )
-    assert done["action"]["payload"] == edited
+    assert done["action"]["status"] == "executed"
     [sent] = [m for m in world.sent(world.alice) if m["subject"] == "Edited"]
     assert [a["address"] for a in sent["to"]] == ["dave@example.com"]
 
@@ -175,3 +201,26 @@ def test_the_agent_scope_is_required(world: World) -> None:
     assert denied.status_code == 403
     assert world.api.get(ACTIONS, headers={"X-API-Key": key}).status_code == 403
     assert world.api.post(CHAT, json={"message": ""}, headers=world.alice.headers).status_code == 422
+
+
+def test_a_websocket_approval_binds_to_the_card_it_names(world: World) -> None:
+    [pending] = data(world.chat(world.alice, "send it"))["pending_actions"]
+    before = len(world.sent(world.alice))
+    with world.api.client.websocket_connect(
+        WS, subprotocols=["mailagent.v1", f"bearer.{world.alice.access_token}"]
+    ) as ws:
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json({"type": "agent.approve", "action_id": pending["id"], "payload": {"to": ["x@evil.example"]}})
+        refused = next_event(ws, "error")["data"]
+        assert "An edit is not an approval" in refused["message"]
+        ws.send_json({"type": "agent.approve", "action_id": pending["id"], "snapshot_hash": "0" * 64})
+        stale = next_event(ws, "error")["data"]
+        assert stale["code"] == "conflict" and "changed since you looked" in stale["message"]
+        assert len(world.sent(world.alice)) == before
+        ws.send_json(
+            {"type": "agent.approve", "action_id": pending["id"], "snapshot_hash": pending["snapshot"]["hash"]}
+        )
+        decided = next_event(ws, "agent.decision")["data"]
+        assert decided["status"] == "executed"
+    [sent] = [m for m in world.sent(world.alice) if m["subject"] == "Offsite"]
+    assert [a["address"] for a in sent["to"]] == ["carol@example.com"]

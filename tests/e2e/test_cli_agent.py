@@ -1,5 +1,6 @@
-"""`mailagent chat`: the interactive loop shows each pending action's summary and payload and asks y/n/e; only y
-(or an edit) sends, exactly what was shown or edited; n sends nothing."""
+"""`mailagent chat`: the interactive loop shows each pending action's card (from its snapshot: recipients with flags,
+subject, full body) and asks y/n/e; only y sends, exactly what was shown; e shows the edited card and asks again; n
+sends nothing."""
 
 from __future__ import annotations
 
@@ -68,13 +69,16 @@ def sent_subjects(api: Api, me: Any) -> list[str]:
 def test_chat_asks_before_sending_and_runs_exactly_what_was_approved(setup: tuple[Api, Any]) -> None:
     api, me = setup
     edited = {"to": ["dave@example.com"], "subject": "cli edited", "body": "changed"}
-    lines = ["find mail", "send yes", "y", "send no", "n", "send edit", "maybe", "e", json.dumps(edited), "exit"]
+    lines = ["find mail", "send yes", "y", "send no", "n", "send edit", "maybe", "e", json.dumps(edited), "y", "exit"]
     result = runner.invoke(app, ["chat", "--user", "cli@example.com"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "search_emails → ok" in out and "Done." in out
-    assert "pending: Send 'cli yes' to carol@example.com: hello" in out
-    assert '"subject": "cli no"' in out  # the payload is shown
+    assert "pending: Send an email: 'cli yes'" in out
+    assert "To: carol@example.com  [never written to before; outside your organisation]" in out  # with its flags
+    assert "Subject: cli no" in out and "    hello" in out  # the card: subject and the full body
+    assert "the edited action, to approve or not:" in out
+    assert "pending: Send an email: 'cli edited'" in out and "To: dave@example.com" in out
     assert "→ done" in out and "→ rejected" in out and "answer y, n or e" in out
     assert "Outcome:" in out  # the agent heard the decision
     assert sent_subjects(api, me) == ["cli edited", "cli yes"]

@@ -92,8 +92,15 @@ def test_demo_deliver_stores_one_email_received_that_the_server_publishes(demo: 
         assert wait_for(lambda: [s.event.id for s in bus.published] == [event.id])
 
     # a second delivery: one more event; nothing announced twice
-    cli_ok("demo", "deliver", "--to", "live@example.com", "--subject", "Second")
+    cli_ok(
+        "demo", "deliver", "--to", "live@example.com", "--subject", "Second",
+        "--reply-to", "Pat <pat@elsewhere.example>", "--cc", "ann@example.org", "--cc", "Bo <bo@example.org>",
+    )  # fmt: skip
     assert [e.data["subject"] for e in demo.events("email.received")] == ["Lunch on Friday?", "Second"]
+    second = demo.events("email.received")[-1].data["message_id"]
+    shown = demo.api.get(f"/api/v1/emails/{second}", headers=demo.me.headers).json()["data"]
+    assert [a["address"] for a in shown["reply_to"]] == ["pat@elsewhere.example"]
+    assert [a["address"] for a in shown["cc"]] == ["ann@example.org", "bo@example.org"]
 
 
 def test_demo_deliver_needs_a_demo_mailbox(demo: Demo) -> None:
@@ -104,6 +111,8 @@ def test_demo_deliver_needs_a_demo_mailbox(demo: Demo) -> None:
     cli_ok("mail", "connect-demo", "--user", "live@example.com")
     result = runner.invoke(cli, ["demo", "deliver", "--from", "not an address"])
     assert result.exit_code == 1 and "--from must be an address" in result.output
+    result = runner.invoke(cli, ["demo", "deliver", "--reply-to", "nope"])
+    assert result.exit_code == 1 and "--reply-to must be an address" in result.output
 
 
 def test_api_actions_on_the_demo_mailbox_become_live_events(demo: Demo) -> None:

@@ -81,6 +81,15 @@ FAKE_SPECS = (
         ActionClass.REVERSIBLE,
     ),
     ToolSpec(
+        "reply",
+        "Reply to a message (asks the user)",
+        _obj(
+            {"message_id": {"type": "string"}, "body": {"type": "string"}, "reply_all": {"type": "boolean"}},
+            ["message_id", "body"],
+        ),
+        ActionClass.EXTERNAL,
+    ),
+    ToolSpec(
         "send_email",
         "Send mail (asks the user)",
         _obj({"draft_id": {"type": "string"}, "to": {"type": "array"}, "body": {"type": "string"}}),

@@ -88,6 +88,8 @@ def searching(found: list[dict[str, Any]]) -> dict[str, Any]:
         ("draft a reply to the last mail from carol saying I'll join", "draft_reply", "from:carol"),
         ("label newsletters as Later", "label", "{newsletters newsletter}"),
         ("label mail from news as Later", "label", "from:news"),
+        ("reply to all on the last mail from dana saying Thanks, all", "reply", "from:dana"),
+        ("reply to the latest mail about the audit saying ok", "reply", "audit"),
         ("send it", "send", ""),
     ],
 )
@@ -132,6 +134,20 @@ def test_draft_then_send_it_asks_for_approval_and_reports_the_outcome() -> None:
     rejected = a.resume(ME, first.conversation_id, [Decision(again.pending_action_ids[0], False)])
     assert "did not send" in rejected.reply
     assert "send_email" not in box.executed
+
+
+def test_reply_and_reply_all_ask_for_approval_and_report_the_outcome() -> None:
+    a, box = agent(searching(INBOX[:1]))
+    turn = a.chat(ME, "reply to all on the last mail from carol saying Thanks, all", conversation_id=None)
+    assert [t for _, t, _ in box.calls] == ["search_emails", "reply"]
+    assert box.calls[1][2] == {"message_id": "m1", "body": "Thanks, all", "reply_all": True}
+    assert turn.pending_action_ids == ("pa1",) and "reply" not in box.executed
+    done = a.resume(ME, turn.conversation_id, [Decision("pa1", True, {"sent": True})])
+    assert done.reply == "Sent."
+    plain = a.chat(ME, "reply to the last mail from carol saying no", conversation_id=None)
+    assert box.calls[-1][2] == {"message_id": "m1", "body": "no", "reply_all": False}
+    rejected = a.resume(ME, plain.conversation_id, [Decision(plain.pending_action_ids[0], False)])
+    assert rejected.reply == "OK, I did not send the reply."
 
 
 def test_draft_reply_and_label() -> None:

@@ -13,10 +13,12 @@ from application.ports.agent_store import ConversationRecord
 from application.ports.email_agent import AgentTurn, ToolActivity
 from application.use_cases.agent.chat import MAX_MESSAGE, ChatInput
 from application.use_cases.agent.decide_pending_action import DecidePendingActionInput
+from application.use_cases.agent.edit_pending_action import EditPendingActionInput
 from application.use_cases.agent.get_conversation import GetConversationInput
 from application.use_cases.agent.list_conversations import ListConversationsInput
 from application.use_cases.agent.list_pending_actions import ListPendingActionsInput
 from domain.agent import PendingAction, PendingStatus
+from domain.approval import FLAG_TEXT, Card, RecipientFlag, Snapshot
 from domain.identity import Principal
 from entrypoints.container import Container
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
@@ -32,35 +34,142 @@ class ChatIn(BaseModel):
     conversation_id: str | None = Field(None, max_length=64, description="Continue this conversation")
 
 
+SNAPSHOT_HASH = Field(
+    None,
+    pattern=r"^[0-9a-f]{64}$",
+    description="The snapshot you looked at (its `hash`): if the action changed since, nothing runs and you get 409",
+)
+
+
 class ApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    snapshot_hash: str | None = SNAPSHOT_HASH
+
+
+class EditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     payload: dict[str, Any] | None = Field(
-        None, description="An edited payload: then exactly this runs (checked against the tool's arguments)"
+        None,
+        description="The tool's arguments as you want them (checked against the tool's schema); omit to resolve the "
+        "same arguments again (e.g. to take the new version of an edited draft). The answer is a new snapshot to "
+        "look at and approve.",
     )
+
+
+class RecipientOut(BaseModel):
+    field: str = Field(description="to, cc or bcc")
+    address: str
+    ascii_address: str = Field(description="As mail systems carry it: a non-ASCII domain in punycode (xn--...)")
+    name: str
+    flags: list[RecipientFlag]
+    flag_texts: list[str] = Field(description="The flags in words, for people")
+
+
+class CardFieldOut(BaseModel):
+    label: str
+    value: str
+
+
+class CardAttachmentOut(BaseModel):
+    filename: str
+    mime_type: str
+    size: int
+    sha256: str
+
+
+class CardItemOut(BaseModel):
+    label: str
+    detail: str
+
+
+class CardOut(BaseModel):
+    """What will really happen, made from the snapshot: the same in the web app, the CLI and WebSocket events."""
+
+    title: str
+    recipients: list[RecipientOut]
+    fields: list[CardFieldOut]
+    body: str | None = Field(description="The full text body (null: the action sends no message)")
+    html_body: str | None = Field(description="The HTML version, when the message has one")
+    attachments: list[CardAttachmentOut]
+    items: list[CardItemOut] = Field(description="Messages it changes, or the parts of a batch")
+    notes: list[str]
+
+    @classmethod
+    def of(cls, card: Card) -> CardOut:
+        return cls(
+            title=card.title,
+            recipients=[
+                RecipientOut(
+                    field=r.field,
+                    address=r.address,
+                    ascii_address=r.ascii_address,
+                    name=r.name,
+                    flags=list(r.flags),
+                    flag_texts=[FLAG_TEXT[f] for f in r.flags],
+                )
+                for r in card.recipients
+            ],
+            fields=[CardFieldOut(label=label, value=value) for label, value in card.fields],
+            body=card.body,
+            html_body=card.html_body,
+            attachments=[
+                CardAttachmentOut(filename=a.filename, mime_type=a.mime_type, size=a.size, sha256=a.sha256)
+                for a in card.attachments
+            ],
+            items=[CardItemOut(label=i.label, detail=i.detail) for i in card.items],
+            notes=list(card.notes),
+        )
+
+
+class SnapshotOut(BaseModel):
+    hash: str = Field(description="SHA-256 of the effect's content: approve with it")
+    kind: str = Field(description="mail.send, mail.schedule, mail.cancel_scheduled, mail.labels, mail.draft, batch")
+    card: CardOut
+    effect: dict[str, Any] = Field(description="The frozen effect in full: exactly what runs when approved")
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> SnapshotOut:
+        return cls(
+            hash=snapshot.hash,
+            kind=snapshot.kind,
+            card=CardOut.of(snapshot.card()),
+            effect=snapshot.to_dict()["effect"],
+        )
 
 
 class PendingActionOut(BaseModel):
     id: str
     conversation_id: str
     tool: str
-    payload: dict[str, Any] = Field(description="Exactly what runs when approved")
+    payload: dict[str, Any] = Field(description="The tool's arguments the snapshot was resolved from")
+    snapshot: SnapshotOut | None = Field(
+        description="Exactly what runs when approved (null: an old action, never runnable)"
+    )
+    source_changed: bool = Field(
+        False, description="What it was made from (a draft) changed since: approving still runs this snapshot"
+    )
     summary: str
     status: PendingStatus
+    version: int = Field(description="Grows with every change (an edit, a decision): the newest copy wins")
     created_at: datetime
     decided_at: datetime | None
     result: dict[str, Any]
     error: str | None
 
     @classmethod
-    def of(cls, a: PendingAction) -> PendingActionOut:
+    def of(cls, a: PendingAction, stale: frozenset[str] = frozenset()) -> PendingActionOut:
         return cls(
             id=a.id,
             conversation_id=a.conversation_id,
             tool=a.tool,
             payload=dict(a.payload),
+            snapshot=SnapshotOut.of(a.snapshot) if a.snapshot is not None else None,
+            source_changed=a.id in stale,
             summary=a.summary,
             status=a.status,
+            version=a.version,
             created_at=a.created_at,
             decided_at=a.decided_at,
             result=dict(a.result),
@@ -170,7 +279,7 @@ def get_conversation(
         ConversationDetailOut(
             **ConversationOut.of(c).model_dump(),
             history=[MessageOut(role=m.role, content=m.content, at=m.at, tool=m.tool) for m in view.messages],
-            actions=[PendingActionOut.of(a) for a in view.actions],
+            actions=[PendingActionOut.of(a, view.stale) for a in view.actions],
         )
     )
 
@@ -186,15 +295,17 @@ def list_actions(
 ) -> Envelope[list[PendingActionOut]]:
     """Your agent's actions, oldest first: by default the ones waiting for your decision."""
     wanted = None if all_ else (status_ or PendingStatus.PENDING)
-    found = container.list_pending_actions().execute(ListPendingActionsInput(principal, wanted, conversation_id, limit))
-    return ok([PendingActionOut.of(a) for a in found])
+    use_case = container.list_pending_actions()
+    found = use_case.execute(ListPendingActionsInput(principal, wanted, conversation_id, limit))
+    stale = use_case.stale(principal, found)
+    return ok([PendingActionOut.of(a, stale) for a in found])
 
 
 def _decide(
-    container: Container, principal: Principal, action_id: str, approve: bool, payload: Any, ctx: Any
+    container: Container, principal: Principal, action_id: str, approve: bool, expected: str | None, ctx: Any
 ) -> Envelope[DecisionOut]:
     outcome = container.decide_pending_action().execute(
-        DecidePendingActionInput(principal, action_id, approve, payload, ctx)
+        DecidePendingActionInput(principal, action_id, approve, expected, ctx)
     )
     turn = _turn(container, principal, outcome.turn) if outcome.turn is not None else None
     return ok(DecisionOut(action=PendingActionOut.of(outcome.action), turn=turn))
@@ -208,9 +319,25 @@ def approve(
     ctx: AuditContextDep,
     body: Annotated[ApproveIn | None, Body()] = None,
 ) -> Envelope[DecisionOut]:
-    """Approve: exactly the shown payload (or your edited one) runs, once; the agent then hears the outcome.
-    Deciding twice: 409."""
-    return _decide(container, principal, action_id, True, body.payload if body else None, ctx)
+    """Approve: exactly the action's snapshot runs, once (send `snapshot_hash` to be sure it is the one you looked
+    at: 409 if it changed); the agent then hears the outcome. Deciding twice: 409."""
+    return _decide(container, principal, action_id, True, body.snapshot_hash if body else None, ctx)
+
+
+@router.post("/actions/{action_id}/edit", response_model=Envelope[PendingActionOut])
+def edit(
+    action_id: str,
+    principal: PrincipalDep,
+    container: ContainerDep,
+    ctx: AuditContextDep,
+    body: Annotated[EditIn | None, Body()] = None,
+) -> Envelope[PendingActionOut]:
+    """Edit a waiting action: your arguments are checked and resolved into a new snapshot (new card, new hash), which
+    then waits for your approval like the first. Nothing runs. Already decided: 409; arguments not valid: 422."""
+    action = container.edit_pending_action().execute(
+        EditPendingActionInput(principal, action_id, body.payload if body else None, ctx)
+    )
+    return ok(PendingActionOut.of(action))
 
 
 @router.post("/actions/{action_id}/reject", response_model=Envelope[DecisionOut])

@@ -265,11 +265,25 @@ async def _decide(
     """Approve or reject one of the user's pending agent actions, as POST /agent/actions/{id}/approve|reject does:
     the same use case, the same owner-only rule; the answer is an `agent.decision` (or an `error`) message."""
     action_id = message.get("action_id")
-    payload = message.get("payload")
-    if not isinstance(action_id, str) or not action_id or (payload is not None and not isinstance(payload, dict)):
+    expected = message.get("snapshot_hash")
+    if not isinstance(action_id, str) or not action_id or (expected is not None and not isinstance(expected, str)):
         await websocket.send_json(
             _control(
-                "error", {"code": "validation_failed", "message": "Send action_id (and an optional payload object)."}
+                "error",
+                {"code": "validation_failed", "message": "Send action_id (and the snapshot_hash you looked at)."},
+            )
+        )
+        return
+    if "payload" in message:
+        await websocket.send_json(
+            _control(
+                "error",
+                {
+                    "code": "validation_failed",
+                    "message": "An edit is not an approval: POST /api/v1/agent/actions/{id}/edit, look at the new "
+                    "card, then approve it.",
+                    "action_id": action_id,
+                },
             )
         )
         return
@@ -280,7 +294,7 @@ async def _decide(
     try:
         outcome = await run_in_threadpool(
             container.decide_pending_action().execute,
-            DecidePendingActionInput(principal, action_id, approve, payload if approve else None, context),
+            DecidePendingActionInput(principal, action_id, approve, expected if approve else None, context),
         )
     except (DomainError, InfrastructureError) as exc:
         await websocket.send_json(_control("error", {"code": exc.code, "message": exc.message, "action_id": action_id}))
