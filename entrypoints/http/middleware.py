@@ -32,6 +32,10 @@ APP_CSP = (
     "connect-src 'self' ws: wss:; frame-src 'self' blob:; object-src 'none'; base-uri 'self'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+# The agent's view shows text a model wrote, which may quote anyone's mail: its documents allow no remote image at all,
+# so nothing in an answer can make the browser fetch from elsewhere (docs/adr/0011). The web app loads /agent as a
+# document of its own for this (frontend/src/lib/document-policy.ts).
+AGENT_CSP = APP_CSP.replace("img-src 'self' data: blob: https:;", "img-src 'self' data: blob:;")
 # Swagger UI and ReDoc load their assets from a CDN.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -47,6 +51,8 @@ def _csp_for(path: str) -> str:
         return DOCS_CSP
     if path.startswith("/api/") or path in ("/healthz", "/readyz", "/openapi.json"):
         return API_CSP
+    if path == "/agent" or path.startswith("/agent/"):
+        return AGENT_CSP
     return APP_CSP
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from entrypoints.http.middleware import APP_CSP
+from entrypoints.http.middleware import AGENT_CSP, APP_CSP
 from entrypoints.http.web_app import IMMUTABLE, resolve_in_dist
 from tests.support.app import Api, make_app, make_settings
 from tests.support.servers import running
@@ -53,6 +53,10 @@ def test_index_and_spa_routes_get_index_html_revalidated(web: tuple[Api, Any]) -
         assert r.headers["content-type"].startswith("text/html"), path
         assert r.headers["cache-control"] == "no-cache", path
         assert r.headers["content-security-policy"] == APP_CSP, path
+    for path in ("/agent", "/agent/c-1?x=1"):  # the agent's view: the same page, and no remote image may load
+        r = api.get(path)
+        assert r.status_code == 200 and r.text == INDEX, path
+        assert r.headers["content-security-policy"] == AGENT_CSP and "https:" not in AGENT_CSP, path
     head = api.head("/mail/inbox")
     assert head.status_code == 200 and head.content == b""
     assert head.headers["cache-control"] == "no-cache"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from entrypoints.http.middleware import API_CSP, APP_CSP
+from entrypoints.http.middleware import AGENT_CSP, API_CSP, APP_CSP
 from tests.support.app import PASSWORD, Api, make_app, make_settings
 from tests.support.servers import running
 
@@ -135,8 +135,8 @@ def get(stack: Stack, path: str, **kwargs: object) -> httpx.Response:
     return httpx.get(stack.base + path, timeout=10, **kwargs)  # type: ignore[arg-type]
 
 
-def assert_app_security_headers(r: httpx.Response) -> None:
-    assert r.headers.get_list("content-security-policy") == [APP_CSP]
+def assert_app_security_headers(r: httpx.Response, csp: str = APP_CSP) -> None:
+    assert r.headers.get_list("content-security-policy") == [csp]
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
@@ -153,6 +153,12 @@ def test_spa_routes_fall_back_to_index_html_revalidated(stack: Stack) -> None:
         assert_app_security_headers(r)
     icon = get(stack, "/favicon.svg")
     assert icon.status_code == 200 and icon.headers["cache-control"] == "no-cache"
+    # the agent's view: the same page under a policy that lets no remote image load
+    for path in ("/agent", "/agent/c-1"):
+        r = get(stack, path)
+        assert r.status_code == 200 and r.text == INDEX, path
+        assert_app_security_headers(r, AGENT_CSP)
+    assert_app_security_headers(get(stack, "/agents-elsewhere"))
 
 
 def test_hashed_assets_are_immutable_gzipped_and_a_missing_one_is_404(stack: Stack) -> None:

@@ -1020,10 +1020,31 @@ export interface paths {
         put?: never;
         /**
          * Approve
-         * @description Approve: exactly the shown payload (or your edited one) runs, once; the agent then hears the outcome.
-         *     Deciding twice: 409.
+         * @description Approve: exactly the action's snapshot runs, once (send `snapshot_hash` to be sure it is the one you looked
+         *     at: 409 if it changed); the agent then hears the outcome. Deciding twice: 409.
          */
         post: operations["approve_api_v1_agent_actions__action_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/actions/{action_id}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit
+         * @description Edit a waiting action: your arguments are checked and resolved into a new snapshot (new card, new hash), which
+         *     then waits for your approval like the first. Nothing runs. Already decided: 409; arguments not valid: 422.
+         */
+        post: operations["edit_api_v1_agent_actions__action_id__edit_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1159,12 +1180,10 @@ export interface components {
         /** ApproveIn */
         ApproveIn: {
             /**
-             * Payload
-             * @description An edited payload: then exactly this runs (checked against the tool's arguments)
+             * Snapshot Hash
+             * @description The snapshot you looked at (its `hash`): if the action changed since, nothing runs and you get 409
              */
-            payload?: {
-                [key: string]: unknown;
-            } | null;
+            snapshot_hash?: string | null;
         };
         /** AttachmentIn */
         AttachmentIn: {
@@ -1251,6 +1270,62 @@ export interface components {
             hits: number;
             /** Misses */
             misses: number;
+        };
+        /** CardAttachmentOut */
+        CardAttachmentOut: {
+            /** Filename */
+            filename: string;
+            /** Mime Type */
+            mime_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+        };
+        /** CardFieldOut */
+        CardFieldOut: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: string;
+        };
+        /** CardItemOut */
+        CardItemOut: {
+            /** Label */
+            label: string;
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * CardOut
+         * @description What will really happen, made from the snapshot: the same in the web app, the CLI and WebSocket events.
+         */
+        CardOut: {
+            /** Title */
+            title: string;
+            /** Recipients */
+            recipients: components["schemas"]["RecipientOut"][];
+            /** Fields */
+            fields: components["schemas"]["CardFieldOut"][];
+            /**
+             * Body
+             * @description The full text body (null: the action sends no message)
+             */
+            body: string | null;
+            /**
+             * Html Body
+             * @description The HTML version, when the message has one
+             */
+            html_body: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["CardAttachmentOut"][];
+            /**
+             * Items
+             * @description Messages it changes, or the parts of a batch
+             */
+            items: components["schemas"]["CardItemOut"][];
+            /** Notes */
+            notes: string[];
         };
         /** ChatIn */
         ChatIn: {
@@ -1409,6 +1484,16 @@ export interface components {
             id: string;
             message: components["schemas"]["entrypoints__http__mail_schemas__MessageOut"];
         };
+        /** EditIn */
+        EditIn: {
+            /**
+             * Payload
+             * @description The tool's arguments as you want them (checked against the tool's schema); omit to resolve the same arguments again (e.g. to take the new version of an edited draft). The answer is a new snapshot to look at and approve.
+             */
+            payload?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** Envelope[ApiKeyCreatedOut] */
         Envelope_ApiKeyCreatedOut_: {
             data: components["schemas"]["ApiKeyCreatedOut"] | null;
@@ -1478,6 +1563,12 @@ export interface components {
         /** Envelope[ModifiedOut] */
         Envelope_ModifiedOut_: {
             data: components["schemas"]["ModifiedOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[PendingActionOut] */
+        Envelope_PendingActionOut_: {
+            data: components["schemas"]["PendingActionOut"] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -1853,14 +1944,27 @@ export interface components {
             tool: string;
             /**
              * Payload
-             * @description Exactly what runs when approved
+             * @description The tool's arguments the snapshot was resolved from
              */
             payload: {
                 [key: string]: unknown;
             };
+            /** @description Exactly what runs when approved (null: an old action, never runnable) */
+            snapshot: components["schemas"]["SnapshotOut"] | null;
+            /**
+             * Source Changed
+             * @description What it was made from (a draft) changed since: approving still runs this snapshot
+             * @default false
+             */
+            source_changed: boolean;
             /** Summary */
             summary: string;
             status: components["schemas"]["PendingStatus"];
+            /**
+             * Version
+             * @description Grows with every change (an edit, a decision): the newest copy wins
+             */
+            version: number;
             /**
              * Created At
              * Format: date-time
@@ -1897,6 +2001,36 @@ export interface components {
              * @description Syncs queued (an account already synced past this change needs none)
              */
             queued: number;
+        };
+        /**
+         * RecipientFlag
+         * @description Why a person should look twice at a recipient. Each has a sentence a person understands (FLAG_TEXT).
+         * @enum {string}
+         */
+        RecipientFlag: "first_contact" | "reply_to" | "reply_all" | "outside_organisation" | "name_shows_other_address" | "lookalike_domain";
+        /** RecipientOut */
+        RecipientOut: {
+            /**
+             * Field
+             * @description to, cc or bcc
+             */
+            field: string;
+            /** Address */
+            address: string;
+            /**
+             * Ascii Address
+             * @description As mail systems carry it: a non-ASCII domain in punycode (xn--...)
+             */
+            ascii_address: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["RecipientFlag"][];
+            /**
+             * Flag Texts
+             * @description The flags in words, for people
+             */
+            flag_texts: string[];
         };
         /** RecipientSuggestionOut */
         RecipientSuggestionOut: {
@@ -2129,6 +2263,27 @@ export interface components {
              * @default false
              */
             current: boolean;
+        };
+        /** SnapshotOut */
+        SnapshotOut: {
+            /**
+             * Hash
+             * @description SHA-256 of the effect's content: approve with it
+             */
+            hash: string;
+            /**
+             * Kind
+             * @description mail.send, mail.schedule, mail.cancel_scheduled, mail.labels, mail.draft, batch
+             */
+            kind: string;
+            card: components["schemas"]["CardOut"];
+            /**
+             * Effect
+             * @description The frozen effect in full: exactly what runs when approved
+             */
+            effect: {
+                [key: string]: unknown;
+            };
         };
         /** ThreadOut */
         ThreadOut: {
@@ -6802,6 +6957,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_DecisionOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    edit_api_v1_agent_actions__action_id__edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EditIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PendingActionOut_"];
                 };
             };
             /** @description Missing, invalid, expired or revoked credentials */

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useLogout } from '@/features/auth/api/logout'
 import { MailSidebar } from '@/features/mail/components/mail-sidebar'
+import { crossesImagePolicy } from '@/lib/document-policy'
 import { liveStatus, onLiveStatus, type LiveStatus } from '@/lib/live-socket'
 import { useSession } from '@/lib/use-session'
 import { useLiveUpdates } from './live-updates'
@@ -106,6 +107,11 @@ export function AppLayout() {
   const [drawerPath, setDrawerPath] = useState<string | null>(null)
   const drawerOpen = drawerPath === location.pathname
   const setDrawerOpen = (open: boolean) => setDrawerPath(open ? location.pathname : null)
+  // Into or out of the agent's view by any in-app way (a link, Back): show it as a document of its own, under its
+  // own policy. The sidebar's links already load a new document; this covers every other way.
+  useEffect(() => {
+    if (crossesImagePolicy(location.pathname)) window.location.replace(location.pathname + location.search + location.hash)
+  }, [location.pathname, location.search, location.hash])
   const navLink = ({ isActive }: { isActive: boolean }) =>
     `block rounded-md px-3 py-1.5 text-sm ${isActive ? 'bg-brand-50 font-semibold text-brand-700' : 'text-slate-700 hover:bg-slate-100'}`
   return (
@@ -146,12 +152,12 @@ export function AppLayout() {
           <MailSidebar />
           <div className="border-t border-slate-200 pt-3">
             {SECTIONS.map((s) => (
-              <NavLink key={s.to} to={s.to} className={navLink}>
+              <NavLink key={s.to} to={s.to} className={navLink} reloadDocument={crossesImagePolicy(s.to)}>
                 {s.label}
               </NavLink>
             ))}
             {session.user?.role === 'admin' && (
-              <NavLink to="/admin" className={navLink}>
+              <NavLink to="/admin" className={navLink} reloadDocument={crossesImagePolicy('/admin')}>
                 Admin
               </NavLink>
             )}

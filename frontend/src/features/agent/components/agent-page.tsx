@@ -75,7 +75,7 @@ export function AgentPage() {
             {chat.loading && <Loading label="Loading the conversation…" />}
             <ErrorMessage error={chat.loadError} />
             {isEmpty && !chat.loading && !conversationId && <AgentEmptyState onPick={pickPrompt} />}
-            <TranscriptView entries={chat.entries} action={chat.action} onDecide={chat.decide} />
+            <TranscriptView entries={chat.entries} action={chat.action} onDecide={chat.decide} onEdit={chat.edit} />
           </div>
           {chat.working && (
             <div role="status" className="flex items-center gap-2 px-4 py-2 text-sm text-slate-700">

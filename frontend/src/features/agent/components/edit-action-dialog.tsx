@@ -1,4 +1,5 @@
-// Change what an action will do before approving it: the edited payload is exactly what then runs.
+// Change what an action will do: the edited arguments come back as a new card (a new snapshot) to look at and approve;
+// nothing runs from here.
 import { useId, useState, type FormEvent } from 'react'
 import { Button } from '@/components/button'
 import { Dialog } from '@/components/dialog'
@@ -10,7 +11,6 @@ import { ADDRESS_FIELDS, actionKind, addressList, editedPayload, type EditableFi
 export interface EditActionDialogProps {
   action: PendingAction
   fields: EditableField[]
-  busy: boolean
   onClose: () => void
   onSubmit: (payload: Record<string, unknown>) => Promise<void>
 }
@@ -37,39 +37,46 @@ function initialValues(action: PendingAction, fields: EditableField[]): Record<s
   return values
 }
 
-export function EditActionDialog({ action, fields, busy, onClose, onSubmit }: EditActionDialogProps) {
+export function EditActionDialog({ action, fields, onClose, onSubmit }: EditActionDialogProps) {
   const [values, setValues] = useState(() => initialValues(action, fields))
   const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
   const formId = useId()
   const bodyId = useId()
   const set = (field: EditableField, value: string | boolean) => setValues((prev) => ({ ...prev, [field]: value }))
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
+    if (busy) return
     setError(null)
+    setBusy(true)
     try {
       await onSubmit(editedPayload(action, fields, values))
     } catch (failure) {
       setError(failure)
+    } finally {
+      setBusy(false)
     }
   }
 
   return (
     <Dialog
       open
-      title={`Edit before approving: ${actionKind(action)}`}
+      title={`Edit: ${actionKind(action)}`}
       onClose={onClose}
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
           <Button variant="primary" type="submit" form={formId} busy={busy}>
-            Approve edited
+            Show the edited version
           </Button>
         </>
       }
     >
       <form id={formId} className="flex flex-col gap-3" onSubmit={(event) => void submit(event)}>
-        <p className="text-sm text-slate-700">Exactly what you approve here runs; the server checks it again.</p>
+        <p className="text-sm text-slate-700">
+          Your changes are checked and shown as a new card with every recipient; nothing runs until you approve that card.
+        </p>
         {fields.map((field) => {
           if (field === 'body') {
             return (

@@ -6,12 +6,13 @@ import { ApprovalCard } from './approval-card'
 export interface TranscriptViewProps {
   entries: TranscriptEntry[]
   action: (id: string) => PendingAction | undefined
-  onDecide: (action: PendingAction, approve: boolean, payload?: Record<string, unknown>) => Promise<void>
+  onDecide: (action: PendingAction, approve: boolean) => Promise<void>
+  onEdit: (action: PendingAction, payload?: Record<string, unknown>) => Promise<void>
 }
 
 const TOOL_MARK: Record<string, string> = { error: '✕', failed: '✕', rejected: '–', pending: '…' }
 
-export function TranscriptView({ entries, action, onDecide }: TranscriptViewProps) {
+export function TranscriptView({ entries, action, onDecide, onEdit }: TranscriptViewProps) {
   return (
     <ol className="mx-auto flex w-full max-w-3xl flex-col gap-3">
       {entries.map((entry) => {
@@ -39,7 +40,7 @@ export function TranscriptView({ entries, action, onDecide }: TranscriptViewProp
             )
           case 'action': {
             const found = action(entry.actionId)
-            return <li key={entry.id}>{found && <ApprovalCard action={found} onDecide={onDecide} />}</li>
+            return <li key={entry.id}>{found && <ApprovalCard action={found} onDecide={onDecide} onEdit={onEdit} />}</li>
           }
           default:
             return null

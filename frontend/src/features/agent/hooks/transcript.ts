@@ -74,12 +74,14 @@ export function applyTurn(transcript: Transcript, turn: AgentTurn): Transcript {
 
 const PROGRESS: Record<string, number> = { pending: 0, approved: 1, executed: 2, failed: 2, rejected: 2 }
 
-/** Of several copies of one action, the one furthest along (an action only ever moves on from pending). */
+/** Of several copies of one action, the newest: furthest along (an action only ever moves on from pending), then
+ * the highest version (an edit makes a new snapshot while the action still waits). */
 export function newest(...candidates: (PendingAction | undefined)[]): PendingAction | undefined {
   let best: PendingAction | undefined
   for (const candidate of candidates) {
     if (!candidate) continue
-    if (!best || (PROGRESS[candidate.status] ?? 0) > (PROGRESS[best.status] ?? 0)) best = candidate
+    const ahead = (PROGRESS[candidate.status] ?? 0) - (PROGRESS[best?.status ?? ''] ?? 0)
+    if (!best || ahead > 0 || (ahead === 0 && candidate.version > best.version)) best = candidate
   }
   return best
 }

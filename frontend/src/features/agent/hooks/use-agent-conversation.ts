@@ -7,6 +7,7 @@ import { onLiveEvent } from '@/lib/live-socket'
 import { QUERY_ROOTS } from '@/lib/query-keys'
 import { approveAction } from '../api/approve-action'
 import { postChat } from '../api/chat'
+import { editAction } from '../api/edit-action'
 import { conversationQueryOptions } from '../api/get-conversation'
 import { conversationsQueryOptions } from '../api/list-conversations'
 import { pendingActionsQueryOptions } from '../api/list-pending-actions'
@@ -25,8 +26,10 @@ export interface AgentConversation {
   sendError: unknown
   /** Resolves true when the agent answered (the composer may then forget the text). */
   send: (message: string) => Promise<boolean>
-  /** Throws the API error, for the card to show. */
-  decide: (action: PendingAction, approve: boolean, payload?: Record<string, unknown>) => Promise<void>
+  /** Approve (exactly the snapshot the card shows) or reject. Throws the API error, for the card to show. */
+  decide: (action: PendingAction, approve: boolean) => Promise<void>
+  /** A new snapshot from edited arguments (none: the draft's new version); the card then shows it. Throws. */
+  edit: (action: PendingAction, payload?: Record<string, unknown>) => Promise<void>
   startNew: () => void
 }
 
@@ -129,12 +132,20 @@ export function useAgentConversation(conversationId: string | null): AgentConver
     }
   }
 
-  const decide = async (target: PendingAction, approve: boolean, payload?: Record<string, unknown>): Promise<void> => {
+  const edit = async (target: PendingAction, payload?: Record<string, unknown>): Promise<void> => {
+    const cid = target.conversation_id
+    if (!isLocal && cid === conversationId) setTranscript(takeOver())
+    const revised = await editAction(target.id, payload)
+    setTranscript((prev) => (prev.conversationId === cid ? { ...prev, actions: { ...prev.actions, [revised.id]: revised } } : prev))
+    void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.agent, 'actions'] })
+  }
+
+  const decide = async (target: PendingAction, approve: boolean): Promise<void> => {
     const cid = target.conversation_id
     if (!isLocal && cid === conversationId) setTranscript(takeOver())
     setInFlight((n) => n + 1)
     try {
-      const decision = approve ? await approveAction(target.id, payload) : await rejectAction(target.id)
+      const decision = approve ? await approveAction(target.id, target.snapshot?.hash ?? null) : await rejectAction(target.id)
       setTranscript((prev) => {
         if (prev.conversationId !== cid) return prev
         const withAction = { ...prev, actions: { ...prev.actions, [decision.action.id]: decision.action } }
@@ -172,6 +183,7 @@ export function useAgentConversation(conversationId: string | null): AgentConver
     sendError,
     send,
     decide,
+    edit,
     startNew,
   }
 }

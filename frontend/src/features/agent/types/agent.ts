@@ -9,7 +9,10 @@ export type Conversation = components['schemas']['ConversationOut']
 export type ConversationDetail = components['schemas']['ConversationDetailOut']
 export type HistoryMessage = components['schemas']['entrypoints__http__routes__agent__MessageOut']
 export type Decision = components['schemas']['DecisionOut']
-export type Draft = components['schemas']['DraftOut']
+/** The frozen effect an approval runs, with its hash and the card made from it. */
+export type ActionSnapshot = components['schemas']['SnapshotOut']
+export type ActionCard = components['schemas']['CardOut']
+export type CardRecipient = components['schemas']['RecipientOut']
 
 /** A compact line about a tool the agent used; `key` identifies the call so later news about it replaces the line. */
 export interface ToolLine {
