@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from entrypoints.redaction import redact, redact_log_event
+from entrypoints.redaction import redact_log_event, redact_log_text
 
 _configured = False
 
@@ -18,10 +18,12 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+            # Scrub the message as it will read: a template like "GET %s" only shows the link once formatted.
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # a broken template: scrub what there is
+                message = record.msg
+            record.msg, record.args = redact_log_text(message), None
         return True
 
 

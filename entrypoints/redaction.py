@@ -17,6 +17,9 @@ TOKEN_PATTERNS = [
     re.compile(r"(?i)bearer\s+(?:ya29|1//)[^\s\"']+"),
 ]
 REDACTED = "[redacted]"
+# Logs only: the one-time credential in a link (verify e-mail, reset password, a push URL's token). Whoever reads a
+# log must not be able to confirm an address or reset a password (issue 11).
+ONE_TIME_LINK = re.compile(r"(?i)([?&#;](?:token|code|reset_token|verification_token|key)=)[^&#\s\"'<>]+")
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -40,6 +43,11 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_log_text(text: str) -> str:
+    """What a log line may keep: `redact` plus one-time link credentials."""
+    return ONE_TIME_LINK.sub(rf"\1{REDACTED}", redact(text))
+
+
 def contains_secret(text: str) -> bool:
     return redact(text) != text
 
@@ -48,7 +56,7 @@ def redact_log_event(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: scrub every string value of a log event."""
     for key, value in list(event.items()):
         if isinstance(value, str):
-            event[key] = redact(value)
+            event[key] = redact_log_text(value)
         elif isinstance(value, BaseException):
-            event[key] = redact(repr(value))
+            event[key] = redact_log_text(repr(value))
     return event

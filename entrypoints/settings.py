@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password")
     smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="SMTP transport security")
     mail_from: str = Field("mailagent <no-reply@mailagent.local>", description="From address of system mail")
+    mailer: Literal["auto", "smtp", "outbox"] = Field(
+        "auto",
+        description="System mail (verification, password reset): smtp, or outbox (.eml files in data_dir/outbox, "
+        "nobody receives them); auto: outbox locally, smtp in production (which then needs MAILAGENT_SMTP_HOST)",
+    )
 
     demo_mailbox: bool | None = Field(None, description="Offer the demo mailbox (default: on in the local profile)")
     demo_mailbox_size: int = Field(300, description="Messages in a newly connected demo mailbox")
@@ -176,7 +181,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"The production profile needs {', '.join(missing)}.")
         return self
 
+    @model_validator(mode="after")
+    def _a_real_mailer_unless_the_outbox_is_chosen(self) -> Settings:
+        # One-time links must reach their owner and nobody else: never fall back to files a log reader could open.
+        if self.resolved_mailer == "smtp" and not self.smtp_host:
+            raise ValueError(
+                "System mail (verification and password-reset links) goes out over SMTP here: set "
+                "MAILAGENT_SMTP_HOST, or MAILAGENT_MAILER=outbox to write it to files in MAILAGENT_DATA_DIR/outbox "
+                "instead (then nobody receives it by mail)."
+            )
+        return self
+
     # Derived values -------------------------------------------------------------------------------------------
+    @property
+    def resolved_mailer(self) -> Literal["smtp", "outbox"]:
+        if self.mailer != "auto":
+            return self.mailer
+        return "smtp" if self.profile == "production" else "outbox"
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'mailagent.db').resolve()}"

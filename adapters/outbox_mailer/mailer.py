@@ -1,4 +1,4 @@
-"""OutboxMailer: writes each system mail as an .eml file and logs where it is and its link."""
+"""OutboxMailer: writes each system mail as an .eml file and logs where it is (never its one-time link)."""
 
 from __future__ import annotations
 
@@ -26,5 +26,6 @@ class OutboxMailer(Mailer):
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(bytes(build_system_mail(mail, self.sender)))
         os.replace(tmp, path)
-        # The link is the whole point of a local outbox: a person running `make run` copies it from here.
-        log.info("system mail to %s: %r written to %s; link: %s", mail.to, mail.subject, path, mail.link or "-")
+        # The link is a one-time credential (verify, reset a password): whoever reads the log must not get it. The
+        # person running `make run` opens the file (README: grep the link out of var/outbox/*.eml).
+        log.info("system mail to %s: %r written to %s (the link is in the file)", mail.to, mail.subject, path)

@@ -42,8 +42,10 @@ def _auth_policy(settings: Settings) -> AuthPolicy:
     )
 
 
-def _smtp_mailer(settings: Settings) -> SmtpMailer | OutboxMailer:
-    if not settings.smtp_host:
+def _system_mailer(settings: Settings) -> SmtpMailer | OutboxMailer:
+    """SMTP, or the outbox folder only when chosen (the local profile's default): production never falls back to
+    files silently (settings refuse to start without an SMTP host unless MAILAGENT_MAILER=outbox)."""
+    if settings.resolved_mailer == "outbox" or not settings.smtp_host:
         return OutboxMailer(settings.outbox_dir, sender=settings.mail_from)
     return SmtpMailer(
         settings.smtp_host,
@@ -77,15 +79,7 @@ class IdentityContainer(containers.DeclarativeContainer):
     cache = providers.Dependency()
 
     policy = providers.Singleton(_auth_policy, settings)
-    mailer = providers.Selector(
-        profile,
-        local=providers.Singleton(
-            OutboxMailer,
-            providers.Callable(lambda s: s.outbox_dir, settings),
-            sender=settings.provided.mail_from,
-        ),
-        production=providers.Singleton(_smtp_mailer, settings),
-    )
+    mailer = providers.Singleton(_system_mailer, settings)
     identity_provider = providers.Selector(
         providers.Callable(lambda s: s.identity_provider, settings),
         local=providers.Object(None),

@@ -160,6 +160,7 @@ def production_env(tmp_path: Path, postgres_url: str, redis_url: str, redis_clie
         "MAILAGENT_DATABASE_URL": postgres_url,
         "MAILAGENT_REDIS_URL": redis_url,
         "MAILAGENT_JWT_SECRET": "worker-test-secret-" + "x" * 40,
+        "MAILAGENT_MAILER": "outbox",
         "MAILAGENT_JOB_QUEUE_NAME": queue,
         "MAILAGENT_EVENT_CHANNEL": f"mailagent-test:{queue}:events",
         "MAILAGENT_DATA_DIR": str(tmp_path / "var"),

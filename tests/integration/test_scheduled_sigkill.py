@@ -78,6 +78,7 @@ def installation(tmp_path: Path, postgres_url: str, redis_url: str, redis_client
         "MAILAGENT_DATABASE_URL": postgres_url,
         "MAILAGENT_REDIS_URL": redis_url,
         "MAILAGENT_JWT_SECRET": "sigkill-test-secret-" + "x" * 40,
+        "MAILAGENT_MAILER": "outbox",
         "MAILAGENT_DATA_DIR": str(tmp_path / "var"),
         "MAILAGENT_DEMO_MAILBOX": "true",
         "MAILAGENT_DEMO_MAILBOX_SIZE": "3",

@@ -26,6 +26,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "profile": "local",
         "data_dir": tmp_path / "var",
         "jwt_secret": "test-secret-" + "x" * 40,
+        "mailer": "outbox",  # tests read the links from the outbox, in the production profile too
         **FAST_HASH,
         **overrides,
     }
