@@ -173,3 +173,21 @@ def machine_cpu_seconds() -> tuple[float, float]:
     idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
     hz = os.sysconf("SC_CLK_TCK")
     return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, as `uptime` prints them (how busy the shared machine was)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+class MachineBusy:
+    """How many of the machine's CPUs were busy (everyone's processes, ours included) between start and stop."""
+
+    def __init__(self) -> None:
+        self._busy, self._total = machine_cpu_seconds()
+
+    def cpus_busy(self) -> float:
+        busy, total = machine_cpu_seconds()
+        elapsed = (total - self._total) / max(1, os.cpu_count() or 1)
+        return (busy - self._busy) / elapsed if elapsed > 0 else 0.0
