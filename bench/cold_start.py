@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         first_cli = cli_once(["audit", "verify"], work / "cli-nocache", work, no_cache=work / "pycache-cli")
     cpus_busy = busy.cpus_busy()
 
-    print(f"\n-- CLI commands (wall time; warm bytecode cache; n={args.cli_repeats} each; target <= {TARGET_CLI_S:g} s)")
+    print(f"\n-- CLI commands (wall time; warm bytecode cache; n={args.cli_repeats}; target <= {TARGET_CLI_S:g} s)")
     for label, runs in cli.items():
         line(label, [w for w, _ in runs])
         line("  CPU (user+sys)", [c for _, c in runs])
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n-- first run after installing (empty bytecode cache: every module compiled from source)")
     print(f"serve cold start: {first_serve[0]:.2f} s (CPU {first_serve[1]:.2f} s)")
     print(f"audit verify, fresh data dir: {first_cli[0]:.2f} s (CPU {first_cli[1]:.2f} s)")
-    print(f"\nload average at end: {load_average()}; CPUs busy during the run (all processes): {cpus_busy:.2f} of {os.cpu_count()}")
+    print(f"\nload average at end: {load_average()}; CPUs busy during the run: {cpus_busy:.2f} of {os.cpu_count()}")
     return 0
 
 

@@ -86,12 +86,16 @@ async def _phase(plan: dict[str, Any], scenario: dict[str, Any], total: int, cli
     if plan.get("client", "raw") == "httpx":
         jobs = [_httpx_worker(client, scenario["path"], scenario["headers"], n, deadline, m) for n in per_worker]
     else:
-        url = urlsplit(plan["base_url"])
-        lines = [f"GET {scenario['path']} HTTP/1.1", f"Host: {url.netloc}", "User-Agent: mailagent-bench"]
-        lines += [f"{k}: {v}" for k, v in scenario["headers"].items()]
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode()
-        host, port = url.hostname or "127.0.0.1", int(url.port or 80)
-        jobs = [_raw_worker(host, port, request, n, deadline, m) for n in per_worker]
+        # `base_urls` (several replicas): worker i talks to base_urls[i % len], as a round-robin balancer would.
+        targets = []
+        for base in plan.get("base_urls") or [plan["base_url"]]:
+            url = urlsplit(base)
+            lines = [f"GET {scenario['path']} HTTP/1.1", f"Host: {url.netloc}", "User-Agent: mailagent-bench"]
+            lines += [f"{k}: {v}" for k, v in scenario["headers"].items()]
+            targets.append(
+                (url.hostname or "127.0.0.1", int(url.port or 80), ("\r\n".join(lines) + "\r\n\r\n").encode())
+            )
+        jobs = [_raw_worker(*targets[i % len(targets)], n, deadline, m) for i, n in enumerate(per_worker)]
     await asyncio.gather(*jobs)
     return m
 

@@ -1,10 +1,14 @@
-"""Audit events: append-only and hash-chained so a removed or edited entry is detectable."""
+"""Audit events: append-only, sealed into a hash chain shortly after they are written, so a removed, edited or
+reordered sealed entry is detectable (ADR 0011)."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from dataclasses import dataclass, field
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +35,10 @@ class AuditDraft:
 
 @dataclass(frozen=True)
 class AuditEvent:
-    seq: int
+    """One audit entry. It is written unsealed (`seq`, `prev_hash` and `hash` are None) in the transaction of the
+    action it records; the sealer later integrates it into the hash chain, in batches (see ADR 0011)."""
+
+    seq: int | None
     id: str
     occurred_at: datetime
     action: str
@@ -41,8 +48,34 @@ class AuditEvent:
     user_agent: str | None
     request_id: str | None
     details: dict[str, Any]
-    prev_hash: str
+    prev_hash: str | None
+    hash: str | None
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The newest sealed entry: its sequence number and hash. Kept elsewhere (printed by `mailagent audit verify`,
+    logged at every seal), it proves later that the log still holds everything up to it."""
+
+    seq: int
     hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> AuditHead:
+        seq, sep, digest = text.strip().partition(":")
+        if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError("a head is SEQ:HASH, as `mailagent audit verify` prints it (e.g. 42:9f86d081...)")
+        return cls(int(seq), digest)
+
+
+GENESIS = AuditHead(0, GENESIS_HASH)
 
 
 def compute_hash(
@@ -80,21 +113,68 @@ def compute_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_written = itertools.count()
+
+
+def entry_id(occurred_at: datetime) -> str:
+    """32 hex characters that sort like the entries were written: the time (µs), then a per-process counter (same
+    microsecond), then randomness (other processes). The sealer seals in (occurred_at, id) order."""
+    micros = int(occurred_at.timestamp() * 1_000_000) & (16**14 - 1)
+    return f"{micros:014x}{next(_written) & 0xFFFFFF:06x}{secrets.token_hex(6)}"
+
+
+def new_entry(draft: AuditDraft, *, id: str, occurred_at: datetime) -> AuditEvent:
+    """The entry as the action writes it: not in the chain yet."""
+    return AuditEvent(
+        seq=None,
+        id=id,
+        occurred_at=occurred_at,
+        action=draft.action,
+        actor_id=draft.actor_id,
+        target=draft.target,
+        ip=draft.context.ip,
+        user_agent=draft.context.user_agent,
+        request_id=draft.context.request_id,
+        details=dict(draft.details),
+        prev_hash=None,
+        hash=None,
+    )
+
+
+def _entry_hash(entry: AuditEvent, *, seq: int, prev_hash: str) -> str:
+    return compute_hash(
+        seq=seq,
+        id=entry.id,
+        occurred_at=entry.occurred_at,
+        action=entry.action,
+        actor_id=entry.actor_id,
+        target=entry.target,
+        ip=entry.ip,
+        user_agent=entry.user_agent,
+        request_id=entry.request_id,
+        details=entry.details,
+        prev_hash=prev_hash,
+    )
+
+
+def seal_entry(entry: AuditEvent, *, seq: int, prev_hash: str) -> AuditEvent:
+    """The entry integrated into the chain at `seq`, after the entry whose hash is `prev_hash`."""
+    return replace(entry, seq=seq, prev_hash=prev_hash, hash=_entry_hash(entry, seq=seq, prev_hash=prev_hash))
+
+
+def seal_batch(entries: list[AuditEvent], head: AuditHead) -> tuple[list[AuditEvent], AuditHead]:
+    """Seal entries in the given order after `head`; returns them sealed and the new head."""
+    sealed: list[AuditEvent] = []
+    for entry in entries:
+        done = seal_entry(entry, seq=head.seq + 1, prev_hash=head.hash)
+        sealed.append(done)
+        head = AuditHead(head.seq + 1, str(done.hash))
+    return sealed, head
+
+
 def seal(draft: AuditDraft, *, seq: int, id: str, occurred_at: datetime, prev_hash: str) -> AuditEvent:
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "id": id,
-        "occurred_at": occurred_at,
-        "action": draft.action,
-        "actor_id": draft.actor_id,
-        "target": draft.target,
-        "ip": draft.context.ip,
-        "user_agent": draft.context.user_agent,
-        "request_id": draft.context.request_id,
-        "details": dict(draft.details),
-        "prev_hash": prev_hash,
-    }
-    return AuditEvent(**fields, hash=compute_hash(**fields))
+    """A draft written and sealed in one step (tests and fixtures build chains with it)."""
+    return seal_entry(new_entry(draft, id=id, occurred_at=occurred_at), seq=seq, prev_hash=prev_hash)
 
 
 @dataclass(frozen=True)
@@ -103,42 +183,89 @@ class ChainReport:
     ok: bool
     first_broken_seq: int | None = None
     reason: str | None = None
+    head: AuditHead = GENESIS  # the newest sealed entry that verified (print it, keep it elsewhere)
+    unsealed: int = 0  # entries written but not sealed yet: not covered by this check
+    oldest_unsealed_at: datetime | None = None
 
 
-def verify_chain(events: list[AuditEvent], head: tuple[int, str] | None = None) -> ChainReport:
-    """Walk events in sequence order; report the first entry whose link or content does not match. With the
-    recorded `head` (seq, hash of the newest entry), removing the newest entries is detected too."""
-    prev = GENESIS_HASH
-    expected_seq: int | None = None
-    for count, event in enumerate(events, start=1):
-        if expected_seq is not None and event.seq != expected_seq:
-            return ChainReport(count - 1, False, event.seq, f"entry missing before seq {event.seq}")
-        if event.prev_hash != prev:
-            return ChainReport(count - 1, False, event.seq, "link to the previous entry does not match")
-        recomputed = compute_hash(
-            seq=event.seq,
-            id=event.id,
-            occurred_at=event.occurred_at,
-            action=event.action,
-            actor_id=event.actor_id,
-            target=event.target,
-            ip=event.ip,
-            user_agent=event.user_agent,
-            request_id=event.request_id,
-            details=event.details,
-            prev_hash=event.prev_hash,
-        )
-        if recomputed != event.hash:
-            return ChainReport(count - 1, False, event.seq, "entry content was changed after it was written")
-        prev = event.hash
-        expected_seq = event.seq + 1
-    if head is not None:
-        last_seq = events[-1].seq if events else 0
-        if head[0] != last_seq or head[1] != prev:
+class ChainVerifier:
+    """Walks sealed entries in sequence order, fed in pages, and stops at the first one whose position, link or
+    content does not match. `finish()` compares the end of the walk with the recorded head (entries removed from
+    the end) and with a head kept elsewhere (the log was rewritten or truncated below it)."""
+
+    def __init__(self, kept: AuditHead | None = None) -> None:
+        self.kept = kept
+        self.checked = 0
+        self.head = GENESIS
+        self.broken: ChainReport | None = None
+        self._hash_at_kept_seq: str | None = None
+
+    def feed(self, events: Sequence[AuditEvent]) -> bool:
+        """False once the chain is broken (feed no more)."""
+        if self.broken is not None:
+            return False
+        for event in events:
+            expected = self.head.seq + 1
+            if event.seq != expected:
+                reason = f"entry missing before seq {event.seq}" if (event.seq or 0) > expected else "out of order"
+                return self._break(event.seq or expected, reason)
+            if event.prev_hash != self.head.hash:
+                return self._break(expected, "link to the previous entry does not match")
+            if _entry_hash(event, seq=expected, prev_hash=self.head.hash) != event.hash:
+                return self._break(expected, "entry content was changed after it was written")
+            self.head = AuditHead(expected, str(event.hash))
+            self.checked += 1
+            if self.kept is not None and expected == self.kept.seq:
+                self._hash_at_kept_seq = event.hash
+        return True
+
+    def _break(self, seq: int, reason: str) -> bool:
+        self.broken = ChainReport(self.checked, False, seq, reason, self.head)
+        return False
+
+    def finish(self, recorded: AuditHead | None = None) -> ChainReport:
+        kept = self.kept
+        if self.broken is not None:
+            return self.broken
+        if recorded is not None and recorded != self.head:
             return ChainReport(
-                len(events), False, last_seq + 1, f"the newest entries were removed (the chain ended at seq {head[0]})"
+                self.checked,
+                False,
+                self.head.seq + 1,
+                f"the newest entries were removed (the sealer recorded the chain ending at seq {recorded.seq})",
+                self.head,
             )
-    return ChainReport(len(events), True)
+        if kept is not None:
+            if kept.seq > self.head.seq:
+                return ChainReport(
+                    self.checked,
+                    False,
+                    self.head.seq + 1,
+                    f"the log ends at seq {self.head.seq}, before the head kept elsewhere (seq {kept.seq}): "
+                    "entries were removed",
+                    self.head,
+                )
+            if kept.seq > 0 and self._hash_at_kept_seq != kept.hash:
+                return ChainReport(
+                    self.checked,
+                    False,
+                    kept.seq,
+                    f"entry {kept.seq} is not the one whose hash was kept elsewhere: the log was rewritten",
+                    self.head,
+                )
+        return ChainReport(self.checked, True, head=self.head)
+
+
+def verify_chain(
+    events: Sequence[AuditEvent], head: tuple[int, str] | AuditHead | None = None, kept: AuditHead | None = None
+) -> ChainReport:
+    """Walk sealed events in sequence order; report the first entry whose position, link or content does not
+    match. With the recorded `head`, removing the newest entries is detected too; with a head `kept` elsewhere,
+    rewriting or truncating the log below it."""
+    verifier = ChainVerifier(kept)
+    verifier.feed(events)
+    recorded = AuditHead(*head) if isinstance(head, tuple) else head
+    return verifier.finish(recorded)
 
 
 class AuditAction:

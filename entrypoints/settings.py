@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     outbox_relay_seconds: float = Field(5, description="How often committed-but-unrelayed jobs and events are swept")
     event_retention_seconds: int = Field(3 * 86400, description="How long events are kept for replay")
+    audit_seal_seconds: float = Field(
+        1.0, ge=1.0, description="How often new audit entries are sealed into the hash chain (the sealer's period)"
+    )
     scheduled_dispatch_seconds: float = Field(
         10, description="How often due scheduled emails (and ones a crashed worker held) are swept up"
     )

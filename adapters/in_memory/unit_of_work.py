@@ -18,6 +18,7 @@ from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
 from application.ports.agent_store import ConversationRecord
 from application.ports.unit_of_work import (
     ApiKeyRepository,
+    AuditBacklog,
     AuditLog,
     AuditQuery,
     EventStore,
@@ -31,10 +32,10 @@ from application.ports.unit_of_work import (
     UserRepository,
 )
 from domain.agent import AgentPolicy, PendingAction
-from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from domain.audit import GENESIS, AuditDraft, AuditEvent, AuditHead, entry_id, new_entry
 from domain.errors import Conflict
 from domain.events import DomainEvent, StoredEvent
-from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User, new_id
+from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
 from domain.mail_account import MailAccount, MailProvider, OAuthState
 from domain.mail_sync import MailSyncState
 from domain.scheduled_email import ScheduledEmail
@@ -51,8 +52,9 @@ class InMemoryStore:
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     mail_accounts: dict[str, MailAccount | None] = field(default_factory=dict)
     oauth_states: dict[str, OAuthState] = field(default_factory=dict)
-    audit: list[AuditEvent] = field(default_factory=list)
-    head: tuple[int, str] = (0, GENESIS_HASH)  # kept apart from the list, like the SQL chain-head row
+    audit: dict[str, AuditEvent] = field(default_factory=dict)  # by id, in commit order; sealed or not
+    head: AuditHead = GENESIS  # kept apart from the entries, like the SQL chain-head row
+    sealer: object | None = None  # the transaction that holds the sealer's lock
     events: dict[int, StoredEvent] = field(default_factory=dict)  # by seq, in insertion (= seq) order
     event_ids: set[str] = field(default_factory=set)
     published: set[int] = field(default_factory=set)
@@ -88,7 +90,8 @@ class _Tx:
         self.store = store
         self.writes: dict[str, dict[str, Any]] = {t: {} for t in InMemoryStore.TABLES}
         self.checks: list[Callable[[], bool]] = []  # preconditions re-checked atomically at commit
-        self.audit: list[tuple[AuditDraft, datetime]] = []
+        self.audit: list[AuditEvent] = []
+        self.seals: tuple[list[AuditEvent], AuditHead, datetime] | None = None
         self.events: list[DomainEvent] = []
         self.claimed_events: list[int] = []
         self.outbox_adds: list[OutboxJob] = []
@@ -100,6 +103,8 @@ class _Tx:
 
     def release(self) -> None:
         with self.store.lock:
+            if self.store.sealer is self:
+                self.store.sealer = None
             self.store.locked.difference_update(
                 [("event", s) for s in self.claimed_events]
                 + [("job", j) for j in self.claimed_jobs]
@@ -298,41 +303,52 @@ class InMemoryAuditLog(AuditLog):
         self.tx = tx
 
     def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent:
-        self.tx.audit.append((draft, at))
-        with self.tx.store.lock:
-            tail = self.tx.store.audit[-1] if self.tx.store.audit else None
-        # Provisional until commit: the committed chain decides the final sequence number.
-        return seal(
-            draft,
-            seq=(tail.seq if tail else 0) + len(self.tx.audit),
-            id=new_id(),
-            occurred_at=at,
-            prev_hash=tail.hash if tail else GENESIS_HASH,
-        )
+        entry = new_entry(draft, id=entry_id(at), occurred_at=at)
+        self.tx.audit.append(entry)
+        return entry
 
-    def _matching(self, query: AuditQuery) -> list[AuditEvent]:
+    def _committed(self) -> list[AuditEvent]:
         with self.tx.store.lock:
-            events = list(self.tx.store.audit)
-        return [
+            return list(self.tx.store.audit.values())
+
+    def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
+        found = [
             e
-            for e in reversed(events)
+            for e in sorted(self._committed(), key=lambda e: (e.occurred_at, e.id), reverse=True)
             if (query.actor_id is None or e.actor_id == query.actor_id)
             and (query.action is None or e.action == query.action)
             and (query.since is None or e.occurred_at >= query.since)
             and (query.until is None or e.occurred_at <= query.until)
         ]
-
-    def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
-        found = self._matching(query)
         return found[query.offset : query.offset + query.limit], len(found)
 
-    def all_in_order(self) -> Sequence[AuditEvent]:
-        with self.tx.store.lock:
-            return list(self.tx.store.audit)
+    def sealed_page(self, *, after_seq: int, limit: int) -> Sequence[AuditEvent]:
+        sealed = [e for e in self._committed() if e.seq is not None and e.seq > after_seq]
+        return sorted(sealed, key=lambda e: e.seq or 0)[:limit]
 
-    def head(self) -> tuple[int, str]:
+    def head(self) -> AuditHead:
         with self.tx.store.lock:
             return self.tx.store.head
+
+    def backlog(self) -> AuditBacklog:
+        unsealed = [e.occurred_at for e in self._committed() if e.seq is None]
+        return AuditBacklog(len(unsealed), min(unsealed, default=None))
+
+    def lock_for_sealing(self) -> bool:
+        with self.tx.store.lock:
+            if self.tx.store.sealer not in (None, self.tx):
+                return False
+            self.tx.store.sealer = self.tx
+            return True
+
+    def unsealed(self, *, limit: int) -> Sequence[AuditEvent]:
+        pending = [e for e in self._committed() if e.seq is None]
+        return sorted(pending, key=lambda e: (e.occurred_at, e.id))[:limit]
+
+    def record_seals(self, sealed: Sequence[AuditEvent], head: AuditHead, *, at: datetime) -> None:
+        if self.tx.store.sealer is not self.tx:
+            raise RuntimeError("record_seals outside lock_for_sealing")
+        self.tx.seals = (list(sealed), head, at)
 
 
 class InMemoryEventStore(EventStore):
@@ -434,17 +450,12 @@ class InMemoryUnitOfWork(UnitOfWork):
                 raise Conflict("Someone else changed this at the same time; try again.")
             for table, writes in tx.writes.items():
                 getattr(self.store, table).update(writes)
-            for draft, at in tx.audit:
-                tail = self.store.audit[-1] if self.store.audit else None
-                event = seal(
-                    draft,
-                    seq=(tail.seq if tail else 0) + 1,
-                    id=new_id(),
-                    occurred_at=at,
-                    prev_hash=tail.hash if tail else GENESIS_HASH,
-                )
-                self.store.audit.append(event)
-                self.store.head = (event.seq, event.hash)
+            for entry in tx.audit:
+                self.store.audit[entry.id] = entry
+            if tx.seals is not None:
+                sealed, self.store.head, _ = tx.seals
+                for entry in sealed:
+                    self.store.audit[entry.id] = entry
             for domain_event in tx.events:
                 if domain_event.id not in self.store.event_ids:  # a concurrent transaction may have added it
                     self.store.last_seq += 1

@@ -103,17 +103,25 @@ class ApiKeyRow(Base):
 
 
 class AuditLogRow(Base):
+    """One audit entry. Requests insert it with `seq`/`prev_hash`/`hash` empty; the sealer fills them in (ADR 0011)."""
+
     __tablename__ = "audit_logs"
     __table_args__ = (
-        Index("ix_audit_logs_actor_seq", "actor_id", "seq"),
-        Index("ix_audit_logs_action_seq", "action", "seq"),
+        Index("ix_audit_logs_actor_at", "actor_id", "occurred_at"),
+        Index("ix_audit_logs_action_at", "action", "occurred_at"),
         Index("ix_audit_logs_occurred_at", "occurred_at"),
+        # The sealer's queue: only entries not sealed yet, in the order they will be sealed.
+        Index(
+            "ix_audit_logs_unsealed",
+            "occurred_at",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
     )
 
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
-    )
-    id: Mapped[str] = mapped_column(String(32), unique=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     action: Mapped[str] = mapped_column(String(64))
     actor_id: Mapped[str | None] = mapped_column(String(32))
@@ -122,18 +130,19 @@ class AuditLogRow(Base):
     user_agent: Mapped[str | None] = mapped_column(String(300))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditChainHeadRow(Base):
-    """One row holding the chain's tail; updating it first serialises appends on every database."""
+    """The newest sealed entry. Only the sealer writes it; locking it makes a transaction the one sealer."""
 
     __tablename__ = "audit_chain_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(Text)
+    sealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class MailAccountRow(Base):

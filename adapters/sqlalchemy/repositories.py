@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
+from adapters.sqlalchemy.engine import SQLITE_BUSY_TIMEOUT_MS
 from adapters.sqlalchemy.models import (
     ApiKeyRow,
     AuditChainHeadRow,
@@ -21,6 +23,7 @@ from adapters.sqlalchemy.models import (
 )
 from application.ports.unit_of_work import (
     ApiKeyRepository,
+    AuditBacklog,
     AuditLog,
     AuditQuery,
     MailAccountRepository,
@@ -29,7 +32,7 @@ from application.ports.unit_of_work import (
     SessionRepository,
     UserRepository,
 )
-from domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from domain.audit import GENESIS, GENESIS_HASH, AuditDraft, AuditEvent, AuditHead, entry_id, new_entry
 from domain.identity import (
     ApiKey,
     OneTimePurpose,
@@ -40,7 +43,6 @@ from domain.identity import (
     Session,
     User,
     UserStatus,
-    new_id,
 )
 from domain.mail_account import AccountStatus, MailAccount, MailProvider, OAuthState
 
@@ -280,6 +282,9 @@ def _event(row: AuditLogRow) -> AuditEvent:
     )
 
 
+SEALER_LOCK_WAIT_MS = 250
+
+
 class SqlAlchemyAuditLog(AuditLog):
     HEAD_ID = 1
 
@@ -287,30 +292,10 @@ class SqlAlchemyAuditLog(AuditLog):
         self.s = session
 
     def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent:
-        # Touch the head row first: that takes the write lock (SQLite) or the row lock (PostgreSQL), so two
-        # transactions can never read the same tail and fork the chain.
-        locked = self.s.execute(
-            update(AuditChainHeadRow)
-            .where(AuditChainHeadRow.id == self.HEAD_ID)
-            .values(seq=AuditChainHeadRow.seq)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(locked, "rowcount", 0) == 0:
-            self.s.add(AuditChainHeadRow(id=self.HEAD_ID, seq=0, hash=GENESIS_HASH))
-            self.s.flush()
-        head = self.s.execute(
-            select(AuditChainHeadRow.seq, AuditChainHeadRow.hash).where(AuditChainHeadRow.id == self.HEAD_ID)
-        ).one()
-        event = seal(draft, seq=head.seq + 1, id=new_id(), occurred_at=at, prev_hash=head.hash)
-        self.s.add(AuditLogRow(**event.__dict__))
-        self.s.execute(
-            update(AuditChainHeadRow)
-            .where(AuditChainHeadRow.id == self.HEAD_ID)
-            .values(seq=event.seq, hash=event.hash)
-            .execution_options(synchronize_session=False)
-        )
-        self.s.flush()
-        return event
+        # One insert, no shared row: concurrent requests never wait on each other's audit entries.
+        entry = new_entry(draft, id=entry_id(at), occurred_at=at)
+        self.s.add(AuditLogRow(**entry.__dict__))
+        return entry
 
     def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
         stmt = select(AuditLogRow)
@@ -323,17 +308,85 @@ class SqlAlchemyAuditLog(AuditLog):
         if query.until:
             stmt = stmt.where(AuditLogRow.occurred_at <= query.until)
         total = int(self.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-        rows = self.s.scalars(stmt.order_by(AuditLogRow.seq.desc()).offset(query.offset).limit(query.limit))
+        newest_first = stmt.order_by(AuditLogRow.occurred_at.desc(), AuditLogRow.id.desc())
+        rows = self.s.scalars(newest_first.offset(query.offset).limit(query.limit))
         return [_event(r) for r in rows], total
 
-    def all_in_order(self) -> Sequence[AuditEvent]:
-        return [_event(r) for r in self.s.scalars(select(AuditLogRow).order_by(AuditLogRow.seq))]
+    def sealed_page(self, *, after_seq: int, limit: int) -> Sequence[AuditEvent]:
+        rows = self.s.scalars(
+            select(AuditLogRow).where(AuditLogRow.seq > after_seq).order_by(AuditLogRow.seq).limit(limit)
+        )
+        return [_event(r) for r in rows]
 
-    def head(self) -> tuple[int, str]:
+    def head(self) -> AuditHead:
         row = self.s.execute(
             select(AuditChainHeadRow.seq, AuditChainHeadRow.hash).where(AuditChainHeadRow.id == self.HEAD_ID)
         ).first()
-        return (int(row.seq), str(row.hash)) if row else (0, GENESIS_HASH)
+        return AuditHead(int(row.seq), str(row.hash)) if row else GENESIS
+
+    def backlog(self) -> AuditBacklog:
+        unsealed = select(func.count(), func.min(AuditLogRow.occurred_at)).where(AuditLogRow.seq.is_(None))
+        count, oldest = self.s.execute(unsealed).one()
+        return AuditBacklog(int(count or 0), oldest)
+
+    def lock_for_sealing(self) -> bool:
+        if self.s.get_bind().dialect.name == "postgresql":
+            # Another sealer holding the row: skip this run instead of queueing behind it.
+            locked = self.s.execute(
+                select(AuditChainHeadRow.id)
+                .where(AuditChainHeadRow.id == self.HEAD_ID)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if locked is not None:
+                return True
+            exists = self.s.execute(select(AuditChainHeadRow.id).where(AuditChainHeadRow.id == self.HEAD_ID)).first()
+            if exists is not None:
+                return False
+        else:  # SQLite: the first write takes the database's write lock, which is held until commit
+            connection = self.s.connection()
+            # Wait a moment for a request's insert, not for another sealer's whole batch.
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SEALER_LOCK_WAIT_MS}")
+            try:
+                touched = self.s.execute(
+                    update(AuditChainHeadRow)
+                    .where(AuditChainHeadRow.id == self.HEAD_ID)
+                    .values(seq=AuditChainHeadRow.seq)
+                    .execution_options(synchronize_session=False)
+                )
+            except OperationalError as exc:
+                if "locked" in str(exc.orig):
+                    return False
+                raise
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if getattr(touched, "rowcount", 0):
+                return True
+        self.s.add(AuditChainHeadRow(id=self.HEAD_ID, seq=0, hash=GENESIS_HASH))  # seeded by the migration
+        self.s.flush()
+        return True
+
+    def unsealed(self, *, limit: int) -> Sequence[AuditEvent]:
+        rows = self.s.scalars(
+            select(AuditLogRow)
+            .where(AuditLogRow.seq.is_(None))
+            .order_by(AuditLogRow.occurred_at, AuditLogRow.id)
+            .limit(limit)
+        )
+        return [_event(r) for r in rows]
+
+    def record_seals(self, sealed: Sequence[AuditEvent], head: AuditHead, *, at: datetime) -> None:
+        if not sealed:
+            return
+        self.s.execute(
+            update(AuditLogRow),
+            [{"id": e.id, "seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash} for e in sealed],
+        )
+        self.s.execute(
+            update(AuditChainHeadRow)
+            .where(AuditChainHeadRow.id == self.HEAD_ID)
+            .values(seq=head.seq, hash=head.hash, sealed_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _account(row: MailAccountRow) -> MailAccount:

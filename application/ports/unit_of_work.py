@@ -12,7 +12,7 @@ from typing import Self
 from application.ports.agent_store import AgentPolicyRepository, ConversationRepository, PendingActionRepository
 from application.ports.mail_sync import MailSyncRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
-from domain.audit import AuditDraft, AuditEvent
+from domain.audit import AuditDraft, AuditEvent, AuditHead
 from domain.events import DomainEvent, StoredEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
 from domain.mail_account import MailAccount, MailProvider, OAuthState
@@ -142,23 +142,61 @@ class AuditQuery:
     limit: int = 50
 
 
+@dataclass(frozen=True)
+class AuditBacklog:
+    """Entries written but not sealed yet: how many, and when the oldest was written (the sealer's lag)."""
+
+    count: int
+    oldest_at: datetime | None
+
+
 class AuditLog(ABC):
-    """Append-only, hash-chained. Appends take part in the surrounding transaction."""
+    """Append-only. An append is one insert in the surrounding transaction and touches no shared row; the sealer
+    (one at a time, under `lock_for_sealing`) later integrates committed entries into the hash chain."""
 
     @abstractmethod
-    def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent: ...
+    def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent:
+        """Write the entry, unsealed."""
 
     @abstractmethod
     def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
-        """Matching entries newest first, and the total count."""
+        """Matching entries (sealed or not) newest first, and the total count."""
 
     @abstractmethod
+    def sealed_page(self, *, after_seq: int, limit: int) -> Sequence[AuditEvent]:
+        """Sealed entries with seq > after_seq in sequence order, at most `limit` (chain verification)."""
+
     def all_in_order(self) -> Sequence[AuditEvent]:
-        """Every entry in sequence order, for chain verification."""
+        """Every committed entry in chain order: the sealed ones by seq, then the unsealed ones in the order they
+        will be sealed (small logs: tests, fixtures)."""
+        found: list[AuditEvent] = []
+        after = 0
+        while page := self.sealed_page(after_seq=after, limit=1000):
+            found.extend(page)
+            after = page[-1].seq or after + len(page)
+        return [*found, *self.unsealed(limit=1_000_000)]
 
     @abstractmethod
-    def head(self) -> tuple[int, str]:
-        """The sequence number and hash of the newest entry as recorded when it was appended."""
+    def head(self) -> AuditHead:
+        """The newest sealed entry as the sealer recorded it (GENESIS before the first seal)."""
+
+    @abstractmethod
+    def backlog(self) -> AuditBacklog:
+        """Committed entries the sealer has not integrated yet."""
+
+    @abstractmethod
+    def lock_for_sealing(self) -> bool:
+        """Become this installation's sealer until the transaction ends; False if another transaction is sealing
+        right now (then do nothing: it will seal what this one would have)."""
+
+    @abstractmethod
+    def unsealed(self, *, limit: int) -> Sequence[AuditEvent]:
+        """Committed, unsealed entries in the order they will be sealed (oldest first), at most `limit`. Sealing
+        them is only for the holder of `lock_for_sealing`."""
+
+    @abstractmethod
+    def record_seals(self, sealed: Sequence[AuditEvent], head: AuditHead, *, at: datetime) -> None:
+        """Store the sealed entries (seq, prev_hash, hash) and the new head. Only under `lock_for_sealing`."""
 
 
 class EventStore(ABC):

@@ -167,15 +167,54 @@ def user_create(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the audit log's hash chain; exit 1 and name the first broken entry if any was changed or removed."""
-    report = context.admin().verify_audit_chain().execute()
-    if report.ok:
-        console.print(f"[green]audit chain intact[/green]: {report.checked} entries verified")
+def audit_verify(
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="A head printed or logged earlier (SEQ:HASH): also prove the log still holds it"),
+    ] = None,
+) -> None:
+    """Walk the audit log's sealed hash chain; exit 1 and name the first entry that was changed, removed or moved.
+    Prints the newest sealed head: keep it elsewhere and pass it as --head later to detect truncation."""
+    from application.use_cases.verify_audit_chain import VerifyAuditChainInput
+    from domain.audit import AuditHead
+
+    kept = None
+    if head is not None:
+        try:
+            kept = AuditHead.parse(head)
+        except ValueError as exc:
+            _fail(f"--head {head!r}: {exc}", code=2)
+    report = context.admin().verify_audit_chain().execute(VerifyAuditChainInput(kept))
+    if not report.ok:
+        _fail(
+            f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason} "
+            f"({report.checked} entries ok before it)"
+        )
+    console.print(f"[green]audit chain intact[/green]: {report.checked} sealed entries verified")
+    if kept is not None:
+        console.print(f"the log still holds the kept head {kept.seq}")
+    console.print(f"head: {report.head}", highlight=False, soft_wrap=True)
+    if report.unsealed:
+        since = (
+            f", the oldest written {report.oldest_unsealed_at:%Y-%m-%d %H:%M:%S} UTC"
+            if report.oldest_unsealed_at
+            else ""
+        )
+        console.print(
+            f"{report.unsealed} newer entries are not sealed yet{since}: not covered by this check. A running "
+            "`mailagent serve` (embedded default) or `mailagent worker` seals them within seconds; "
+            "`mailagent audit seal` seals them now."
+        )
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal every committed audit entry into the hash chain now (the server and workers do it every second)."""
+    report = context.admin().seal_audit_log().execute()
+    if report.skipped:
+        console.print("another process is sealing right now; nothing to do")
         return
-    _fail(
-        f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason} ({report.checked} entries ok before it)"
-    )
+    console.print(f"sealed {report.sealed} entries; head: {report.head}", highlight=False, soft_wrap=True)
 
 
 @app.command("demo-admin")

@@ -1,4 +1,4 @@
-"""Administration: users, the audit log, failed jobs and system metrics."""
+"""Administration: users, the audit log (its sealer and verifier), failed jobs and system metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from application.use_cases.list_audit_logs import ListAuditLogs
 from application.use_cases.list_failed_jobs import ListFailedJobs
 from application.use_cases.list_users import ListUsers
 from application.use_cases.requeue_failed_job import RequeueFailedJob
+from application.use_cases.seal_audit_log import SealAuditLog
 from application.use_cases.update_user import UpdateUser
 from application.use_cases.verify_audit_chain import VerifyAuditChain
 
@@ -25,6 +26,7 @@ class AdminContainer(containers.DeclarativeContainer):
     update_user = providers.Factory(UpdateUser, uow, cache, clock)
     list_audit_logs = providers.Factory(ListAuditLogs, uow)
     verify_audit_chain = providers.Factory(VerifyAuditChain, uow)
+    seal_audit_log = providers.Factory(SealAuditLog, uow, clock)
     list_failed_jobs = providers.Factory(ListFailedJobs, job_queue)
     requeue_failed_job = providers.Factory(RequeueFailedJob, job_queue, uow, clock)
     get_system_metrics = providers.Factory(
@@ -33,4 +35,6 @@ class AdminContainer(containers.DeclarativeContainer):
         cache,
         job_queue,
         providers.Callable(lambda mailboxes: mailboxes.cache_stats, mailboxes),
+        uow=uow,
+        clock=clock,
     )

@@ -80,11 +80,18 @@ class JobsMetricsOut(BaseModel):
     error: str | None = None
 
 
+class AuditSealingOut(BaseModel):
+    head_seq: int = Field(description="The newest audit entry sealed into the hash chain")
+    unsealed: int = Field(description="Entries written but not sealed yet")
+    lag_seconds: float = Field(description="Age of the oldest unsealed entry; 0 when every entry is sealed")
+
+
 class MetricsOut(BaseModel):
     circuits: list[CircuitOut] = Field(description="One per outside service this process has called")
     cache: CacheStatsOut = Field(description="Every lookup this process made in the cache")
     mail_cache: dict[str, CacheStatsOut] = Field(description="Mail reads served by the cache, by kind")
     jobs: JobsMetricsOut
+    audit: AuditSealingOut | None = Field(None, description="The audit log's sealer: how far behind it is")
 
     @classmethod
     def of(cls, m: SystemMetrics) -> MetricsOut:
@@ -93,4 +100,7 @@ class MetricsOut(BaseModel):
             cache=CacheStatsOut.of(m.cache),
             mail_cache={kind: CacheStatsOut.of(s) for kind, s in m.mail_cache.items()},
             jobs=JobsMetricsOut(failed=m.failed_jobs, error=m.failed_jobs_error),
+            audit=AuditSealingOut(head_seq=m.audit.head_seq, unsealed=m.audit.unsealed, lag_seconds=m.audit.lag_seconds)
+            if m.audit
+            else None,
         )

@@ -156,7 +156,7 @@ class AdminUserPatch(BaseModel):
 
 
 class AuditEventOut(BaseModel):
-    seq: int
+    seq: int | None = Field(description="Place in the hash chain; null until the sealer reaches the entry (~1 s)")
     id: str
     occurred_at: datetime
     action: str
@@ -166,7 +166,7 @@ class AuditEventOut(BaseModel):
     user_agent: str | None
     request_id: str | None
     details: dict[str, Any]
-    hash: str
+    hash: str | None = Field(description="The entry's hash in the chain; null until it is sealed")
 
     @classmethod
     def of(cls, e: AuditEvent) -> AuditEventOut:

@@ -3,6 +3,7 @@ case from the container, and is idempotent (it may run again after a crash or a 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from application.ports.job_queue import JobPayload, JobRegistry
@@ -11,6 +12,9 @@ from entrypoints.worker.periodic import PeriodicJob
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
+
+logger = logging.getLogger(__name__)
+AUDIT_SEAL_JOB = "audit.seal"
 
 
 def build_registry(container: Container) -> JobRegistry:
@@ -22,8 +26,17 @@ def build_registry(container: Container) -> JobRegistry:
     def prune_events(_: JobPayload) -> None:
         container.prune_events().execute()
 
+    def seal_audit_log(_: JobPayload) -> None:
+        report = container.seal_audit_log().execute()
+        if report.sealed:
+            # The head goes into the log, which is shipped off the machine (at most one line per seal period, fewer
+            # than the access log's): a kept head proves later that the database still holds every entry up to it
+            # (`mailagent audit verify --head SEQ:HASH`).
+            logger.info("audit sealed up to %s (%d just now, %d waiting)", report.head, report.sealed, report.backlog)
+
     registry.register("outbox.relay", relay_outbox)
     registry.register("events.prune", prune_events)
+    registry.register(AUDIT_SEAL_JOB, seal_audit_log)
     scheduled_jobs.register(registry, container)
     sync_jobs.register(registry, container)
     return registry
@@ -35,6 +48,8 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         # Catches what a crashed process committed but never relayed; normal traffic is relayed inline.
         PeriodicJob("outbox.relay", lambda: settings.outbox_relay_seconds),
         PeriodicJob("events.prune", lambda: 3600),
+        # Integrates new audit entries into the hash chain (requests only insert them; ADR 0011).
+        PeriodicJob(AUDIT_SEAL_JOB, lambda: settings.audit_seal_seconds),
         # Sends due emails whose delayed job was lost and takes back the ones a crashed worker held.
         PeriodicJob("scheduled.dispatch", lambda: settings.scheduled_dispatch_seconds),
         # Mailbox sync: the polling fallback (each account once per mail_poll_seconds) and Gmail watch renewal.

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from application.ports.unit_of_work import AuditQuery
-from domain.audit import AuditContext, AuditDraft, verify_chain
+from application.use_cases.seal_audit_log import SealAuditLog
+from domain.audit import GENESIS, AuditContext, AuditDraft, AuditHead, verify_chain
 from domain.errors import Conflict
 from domain.identity import (
     ApiKey,
@@ -126,7 +128,7 @@ def test_a_refresh_token_can_be_consumed_once(new_uow: UowFactory) -> None:
         assert uow.sessions.get_refresh_token(token.id).used_at == T0  # type: ignore[union-attr]
 
 
-def test_audit_appends_form_an_unbroken_chain_even_when_concurrent(new_uow: UowFactory) -> None:
+def test_audit_appends_form_an_unbroken_chain_once_sealed_even_when_concurrent(new_uow: UowFactory) -> None:
     def append_some(n: int) -> None:
         for i in range(5):
             with new_uow() as uow:
@@ -142,9 +144,79 @@ def test_audit_appends_form_an_unbroken_chain_even_when_concurrent(new_uow: UowF
     for t in threads:
         t.join()
     with new_uow() as uow:
+        assert uow.audit.sealed_page(after_seq=0, limit=100) == [] and uow.audit.head() == GENESIS  # not sealed yet
+        assert len(uow.audit.all_in_order()) == 20
+        backlog = uow.audit.backlog()
+    assert backlog.count == 20 and backlog.oldest_at == T0
+    report = SealAuditLog(new_uow(), InMemoryClock(T0 + timedelta(seconds=30)), batch_size=7).execute()
+    assert (report.sealed, report.backlog, report.lag_seconds, report.head.seq) == (20, 0, 0.0, 20)
+    with new_uow() as uow:
         events = list(uow.audit.all_in_order())
+        head = uow.audit.head()
     assert [e.seq for e in events] == list(range(1, 21))
-    assert verify_chain(events).ok
+    assert [(e.occurred_at, e.id) for e in events] == sorted((e.occurred_at, e.id) for e in events)  # sealed in order
+    assert head == AuditHead(20, str(events[-1].hash))
+    assert verify_chain(events, head).ok
+
+
+def test_only_one_sealer_at_a_time_and_later_entries_extend_the_chain(new_uow: UowFactory) -> None:
+    with new_uow() as uow:
+        uow.audit.append(AuditDraft("first", actor_id=None), at=T0)
+        uow.commit()
+    clock = InMemoryClock(T0)
+    with new_uow() as holder:
+        assert holder.audit.lock_for_sealing()
+        assert SealAuditLog(new_uow(), clock).execute().skipped  # someone else is sealing: nothing happens
+        holder.rollback()
+    assert SealAuditLog(new_uow(), clock).execute().sealed == 1
+    with new_uow() as uow:
+        uow.audit.append(
+            AuditDraft("second", actor_id=None), at=T0 - timedelta(hours=1)
+        )  # an older clock: sealed after anyway
+        uow.commit()
+    assert SealAuditLog(new_uow(), clock).execute().sealed == 1
+    with new_uow() as uow:
+        events = list(uow.audit.all_in_order())
+        assert [e.action for e in events] == ["first", "second"] and verify_chain(events, uow.audit.head()).ok
+        assert uow.audit.sealed_page(after_seq=1, limit=10) == events[1:]
+
+
+def test_two_sealers_racing_with_writers_seal_every_entry_exactly_once(new_uow: UowFactory) -> None:
+    """Two workers' sealers run while requests keep writing: every committed entry ends up in one unbroken chain,
+    each exactly once, and no writer ever waits for a sealer (appends touch no shared row)."""
+    writing = threading.Event()
+    writing.set()
+    clock = InMemoryClock(T0)
+    written: list[str] = []
+
+    def write(n: int) -> None:
+        for i in range(15):
+            with new_uow() as uow:
+                written.append(uow.audit.append(AuditDraft("race", actor_id=f"w{n}", target=f"{i}"), at=T0).id)
+                uow.commit()
+
+    def seal() -> None:
+        sealer = SealAuditLog(new_uow(), clock, batch_size=5)
+        while writing.is_set():
+            sealer.execute()
+        sealer.execute()
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    sealers = [threading.Thread(target=seal) for _ in range(2)]
+    for t in (*sealers, *writers):
+        t.start()
+    for t in writers:
+        t.join(timeout=120)
+    writing.clear()
+    for t in sealers:
+        t.join(timeout=120)
+    SealAuditLog(new_uow(), clock).execute()  # whatever the last racing runs skipped
+    with new_uow() as uow:
+        events = list(uow.audit.all_in_order())
+        head, backlog = uow.audit.head(), uow.audit.backlog()
+    assert backlog.count == 0 and len(events) == 60 and sorted(e.id for e in events) == sorted(written)
+    assert [e.seq for e in events] == list(range(1, 61)) and head.seq == 60
+    assert verify_chain(events, head).ok
 
 
 def test_audit_query_filters_and_pages_newest_first(new_uow: UowFactory) -> None:
@@ -158,9 +230,9 @@ def test_audit_query_filters_and_pages_newest_first(new_uow: UowFactory) -> None
     with new_uow() as uow:
         page, total = uow.audit.query(AuditQuery(action="a.even", limit=4))
         assert total == 6 and len(page) == 4
-        assert [e.seq for e in page] == sorted((e.seq for e in page), reverse=True)
+        assert [e.occurred_at for e in page] == sorted((e.occurred_at for e in page), reverse=True)
         page2, _ = uow.audit.query(AuditQuery(action="a.even", offset=4, limit=4))
-        assert {e.seq for e in page}.isdisjoint({e.seq for e in page2}) and len(page2) == 2
+        assert {e.id for e in page}.isdisjoint({e.id for e in page2}) and len(page2) == 2
         mine, total_u2 = uow.audit.query(AuditQuery(actor_id="u2"))
         assert total_u2 == 6 and all(e.actor_id == "u2" for e in mine)
         window, total_w = uow.audit.query(AuditQuery(since=T0 + timedelta(minutes=3), until=T0 + timedelta(minutes=5)))

@@ -1026,7 +1026,8 @@ def test_p30_p42_audit_log_filters_and_pagination_match_the_full_log(tmp_path: P
     people = seed_audit_log(env)
     full = env.audit()
     assert len(full) >= 20
-    assert [e["seq"] for e in full] == sorted((e["seq"] for e in full), reverse=True)  # newest first
+    newest_first = [(when(e["occurred_at"]), e["id"]) for e in full]
+    assert newest_first == sorted(newest_first, reverse=True)
     actors = sorted({p.user_id for p in people} | {env.admin.user_id})
     actions = sorted({e["action"] for e in full})
     times = sorted(when(e["occurred_at"]) for e in full)
@@ -1062,7 +1063,7 @@ def test_p30_p42_audit_log_filters_and_pagination_match_the_full_log(tmp_path: P
             return
         assert r.status_code == 200, r.text
         wanted = [
-            e["seq"]
+            e["id"]
             for e in full
             if (actor is None or e["actor_id"] == actor)
             and (action is None or e["action"] == action)
@@ -1071,7 +1072,7 @@ def test_p30_p42_audit_log_filters_and_pagination_match_the_full_log(tmp_path: P
         ]
         body = r.json()
         assert body["meta"]["total"] == len(wanted)
-        assert [e["seq"] for e in body["data"]] == wanted[offset : offset + limit]
+        assert [e["id"] for e in body["data"]] == wanted[offset : offset + limit]
 
     check()
 
@@ -1111,11 +1112,11 @@ def test_p42_audit_time_filters_accept_any_iso_8601_form(tmp_path: Path) -> None
         assert r.status_code in (200, 422), r.text
         if r.status_code == 200:
             wanted = [
-                e["seq"]
+                e["id"]
                 for e in full
                 if (when(e["occurred_at"]) >= instant if which == "since" else when(e["occurred_at"]) <= instant)
             ]
-            assert [e["seq"] for e in r.json()["data"]] == wanted
+            assert [e["id"] for e in r.json()["data"]] == wanted
         else:
             assert r.json()["error"]["code"] == "validation_failed"
 
@@ -1258,7 +1259,8 @@ def test_p41_every_auth_action_leaves_a_complete_audit_entry(api: Api, admin: Ac
         assert e["ip"] == "testclient"
         assert e["user_agent"] == f"props-agent/{n} (+audit)"
         assert started <= when(e["occurred_at"]) <= datetime.now(UTC) + timedelta(seconds=1)
-        assert len(e["hash"]) == 64
+        # in the chain once the sealer reached it (within seconds), and then with its hash
+        assert (e["seq"] is None and e["hash"] is None) or (e["seq"] >= 1 and len(e["hash"]) == 64), e
 
 
 def test_p41_audit_entries_record_the_callers_user_agent_and_request_id(tmp_path: Path) -> None:
@@ -1307,14 +1309,19 @@ def test_p42_audit_verify_is_ok_untouched_and_names_the_first_tampered_entry(tmp
     env = make_env(tmp_path / "source")
     seed_audit_log(env)
     source_db = env.settings.data_dir / "mailagent.db"
+    sealer = build_container(env.settings)
+    assert sealer.seal_audit_log().execute().sealed >= 20
+    sealer.engine().dispose()
     report = build_container(env.settings).verify_audit_chain().execute()
-    assert report.ok and report.checked >= 20 and report.first_broken_seq is None
+    assert report.ok and report.checked >= 20 and report.first_broken_seq is None and report.unsealed == 0
     last = report.checked
     copies = itertools.count()
 
     @PROPS
-    @given(how=st.sampled_from([*sorted(TAMPER_COLUMNS), "delete"]), seq=st.integers(1, last))
+    @given(how=st.sampled_from([*sorted(TAMPER_COLUMNS), "delete", "swap", "unseal"]), seq=st.integers(1, last))
     @example(how="delete", seq=1)
+    @example(how="swap", seq=last)
+    @example(how="unseal", seq=3)
     @example(how="delete", seq=last // 2)
     @example(how="delete", seq=last)  # the newest entry: a truncated log must not pass as intact
     @example(how="action", seq=2)
@@ -1336,6 +1343,13 @@ def test_p42_audit_verify_is_ok_untouched_and_names_the_first_tampered_entry(tmp
             try:
                 if how == "delete":
                     db.execute("DELETE FROM audit_logs WHERE seq = ?", (seq,))
+                elif how == "swap":  # two entries trade places in the chain (seq is unique: via a free number)
+                    other = seq - 1 if seq > 1 else 2
+                    db.execute("UPDATE audit_logs SET seq = -1 WHERE seq = ?", (seq,))
+                    db.execute("UPDATE audit_logs SET seq = ? WHERE seq = ?", (seq, other))
+                    db.execute("UPDATE audit_logs SET seq = ? WHERE seq = -1", (other,))
+                elif how == "unseal":  # taken out of the chain, to be sealed again at its end
+                    db.execute("UPDATE audit_logs SET seq = NULL, prev_hash = NULL, hash = NULL WHERE seq = ?", (seq,))
                 else:
                     db.execute(f"UPDATE audit_logs SET {how} = {TAMPER_COLUMNS[how]} WHERE seq = ?", (seq,))
                 db.commit()
@@ -1344,10 +1358,15 @@ def test_p42_audit_verify_is_ok_untouched_and_names_the_first_tampered_entry(tmp
             report = container.verify_audit_chain().execute()
             note(f"{how} seq={seq}: {report}")
             assert not report.ok, f"{how} of entry {seq} (of {last}) went unnoticed"
-            if how != "delete":
+            if how == "swap":
+                assert report.first_broken_seq == min(seq, seq - 1 if seq > 1 else 2)
+            elif how not in ("delete", "unseal"):
                 assert report.first_broken_seq == seq
             elif seq < last:
                 assert report.first_broken_seq == seq + 1
+            if how == "unseal":  # sealing it again puts it at the end; the hole where it was stays visible
+                container.seal_audit_log().execute()
+                assert not container.verify_audit_chain().execute().ok
         finally:
             container.engine().dispose()
 

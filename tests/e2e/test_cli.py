@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -67,12 +68,16 @@ def test_user_create_scriptable_and_prompted_and_rules_enforced(env: dict[str, s
     assert roles == {"ops@example.com": "admin", "typed@example.com": "user"}
 
 
-def test_audit_verify_reports_a_tampered_chain(env: dict[str, str]) -> None:
+def test_audit_verify_reports_the_unsealed_tail_then_a_tampered_chain(env: dict[str, str]) -> None:
     invoke("db", "upgrade")
     for n in range(3):
         invoke("user", "create", "--email", f"u{n}@example.com", "--password", "Ops-password 123")
+    code, out = invoke("audit", "verify")  # no server ran: written, not sealed yet
+    assert code == 0 and "0 sealed entries" in out and "3 newer entries are not sealed yet" in out, out
+    code, out = invoke("audit", "seal")
+    assert code == 0 and "sealed 3 entries" in out
     code, out = invoke("audit", "verify")
-    assert code == 0 and "intact" in out and "3 entries" in out
+    assert code == 0 and "intact" in out and "3 sealed entries" in out and "not sealed" not in out, out
     db = sqlite3.connect(Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db")
     db.execute("UPDATE audit_logs SET target = 'user:someone-else' WHERE seq = 2")
     db.commit()
@@ -88,11 +93,36 @@ def test_audit_verify_notices_removed_newest_entries(env: dict[str, str]) -> Non
     invoke("db", "upgrade")
     for n in range(3):
         invoke("user", "create", "--email", f"u{n}@example.com", "--password", "Ops-password 123")
+    invoke("audit", "seal")
     db = sqlite3.connect(Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db")
     db.execute("DELETE FROM audit_logs WHERE seq = 3")
     db.commit()
     code, out = invoke("audit", "verify")
     assert code == 1 and "newest entries were removed" in out
+
+
+def test_a_head_printed_earlier_catches_a_truncation_that_rewrote_the_stored_head(env: dict[str, str]) -> None:
+    invoke("db", "upgrade")
+    for n in range(4):
+        invoke("user", "create", "--email", f"u{n}@example.com", "--password", "Ops-password 123")
+    invoke("audit", "seal")
+    code, out = invoke("audit", "verify")
+    head = re.search(r"head: (\d+:[0-9a-f]{64})", out)
+    assert code == 0 and head is not None and head.group(1).startswith("4:"), out
+    code, out = invoke("audit", "verify", "--head", head.group(1))
+    assert code == 0 and "still holds" in out, out
+    # Someone with write access removes the last two entries and sets the stored head back to match.
+    db = sqlite3.connect(Path(env["MAILAGENT_DATA_DIR"]) / "mailagent.db")
+    (hash2,) = db.execute("SELECT hash FROM audit_logs WHERE seq = 2").fetchone()
+    db.execute("DELETE FROM audit_logs WHERE seq > 2")
+    db.execute("UPDATE audit_chain_head SET seq = 2, hash = ?", (hash2,))
+    db.commit()
+    code, out = invoke("audit", "verify")
+    assert code == 0 and "2 sealed entries" in out  # consistent in itself...
+    code, out = invoke("audit", "verify", "--head", head.group(1))
+    assert code == 1 and "entries were removed" in out, out  # ...but not with the head kept elsewhere
+    code, out = invoke("audit", "verify", "--head", "4:nothex")
+    assert code == 2 and "SEQ:HASH" in out
 
 
 def test_demo_admin_is_created_once_and_its_credentials_are_kept_private(env: dict[str, str]) -> None:
@@ -150,7 +180,7 @@ def test_serve_starts_migrates_and_answers(tmp_path: Path, env: dict[str, str]) 
 
 def test_every_command_on_a_fresh_local_data_dir_migrates_it_first(env: dict[str, str]) -> None:
     code, out = invoke("audit", "verify")
-    assert code == 0 and "intact" in out and "0 entries" in out
+    assert code == 0 and "intact" in out and "0 sealed entries" in out
     code, out = invoke("db", "current")
     assert code == 0 and f"current: {head()}" in out
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.audit import GENESIS_HASH, AuditContext, AuditDraft, seal, verify_chain
+from domain.audit import GENESIS_HASH, AuditContext, AuditDraft, AuditHead, seal, seal_entry, verify_chain
 from domain.password_policy import MIN_LENGTH, check_password
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -87,3 +88,43 @@ def test_any_edit_or_removal_breaks_the_chain_at_that_entry(n: int, data: st.Dat
     tampered[victim] = replace(events[victim], **{change: value})
     report = verify_chain(tampered)
     assert not report.ok and report.first_broken_seq == victim + 1
+
+
+@given(n=st.integers(2, 30), data=st.data())
+def test_swapping_two_sealed_entries_breaks_the_chain_at_the_first(n: int, data: st.DataObject) -> None:
+    events = _chain(n)
+    i = data.draw(st.integers(0, n - 2))
+    j = data.draw(st.integers(i + 1, n - 1))
+    swapped = list(events)
+    # Reordering as an attacker would in the table: the rows keep their content but trade places (seq).
+    swapped[i], swapped[j] = replace(events[j], seq=events[i].seq), replace(events[i], seq=events[j].seq)
+    report = verify_chain(swapped)
+    assert not report.ok and report.first_broken_seq == i + 1
+
+
+def test_a_head_kept_elsewhere_catches_a_truncated_or_rewritten_log() -> None:
+    events = _chain(10)
+    kept = AuditHead(7, str(events[6].hash))
+    assert verify_chain(events, AuditHead(10, str(events[-1].hash)), kept).ok
+    # Truncated below the kept head, the stored head moved back with it: only the kept head notices.
+    truncated = events[:5]
+    assert verify_chain(truncated, AuditHead(5, str(truncated[-1].hash))).ok
+    report = verify_chain(truncated, AuditHead(5, str(truncated[-1].hash)), kept)
+    assert not report.ok and "before the head kept elsewhere" in (report.reason or "")
+    # Rewritten and re-chained from entry 3 on (everything recomputed): the kept hash no longer matches.
+    rewritten, prev = list(events[:2]), str(events[1].hash)
+    for e in events[2:]:
+        e = seal_entry(replace(e, target="forged"), seq=e.seq or 0, prev_hash=prev)
+        rewritten.append(e)
+        prev = str(e.hash)
+    assert verify_chain(rewritten, AuditHead(10, prev)).ok  # consistent in itself...
+    report = verify_chain(rewritten, AuditHead(10, prev), kept)
+    assert not report.ok and report.first_broken_seq == 7 and "rewritten" in (report.reason or "")
+
+
+def test_a_head_parses_from_what_audit_verify_prints() -> None:
+    head = AuditHead(42, "ab" * 32)
+    assert AuditHead.parse(str(head)) == head
+    for bad in ("42", "x:" + "ab" * 32, "42:abc", "42:" + "AB" * 32, ""):
+        with pytest.raises(ValueError, match="SEQ:HASH"):
+            AuditHead.parse(bad)

@@ -1216,8 +1216,11 @@ export interface components {
         };
         /** AuditEventOut */
         AuditEventOut: {
-            /** Seq */
-            seq: number;
+            /**
+             * Seq
+             * @description Place in the hash chain; null until the sealer reaches the entry (~1 s)
+             */
+            seq: number | null;
             /** Id */
             id: string;
             /**
@@ -1241,8 +1244,29 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
-            /** Hash */
-            hash: string;
+            /**
+             * Hash
+             * @description The entry's hash in the chain; null until it is sealed
+             */
+            hash: string | null;
+        };
+        /** AuditSealingOut */
+        AuditSealingOut: {
+            /**
+             * Head Seq
+             * @description The newest audit entry sealed into the hash chain
+             */
+            head_seq: number;
+            /**
+             * Unsealed
+             * @description Entries written but not sealed yet
+             */
+            unsealed: number;
+            /**
+             * Lag Seconds
+             * @description Age of the oldest unsealed entry; 0 when every entry is sealed
+             */
+            lag_seconds: number;
         };
         /** AuthorizeOut */
         AuthorizeOut: {
@@ -1928,6 +1952,8 @@ export interface components {
                 [key: string]: components["schemas"]["CacheStatsOut"];
             };
             jobs: components["schemas"]["JobsMetricsOut"];
+            /** @description The audit log's sealer: how far behind it is */
+            audit?: components["schemas"]["AuditSealingOut"] | null;
         };
         /** ModifiedOut */
         ModifiedOut: {

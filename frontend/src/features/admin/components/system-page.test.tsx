@@ -16,6 +16,7 @@ describe('SystemPage', () => {
           cache: { hits: 30, misses: 10 },
           mail_cache: { thread: { hits: 1, misses: 1 } },
           jobs: { failed: failed.length },
+          audit: { head_seq: 120, unsealed: 3, lag_seconds: 1.25 },
         }),
       'GET /api/v1/admin/jobs/failed': () => envelope(failed, { total: failed.length }),
       'POST /api/v1/admin/jobs/failed/j1/requeue': () => {
@@ -28,6 +29,8 @@ describe('SystemPage', () => {
     expect(screen.getByText('Open circuits').nextSibling).toHaveTextContent('1')
     expect(screen.getByText('Mail cache: thread').nextSibling).toHaveTextContent('1 / 2')
     expect(screen.getByText('Failed jobs', { selector: 'dt' }).nextSibling).toHaveTextContent('1')
+    expect(screen.getByText('Audit entries waiting to be sealed').nextSibling).toHaveTextContent('3')
+    expect(screen.getByText('chain sealed up to #120; oldest waiting 1.3 s')).toBeInTheDocument()
     await userEvent.click(await screen.findByRole('button', { name: 'Retry send_scheduled_email (j1)' }))
     expect(await screen.findByText('No failed jobs')).toBeInTheDocument()
     expect(seen.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/api/v1/admin/jobs/failed/j1/requeue'])

@@ -1,4 +1,5 @@
-// System: this server process's health numbers (circuits, cache, failed jobs) and the failed jobs with a retry.
+// System: this server process's health numbers (circuits, cache, failed jobs, the audit sealer's lag) and the failed
+// jobs with a retry.
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { components } from '@/api/schema'
@@ -34,7 +35,7 @@ function Metrics() {
   const metrics = useQuery(metricsQueryOptions())
   if (metrics.isPending) return <Loading label="Loading metrics…" />
   if (metrics.isError) return <ErrorMessage error={metrics.error} />
-  const { cache, mail_cache: mailCache, jobs, circuits } = metrics.data
+  const { cache, mail_cache: mailCache, jobs, circuits, audit } = metrics.data
   const openCircuits = circuits.filter((c) => c.state !== 'closed').length
   return (
     <div className="flex flex-col gap-4">
@@ -43,6 +44,13 @@ function Metrics() {
         <StatCard label="Cache hits" value={cache.hits} note={hitRate(cache)} />
         <StatCard label="Cache misses" value={cache.misses} />
         <StatCard label="Open circuits" value={openCircuits} note={`${circuits.length} outside services called`} />
+        {audit && (
+          <StatCard
+            label="Audit entries waiting to be sealed"
+            value={audit.unsealed}
+            note={`chain sealed up to #${audit.head_seq}${audit.unsealed ? `; oldest waiting ${audit.lag_seconds.toFixed(1)} s` : ''}`}
+          />
+        )}
         {Object.entries(mailCache).map(([kind, stats]) => (
           <StatCard key={kind} label={`Mail cache: ${kind}`} value={`${stats.hits} / ${stats.hits + stats.misses}`} note={hitRate(stats)} />
         ))}
