@@ -1,5 +1,5 @@
 """Audit events: append-only, sealed into a hash chain shortly after they are written, so a removed, edited or
-reordered sealed entry is detectable (ADR 0011)."""
+reordered sealed entry is detectable (ADR 0012)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class AuditDraft:
 @dataclass(frozen=True)
 class AuditEvent:
     """One audit entry. It is written unsealed (`seq`, `prev_hash` and `hash` are None) in the transaction of the
-    action it records; the sealer later integrates it into the hash chain, in batches (see ADR 0011)."""
+    action it records; the sealer later integrates it into the hash chain, in batches (see ADR 0012)."""
 
     seq: int | None
     id: str

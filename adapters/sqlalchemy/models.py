@@ -103,7 +103,7 @@ class ApiKeyRow(Base):
 
 
 class AuditLogRow(Base):
-    """One audit entry. Requests insert it with `seq`/`prev_hash`/`hash` empty; the sealer fills them in (ADR 0011)."""
+    """One audit entry. Requests insert it with `seq`/`prev_hash`/`hash` empty; the sealer fills them in (ADR 0012)."""
 
     __tablename__ = "audit_logs"
     __table_args__ = (

@@ -48,7 +48,7 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         # Catches what a crashed process committed but never relayed; normal traffic is relayed inline.
         PeriodicJob("outbox.relay", lambda: settings.outbox_relay_seconds),
         PeriodicJob("events.prune", lambda: 3600),
-        # Integrates new audit entries into the hash chain (requests only insert them; ADR 0011).
+        # Integrates new audit entries into the hash chain (requests only insert them; ADR 0012).
         PeriodicJob(AUDIT_SEAL_JOB, lambda: settings.audit_seal_seconds),
         # Sends due emails whose delayed job was lost and takes back the ones a crashed worker held.
         PeriodicJob("scheduled.dispatch", lambda: settings.scheduled_dispatch_seconds),

@@ -1,7 +1,7 @@
-"""audit: entries are written unsealed and sealed into the chain later (no shared row per append, ADR 0011)
+"""audit: entries are written unsealed and sealed into the chain later (no shared row per append, ADR 0012)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import adapters.sqlalchemy.types
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
