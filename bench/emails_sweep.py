@@ -150,6 +150,7 @@ def production_env(work: Path, database_url: str, redis_url: str, port: int = 0)
             "MAILAGENT_JWT_SECRET": "bench-secret-" + "x" * 40,
             "MAILAGENT_DATA_DIR": str(work / "var"),
             "MAILAGENT_DEMO_MAILBOX": "true",
+            "MAILAGENT_MAILER": "outbox",  # verification links land in <data dir>/outbox, where sign_up reads them
             "MAILAGENT_DEMO_MAILBOX_SIZE": "300",
             "MAILAGENT_HOST": "127.0.0.1",
             "MAILAGENT_PORT": str(port),
