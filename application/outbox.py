@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from application.dependency_health import Outages
 from application.ports.clock import Clock
 from application.ports.event_bus import EventBus
 from application.ports.job_queue import JobQueue, JsonScalar, RetryPolicy
 from application.ports.unit_of_work import OutboxJob, UnitOfWork
-from domain.errors import ValidationFailed
+from domain.errors import InfrastructureError, ValidationFailed
 from domain.identity import new_id
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,19 @@ def enqueue_after_commit(
 
 
 class OutboxRelay:
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], jobs: JobQueue, bus: EventBus, clock: Clock) -> None:
+    """`outages`, when given, counts a queue, bus or database that cannot be reached (logged once per outage);
+    without it such a failure is one warning line per flush."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        jobs: JobQueue,
+        bus: EventBus,
+        clock: Clock,
+        outages: Outages | None = None,
+    ) -> None:
         self._uow_factory, self._jobs, self._bus, self._clock = uow_factory, jobs, bus, clock
+        self._outages = outages
 
     def flush(self) -> tuple[int, int]:
         """Relay everything committed and not yet relayed; returns (jobs enqueued, events published). Never
@@ -74,13 +86,24 @@ class OutboxRelay:
         jobs = events = 0
         try:
             jobs = self._relay_jobs()
+        except InfrastructureError as exc:
+            self._unreachable(exc, "enqueueing committed jobs")
         except Exception:
             logger.exception("outbox: enqueueing committed jobs failed; will retry")
         try:
             events = self._relay_events()
+        except InfrastructureError as exc:
+            self._unreachable(exc, "publishing committed events")
         except Exception:
             logger.exception("outbox: publishing committed events failed; will retry")
         return jobs, events
+
+    def _unreachable(self, exc: InfrastructureError, doing: str) -> None:
+        # A dependency outage: the rows stay and the next flush (or the periodic relay) takes them.
+        if self._outages is not None:
+            self._outages.failed(exc.service, exc)
+        else:
+            logger.warning("outbox: %s failed (%s); will retry", doing, exc.message)
 
     def _relay_jobs(self) -> int:
         total = 0

@@ -34,7 +34,13 @@ def _ticker(container: Any) -> Any:
 
     # Namespaced by queue name: RQ job ids are global to a Redis database (see Ticker).
     namespace = container.settings().job_queue_name
-    return Ticker(container.job_queue(), container.clock(), periodic_jobs(container), namespace=namespace)
+    return Ticker(
+        container.job_queue(),
+        container.clock(),
+        periodic_jobs(container),
+        namespace=namespace,
+        outages=container.outages(),
+    )
 
 
 class Container(containers.DeclarativeContainer):

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
 
     job_workers: int = Field(2, description="Worker threads of the in-process job queue (embedded default)")
     job_queue_name: str = Field("mailagent", description="RQ queue name (production)")
+    scheduler_lock_seconds: float = Field(
+        10,
+        ge=2,
+        le=60,
+        description="Lease of the scheduler role (one worker moves delayed jobs when due); another worker takes "
+        "it over within this long, plus a second, after its holder died",
+    )
     run_jobs_in_process: bool | None = Field(
         None, description="Run jobs inside `mailagent serve` (default: yes in the local profile, no in production)"
     )
@@ -101,7 +108,13 @@ class Settings(BaseSettings):
         1.0, ge=1.0, description="How often new audit entries are sealed into the hash chain (the sealer's period)"
     )
     scheduled_dispatch_seconds: float = Field(
-        10, description="How often due scheduled emails (and ones a crashed worker held) are swept up"
+        5, gt=0, description="How often due scheduled emails (and ones a crashed worker held) are swept up"
+    )
+    scheduled_dispatch_batch: int = Field(
+        50, ge=1, le=1000, description="Due scheduled emails a worker claims at a time (more workers join in)"
+    )
+    scheduled_send_concurrency: int = Field(
+        4, ge=1, le=64, description="Scheduled emails one worker sends at the same time"
     )
     scheduled_lease_seconds: float = Field(
         300, description="How long a worker holds a scheduled email it is sending; must exceed the longest send"

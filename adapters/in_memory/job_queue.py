@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import random
+import socket
 import threading
 import time
 import uuid
@@ -15,13 +17,16 @@ from datetime import datetime, timedelta
 
 from application.ports.clock import Clock
 from application.ports.job_queue import (
+    LANES,
     SINGLE_ATTEMPT,
     FailedJob,
     JobPayload,
     JobQueue,
     JobRegistry,
     JsonScalar,
+    QueueStatus,
     RetryPolicy,
+    WorkerStatus,
     check_job,
     delays,
     failure_text,
@@ -77,12 +82,15 @@ class InProcessJobQueue(JobQueue):
         self._cond = threading.Condition()
         self._jobs: dict[str, _Job] = {}
         self._delayed: list[tuple[datetime, int, str]] = []  # heap of (run_at, ticket, job id)
-        self._ready: deque[tuple[int, str]] = deque()
+        # One ready line per lane, taken in LANES order: periodic sweeps never wait behind a burst.
+        self._ready: dict[str, deque[tuple[int, str]]] = {lane: deque() for lane in LANES}
         self._finished: deque[tuple[datetime, str]] = deque()
         self._pending = 0
         self._tickets = 0
         self._threads: list[threading.Thread] = []
         self._stopping = False
+        self._started_at: datetime | None = None
+        self._done = self._failed_count = 0
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -91,6 +99,7 @@ class InProcessJobQueue(JobQueue):
             if self._threads:
                 return
             self._stopping = False
+            self._started_at = self._clock.now()
             self._threads = [threading.Thread(target=self._schedule_loop, name="jobs-scheduler", daemon=True)]
             self._threads += [
                 threading.Thread(target=self._work_loop, name=f"jobs-worker-{n}", daemon=True)
@@ -206,6 +215,41 @@ class InProcessJobQueue(JobQueue):
             self._pending += 1
             self._put(job, None)
 
+    def status(self) -> QueueStatus:
+        """This process is the only worker: its threads run every job while it is started."""
+        with self._cond:
+            states = [job.state for job in self._jobs.values()]
+            waiting = dict.fromkeys(LANES, 0)
+            for job in self._jobs.values():
+                if job.state == READY:
+                    waiting[self._registry.lane(job.name)] += 1
+            workers: tuple[WorkerStatus, ...] = ()
+            if self._threads and self._started_at is not None:
+                workers = (
+                    WorkerStatus(
+                        id=f"{socket.gethostname()[:40]}:{os.getpid()}:in-process",
+                        host=socket.gethostname(),
+                        pid=os.getpid(),
+                        started_at=self._started_at,
+                        last_seen_at=self._clock.now(),
+                        state="busy" if RUNNING in states else "idle",
+                        jobs_done=self._done,
+                        jobs_failed=self._failed_count,
+                        scheduler=True,
+                    ),
+                )
+        return QueueStatus(
+            workers=workers,
+            scheduler=workers[0].id if workers else None,
+            depths={
+                **waiting,
+                "delayed": states.count(SCHEDULED),
+                "running": states.count(RUNNING),
+                "failed": states.count(FAILED),
+            },
+            in_process=True,
+        )
+
     # -- internals (call with self._cond held) ---------------------------------------------------------------
 
     def _put(self, job: _Job, at: datetime | None) -> None:
@@ -213,7 +257,7 @@ class InProcessJobQueue(JobQueue):
         job.ticket = self._tickets
         if at is None:
             job.state, job.run_at = READY, self._clock.now()
-            self._ready.append((job.ticket, job.id))
+            self._ready[self._registry.lane(job.name)].append((job.ticket, job.id))
         else:
             job.state, job.run_at = SCHEDULED, at
             heapq.heappush(self._delayed, (at, job.ticket, job.id))
@@ -253,10 +297,11 @@ class InProcessJobQueue(JobQueue):
                 while job is None:
                     if self._stopping:
                         return
-                    if not self._ready:
+                    line = next((self._ready[lane] for lane in LANES if self._ready[lane]), None)
+                    if line is None:
                         self._cond.wait()
                         continue
-                    ticket, job_id = self._ready.popleft()
+                    ticket, job_id = line.popleft()
                     job = self._current(ticket, job_id, READY)
                 job.state = RUNNING
                 job.attempts += 1
@@ -267,6 +312,7 @@ class InProcessJobQueue(JobQueue):
                 self._failed_attempt(job, attempt, exc)
             else:
                 with self._cond:
+                    self._done += 1
                     job.state, job.error = FINISHED, ""
                     job.finished_at = self._clock.now()
                     self._finished.append((job.finished_at, job.id))
@@ -285,6 +331,7 @@ class InProcessJobQueue(JobQueue):
                 self._put(job, self._clock.now() + timedelta(seconds=wait))
                 return
             job.state, job.failed_at = FAILED, self._clock.now()
+            self._failed_count += 1
             self._pending -= 1
             self._cond.notify_all()
         logger.warning("job %s (%s) failed after %d attempt(s): %s", job.id, job.name, attempt, error, exc_info=exc)

@@ -23,7 +23,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,14 +34,18 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
+from adapters.rq.worker import Heartbeats, scheduler_holder, subscribe_briefly
 from application.ports.job_queue import (
+    DEFAULT_LANE,
     JOB_ID_PATTERN,
+    LANES,
     SINGLE_ATTEMPT,
     FailedJob,
     JobPayload,
     JobQueue,
     JobRegistry,
     JsonScalar,
+    QueueStatus,
     RetryPolicy,
     check_job,
     delays,
@@ -54,6 +58,21 @@ REGISTRY_ENV = "MAILAGENT_JOB_REGISTRY"
 DEFAULT_QUEUE = "mailagent"
 
 _registry: JobRegistry | None = None
+# Set by the worker supervisor: called when a job fails because a dependency is down (ServiceUnavailable); it waits
+# until the dependency answers again and returns True (the job then runs again: jobs are idempotent), or False when
+# it gave up waiting (the failure then counts as an attempt, as any other).
+_outage_waiter: Callable[[ServiceUnavailable], bool] | None = None
+MAX_OUTAGE_WAITS_PER_JOB = 3
+
+
+def lane_queue_name(queue_name: str, lane: str) -> str:
+    """The RQ queue of a lane: the default lane is the queue itself, another lane `<queue>-<lane>`."""
+    return queue_name if lane == DEFAULT_LANE else f"{queue_name}-{lane}"
+
+
+def lane_queue_names(queue_name: str) -> list[str]:
+    """Every lane's RQ queue, in the order a worker takes jobs from them (LANES)."""
+    return [lane_queue_name(queue_name, lane) for lane in LANES]
 
 
 def install_registry(registry: JobRegistry) -> None:
@@ -80,6 +99,26 @@ def _current_registry() -> JobRegistry:
     return _registry
 
 
+def install_outage_waiter(waiter: Callable[[ServiceUnavailable], bool] | None) -> None:
+    global _outage_waiter
+    _outage_waiter = waiter
+
+
+def _run_handler(name: str, payload: JobPayload) -> None:
+    waits = 0
+    while True:
+        try:
+            _current_registry().handler(name)(dict(payload))
+            return
+        except ServiceUnavailable as exc:
+            # A database or Redis outage is not this job's fault: wait it out and run the job again, rather than
+            # spend its retries (and fill the failed list) while the dependency is down.
+            waiter = _outage_waiter
+            if waiter is None or waits >= MAX_OUTAGE_WAITS_PER_JOB or not waiter(exc):
+                raise
+            waits += 1
+
+
 def run_job(name: str, payload: JobPayload) -> None:
     """The RQ job function: runs the registered handler, counting attempts and keeping a safe error summary
     in the job's meta (RQ's own record keeps the full traceback, for operators only)."""
@@ -90,7 +129,7 @@ def run_job(name: str, payload: JobPayload) -> None:
         job.meta.pop("failed_at", None)
         job.save_meta()  # type: ignore[no-untyped-call]
     try:
-        _current_registry().handler(name)(dict(payload))
+        _run_handler(name, payload)
     except Exception as exc:
         if job is not None:
             job.meta["error"] = failure_text(exc)
@@ -129,6 +168,9 @@ class _BurstWorker(SimpleWorker):
     def _install_signal_handlers(self) -> None:
         pass
 
+    def subscribe(self) -> None:
+        subscribe_briefly(self)
+
 
 def _whole_second_after(at: datetime) -> datetime:
     # RQ's scheduled registry scores are whole seconds, truncated; rounding up keeps jobs from starting early.
@@ -164,7 +206,9 @@ class RqJobQueue(JobQueue):
     ) -> None:
         self._redis = redis_client
         self._registry = registry
-        self._queue = Queue(queue_name, connection=redis_client)
+        self._name = queue_name
+        self._lanes = {lane: Queue(lane_queue_name(queue_name, lane), connection=redis_client) for lane in LANES}
+        self._queue = self._lanes[DEFAULT_LANE]
         self._rng = rng or random.Random()
         self._timeout = job_timeout_seconds
         self._keep_finished = keep_finished_seconds
@@ -173,6 +217,11 @@ class RqJobQueue(JobQueue):
     @property
     def queue(self) -> Queue:
         return self._queue
+
+    @property
+    def queues(self) -> list[Queue]:
+        """Every lane's queue, in the order workers take jobs from them."""
+        return [self._lanes[lane] for lane in LANES]
 
     # -- the port --------------------------------------------------------------------------------------------
 
@@ -199,11 +248,12 @@ class RqJobQueue(JobQueue):
         }
         if waits:
             options["retry"] = Retry(max=len(waits), interval=[_retry_interval(wait) for wait in waits])
+        queue = self._lanes[self._registry.lane(name)]
         try:
             if at is not None and at > datetime.now(UTC):
-                job = self._queue.enqueue_at(_whole_second_after(at), run_job, **options)
+                job = queue.enqueue_at(_whole_second_after(at), run_job, **options)
             else:
-                job = self._queue.enqueue(run_job, **options)
+                job = queue.enqueue(run_job, **options)
         except DuplicateJobError:
             assert job_id is not None
             return job_id
@@ -235,7 +285,7 @@ class RqJobQueue(JobQueue):
 
     def failed(self) -> list[FailedJob]:
         try:
-            ids = FailedJobRegistry(queue=self._queue).get_job_ids()
+            ids = [i for q in self.queues for i in FailedJobRegistry(queue=q).get_job_ids()]
             jobs = Job.fetch_many(ids, connection=self._redis)
             failed = [self._failed_job(job) for job in jobs if job is not None]
         except redis.RedisError as exc:
@@ -246,7 +296,10 @@ class RqJobQueue(JobQueue):
         if not JOB_ID_PATTERN.fullmatch(job_id):
             raise NotFound(f"No failed job has the id {job_id!r}.")
         try:
-            FailedJobRegistry(queue=self._queue).requeue(job_id)
+            origin = Job.fetch(job_id, connection=self._redis).origin
+            if origin not in {q.name for q in self.queues}:
+                raise NoSuchJobError(job_id)
+            FailedJobRegistry(origin, connection=self._redis).requeue(job_id)
         except (InvalidJobOperation, NoSuchJobError):
             raise NotFound(f"No failed job has the id {job_id!r}.") from None
         except redis.RedisError as exc:
@@ -259,7 +312,7 @@ class RqJobQueue(JobQueue):
         a scheduler pass first), then return; True if any job ran. Installs this queue's registry for `run_job`.
         Leaves the caller's signal handlers alone, so it can run in any thread (and under pytest)."""
         install_registry(self._registry)
-        worker = _BurstWorker([self._queue], connection=self._redis)
+        worker = _BurstWorker(self.queues, connection=self._redis)
         try:
             return bool(worker.work(burst=True, with_scheduler=True, logging_level="WARNING"))
         finally:
@@ -285,10 +338,25 @@ class RqJobQueue(JobQueue):
                 time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
     def is_idle(self) -> bool:
-        return (
-            self._queue.count == 0
-            and ScheduledJobRegistry(queue=self._queue).count == 0  # type: ignore[no-untyped-call]
-            and StartedJobRegistry(queue=self._queue).count == 0
+        return all(
+            q.count == 0
+            and ScheduledJobRegistry(queue=q).count == 0  # type: ignore[no-untyped-call]
+            and StartedJobRegistry(queue=q).count == 0
+            for q in self.queues
+        )
+
+    def status(self) -> QueueStatus:
+        try:
+            workers = Heartbeats(self._redis, self._name).live()
+            depths = {lane: self._lanes[lane].count for lane in LANES}
+            depths["delayed"] = sum(ScheduledJobRegistry(queue=q).count for q in self.queues)  # type: ignore[no-untyped-call]
+            depths["running"] = sum(StartedJobRegistry(queue=q).count for q in self.queues)
+            depths["failed"] = sum(FailedJobRegistry(queue=q).count for q in self.queues)
+            holder = scheduler_holder(self._redis, self._name)
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
+        return QueueStatus(
+            workers=tuple(sorted(workers, key=lambda w: w.id)), scheduler=holder, depths=depths, in_process=False
         )
 
     # -- internals -------------------------------------------------------------------------------------------

@@ -1,9 +1,16 @@
-"""SqlAlchemyUnitOfWork: one ORM session per `with` block; rolled back unless committed."""
+"""SqlAlchemyUnitOfWork: one ORM session per `with` block; rolled back unless committed.
+
+A lost or refused database connection (a restart, a failover, a full pool) leaves the block as ServiceUnavailable
+(service "database"), which the API answers with 503 and Retry-After and a worker waits out; other database errors
+(a constraint, a bug) go through unchanged."""
 
 from __future__ import annotations
 
+from types import TracebackType
+
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.sqlalchemy.agent import (
@@ -25,6 +32,20 @@ from adapters.sqlalchemy.repositories import (
 from adapters.sqlalchemy.scheduled_emails import SqlAlchemyScheduledEmailRepository
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import ServiceUnavailable
+
+
+def database_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The ServiceUnavailable an unreachable or overloaded database amounts to; None for any other error."""
+    if isinstance(exc, PoolTimeout):
+        return ServiceUnavailable("The database is too busy to answer; try again shortly.", service="database")
+    if isinstance(exc, DisconnectionError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return ServiceUnavailable("The database cannot be reached.", service="database")
+    if isinstance(exc, OperationalError):
+        # Shutdown, lost connection, too many clients, SQLite's "database is locked" after the busy timeout...
+        return ServiceUnavailable("The database cannot answer right now; try again shortly.", service="database")
+    return None
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
@@ -50,6 +71,19 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.agent_conversations = SqlAlchemyConversationRepository(self._session)
         self.pending_actions = SqlAlchemyPendingActionRepository(self._session)
         self.agent_policies = SqlAlchemyAgentPolicyRepository(self._session)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        except (DBAPIError, DisconnectionError, PoolTimeout) as cleanup:
+            if exc is None:  # nothing else went wrong: the rollback itself met the outage
+                raise database_unavailable(cleanup) or cleanup from cleanup
+        if exc is not None:
+            unavailable = database_unavailable(exc)
+            if unavailable is not None:
+                raise unavailable from exc
 
     @property
     def session(self) -> Session:

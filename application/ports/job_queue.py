@@ -7,7 +7,7 @@ import random
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import Conflict, DomainError, InfrastructureError, NotFound, ValidationFailed
@@ -21,6 +21,12 @@ JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 JOB_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,99}")
 MAX_ATTEMPTS = 100
 MAX_ERROR_CHARS = 500
+
+# Lanes: periodic jobs (sweeps, relays, polls) are taken before anything else, so a burst of ordinary jobs can delay
+# them by one job at most, never starve them. Every adapter serves the lanes in this order.
+DEFAULT_LANE = "default"
+PERIODIC_LANE = "periodic"
+LANES = (PERIODIC_LANE, DEFAULT_LANE)
 
 
 @dataclass(frozen=True)
@@ -37,10 +43,10 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if not isinstance(self.max_attempts, int) or not 1 <= self.max_attempts <= MAX_ATTEMPTS:
             raise ValidationFailed(f"max_attempts must be a whole number from 1 to {MAX_ATTEMPTS}.")
-        for field in ("base_delay_seconds", "max_delay_seconds"):
-            value = getattr(self, field)
+        for name in ("base_delay_seconds", "max_delay_seconds"):
+            value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValidationFailed(f"{field} must be a finite number of seconds, zero or more.")
+                raise ValidationFailed(f"{name} must be a finite number of seconds, zero or more.")
 
 
 SINGLE_ATTEMPT = RetryPolicy(max_attempts=1, base_delay_seconds=0, max_delay_seconds=0)
@@ -68,6 +74,34 @@ class FailedJob:
     error: str
     attempts: int  # every run so far, requeued runs included
     failed_at: datetime  # aware UTC
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """One process taking jobs, as its last heartbeat described it."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    state: str  # idle, busy, waiting (for a dependency that is down), stopping
+    jobs_done: int
+    jobs_failed: int
+    scheduler: bool  # it holds the scheduler role (moves delayed jobs and retries onto the queue when due)
+    down: tuple[str, ...] = ()  # dependencies it is waiting for right now ("redis", "database")
+    outages: Mapping[str, int] = field(default_factory=dict)  # outages it has waited out, per dependency
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """Who takes jobs and how much is waiting. `depths`: jobs waiting per lane, `delayed` (not due yet or between
+    retries), `running` and `failed`."""
+
+    workers: tuple[WorkerStatus, ...]  # the live ones: a heartbeat within the adapter's liveness window
+    scheduler: str | None  # the id of the worker holding the scheduler role; None: nobody (delayed jobs wait)
+    depths: Mapping[str, int]
+    in_process: bool = False  # jobs run inside the serving process (the embedded default)
 
 
 class JobQueue(ABC):
@@ -104,20 +138,31 @@ class JobQueue(ABC):
         """Run a failed job once more, now (no further retries; if it fails again it is back in `failed()`).
         NotFound if no failed job has that id."""
 
+    @abstractmethod
+    def status(self) -> QueueStatus:
+        """Live workers, the scheduler holder and queue depths. ServiceUnavailable if the queue cannot be asked."""
+
 
 class JobRegistry:
     """The job functions a worker can run, by name. Handlers take the payload and return nothing; they should
-    be idempotent, since a job can run again after a crash or a requeue."""
+    be idempotent, since a job can run again after a crash or a requeue. Each job runs in a lane (see LANES)."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
+        self._lanes: dict[str, str] = {}
 
-    def register(self, name: str, handler: JobHandler) -> None:
+    def register(self, name: str, handler: JobHandler, *, lane: str = DEFAULT_LANE) -> None:
         if not JOB_NAME_PATTERN.fullmatch(name):
             raise ValidationFailed(f"Job name {name!r} must be lowercase letters, digits, '_' or '.'.")
+        if lane not in LANES:
+            raise ValidationFailed(f"A job's lane is one of {', '.join(LANES)}, not {lane!r}.")
         if name in self._handlers:
             raise Conflict(f"A job named {name!r} is already registered.")
         self._handlers[name] = handler
+        self._lanes[name] = lane
+
+    def lane(self, name: str) -> str:
+        return self._lanes.get(name, DEFAULT_LANE)
 
     def job(self, name: str) -> Callable[[JobHandler], JobHandler]:
         """Decorator form of `register`."""

@@ -18,6 +18,7 @@ from adapters.in_memory.rate_limiter import InMemoryRateLimiter
 from adapters.sqlalchemy.engine import make_engine, make_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
+from application.dependency_health import Outages
 from application.outbox import OutboxRelay
 from application.use_cases.read_events import PruneEvents, ReadEvents
 from entrypoints.settings import Settings
@@ -92,6 +93,8 @@ class CoreContainer(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     profile = providers.Callable(lambda s: s.profile, settings)
     clock = providers.Singleton(SystemClock)
+    # Which dependencies this process finds down (logged once per outage, counted): workers, limiters, /readyz.
+    outages = providers.Singleton(Outages)
 
     # Persistence: SQLite in the local profile, PostgreSQL (pooled) in production: same adapter, other URL.
     engine = providers.Singleton(
@@ -128,7 +131,7 @@ class CoreContainer(containers.DeclarativeContainer):
         local=providers.Singleton(InMemoryEventBus),
         production=providers.Singleton(_redis_event_bus, redis_client, settings),
     )
-    outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock)
+    outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock, outages=outages)
     read_events = providers.Factory(ReadEvents, uow)
     prune_events = providers.Factory(PruneEvents, uow, clock, settings.provided.event_retention_seconds)
 

@@ -1,5 +1,4 @@
-"""Scheduling: sends at a chosen time, their delivery policy (lease, retries, dispatch grace) and the jobs'
-use cases."""
+"""Scheduling: sends at a chosen time, their delivery policy (lease, retries, batches) and the jobs' use cases."""
 
 from __future__ import annotations
 
@@ -22,7 +21,9 @@ def _delivery_policy(settings: Settings) -> DeliveryPolicy:
         max_attempts=settings.scheduled_max_attempts,
         retry_base_seconds=settings.scheduled_retry_seconds,
         retry_max_seconds=max(settings.scheduled_retry_seconds, 900.0),
-        dispatch_grace_seconds=3 * settings.scheduled_dispatch_seconds,
+        dispatch_batch=settings.scheduled_dispatch_batch,
+        send_concurrency=settings.scheduled_send_concurrency,
+        wake_namespace=settings.job_queue_name,
     )
 
 
@@ -34,6 +35,7 @@ class SchedulingContainer(containers.DeclarativeContainer):
     mail_access = providers.Dependency()
     mailboxes = providers.Dependency()
     html_sanitizer = providers.Dependency()
+    job_queue = providers.Dependency()
 
     delivery_policy = providers.Singleton(_delivery_policy, settings)
     schedule_email = providers.Factory(
@@ -43,7 +45,13 @@ class SchedulingContainer(containers.DeclarativeContainer):
     get_scheduled_email = providers.Factory(GetScheduledEmail, uow)
     cancel_scheduled_email = providers.Factory(CancelScheduledEmail, uow, clock)
     reschedule_scheduled_email = providers.Factory(RescheduleScheduledEmail, uow, clock, outbox_relay, delivery_policy)
-    dispatch_due_scheduled_emails = providers.Factory(
-        DispatchDueScheduledEmails, uow, clock, outbox_relay, delivery_policy
-    )
     send_scheduled_email = providers.Factory(SendScheduledEmail, uow, mailboxes, clock, outbox_relay, delivery_policy)
+    dispatch_due_scheduled_emails = providers.Factory(
+        DispatchDueScheduledEmails,
+        uow,
+        clock,
+        outbox_relay,
+        delivery_policy,
+        send_scheduled_email.provider,
+        jobs=job_queue,
+    )

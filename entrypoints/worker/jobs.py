@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from application.ports.job_queue import JobPayload, JobRegistry
+from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
 from entrypoints.worker import scheduled_jobs, sync_jobs
 from entrypoints.worker.periodic import PeriodicJob
 
@@ -34,9 +34,9 @@ def build_registry(container: Container) -> JobRegistry:
             # (`mailagent audit verify --head SEQ:HASH`).
             logger.info("audit sealed up to %s (%d just now, %d waiting)", report.head, report.sealed, report.backlog)
 
-    registry.register("outbox.relay", relay_outbox)
-    registry.register("events.prune", prune_events)
-    registry.register(AUDIT_SEAL_JOB, seal_audit_log)
+    registry.register("outbox.relay", relay_outbox, lane=PERIODIC_LANE)
+    registry.register("events.prune", prune_events, lane=PERIODIC_LANE)
+    registry.register(AUDIT_SEAL_JOB, seal_audit_log, lane=PERIODIC_LANE)
     scheduled_jobs.register(registry, container)
     sync_jobs.register(registry, container)
     return registry

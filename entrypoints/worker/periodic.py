@@ -12,8 +12,10 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from application.dependency_health import Outages
 from application.ports.clock import Clock
 from application.ports.job_queue import JobQueue
+from domain.errors import InfrastructureError
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +28,20 @@ class PeriodicJob:
 
 class Ticker:
     def __init__(
-        self, jobs: JobQueue, clock: Clock, periodic: Sequence[PeriodicJob], *, poll: float = 1.0, namespace: str = ""
+        self,
+        jobs: JobQueue,
+        clock: Clock,
+        periodic: Sequence[PeriodicJob],
+        *,
+        poll: float = 1.0,
+        namespace: str = "",
+        outages: Outages | None = None,
     ) -> None:
         """`namespace` (the queue name) goes into the job ids: RQ job ids are global to a Redis database, so two
-        installations sharing one Redis under different queue names must not take each other's periodic ids."""
+        installations sharing one Redis under different queue names must not take each other's periodic ids.
+        `outages` counts a queue that cannot be reached (logged once per outage, not once per tick)."""
         self._jobs, self._clock, self._periodic, self._poll = jobs, clock, periodic, poll
+        self._outages = outages
         self._prefix = "tick-" + (re.sub(r"[^A-Za-z0-9_-]", "_", namespace)[:40] + "-" if namespace else "")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -46,6 +57,11 @@ class Ticker:
                 job_id = f"{self._prefix}{job.name.replace('.', '-')}-{int(every)}-{bucket}"
                 self._jobs.enqueue(job.name, {}, job_id=job_id)
                 ids.append(job_id)
+            except InfrastructureError as exc:
+                if self._outages is None:
+                    logger.warning("could not enqueue the periodic job %s: %s", job.name, exc.message)
+                else:
+                    self._outages.failed(exc.service, exc)
             except Exception:
                 # One bad job (an interval that cannot be read, the queue refusing it) must not starve the others.
                 logger.exception("could not enqueue the periodic job %s", job.name)

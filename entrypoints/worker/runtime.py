@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -37,27 +37,16 @@ class InProcessRuntime:
 
 
 def run_worker(container: Container, *, burst: bool) -> None:
-    """`mailagent worker`: RQ workers with the scheduler in production; the in-process queue in the local profile
-    (useful without `serve`). `burst` enqueues every periodic job once, runs everything due, and returns."""
-    settings = container.settings()
-    ticker = container.ticker()
-    if settings.profile == "production":
-        import redis
+    """`mailagent worker`: an RQ worker that outlives Redis and database outages in production (see supervisor.py);
+    the in-process queue in the local profile (useful without `serve`). `burst` enqueues every periodic job once,
+    runs everything due, and returns."""
+    if container.settings().profile == "production":
+        from entrypoints.worker.supervisor import WorkerSupervisor
 
-        from adapters.rq.job_queue import make_worker
-
-        client: Any = redis.Redis.from_url(settings.resolved_redis_url)
-        container.job_queue()  # fail early on a bad configuration
-        worker = make_worker(client, registry=container.job_registry(), queue_names=[settings.job_queue_name])
-        ticker.tick()
-        if not burst:
-            ticker.start()
-        try:
-            worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
-        finally:
-            ticker.stop()
+        WorkerSupervisor(container, burst=burst).run()
         return
 
+    ticker = container.ticker()
     runtime = InProcessRuntime(container)
     if burst:
         container.job_queue().start()

@@ -1,11 +1,11 @@
-"""Scheduled-send jobs: `scheduled.send` (one email, by id and version) and `scheduled.dispatch` (the periodic
-sweep that claims due and abandoned rows).
+"""Scheduled-send jobs: `scheduled.dispatch` (claim due and abandoned rows in batches and send them; the wake-up
+at a send time and the periodic sweep) and `scheduled.send` (one email by id and version, as enqueued by versions
+before batches; still honoured).
 
-Crash testing: with MAILAGENT_CRASH_AT=<step>[:<n>] the process running a job kills itself with SIGKILL the n-th
-time (default: the first) it reaches <step> — `claimed`, `provider_sent`, `marked_sent` (send) or
-`dispatch_claimed` (dispatch). Counts are per process; RQ's forking worker runs each job in a fresh work horse, so
-there every job dies at that step. With MAILAGENT_CRASH_LOG=<file> a line `<step> <pid> <job>` is appended first.
-Never set these in a real installation."""
+Crash testing: with MAILAGENT_CRASH_AT=<step>[:<n>] the process kills itself with SIGKILL the n-th time (default:
+the first) it reaches <step>: `claimed` (a batch is claimed), `provider_sent` (one email is sent, not yet marked)
+or `marked_sent` (marked, not yet relayed). With MAILAGENT_CRASH_LOG=<file> a line `<step> <pid> <ids>` is appended
+first (`<ids>`: the email ids concerned, comma-separated). Never set these in a real installation."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from application.ports.job_queue import JobPayload, JobRegistry
+from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
 from application.use_cases.scheduled.common import DISPATCH_JOB, SEND_JOB
 from application.use_cases.scheduled.dispatch_due_scheduled_emails import DispatchDueScheduledEmailsInput
 from application.use_cases.scheduled.send_scheduled_email import SendScheduledEmailInput
@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 CRASH_ENV = "MAILAGENT_CRASH_AT"
 CRASH_LOG_ENV = "MAILAGENT_CRASH_LOG"
-STEPS = frozenset({"claimed", "provider_sent", "marked_sent", "dispatch_claimed"})
+STEPS = frozenset({"claimed", "provider_sent", "marked_sent"})
 
 
-def crash_hook(spec: str | None = None, log_path: str | None = None) -> Callable[..., None] | None:
+def crash_hook(spec: str | None = None, log_path: str | None = None) -> Callable[[str, str], None] | None:
     """The checkpoint that kills this process at the configured step, or None when crash testing is off."""
     spec = spec if spec is not None else os.environ.get(CRASH_ENV, "")
     log_path = log_path if log_path is not None else os.environ.get(CRASH_LOG_ENV)
@@ -68,15 +68,11 @@ def register(registry: JobRegistry, container: Container) -> None:
         email_id, version = payload.get("id"), payload.get("version")
         if not isinstance(email_id, str) or not isinstance(version, int) or isinstance(version, bool):
             raise ValidationFailed("scheduled.send needs {'id': str, 'version': int}.")
-        checkpoint: Callable[[str], None] | None = None
-        if hook is not None:
-            checkpoint = lambda step: hook(step, email_id)  # noqa: E731
-        container.send_scheduled_email().execute(
-            SendScheduledEmailInput(email_id, version, _owner(), checkpoint=checkpoint)
-        )
+        container.send_scheduled_email().execute(SendScheduledEmailInput(email_id, version, _owner(), checkpoint=hook))
 
     def dispatch(_: JobPayload) -> None:
         container.dispatch_due_scheduled_emails().execute(DispatchDueScheduledEmailsInput(_owner(), checkpoint=hook))
 
     registry.register(SEND_JOB, send)
-    registry.register(DISPATCH_JOB, dispatch)
+    # Periodic lane: the sweep runs on time whatever else is queued, and every wake-up is as cheap as a sweep.
+    registry.register(DISPATCH_JOB, dispatch, lane=PERIODIC_LANE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from application.ports.job_queue import JobPayload, JobRegistry
+from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
 from application.use_cases.mail.sync_mailbox import SYNC_JOB, SyncMailboxInput
 from domain.errors import ValidationFailed
 
@@ -45,5 +45,5 @@ def register(registry: JobRegistry, container: Container) -> None:
             )
 
     registry.register(SYNC_JOB, sync)
-    registry.register(POLL_JOB, poll)
-    registry.register(WATCH_RENEW_JOB, renew)
+    registry.register(POLL_JOB, poll, lane=PERIODIC_LANE)
+    registry.register(WATCH_RENEW_JOB, renew, lane=PERIODIC_LANE)

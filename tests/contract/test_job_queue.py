@@ -67,6 +67,16 @@ def build_registry(harness_runs: list[tuple[str, JobPayload, float]], fault_on: 
 
 
 def remove_rq_queue(client: Any, queue_name: str) -> None:
+    """Every job and key of an installation's queue, every lane's included."""
+    from adapters.rq.job_queue import lane_queue_names
+
+    for name in lane_queue_names(queue_name):
+        _remove_one_rq_queue(client, name)
+    for key in client.scan_iter(match=f"*{queue_name}*", count=1000):
+        client.delete(key)
+
+
+def _remove_one_rq_queue(client: Any, queue_name: str) -> None:
     from rq import Queue
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
@@ -353,3 +363,55 @@ def test_property_backoff_delays_are_bounded_and_counted(
         assert 0 <= wait <= bound
         if not jitter:
             assert wait == bound
+
+
+@pytest.fixture(params=["in_process", "rq"])
+def idle_queue(request: pytest.FixtureRequest) -> Iterator[tuple[JobQueue, Callable[[], None], list[str]]]:
+    """A queue whose workers have not started, the way to run everything in it, and the order jobs ran in."""
+    ran: list[str] = []
+    registry = JobRegistry()
+    registry.register("test.ordinary", lambda p: ran.append(f"ordinary {p['n']}"))
+    registry.register("test.sweep", lambda p: ran.append(f"sweep {p['n']}"), lane="periodic")
+    if request.param == "in_process":
+        memory = InProcessJobQueue(registry, SystemClock(), workers=1, poll_seconds=0.02)
+
+        def run_in_process() -> None:
+            memory.start()
+            assert memory.run_until_nothing_due(10)
+            memory.stop()
+
+        yield memory, run_in_process, ran
+    else:
+        from adapters.rq.job_queue import RqJobQueue
+
+        client: Any = request.getfixturevalue("redis_client")
+        queue_name = f"mailagent-test-{uuid.uuid4().hex[:10]}"
+        rq_queue = RqJobQueue(client, queue_name=queue_name, registry=registry)
+        try:
+            yield rq_queue, lambda: assert_true(rq_queue.work_burst()), ran
+        finally:
+            remove_rq_queue(client, queue_name)
+
+
+def assert_true(value: bool) -> None:
+    assert value
+
+
+def test_periodic_jobs_run_before_waiting_ordinary_ones_and_status_counts_each_lane(
+    idle_queue: tuple[JobQueue, Callable[[], None], list[str]],
+) -> None:
+    queue, run, ran = idle_queue
+    for n in range(3):
+        queue.enqueue("test.ordinary", {"n": n})
+    queue.enqueue("test.sweep", {"n": 0})
+    queue.enqueue("test.ordinary", {"n": 9}, at=datetime.now(UTC) + timedelta(hours=1))
+    status = queue.status()
+    assert status.workers == () and status.scheduler is None  # nobody is taking jobs yet, and it says so
+    assert {k: status.depths[k] for k in ("periodic", "default", "delayed")} == {
+        "periodic": 1,
+        "default": 3,
+        "delayed": 1,
+    }
+    run()
+    assert ran == ["sweep 0", "ordinary 0", "ordinary 1", "ordinary 2"]  # a burst does not starve the sweep
+    assert queue.status().depths["delayed"] == 1

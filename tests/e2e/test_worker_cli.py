@@ -189,6 +189,8 @@ def test_production_worker_burst_runs_the_periodic_jobs_on_rq_and_exits(
     from rq import Queue
     from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
+    from adapters.rq.job_queue import lane_queue_names
+
     url = production_env["MAILAGENT_DATABASE_URL"]
     upgraded = mailagent(production_env, tmp_path, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
@@ -201,10 +203,12 @@ def test_production_worker_burst_runs_the_periodic_jobs_on_rq_and_exits(
     assert burst.returncode == 0, burst.stdout + burst.stderr
     # outbox.relay relayed the recent event; events.prune (after it, RQ runs in order) removed the old one.
     assert event_rows(url) == {"recent": True}
-    queue = Queue(production_env["MAILAGENT_JOB_QUEUE_NAME"], connection=redis_client)
-    finished = FinishedJobRegistry(queue=queue).get_job_ids()
-    assert FailedJobRegistry(queue=queue).get_job_ids() == []
-    assert queue.count == 0
+    # Periodic jobs run on their own lane's queue, taken before anything else.
+    names = lane_queue_names(production_env["MAILAGENT_JOB_QUEUE_NAME"])
+    queues = [Queue(name, connection=redis_client) for name in names]
+    finished = [j for queue in queues for j in FinishedJobRegistry(queue=queue).get_job_ids()]
+    assert [j for queue in queues for j in FailedJobRegistry(queue=queue).get_job_ids()] == []
+    assert [queue.count for queue in queues] == [0, 0]
     prefix = f"tick-{production_env['MAILAGENT_JOB_QUEUE_NAME']}-"
     assert any(j.startswith(prefix + "outbox-relay-") for j in finished), finished
     assert any(j.startswith(prefix + "events-prune-") for j in finished), finished

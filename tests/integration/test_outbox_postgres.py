@@ -19,7 +19,7 @@ from adapters.sqlalchemy.engine import make_engine, make_session_factory
 from adapters.sqlalchemy.migrate import upgrade
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.outbox import OutboxRelay, enqueue_after_commit
-from application.ports.job_queue import JobQueue, JsonScalar, RetryPolicy
+from application.ports.job_queue import JobQueue, JsonScalar, QueueStatus, RetryPolicy
 from domain.events import DomainEvent, EventType, StoredEvent
 from domain.identity import Role, User, UserStatus, new_id
 
@@ -55,6 +55,9 @@ class CountingQueue(JobQueue):
         return []
 
     def requeue(self, job_id: str) -> None:
+        raise NotImplementedError
+
+    def status(self) -> QueueStatus:
         raise NotImplementedError
 
 

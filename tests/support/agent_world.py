@@ -47,9 +47,7 @@ from domain.mail_account import AccountStatus, MailAccount, MailProvider
 from tests.support.mailbox_seed import incoming_raw
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-POLICY = DeliveryPolicy(
-    lease_seconds=60, max_attempts=3, retry_base_seconds=10, retry_max_seconds=40, dispatch_grace_seconds=0
-)
+POLICY = DeliveryPolicy(lease_seconds=60, max_attempts=3, retry_base_seconds=10, retry_max_seconds=40)
 
 
 class PassThrough:

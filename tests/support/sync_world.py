@@ -13,7 +13,7 @@ from adapters.in_memory.event_bus import InMemoryEventBus
 from adapters.in_memory.mailbox import InMemoryMailbox
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from application.outbox import OutboxRelay
-from application.ports.job_queue import FailedJob, JobQueue, JsonScalar, RetryPolicy
+from application.ports.job_queue import FailedJob, JobQueue, JsonScalar, QueueStatus, RetryPolicy
 from application.ports.mailbox import Mailbox
 from application.ports.mailbox_provider import MailboxProvider
 from application.ports.unit_of_work import UnitOfWork
@@ -65,6 +65,10 @@ class RecordingJobQueue(JobQueue):
 
     def requeue(self, job_id: str) -> None:
         return None
+
+    def status(self) -> QueueStatus:
+        with self._lock:
+            return QueueStatus(workers=(), scheduler=None, depths={"default": len(self.jobs)})
 
 
 class WatchableMailbox(InMemoryMailbox):

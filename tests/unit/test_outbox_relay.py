@@ -17,6 +17,7 @@ from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.event_bus import InMemoryEventBus
 from adapters.in_memory.job_queue import InProcessJobQueue
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
+from application.dependency_health import Outages
 from application.outbox import OutboxRelay, enqueue_after_commit
 from application.ports.job_queue import JobPayload, JobRegistry, JsonScalar, RetryPolicy
 from domain.errors import ServiceUnavailable
@@ -183,7 +184,7 @@ def test_a_queue_outage_leaves_the_jobs_for_the_next_flush_and_flush_does_not_ra
     for n in range(3):
         write(world, n)
     world.queue.down = True
-    with caplog.at_level(logging.ERROR, logger="application.outbox"):
+    with caplog.at_level(logging.WARNING, logger="application.outbox"):
         assert world.relay.flush() == (0, 3)  # events do not wait for jobs
     assert "enqueueing committed jobs failed" in caplog.text
     assert world.relay.flush() == (0, 0)
@@ -210,7 +211,7 @@ def test_a_bus_outage_leaves_the_events_for_the_next_flush(world: World, caplog:
     for n in range(3):
         write(world, n)
     world.bus.down = True
-    with caplog.at_level(logging.ERROR, logger="application.outbox"):
+    with caplog.at_level(logging.WARNING, logger="application.outbox"):
         assert world.relay.flush() == (3, 0)
     assert "publishing committed events failed" in caplog.text
     assert published(world) == []
@@ -225,9 +226,25 @@ def test_a_store_outage_does_not_raise_from_flush(world: World, caplog: pytest.L
         raise ServiceUnavailable("The database cannot be reached.", service="database")
 
     relay = OutboxRelay(broken_uow, world.queue, world.bus, world.clock)
-    with caplog.at_level(logging.ERROR, logger="application.outbox"):
+    with caplog.at_level(logging.WARNING, logger="application.outbox"):
         assert relay.flush() == (0, 0)
     assert "will retry" in caplog.text
+
+
+def test_with_an_outage_counter_an_outage_is_one_line_however_many_flushes(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    outages = Outages()
+    relay = OutboxRelay(world.uow, world.queue, world.bus, world.clock, outages=outages)
+    write(world, 1)
+    world.queue.down = world.bus.down = True
+    with caplog.at_level(logging.INFO):
+        for _ in range(10):
+            assert relay.flush() == (0, 0)
+    assert "Traceback" not in caplog.text and caplog.text.count("is unreachable") == 1
+    assert outages.down() != ()
+    world.queue.down = world.bus.down = False
+    assert relay.flush() == (1, 1)
 
 
 def test_a_job_the_queue_refuses_is_dropped_without_blocking_the_others(

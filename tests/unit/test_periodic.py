@@ -14,6 +14,7 @@ import pytest
 
 from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.job_queue import InProcessJobQueue
+from application.dependency_health import Outages
 from application.ports.job_queue import JobPayload, JobRegistry, JsonScalar, RetryPolicy
 from domain.errors import ServiceUnavailable
 from entrypoints.worker.periodic import PeriodicJob, Ticker
@@ -135,7 +136,7 @@ def test_a_failing_enqueue_is_logged_and_does_not_stop_the_others(h: Harness, ca
     ticker = h.ticker(
         FAST, PeriodicJob("jobs.other", unreadable), PeriodicJob("jobs.other", lambda: float("inf")), HOURLY
     )
-    with caplog.at_level(logging.ERROR, logger="entrypoints.worker.periodic"):
+    with caplog.at_level(logging.WARNING, logger="entrypoints.worker.periodic"):
         ids = ticker.tick()
     assert len(ids) == 1 and "hourly" in ids[0]
     assert caplog.text.count("could not enqueue the periodic job") == 3
@@ -144,6 +145,21 @@ def test_a_failing_enqueue_is_logged_and_does_not_stop_the_others(h: Harness, ca
     h.queue.refuse.clear()
     assert len(ticker.tick()) == 2  # it recovers on the next tick
     assert h.drain() == ["jobs.fast", "jobs.hourly"]
+
+
+def test_a_queue_outage_is_logged_once_and_counted_not_once_per_tick(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    outages = Outages()
+    ticker = Ticker(h.queue, h.clock, [FAST], outages=outages)
+    h.queue.refuse.add("jobs.fast")
+    with caplog.at_level(logging.INFO):
+        for _ in range(5):
+            assert ticker.tick() == []
+            h.clock.advance(1)
+    assert caplog.text.count("redis is unreachable") == 1
+    assert outages.is_down("redis") and outages.counts() == {"redis": 1}
+    assert "Traceback" not in caplog.text
 
 
 def test_the_ticker_thread_ticks_until_stopped(h: Harness) -> None:

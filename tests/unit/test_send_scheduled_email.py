@@ -1,11 +1,11 @@
 """The scheduled-send use cases on in-memory adapters: a crash between any two steps (simulated by a checkpoint
-that raises past every handler) never loses a mail nor sends it twice; passing failures are retried with backoff,
-permanent ones fail at once; stale and duplicate jobs do nothing."""
+that raises past every handler) never loses a mail nor sends it twice; due rows go out in batches through a pool;
+passing failures are retried with backoff, permanent ones fail at once; stale and duplicate jobs do nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,7 +41,7 @@ from domain.scheduled_email import ScheduledEmail, ScheduledStatus
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 POLICY = DeliveryPolicy(
-    lease_seconds=60, max_attempts=3, retry_base_seconds=10, retry_max_seconds=40, dispatch_grace_seconds=0
+    lease_seconds=60, max_attempts=3, retry_base_seconds=10, retry_max_seconds=40, dispatch_batch=3, send_concurrency=2
 )
 
 
@@ -123,23 +123,24 @@ class World:
             ScheduleEmailInput(principal, Compose(to=("bob@example.com",), subject="Hi", text_body="x"), when)
         ).email
 
-    def send(self, email: ScheduledEmail, version: int | None = None, crash_at: str | None = None) -> Outcome:
-        def checkpoint(step: str) -> None:
-            if step == crash_at:
-                raise Crash(step)
+    def sender(self, policy: DeliveryPolicy = POLICY) -> SendScheduledEmail:
+        return SendScheduledEmail(self.uow(), Provider(self.mailbox), self.clock, self.relay, policy)
 
-        use_case = SendScheduledEmail(self.uow(), Provider(self.mailbox), self.clock, self.relay, POLICY)
-        return use_case.execute(
-            SendScheduledEmailInput(email.id, version or self.get(email.id).version, "w", checkpoint=checkpoint)
+    def send(self, email: ScheduledEmail, version: int | None = None, crash_at: str | None = None) -> Outcome:
+        """The `scheduled.send` job that versions before batches enqueued for one row."""
+        return self.sender().execute(
+            SendScheduledEmailInput(email.id, version or self.get(email.id).version, "w", checkpoint=crasher(crash_at))
         )
 
-    def dispatch(self, crash_at: str | None = None) -> int:
-        def checkpoint(step: str) -> None:
-            if step == crash_at:
-                raise Crash(step)
+    def dispatch(self, crash_at: str | None = None, policy: DeliveryPolicy = POLICY) -> int:
+        use_case = DispatchDueScheduledEmails(
+            self.uow(), self.clock, self.relay, policy, lambda: self.sender(policy), jobs=self.jobs
+        )
+        return use_case.execute(DispatchDueScheduledEmailsInput("d", checkpoint=crasher(crash_at)))
 
-        use_case = DispatchDueScheduledEmails(self.uow(), self.clock, self.relay, POLICY)
-        return use_case.execute(DispatchDueScheduledEmailsInput("d", checkpoint=checkpoint))
+    def waiting_jobs(self) -> list[str]:
+        """Ids of the jobs the queue holds (it is never started here)."""
+        return sorted(self.jobs._jobs)
 
     def get(self, email_id: str) -> ScheduledEmail:
         with self.uow() as uow:
@@ -154,11 +155,18 @@ class World:
         with self.uow() as uow:
             return [e for e in uow.events.after(self.user.id, 0, limit=100) if e.event.type is kind]
 
-    def recover(self, email: ScheduledEmail) -> Outcome:
-        """What the worker does after a crash: once the lease expired, the dispatcher claims it, the job sends."""
+    def recover(self) -> int:
+        """What a worker does after a crash: once the lease expired, the periodic dispatch claims and sends."""
         self.clock.advance(seconds=POLICY.lease_seconds + 1)
-        self.dispatch()
-        return self.send(email)
+        return self.dispatch()
+
+
+def crasher(crash_at: str | None) -> Callable[[str, str], None]:
+    def checkpoint(step: str, detail: str) -> None:
+        if step == crash_at:
+            raise Crash(f"{step} {detail}")
+
+    return checkpoint
 
 
 @pytest.mark.parametrize("step", ["claimed", "provider_sent", "marked_sent"])
@@ -167,46 +175,77 @@ def test_a_crash_at_any_step_neither_loses_nor_doubles(step: str) -> None:
     email = w.schedule()
     w.clock.advance(seconds=60)
     with pytest.raises(Crash):
-        w.send(email, version=1, crash_at=step)
+        w.dispatch(crash_at=step)
     crashed = w.get(email.id)
     if step == "marked_sent":
         assert crashed.status is ScheduledStatus.SENT  # committed; only the relay was missed
         assert w.published == []
-        assert w.recover(email) is Outcome.SKIPPED
+        assert w.recover() == 0
         w.relay.flush()  # the periodic outbox relay
     else:
-        assert crashed.status is ScheduledStatus.SENDING
-        assert w.send(email, version=1) is Outcome.SKIPPED  # a retried job of the old version does nothing
-        expected = Outcome.RECONCILED if step == "provider_sent" else Outcome.SENT
-        assert w.recover(email) is expected
+        assert crashed.status is ScheduledStatus.SENDING and crashed.lease_owner == "d"
+        assert w.dispatch() == 0  # another dispatch leaves a leased row alone
+        assert w.send(email, version=1) is Outcome.SKIPPED  # and so does a stale job of an older version
+        assert w.recover() == 1  # the lease ran out: claimed again and sent (or found in Sent)
     done = w.get(email.id)
     assert done.status is ScheduledStatus.SENT and w.copies(email) == 1 and w.mailbox.send_calls == 1
     assert len(w.events(EventType.SCHEDULED_EMAIL_SENT)) == 1
     assert [e.event.type for e in w.published] == [EventType.SCHEDULED_EMAIL_SENT]
 
 
-def test_a_crash_after_the_dispatcher_claimed_is_recovered() -> None:
+def test_due_rows_go_out_in_batches_and_a_full_batch_calls_for_help() -> None:
     w = World()
-    emails = [w.schedule(seconds=n) for n in (10, 20, 30)]
-    w.clock.advance(seconds=30)
+    emails = [w.schedule(seconds=n) for n in (10, 20, 30, 40, 50, 60, 70)]
+    w.clock.advance(seconds=70)
+    assert w.dispatch() == 7  # three batches of at most three, sent by a pool of two
+    assert all(w.get(e.id).status is ScheduledStatus.SENT and w.copies(e) == 1 for e in emails)
+    assert all(w.get(e.id).attempts == 1 for e in emails)
+    # Each full batch asked the queue for another dispatcher (one id per second, so one request here).
+    assert [j for j in w.waiting_jobs() if j.startswith("sched-more-")] == [
+        f"sched-more-{int(w.clock.now().timestamp())}"
+    ]
+    assert len(w.events(EventType.SCHEDULED_EMAIL_SENT)) == 7
+
+
+def test_emails_due_in_the_same_second_share_one_wake_up() -> None:
+    w = World()
+    for _ in range(3):
+        w.schedule(seconds=60)
+    w.schedule(seconds=61)
+    second = int((T0 + timedelta(seconds=60)).timestamp())
+    assert [j for j in w.waiting_jobs() if j.startswith("sched-wake-")] == [
+        f"sched-wake-{second}",
+        f"sched-wake-{second + 1}",
+    ]
+
+
+def test_a_crash_in_one_send_of_a_batch_loses_none_of_the_others() -> None:
+    w = World()
+    emails = [w.schedule(seconds=10) for _ in range(3)]
+    w.clock.advance(seconds=10)
     with pytest.raises(Crash):
-        w.dispatch(crash_at="dispatch_claimed")  # claimed and committed, jobs still in the outbox
-    assert all(w.get(e.id).status is ScheduledStatus.SENDING for e in emails)
-    assert all(w.send(e, version=1) is Outcome.SKIPPED for e in emails)  # the schedule-time jobs are stale
-    for e in emails:  # the relayed dispatcher jobs (version 2) go on
-        assert w.send(e) is Outcome.SENT
-    assert all(w.copies(e) == 1 for e in emails)
+        w.dispatch(crash_at="provider_sent")  # one of the pool's sends dies after the provider took it
+    assert {w.get(e.id).status for e in emails} <= {ScheduledStatus.SENDING, ScheduledStatus.SENT}
+    assert w.recover() >= 1
+    assert all(w.get(e.id).status is ScheduledStatus.SENT and w.copies(e) == 1 for e in emails)
+    assert sorted(e.event.data["scheduled_id"] for e in w.events(EventType.SCHEDULED_EMAIL_SENT)) == sorted(
+        e.id for e in emails
+    )
 
 
-def test_two_jobs_for_one_row_send_once() -> None:
+def test_a_legacy_send_job_and_the_dispatcher_send_once() -> None:
     w = World()
     email = w.schedule()
     w.clock.advance(seconds=60)
-    w.dispatch()  # version 2, sending
-    assert w.send(email, version=1) is Outcome.SKIPPED  # the delayed job came second
-    assert w.send(email, version=2) is Outcome.SENT
-    assert w.send(email, version=2) is Outcome.SKIPPED  # a duplicate delivery of the same job
+    w.dispatch()  # version 2, sent
+    assert w.send(email, version=1) is Outcome.SKIPPED  # the old per-email job came second
+    assert w.send(email, version=2) is Outcome.SKIPPED  # already sent
     assert w.copies(email) == 1
+    other = w.schedule()
+    w.clock.advance(seconds=60)
+    assert w.send(other, version=1) is Outcome.SENT  # an old job still sends its row, once
+    assert w.send(other, version=1) is Outcome.SKIPPED
+    assert w.dispatch() == 0 and w.copies(other) == 1
 
 
 def test_nothing_is_sent_early() -> None:
@@ -223,18 +262,20 @@ def test_passing_failures_are_retried_with_backoff_then_sent() -> None:
     email = w.schedule()
     w.mailbox.failures = [ServiceUnavailable("Gmail is down"), ServiceUnavailable("still down")]
     w.clock.advance(seconds=60)
-    assert w.send(email, version=1) is Outcome.RETRY_LATER
+    assert w.dispatch() == 1
     first = w.get(email.id)
     assert first.status is ScheduledStatus.SCHEDULED and "Gmail is down" in (first.error or "")
     assert first.due_at == w.clock.now() + timedelta(seconds=10)
+    assert f"sched-wake-{int(first.due_at.timestamp())}" in w.waiting_jobs()  # woken up for the retry
     w.clock.advance(seconds=9)
     assert w.dispatch() == 0  # not yet
     w.clock.advance(seconds=1)
-    assert w.send(email) is Outcome.RETRY_LATER
+    assert w.dispatch() == 1
     assert w.get(email.id).due_at == w.clock.now() + timedelta(seconds=20)  # doubled
     w.clock.advance(seconds=20)
-    assert w.send(email) is Outcome.SENT
+    assert w.dispatch() == 1
     done = w.get(email.id)
+    assert done.status is ScheduledStatus.SENT
     assert done.attempts == 3 and done.error is None and w.copies(email) == 1
 
 
@@ -244,7 +285,7 @@ def test_gives_up_after_the_last_attempt() -> None:
     w.mailbox.failures = [ServiceUnavailable("down")] * 3
     w.clock.advance(seconds=60)
     for _ in range(3):
-        w.send(email)
+        w.dispatch()
         w.clock.advance(seconds=100)
     failed = w.get(email.id)
     assert failed.status is ScheduledStatus.FAILED and "Gave up after 3 attempts" in (failed.error or "")
@@ -263,7 +304,7 @@ def test_permanent_failures_fail_at_once(break_it: Callable[[World], None]) -> N
     email = w.schedule()
     break_it(w)
     w.clock.advance(seconds=60)
-    assert w.send(email, version=1) is Outcome.FAILED
+    assert w.dispatch() == 1
     failed = w.get(email.id)
     assert failed.status is ScheduledStatus.FAILED and failed.attempts == 1 and failed.error
     (event,) = w.events(EventType.SCHEDULED_EMAIL_FAILED)
@@ -276,13 +317,15 @@ def _disable(w: World) -> None:
         uow.commit()
 
 
-def test_the_dispatcher_leaves_fresh_rows_to_their_delayed_job() -> None:
+def test_a_claim_holds_the_row_for_the_lease() -> None:
     w = World()
     email = w.schedule(seconds=10)
     w.clock.advance(seconds=10)
-    graceful = DispatchDueScheduledEmails(w.uow(), w.clock, w.relay, replace(POLICY, dispatch_grace_seconds=30))
-    assert graceful.execute(DispatchDueScheduledEmailsInput("d")) == 0
-    w.clock.advance(seconds=30)
-    assert graceful.execute(DispatchDueScheduledEmailsInput("d")) == 1  # its job should have run by now
+    with pytest.raises(Crash):
+        w.dispatch(crash_at="claimed")
     taken = w.get(email.id)
     assert taken.lease_expires_at == w.clock.now() + timedelta(seconds=POLICY.lease_seconds)
+    w.clock.advance(seconds=POLICY.lease_seconds - 1)
+    assert w.dispatch() == 0
+    w.clock.advance(seconds=1)
+    assert w.dispatch() == 1 and w.copies(email) == 1

@@ -1,60 +1,91 @@
-"""The safety net behind the per-email delayed jobs: claim every due row (and rows whose lease expired after a
-crash) and enqueue one send job per claim, in the claiming transaction."""
+"""Send what is due: claim due rows (and rows whose lease expired after a crash) in batches under a lease, and send
+each batch with a bounded pool. Runs on a wake-up at a send time and periodically as the safety net."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
-from application.outbox import OutboxRelay, enqueue_after_commit
+from application.outbox import OutboxRelay
 from application.ports.clock import Clock
+from application.ports.job_queue import JobQueue
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.scheduled.common import (
-    SEND_JOB,
-    DeliveryPolicy,
-    send_job_id,
-    send_job_payload,
-)
+from application.use_cases.scheduled.common import DISPATCH_JOB, DeliveryPolicy, help_job_id
+from application.use_cases.scheduled.send_scheduled_email import Checkpoint, Outcome, SendScheduledEmail
+from domain.errors import DomainError, InfrastructureError
+from domain.scheduled_email import ScheduledEmail
 
 
 @dataclass(frozen=True)
 class DispatchDueScheduledEmailsInput:
     owner: str  # who claims (worker host/pid), kept on the rows for operators
-    checkpoint: Callable[[str], None] | None = None  # called between steps (crash tests hook in here)
+    checkpoint: Checkpoint | None = None  # called between steps (crash tests hook in here)
 
 
 class DispatchDueScheduledEmails:
-    def __init__(self, uow: UnitOfWork, clock: Clock, relay: OutboxRelay, policy: DeliveryPolicy) -> None:
+    """`sender` makes one SendScheduledEmail per call (each pool thread needs its own unit of work). `jobs`, when
+    given, is asked to start another dispatcher whenever a batch comes back full, so the other workers join in."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        relay: OutboxRelay,
+        policy: DeliveryPolicy,
+        sender: Callable[[], SendScheduledEmail],
+        jobs: JobQueue | None = None,
+    ) -> None:
         self.uow, self.clock, self.relay, self.policy = uow, clock, relay, policy
+        self.sender, self.jobs = sender, jobs
 
     def execute(self, inp: DispatchDueScheduledEmailsInput) -> int:
         """Returns how many rows were claimed."""
-        step = inp.checkpoint or (lambda _: None)
+        step = inp.checkpoint or (lambda _step, _detail: None)
+        batch = max(1, self.policy.dispatch_batch)
         total = 0
-        while True:
-            with self.uow as uow:
-                # "Due" as of grace seconds ago; the lease still ends lease_seconds from now.
-                grace = self.policy.dispatch_grace_seconds
-                claimed = uow.scheduled_emails.claim_due(
-                    now=self.clock.now() - timedelta(seconds=grace),
-                    lease_seconds=self.policy.lease_seconds + grace,
-                    owner=inp.owner,
-                    limit=self.policy.dispatch_batch,
-                )
-                for email in claimed:
-                    enqueue_after_commit(
-                        uow,
-                        self.clock,
-                        SEND_JOB,
-                        send_job_payload(email),
-                        job_id=send_job_id(email),
-                        retry=self.policy.job_retry,
+        with ThreadPoolExecutor(max_workers=max(1, self.policy.send_concurrency), thread_name_prefix="send") as pool:
+            while True:
+                with self.uow as uow:
+                    claimed = uow.scheduled_emails.claim_due(
+                        now=self.clock.now(), lease_seconds=self.policy.lease_seconds, owner=inp.owner, limit=batch
                     )
-                uow.commit()
-            total += len(claimed)
-            if claimed:
-                step("dispatch_claimed")
-            self.relay.flush()
-            if len(claimed) < self.policy.dispatch_batch:
-                return total
+                    uow.commit()
+                if not claimed:
+                    return total
+                total += len(claimed)
+                step("claimed", ",".join(e.id for e in claimed))
+                if len(claimed) == batch:
+                    self._ask_for_help()
+                self._send_all(pool, claimed, inp.checkpoint)
+                self.relay.flush()
+                if len(claimed) < batch:
+                    return total
+
+    def _send_all(
+        self, pool: ThreadPoolExecutor, claimed: Sequence[ScheduledEmail], checkpoint: Checkpoint | None
+    ) -> None:
+        if self.policy.send_concurrency <= 1 or len(claimed) == 1:
+            for email in claimed:
+                self.sender().deliver(email, checkpoint)
+            return
+        futures = [pool.submit(self._deliver, email, checkpoint) for email in claimed]
+        failure: BaseException | None = None
+        for future in futures:  # wait for every send before raising: each one holds a row
+            try:
+                future.result()
+            except BaseException as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def _deliver(self, email: ScheduledEmail, checkpoint: Checkpoint | None) -> Outcome:
+        return self.sender().deliver(email, checkpoint)
+
+    def _ask_for_help(self) -> None:
+        if self.jobs is None:
+            return
+        job_id = help_job_id(self.policy, int(self.clock.now().timestamp()))
+        with contextlib.suppress(DomainError, InfrastructureError):  # if the queue is down, this one goes on alone
+            self.jobs.enqueue(DISPATCH_JOB, {}, job_id=job_id)

@@ -6,16 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from application.authorization import require_scope
-from application.outbox import OutboxRelay, enqueue_after_commit
+from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.scheduled.common import (
-    SEND_JOB,
-    DeliveryPolicy,
-    owned,
-    send_job_id,
-    send_job_payload,
-)
+from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up, owned
 from application.use_cases.scheduled.schedule_email import Scheduled
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import Conflict, ValidationFailed
@@ -71,15 +65,7 @@ class RescheduleScheduledEmail:
                 ),
                 at=now,
             )
-            enqueue_after_commit(
-                uow,
-                self.clock,
-                SEND_JOB,
-                send_job_payload(moved),
-                job_id=send_job_id(moved),
-                at=moved.send_at,
-                retry=self.policy.job_retry,
-            )
+            enqueue_wake_up(uow, self.clock, self.policy, moved.due_at)
             uow.commit()
         self.relay.flush()
         return Scheduled(moved, when.adjustment)

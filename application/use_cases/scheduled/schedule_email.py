@@ -7,16 +7,11 @@ from dataclasses import dataclass
 from application.authorization import require_scope
 from application.mail_access import MailAccess
 from application.mail_compose import Compose, to_outgoing
-from application.outbox import OutboxRelay, enqueue_after_commit
+from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.html_sanitizer import HtmlSanitizer
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.scheduled.common import (
-    SEND_JOB,
-    DeliveryPolicy,
-    send_job_id,
-    send_job_payload,
-)
+from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import ReauthRequired, ValidationFailed
 from domain.identity import Principal, Scope, new_id
@@ -138,15 +133,7 @@ class ScheduleEmail:
                 at=now,
             )
             # A delayed job at the send time keeps lateness low; the periodic dispatcher is the safety net.
-            enqueue_after_commit(
-                uow,
-                self.clock,
-                SEND_JOB,
-                send_job_payload(email),
-                job_id=send_job_id(email),
-                at=email.send_at,
-                retry=self.policy.job_retry,
-            )
+            enqueue_wake_up(uow, self.clock, self.policy, email.due_at)
             uow.commit()
         self.relay.flush()
         return Scheduled(email, when.adjustment)

@@ -1,8 +1,8 @@
 """Send one scheduled email, exactly once as the recipient sees it, whatever crashed before.
 
-1. Take the row: the job names the row's version; a due `scheduled` row is claimed, a `sending` row (claimed for
-   this job by the dispatcher) has its lease renewed. Both are compare-and-set on that version, so of two jobs for
-   one row at most one goes on, and a job for an older version (superseded, cancelled, done) stops.
+1. Hold the row: the dispatcher claims due rows in batches under a lease (`deliver` takes a held row); the
+   `scheduled.send` job of older versions names a row and its version and claims it (or renews the dispatcher's
+   lease) by compare-and-set on that version, so of two jobs for one row at most one goes on.
 2. Look in the mailbox's Sent for the row's deterministic Message-ID; send only if it is not there.
 3. Mark it sent, store a `scheduled_email.sent` event and an audit entry, in one transaction; then relay.
 A crash between any two steps leaves the row `sending`; when its lease expires the dispatcher claims it again and
@@ -23,12 +23,7 @@ from application.ports.job_queue import failure_text
 from application.ports.mailbox_provider import MailboxProvider
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
-from application.use_cases.scheduled.common import (
-    SEND_JOB,
-    DeliveryPolicy,
-    send_job_id,
-    send_job_payload,
-)
+from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import Conflict, DomainError, QuotaExceeded, RateLimited, ReauthRequired
 from domain.events import DomainEvent, EventType, event_id
@@ -37,6 +32,8 @@ from domain.mail_account import AccountStatus, MailAccount
 from domain.scheduled_email import ScheduledAuditAction, ScheduledEmail, ScheduledStatus
 
 MAX_EVENT_RECIPIENTS = 10
+
+Checkpoint = Callable[[str, str], None]  # (step, the email ids concerned): crash tests hook in here
 
 
 class Outcome(enum.StrEnum):
@@ -52,7 +49,7 @@ class SendScheduledEmailInput:
     email_id: str
     version: int
     owner: str  # who holds the lease (worker host/pid), for operators
-    checkpoint: Callable[[str], None] | None = None  # called between steps (crash tests hook in here)
+    checkpoint: Checkpoint | None = None  # called between steps (crash tests hook in here)
 
 
 class _Permanent(Exception):
@@ -73,11 +70,20 @@ class SendScheduledEmail:
         self.uow, self.mailboxes, self.clock, self.relay, self.policy = uow, mailboxes, clock, relay, policy
 
     def execute(self, inp: SendScheduledEmailInput) -> Outcome:
-        step = inp.checkpoint or (lambda _: None)
+        """The `scheduled.send` job: hold the named row, send it, relay."""
+        step = inp.checkpoint or (lambda _step, _detail: None)
         held = self._take(inp)
         if held is None:
             return Outcome.SKIPPED
-        step("claimed")
+        step("claimed", held.id)
+        outcome = self.deliver(held, inp.checkpoint)
+        self.relay.flush()
+        return outcome
+
+    def deliver(self, held: ScheduledEmail, checkpoint: Checkpoint | None = None) -> Outcome:
+        """Send a row this process holds (status `sending`, its lease ours) and record the outcome. The caller
+        relays afterwards (a batch relays once)."""
+        step = checkpoint or (lambda _step, _detail: None)
         try:
             account = self._account(held)
             mailbox = self.mailboxes.open(account)
@@ -86,7 +92,7 @@ class SendScheduledEmail:
                 sent, outcome = already, Outcome.RECONCILED
             else:
                 sent, outcome = mailbox.send(held.message), Outcome.SENT
-                step("provider_sent")
+                step("provider_sent", held.id)
         except _Permanent as exc:
             self._fail(held, exc.message, reauth=exc.reauth)
             return Outcome.FAILED
@@ -101,8 +107,7 @@ class SendScheduledEmail:
         except Exception as exc:  # a passing failure (network, provider 5xx) or a bug: try again later
             return self._retry_or_fail(held, failure_text(exc))
         self._mark_sent(held, sent)
-        step("marked_sent")
-        self.relay.flush()
+        step("marked_sent", held.id)
         return outcome
 
     # -- steps -----------------------------------------------------------------------------------------------
@@ -195,17 +200,8 @@ class SendScheduledEmail:
                 uow.scheduled_emails.update(later, expected_version=held.version)
             except Conflict:
                 return Outcome.SKIPPED
-            enqueue_after_commit(
-                uow,
-                self.clock,
-                SEND_JOB,
-                send_job_payload(later),
-                job_id=send_job_id(later),
-                at=later.due_at,
-                retry=self.policy.job_retry,
-            )
+            enqueue_wake_up(uow, self.clock, self.policy, later.due_at)
             uow.commit()
-        self.relay.flush()
         return Outcome.RETRY_LATER
 
     def _fail(self, held: ScheduledEmail, error: str, *, reauth: bool = False) -> None:
@@ -243,7 +239,6 @@ class SendScheduledEmail:
                 at=now,
             )
             uow.commit()
-        self.relay.flush()
 
 
 def _iso(value: datetime | None) -> str | None:
