@@ -204,6 +204,7 @@ def _production_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[s
             "MAILAGENT_PROFILE": "production",
             "MAILAGENT_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
             "MAILAGENT_JWT_SECRET": "production-secret-" + "y" * 40,
+            "MAILAGENT_MAILER": "outbox",
             "MAILAGENT_DATA_DIR": str(tmp_path / "var"),
             "MAILAGENT_MAILER": "outbox",
         }
