@@ -206,7 +206,6 @@ def _production_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[s
             "MAILAGENT_JWT_SECRET": "production-secret-" + "y" * 40,
             "MAILAGENT_MAILER": "outbox",
             "MAILAGENT_DATA_DIR": str(tmp_path / "var"),
-            "MAILAGENT_MAILER": "outbox",
         }
     )
     return subprocess.run(
