@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lock run test setup lint typecheck importlint pytest bench clean web web-check e2e
+.PHONY: lock images test-ops docs run test setup lint typecheck importlint pytest bench clean web web-check e2e
 WEB := frontend
 WEB_STAMP := $(WEB)/node_modules/.installed
 
@@ -50,7 +50,21 @@ importlint: $(STAMP)
 	$(BIN)/lint-imports --config importlinter.ini
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --ignore=tests/ops
+
+# Container images with podman: the Debian base (debootstrap, cached), mailagent (API + worker), backing services.
+images: web
+	ops/containers/build.sh
+
+# The architecture documents, generated from the code: diagrams, API reference, runbook, one Word document.
+docs: $(STAMP)
+	$(BIN)/python ops/docs/build.py --out docs/build
+
+# Operations, for real: the images built and the compose stack driven end to end, a real Prometheus scraping the
+# app with the alert rules, every manifest and template validated offline (docs: ops/README.md).
+test-ops: $(STAMP) images
+	$(BIN)/hadolint ops/containers/Containerfile ops/containers/Containerfile.services
+	$(BIN)/pytest -q tests/ops
 
 # Frontend lint (eslint incl. no cross-feature imports), types, generated API client up to date, unit tests.
 web-check: $(STAMP) $(WEB_STAMP)
@@ -60,7 +74,7 @@ web-check: $(STAMP) $(WEB_STAMP)
 e2e: $(STAMP) web
 	cd $(WEB) && npm run e2e
 
-test: lint typecheck importlint pytest web-check e2e
+test: lint typecheck importlint pytest test-ops web-check e2e
 
 bench: $(STAMP) web
 	$(BIN)/python bench/run_all.py

@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.gmail import GmailMailbox, GoogleOAuthTokenSource
 from application.ports.mailbox import Mailbox
+from application.ports.metrics import GOOGLE_API_CALLS, GOOGLE_QUOTA_UNITS, NO_METRICS, Metrics
 from application.ports.secret_store import SecretStore
 from application.use_cases.mail.complete_google_connect import token_secret_name, tokens_json
 from domain.errors import ReauthRequired
@@ -32,7 +33,15 @@ class QuotaMeter:
             return self._units[user_id]
 
 
-def gmail_factory(settings: Any, secret_store: SecretStore, oauth: Any, meter: QuotaMeter | None = None) -> Any:
+def _count_call(metrics: Metrics, user_id: str, method: str, units: int) -> None:
+    name = method.removeprefix("gmail.")  # "gmail.users.messages.get" -> "users.messages.get"
+    metrics.increment(GOOGLE_API_CALLS, api="gmail", method=name, user=user_id)
+    metrics.increment(GOOGLE_QUOTA_UNITS, float(units), api="gmail", method=name, user=user_id)
+
+
+def gmail_factory(
+    settings: Any, secret_store: SecretStore, oauth: Any, meter: QuotaMeter | None = None, metrics: Metrics = NO_METRICS
+) -> Any:
     meter = meter or QuotaMeter()
     cache: dict[tuple[str, str | None, datetime], GmailMailbox] = {}
     lock = threading.Lock()
@@ -72,6 +81,7 @@ def gmail_factory(settings: Any, secret_store: SecretStore, oauth: Any, meter: Q
             address=account.address,
             root_url=settings.gmail_api_root,
             on_quota=lambda units: meter.add(account.user_id, units),
+            on_call=lambda method, units: _count_call(metrics, account.user_id, method, units),
             max_attempts=settings.gmail_retry_attempts,
             base_delay=settings.gmail_retry_base_seconds,
         )

@@ -27,15 +27,32 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
-    global _configured
-    shared: list[Any] = [
+def _shared_processors() -> list[Any]:
+    return [
         structlog.contextvars.merge_contextvars,  # request_id, user_id bound by the HTTP middleware
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_log_event,
     ]
+
+
+def json_formatter() -> logging.Formatter:
+    """JSON lines, scrubbed, whatever the console format is (for handlers that ship logs elsewhere)."""
+    return structlog.stdlib.ProcessorFormatter(
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_log_event,
+            structlog.processors.JSONRenderer(),
+        ],
+        foreign_pre_chain=_shared_processors(),
+    )
+
+
+def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
+    global _configured
+    shared = _shared_processors()
     renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
     logging.config.dictConfig(
         {

@@ -164,6 +164,22 @@ class Settings(BaseSettings):
         "outside it. The account's own domain always counts, unless it is a public provider's (gmail.com...)",
     )
 
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token for GET /metrics on the API port (without it /metrics answers 404)"
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address of the separate, token-free metrics listener")
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="Port of the separate metrics listener (serve and worker; off when unset)"
+    )
+
+    cloudwatch_log_group: str | None = Field(
+        None, description="Also ship every log line to this CloudWatch Logs group (watchtower; made by ops/aws)"
+    )
+    cloudwatch_emf: bool = Field(
+        False, description="Log every metric as a CloudWatch embedded-metric-format line (CloudWatch metrics)"
+    )
+    cloudwatch_namespace: str = Field("mailagent", description="CloudWatch metric namespace of the EMF lines")
+
     log_format: Literal["auto", "console", "json"] = Field("auto", description="auto: console locally, json in prod")
     log_level: str = Field("INFO", description="Log level")
 

@@ -581,6 +581,7 @@ class GmailMailbox(Mailbox):
         upload_threshold: int = 4 * 1024 * 1024,
         reconcile_attempts: int = 3,
         on_quota: Callable[[int], None] | None = None,
+        on_call: Callable[[str, int], None] | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
@@ -600,6 +601,7 @@ class GmailMailbox(Mailbox):
         self._upload_threshold = upload_threshold
         self._reconcile_attempts = max(1, reconcile_attempts)
         self._on_quota = on_quota
+        self._on_call = on_call  # (method id, quota units) per call sent, retries included: for metrics
         self._http = _Transport(tokens, timeout=timeout, reuse=True)
         self._once_http = _Transport(tokens, timeout=timeout, reuse=False)  # never sends a request twice
         self._lock = threading.Lock()
@@ -617,11 +619,13 @@ class GmailMailbox(Mailbox):
         self._http.close()
         self._once_http.close()
 
-    def _spend(self, units: int) -> None:
+    def _spend(self, units: int, method: str = "") -> None:
         with self._lock:
             self._quota_units += units
         if self._on_quota is not None:
             self._on_quota(units)
+        if self._on_call is not None and method:
+            self._on_call(method, units)
 
     # ------------------------------------------------------------ port: reading
 
@@ -1135,7 +1139,7 @@ class GmailMailbox(Mailbox):
         attempt = 0
         while True:
             attempt += 1
-            self._spend(units)
+            self._spend(units, str(request.methodId))
             try:
                 return request.execute(http=transport, num_retries=0)
             except HttpError as exc:
@@ -1201,7 +1205,8 @@ class GmailMailbox(Mailbox):
             for index, request in enumerate(requests):
                 request.http = self._http  # each call carries the token (and a refreshed one on a 401 re-send)
                 batch.add(request, callback=callback, request_id=str(index))
-            self._spend(sum(QUOTA_UNITS.get(str(r.methodId), DEFAULT_UNITS) for r in requests))
+            for r in requests:
+                self._spend(QUOTA_UNITS.get(str(r.methodId), DEFAULT_UNITS), str(r.methodId))
             try:
                 batch.execute(http=self._http)
             except HttpError as exc:  # the batch request itself was refused

@@ -196,6 +196,13 @@ class InProcessJobQueue(JobQueue):
             self._cond.notify_all()
             return True
 
+    def depth(self) -> dict[str, int]:
+        """Jobs by state, for the queue-depth gauge."""
+        with self._cond:
+            states = [job.state for job in self._jobs.values()]
+        names = {READY: "queued", SCHEDULED: "scheduled", RUNNING: "running", FAILED: "failed"}
+        return {name: states.count(state) for state, name in names.items()}
+
     def failed(self) -> list[FailedJob]:
         with self._cond:
             failed = [

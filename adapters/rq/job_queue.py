@@ -138,6 +138,20 @@ def run_job(name: str, payload: JobPayload) -> None:
         raise
 
 
+def queue_depth(redis_client: redis.Redis[bytes], queue_name: str) -> dict[str, int]:
+    """Jobs of a queue by state: queued, scheduled (delayed or waiting for a retry), running, failed."""
+    queue = Queue(queue_name, connection=redis_client)
+    try:
+        return {
+            "queued": queue.count,
+            "scheduled": ScheduledJobRegistry(queue=queue).count,  # type: ignore[no-untyped-call]
+            "running": StartedJobRegistry(queue=queue).count,
+            "failed": FailedJobRegistry(queue=queue).count,
+        }
+    except redis.RedisError as exc:
+        raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
+
+
 class RegistryWorker(Worker):
     """RQ's forking worker that resolves the job registry once, before forking, so work horses inherit it
     instead of importing it per job: `rq worker -w adapters.rq.job_queue.RegistryWorker --with-scheduler ...`."""
@@ -336,6 +350,10 @@ class RqJobQueue(JobQueue):
         while time.monotonic() < deadline:
             if not self.work_burst():
                 time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def depth(self) -> dict[str, int]:
+        """Jobs by state, for the queue-depth gauge (four Redis calls)."""
+        return queue_depth(self._redis, self._queue.name)
 
     def is_idle(self) -> bool:
         return all(

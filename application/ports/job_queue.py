@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import random
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from application.ports.metrics import JOB_DURATION, JOB_RUNS, NO_METRICS, Metrics
 from domain.errors import Conflict, DomainError, InfrastructureError, NotFound, ValidationFailed
 
 JsonScalar = str | int | float | bool | None
@@ -147,9 +149,10 @@ class JobRegistry:
     """The job functions a worker can run, by name. Handlers take the payload and return nothing; they should
     be idempotent, since a job can run again after a crash or a requeue. Each job runs in a lane (see LANES)."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics = NO_METRICS) -> None:
         self._handlers: dict[str, JobHandler] = {}
         self._lanes: dict[str, str] = {}
+        self._metrics = metrics
 
     def register(self, name: str, handler: JobHandler, *, lane: str = DEFAULT_LANE) -> None:
         if not JOB_NAME_PATTERN.fullmatch(name):
@@ -174,10 +177,23 @@ class JobRegistry:
         return decorate
 
     def handler(self, name: str) -> JobHandler:
+        """The job's function, timed: every attempt counts in the job metrics with its outcome."""
         try:
-            return self._handlers[name]
+            handler = self._handlers[name]
         except KeyError:
             raise NotFound(f"No job named {name!r} is registered.") from None
+
+        def timed(payload: JobPayload) -> None:
+            started = time.perf_counter()
+            outcome = "failed"
+            try:
+                handler(payload)
+                outcome = "succeeded"
+            finally:
+                self._metrics.observe(JOB_DURATION, time.perf_counter() - started, kind=name)
+                self._metrics.increment(JOB_RUNS, kind=name, outcome=outcome)
+
+        return timed
 
     def __contains__(self, name: object) -> bool:
         return name in self._handlers

@@ -60,9 +60,11 @@ def serve(
 
     from entrypoints.http.app import create_app
     from entrypoints.logging_setup import configure_logging
+    from entrypoints.observability import ship_logs_to_cloudwatch
 
     settings = context.settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
+    ship_logs_to_cloudwatch(settings, stream="api")
     context.ready_database(settings, migrate=migrate)
     container = context.application(settings, runs_jobs=True, migrate=False)
     uvicorn.run(
@@ -83,11 +85,28 @@ def worker(
 ) -> None:
     """Run background jobs: RQ workers with the scheduler in production, the in-process queue locally."""
     from entrypoints.logging_setup import configure_logging
+    from entrypoints.observability import (
+        install_samplers,
+        serve_metrics_port,
+        ship_logs_to_cloudwatch,
+        use_multiprocess_metrics,
+    )
     from entrypoints.worker.runtime import run_worker
 
     settings = context.settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
-    run_worker(context.application(settings, runs_jobs=True), burst=burst)
+    ship_logs_to_cloudwatch(settings, stream="worker")
+    forking = settings.profile == "production"
+    if forking:
+        use_multiprocess_metrics()  # RQ forks a work horse per job; they all count into shared files
+    container = context.application(settings, runs_jobs=True)
+    install_samplers(container, forking_worker=forking)
+    server = None if burst else serve_metrics_port(container)
+    try:
+        run_worker(container, burst=burst)
+    finally:
+        if server is not None:
+            server.shutdown()
 
 
 @db_app.command("upgrade")
@@ -120,6 +139,35 @@ def db_current() -> None:
     console.print(f"current: [bold]{now or 'base (empty)'}[/bold]   head: {newest}")
     if now != newest:
         console.print("run [bold]mailagent db upgrade[/bold] to migrate")
+
+
+@db_app.command("check")
+def db_check(
+    wait: Annotated[float, typer.Option(help="Keep checking for up to this many seconds (init containers)")] = 0,
+) -> None:
+    """Exit 0 when the database is at the newest revision this version knows, 1 otherwise (or when unreachable).
+    Kubernetes runs it with --wait in an init container, so pods start only after the migration Job ran."""
+    import time
+
+    from adapters.sqlalchemy.migrate import current, head
+
+    url = context.settings().resolved_database_url
+    newest = head()
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            now = current(url)
+            problem = (
+                None if now == newest else f"the database is at {now or 'base (empty)'}, this version needs {newest}"
+            )
+        except Exception as exc:  # unreachable, no such database...: keep waiting, say why at the end
+            problem = f"the database cannot be reached ({type(exc).__name__})"
+        if problem is None:
+            console.print(f"database at revision [bold]{newest}[/bold]")
+            return
+        if time.monotonic() >= deadline:
+            _fail(f"{problem}; run `mailagent db upgrade` (the migration Job).")
+        time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
 
 
 def generate_password() -> str:
@@ -215,6 +263,62 @@ def audit_seal() -> None:
         console.print("another process is sealing right now; nothing to do")
         return
     console.print(f"sealed {report.sealed} entries; head: {report.head}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="The archive to write, e.g. mailagent-2026-12-01.tar.gz")],
+) -> None:
+    """Embedded default: a consistent copy of the data directory (SQLite online backup while the server runs, keys,
+    encrypted secrets) in one 0600 archive. Production: use pg_dump / point-in-time recovery (docs/runbook.md)."""
+    from adapters.local_backup.archive import BackupError, LocalBackup
+    from adapters.sqlalchemy.migrate import current
+
+    settings = _local_only("backup")
+    try:
+        report = LocalBackup(settings.data_dir).create(
+            target, note={"revision": current(settings.resolved_database_url) or "base"}
+        )
+    except BackupError as exc:
+        _fail(str(exc))
+    console.print(
+        f"backed up {report.files} files ({report.databases} databases) to [bold]{report.path}[/bold] "
+        f"({report.bytes // 1024} KiB). It holds the keys: keep it as private as the data directory."
+    )
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive made by `mailagent backup`")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty data directory (kept aside)")] = False,
+) -> None:
+    """Embedded default: put a backup in place (stop `mailagent serve` first), then check the audit chain."""
+    from adapters.local_backup.archive import BackupError, LocalBackup
+
+    settings = _local_only("restore")
+    try:
+        manifest = LocalBackup(settings.data_dir).restore(archive, force=force)
+    except BackupError as exc:
+        _fail(str(exc))
+    console.print(f"restored {len(manifest['files'])} files from {manifest['created_at']} into {settings.data_dir}")  # type: ignore[arg-type]
+    if manifest.get("previous_data_dir"):
+        console.print(f"the directory it replaced is kept at {manifest['previous_data_dir']}")
+    report = context.admin().verify_audit_chain().execute()
+    if not report.ok:
+        _fail(f"restored, but the audit chain is BROKEN at seq {report.first_broken_seq}: {report.reason}")
+    console.print(f"[green]audit chain intact[/green]: {report.checked} entries verified")
+
+
+def _local_only(what: str):  # type: ignore[no-untyped-def]
+    from entrypoints.settings import Settings
+
+    settings = Settings()
+    if settings.profile != "local":
+        _fail(
+            f"`mailagent {what}` is for the embedded default (SQLite). In production back up PostgreSQL with pg_dump "
+            "or point-in-time recovery: docs/runbook.md, 'Back up and restore'."
+        )
+    return settings
 
 
 @app.command("demo-admin")

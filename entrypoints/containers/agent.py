@@ -32,6 +32,7 @@ class AgentContainer(containers.DeclarativeContainer):
     outbox_relay = providers.Dependency()
     secret_store = providers.Dependency()
     circuit_breakers = providers.Dependency()
+    metrics = providers.Dependency()
     # the use cases the agent's tools call (mail and scheduling contexts)
     search_emails = providers.Dependency()
     get_email = providers.Dependency()
@@ -70,7 +71,7 @@ class AgentContainer(containers.DeclarativeContainer):
     email_agent = providers.Singleton(
         _email_agent, settings, secret_store, circuit_breakers, agent_toolbox, uow.provider, clock
     )
-    agent_chat = providers.Factory(Chat, email_agent, uow.provider, clock, outbox_relay)
+    agent_chat = providers.Factory(Chat, email_agent, uow.provider, clock, outbox_relay, metrics=metrics)
     list_agent_conversations = providers.Factory(ListConversations, uow.provider)
     get_agent_conversation = providers.Factory(GetConversation, email_agent, uow.provider, agent_toolbox)
     list_pending_actions = providers.Factory(ListPendingActions, uow.provider, agent_toolbox)

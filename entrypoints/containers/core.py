@@ -81,6 +81,18 @@ def _secret_store(settings: Settings) -> Any:
     return LocalSecretStore(settings.data_dir / "secrets", key)
 
 
+def _prometheus(settings: Settings) -> Any:
+    from entrypoints.observability import build_prometheus
+
+    return build_prometheus(settings)
+
+
+def _metrics(settings: Settings, prometheus: Any) -> Any:
+    from entrypoints.observability import build_metrics
+
+    return build_metrics(settings, prometheus)
+
+
 def _circuit_breakers(settings: Settings, clock: Any) -> Any:
     from adapters.pybreaker.circuit_breakers import PyBreakerCircuitBreakers  # pybreaker imports redis: on demand
 
@@ -95,6 +107,10 @@ class CoreContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     # Which dependencies this process finds down (logged once per outage, counted): workers, limiters, /readyz.
     outages = providers.Singleton(Outages)
+    # Prometheus in every process (entrypoints/observability.py; multiprocess in `mailagent worker`), plus
+    # CloudWatch embedded-metric-format log lines when MAILAGENT_CLOUDWATCH_EMF is on.
+    prometheus = providers.Singleton(_prometheus, settings)
+    metrics = providers.Singleton(_metrics, settings, prometheus)
 
     # Persistence: SQLite in the local profile, PostgreSQL (pooled) in production: same adapter, other URL.
     engine = providers.Singleton(

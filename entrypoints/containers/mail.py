@@ -68,13 +68,20 @@ def _required_oauth(oauth: Any) -> Any:
 
 
 def _mailboxes(
-    settings: Settings, clock: Any, secret_store: Any, oauth: Any, breakers: Any = None, cache: Any = None
+    settings: Settings,
+    clock: Any,
+    secret_store: Any,
+    oauth: Any,
+    breakers: Any = None,
+    cache: Any = None,
+    metrics: Any = None,
 ) -> InstallationMailboxes:
     gmail = None
     if oauth is not None:  # googleapiclient is heavy to import: only when Gmail is configured
+        from application.ports.metrics import NO_METRICS
         from entrypoints.gmail_wiring import gmail_factory
 
-        gmail = gmail_factory(settings, secret_store, oauth)
+        gmail = gmail_factory(settings, secret_store, oauth, metrics=metrics or NO_METRICS)
     return InstallationMailboxes(
         clock=clock,
         demo_path=settings.data_dir / "demo-mailbox.db" if settings.demo_enabled else None,
@@ -97,10 +104,13 @@ class MailContainer(containers.DeclarativeContainer):
     outbox_relay = providers.Dependency()
     circuit_breakers = providers.Dependency()
     secret_store = providers.Dependency()
+    metrics = providers.Dependency()
 
     oauth_client = providers.Singleton(_oauth_client, settings)
     html_sanitizer = providers.Singleton(Nh3HtmlSanitizer)
-    mailboxes = providers.Singleton(_mailboxes, settings, clock, secret_store, oauth_client, circuit_breakers, cache)
+    mailboxes = providers.Singleton(
+        _mailboxes, settings, clock, secret_store, oauth_client, circuit_breakers, cache, metrics
+    )
     mail_access = providers.Factory(MailAccess, uow, mailboxes, clock, relay=outbox_relay)
 
     connect_demo_account = providers.Factory(ConnectDemoAccount, uow, mailboxes, clock)

@@ -36,6 +36,7 @@ class SchedulingContainer(containers.DeclarativeContainer):
     mailboxes = providers.Dependency()
     html_sanitizer = providers.Dependency()
     job_queue = providers.Dependency()
+    metrics = providers.Dependency()
 
     delivery_policy = providers.Singleton(_delivery_policy, settings)
     schedule_email = providers.Factory(
@@ -45,7 +46,9 @@ class SchedulingContainer(containers.DeclarativeContainer):
     get_scheduled_email = providers.Factory(GetScheduledEmail, uow)
     cancel_scheduled_email = providers.Factory(CancelScheduledEmail, uow, clock)
     reschedule_scheduled_email = providers.Factory(RescheduleScheduledEmail, uow, clock, outbox_relay, delivery_policy)
-    send_scheduled_email = providers.Factory(SendScheduledEmail, uow, mailboxes, clock, outbox_relay, delivery_policy)
+    send_scheduled_email = providers.Factory(
+        SendScheduledEmail, uow, mailboxes, clock, outbox_relay, delivery_policy, metrics=metrics
+    )
     dispatch_due_scheduled_emails = providers.Factory(
         DispatchDueScheduledEmails,
         uow,

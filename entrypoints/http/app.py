@@ -12,6 +12,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from entrypoints.container import Container, build_container
 from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.metrics_middleware import MetricsMiddleware
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
 from entrypoints.http.routes import (
     admin,
@@ -22,10 +23,12 @@ from entrypoints.http.routes import (
     health,
     mail,
     mail_push,
+    metrics,
     scheduled,
     ws,
 )
 from entrypoints.http.web_app import install_web_app
+from entrypoints.observability import install_samplers, serve_metrics_port
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
@@ -54,9 +57,12 @@ def create_app(container: Container | None = None) -> FastAPI:
         # The embedded default runs background jobs in this process; production runs `mailagent worker`.
         if settings.jobs_in_process:
             runtime.start()
+        metrics_server = serve_metrics_port(container)
         try:
             yield
         finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
             runtime.stop()
             hub = getattr(app.state, "live_hub", None)
             if hub is not None:
@@ -77,6 +83,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         settings.jwt_secret,
         settings.secrets_key,
         settings.google_push_token,  # it is in the push URL's query string: never in a log line or a response
+        settings.metrics_token,
     ):
         register_secret(secret.get_secret_value() if secret else None)
     install_error_handlers(app)
@@ -96,6 +103,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(ws.router)
     api.include_router(agent.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
+    app.include_router(metrics.router)  # GET /metrics, for a bearer token (docs/metrics.md)
     app.include_router(api)
     install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route
 
@@ -117,4 +125,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         rate_limiter=container.rate_limiter,
         anonymous_limit_per_minute=lambda: settings.anonymous_rate_limit_per_minute,
     )
+    app.add_middleware(MetricsMiddleware, metrics=container.metrics, openapi=app.openapi)
+    install_samplers(container, app_state=app.state)
     return app

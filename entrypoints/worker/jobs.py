@@ -18,7 +18,7 @@ AUDIT_SEAL_JOB = "audit.seal"
 
 
 def build_registry(container: Container) -> JobRegistry:
-    registry = JobRegistry()
+    registry = JobRegistry(container.metrics())
 
     def relay_outbox(_: JobPayload) -> None:
         container.outbox_relay().flush()

@@ -45,6 +45,7 @@ class Ticker:
         self._prefix = "tick-" + (re.sub(r"[^A-Za-z0-9_-]", "_", namespace)[:40] + "-" if namespace else "")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.last_tick: float | None = None  # unix time of the last tick, for the scheduler heartbeat metric
 
     def tick(self) -> list[str]:
         """Enqueue every periodic job whose current interval has not been enqueued yet; returns their job ids."""
@@ -65,6 +66,7 @@ class Ticker:
             except Exception:
                 # One bad job (an interval that cannot be read, the queue refusing it) must not starve the others.
                 logger.exception("could not enqueue the periodic job %s", job.name)
+        self.last_tick = now
         return ids
 
     def start(self) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.agent.toolbox import SPECS_BY_NAME
 from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.email_agent import AgentListener, AgentTurn, EmailAgent
+from application.ports.metrics import AGENT_TOOL_CALLS, AGENT_TURNS, NO_METRICS, Metrics
 from application.use_cases.agent.common import UowFactory, finish_turn, owned_conversation, require_agent
 from domain.errors import ValidationFailed
 from domain.identity import Principal
@@ -23,8 +25,11 @@ class ChatInput:
 
 
 class Chat:
-    def __init__(self, agent: EmailAgent, uow: UowFactory, clock: Clock, relay: OutboxRelay) -> None:
+    def __init__(
+        self, agent: EmailAgent, uow: UowFactory, clock: Clock, relay: OutboxRelay, metrics: Metrics = NO_METRICS
+    ) -> None:
         self.agent, self.new_uow, self.clock, self.relay = agent, uow, clock, relay
+        self.metrics = metrics
 
     def execute(self, inp: ChatInput) -> AgentTurn:
         require_agent(inp.principal)
@@ -36,6 +41,14 @@ class Chat:
         if inp.conversation_id is not None:
             with self.new_uow() as uow:
                 owned_conversation(uow, inp.principal, inp.conversation_id)
-        turn = self.agent.chat(inp.principal, message, conversation_id=inp.conversation_id, listener=inp.listener)
+        try:
+            turn = self.agent.chat(inp.principal, message, conversation_id=inp.conversation_id, listener=inp.listener)
+        except Exception:
+            self.metrics.increment(AGENT_TURNS, outcome="error")
+            raise
+        self.metrics.increment(AGENT_TURNS, outcome="ok")
+        for activity in turn.activity:
+            tool = activity.tool if activity.tool in SPECS_BY_NAME else "unknown"  # the model names it: bound it
+            self.metrics.increment(AGENT_TOOL_CALLS, tool=tool, outcome=activity.status)
         finish_turn(self.new_uow, self.clock, self.relay, inp.principal, turn, title=message[:80])
         return turn

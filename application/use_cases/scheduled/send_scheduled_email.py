@@ -21,6 +21,7 @@ from application.outbox import OutboxRelay, enqueue_after_commit
 from application.ports.clock import Clock
 from application.ports.job_queue import failure_text
 from application.ports.mailbox_provider import MailboxProvider
+from application.ports.metrics import NO_METRICS, SCHEDULED_SEND_LATENESS, SCHEDULED_SENDS, Metrics
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
 from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
@@ -66,8 +67,10 @@ class SendScheduledEmail:
         clock: Clock,
         relay: OutboxRelay,
         policy: DeliveryPolicy,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.uow, self.mailboxes, self.clock, self.relay, self.policy = uow, mailboxes, clock, relay, policy
+        self.metrics = metrics
 
     def execute(self, inp: SendScheduledEmailInput) -> Outcome:
         """The `scheduled.send` job: hold the named row, send it, relay."""
@@ -83,6 +86,14 @@ class SendScheduledEmail:
     def deliver(self, held: ScheduledEmail, checkpoint: Checkpoint | None = None) -> Outcome:
         """Send a row this process holds (status `sending`, its lease ours) and record the outcome. The caller
         relays afterwards (a batch relays once)."""
+        outcome = self._deliver(held, checkpoint)
+        if outcome in (Outcome.SENT, Outcome.RECONCILED):
+            self.metrics.increment(SCHEDULED_SENDS, outcome="sent")
+        elif outcome is Outcome.FAILED:
+            self.metrics.increment(SCHEDULED_SENDS, outcome="failed")
+        return outcome
+
+    def _deliver(self, held: ScheduledEmail, checkpoint: Checkpoint | None = None) -> Outcome:
         step = checkpoint or (lambda _step, _detail: None)
         try:
             account = self._account(held)
@@ -107,6 +118,8 @@ class SendScheduledEmail:
         except Exception as exc:  # a passing failure (network, provider 5xx) or a bug: try again later
             return self._retry_or_fail(held, failure_text(exc))
         self._mark_sent(held, sent)
+        lateness = (self.clock.now() - held.send_at).total_seconds()
+        self.metrics.observe(SCHEDULED_SEND_LATENESS, max(0.0, lateness))
         step("marked_sent", held.id)
         return outcome
 
