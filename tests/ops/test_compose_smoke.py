@@ -119,7 +119,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert up.returncode == 0, logs()
         url = f"http://127.0.0.1:{ports['HTTP']}"
         try:
-            wait_until("the stack behind nginx to be ready", lambda: call("GET", f"{url}/readyz")[0] == 200, 300)
+            for replica in ("API_1", "API_2"):
+                replica_url = f"http://127.0.0.1:{ports[replica]}/readyz"
+                wait_until(f"{replica} to be ready", lambda u=replica_url: call("GET", u)[0] == 200, 300)  # type: ignore[misc]
+            wait_until("the stack behind nginx to be ready", lambda: call("GET", f"{url}/readyz")[0] == 200, 60)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{logs()}") from exc
         volume = subprocess.run(
