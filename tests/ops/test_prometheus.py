@@ -123,6 +123,7 @@ def running(tmp_path: Path, postgres_url: str, redis_url: str, redis_client: Any
         "MAILAGENT_EVENT_CHANNEL": f"mailagent-test:{queue}",
         "MAILAGENT_OUTBOX_RELAY_SECONDS": "1",
         "MAILAGENT_METRICS_TOKEN": TOKEN,
+        "MAILAGENT_MAILER": "outbox",
         "MAILAGENT_LOG_LEVEL": "WARNING",
     }
     (tmp_path / "var").mkdir()
