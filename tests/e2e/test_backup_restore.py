@@ -147,6 +147,7 @@ def test_production_is_pointed_at_pg_dump(tmp_path: Path, command: str) -> None:
         "MAILAGENT_PROFILE": "production",
         "MAILAGENT_DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/x",
         "MAILAGENT_JWT_SECRET": "x" * 40,
+        "MAILAGENT_MAILER": "outbox",
     }
     out = CliRunner().invoke(cli, [command, str(tmp_path / "b.tar.gz")], env=env)
     assert out.exit_code == 1 and "pg_dump" in said(out)
