@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import sys
 from typing import Any
 
 import structlog
@@ -25,6 +26,23 @@ class RedactingFilter(logging.Filter):
                 message = record.msg
             record.msg, record.args = redact_log_text(message), None
         return True
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time of each record, not the one that was current when logging was
+    configured: a process that swaps stderr (a CLI runner, a test capture, a daemonising supervisor) and later closes
+    the old one would otherwise make every log line fail with "I/O operation on closed file"."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def _shared_processors() -> list[Any]:
@@ -71,9 +89,7 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
                 }
             },
             "filters": {"redact": {"()": RedactingFilter}},
-            "handlers": {
-                "default": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["redact"]}
-            },
+            "handlers": {"default": {"()": StderrHandler, "formatter": "structured", "filters": ["redact"]}},
             "root": {"handlers": ["default"], "level": level.upper()},
             "loggers": {
                 "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},

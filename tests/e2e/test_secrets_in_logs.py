@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings
 from tests.support.app import Api, make_app, make_settings, outbox_link
 
 
 def test_a_password_reset_link_cannot_be_taken_from_the_log(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json_logs=False, level="INFO")  # as `mailagent serve` does (a CLI test may have set WARNING)
     settings = make_settings(tmp_path)
     app, _ = make_app(settings)
     api = Api(app, settings)
