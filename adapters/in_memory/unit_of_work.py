@@ -13,6 +13,7 @@ from adapters.in_memory.agent import (
     InMemoryConversationRepository,
     InMemoryPendingActionRepository,
 )
+from adapters.in_memory.attachments import InMemoryAttachmentRepository
 from adapters.in_memory.mail_sync import InMemoryMailSyncRepository
 from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
 from application.ports.agent_store import ConversationRecord
@@ -32,6 +33,7 @@ from application.ports.unit_of_work import (
     UserRepository,
 )
 from domain.agent import AgentPolicy, PendingAction
+from domain.attachments import Upload
 from domain.audit import GENESIS, AuditDraft, AuditEvent, AuditHead, entry_id, new_entry
 from domain.errors import Conflict
 from domain.events import DomainEvent, StoredEvent
@@ -65,6 +67,7 @@ class InMemoryStore:
     agent_conversations: dict[str, ConversationRecord] = field(default_factory=dict)
     pending_actions: dict[str, PendingAction] = field(default_factory=dict)
     agent_policies: dict[str, AgentPolicy] = field(default_factory=dict)
+    attachments: dict[str, Upload | None] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -80,6 +83,7 @@ class InMemoryStore:
         "agent_conversations",
         "pending_actions",
         "agent_policies",
+        "attachments",
     )
 
 
@@ -440,6 +444,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.agent_conversations = InMemoryConversationRepository(self._tx)
         self.pending_actions = InMemoryPendingActionRepository(self._tx)
         self.agent_policies = InMemoryAgentPolicyRepository(self._tx)
+        self.attachments = InMemoryAttachmentRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -480,7 +485,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _rebind(self) -> None:
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
-        agent = (self.agent_conversations, self.pending_actions, self.agent_policies)
+        agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.attachments)
         for repo in (*repos, self.audit, self.events, self.job_outbox, self.scheduled_emails, self.mail_sync, *agent):
             repo.tx = self._tx  # type: ignore[attr-defined]
 

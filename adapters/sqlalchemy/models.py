@@ -311,3 +311,25 @@ class AgentPolicyRow(Base):
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     auto_run_reversible: Mapped[bool] = mapped_column(Boolean)
+
+
+class AttachmentUploadRow(Base):
+    """Uploaded attachments (see application.ports.attachments); the bytes live in the blob store under blob_key."""
+
+    __tablename__ = "attachment_uploads"
+    __table_args__ = (
+        Index("ix_attachment_uploads_user_id_created_at", "user_id", "created_at"),
+        Index("ix_attachment_uploads_expires_at", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))
+    blob_key: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    holders: Mapped[list[str]] = mapped_column(JSON)

@@ -18,6 +18,7 @@ from adapters.sqlalchemy.agent import (
     SqlAlchemyConversationRepository,
     SqlAlchemyPendingActionRepository,
 )
+from adapters.sqlalchemy.attachments import SqlAlchemyAttachmentRepository
 from adapters.sqlalchemy.events import SqlAlchemyEventStore, SqlAlchemyJobOutbox
 from adapters.sqlalchemy.mail_sync import SqlAlchemyMailSyncRepository
 from adapters.sqlalchemy.repositories import (
@@ -71,6 +72,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.agent_conversations = SqlAlchemyConversationRepository(self._session)
         self.pending_actions = SqlAlchemyPendingActionRepository(self._session)
         self.agent_policies = SqlAlchemyAgentPolicyRepository(self._session)
+        self.attachments = SqlAlchemyAttachmentRepository(self._session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from application.ports.agent_store import AgentPolicyRepository, ConversationRepository, PendingActionRepository
+from application.ports.attachments import AttachmentRepository
 from application.ports.mail_sync import MailSyncRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
 from domain.audit import AuditDraft, AuditEvent, AuditHead
@@ -267,6 +268,7 @@ class UnitOfWork(ABC):
     agent_conversations: ConversationRepository
     pending_actions: PendingActionRepository
     agent_policies: AgentPolicyRepository
+    attachments: AttachmentRepository
 
     def __enter__(self) -> Self:
         self.begin()
