@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.ports.html_sanitizer import HtmlSanitizer
+from domain.attachments import MAX_ATTACHMENT_BYTES as ATTACHMENT_LIMIT
+from domain.attachments import too_large
 from domain.errors import ValidationFailed
 from domain.mail import EmailAddress, Message, OutgoingAttachment, OutgoingMessage
 
 MAX_RECIPIENTS = 100
+MAX_ATTACHMENT_BYTES = ATTACHMENT_LIMIT  # per message, all attachments together (domain.attachments)
 MAX_SUBJECT = 998
 MAX_BODY_CHARS = 2_000_000
-MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Compose:
     text_body: str = ""
     html_body: str | None = None
     attachments: tuple[OutgoingAttachment, ...] = field(default_factory=tuple)
+    # Uploads (POST /attachments/upload) by id; OutgoingAttachments.collect turns them into `attachments`.
+    attachment_ids: tuple[str, ...] = ()
 
 
 def _addresses(values: tuple[str, ...], what: str) -> tuple[EmailAddress, ...]:
@@ -49,8 +53,12 @@ def to_outgoing(
         raise ValidationFailed(f"The subject is longer than {MAX_SUBJECT} characters.", details=[{"field": "subject"}])
     if len(compose.text_body) + len(compose.html_body or "") > MAX_BODY_CHARS:
         raise ValidationFailed("The message body is too large.", details=[{"field": "text_body"}])
+    if compose.attachment_ids:
+        raise ValidationFailed(
+            "Attachments by id are not resolved here.", details=[{"field": "attachment_ids"}]
+        )  # a use case forgot OutgoingAttachments.collect: never send without them
     if sum(a.size for a in compose.attachments) > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed("Attachments may add up to 25 MB at most.", details=[{"field": "attachments"}])
+        raise too_large("Together, the attachments are", "attachments")
     return OutgoingMessage(
         to=to,
         cc=cc,

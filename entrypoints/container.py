@@ -14,6 +14,7 @@ from dependency_injector import containers, providers
 
 from entrypoints.containers.admin import AdminContainer
 from entrypoints.containers.agent import AgentContainer
+from entrypoints.containers.attachments import AttachmentsContainer
 from entrypoints.containers.compose import context
 from entrypoints.containers.core import CoreContainer
 from entrypoints.containers.identity import IdentityContainer
@@ -51,13 +52,14 @@ class Container(containers.DeclarativeContainer):
 
     core = providers.Container(CoreContainer, job_registry=job_registry)
     identity = context(IdentityContainer, core)
-    mail = context(MailContainer, core)
-    scheduling = context(SchedulingContainer, core, mail)
-    agent = context(AgentContainer, core, mail, scheduling)
+    attachments = context(AttachmentsContainer, core)
+    mail = context(MailContainer, core, attachments)
+    scheduling = context(SchedulingContainer, core, mail, attachments)
+    agent = context(AgentContainer, core, mail, scheduling, attachments)
     admin = context(AdminContainer, core, mail)
 
 
-CONTEXTS = ("core", "identity", "mail", "scheduling", "agent", "admin")
+CONTEXTS = ("core", "identity", "attachments", "mail", "scheduling", "agent", "admin")
 
 
 def _expose_context_providers() -> None:

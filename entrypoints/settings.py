@@ -90,6 +90,26 @@ class Settings(BaseSettings):
     aws_region: str = Field("us-east-1", description="AWS region for Secrets Manager")
     aws_endpoint_url: str | None = Field(None, description="Override the AWS endpoint (tests, LocalStack)")
 
+    blob_backend: Literal["local", "s3"] = Field(
+        "local", description="Where uploaded attachments are kept: files under data_dir, or an S3 bucket"
+    )
+    s3_bucket: str | None = Field(None, description="S3 bucket for attachments (blob_backend=s3)")
+    s3_endpoint_url: str | None = Field(
+        None, description="Override the S3 endpoint (MinIO, moto; default: aws_endpoint_url, then AWS's)"
+    )
+    clamd_address: str | None = Field(
+        None,
+        description="ClamAV clamd that scans attachments: host:port, tcp://host:port or a unix socket path. Without "
+        "it the local profile marks files 'not scanned' and production refuses attachments",
+    )
+    clamd_timeout_seconds: float = Field(60, gt=0, description="Longest wait for clamd to scan one file")
+    attachment_presigned_downloads: bool = Field(
+        True, description="With S3, downloads of uploads redirect to a presigned URL (5 min) instead of streaming"
+    )
+    attachment_expiry_seconds: float = Field(
+        3600, gt=0, description="How often uploads older than 24 h that no draft or scheduled e-mail uses are deleted"
+    )
+
     job_workers: int = Field(2, description="Worker threads of the in-process job queue (embedded default)")
     job_queue_name: str = Field("mailagent", description="RQ queue name (production)")
     scheduler_lock_seconds: float = Field(
@@ -211,6 +231,8 @@ class Settings(BaseSettings):
                 ]
             if missing:
                 raise ValueError(f"The production profile needs {', '.join(missing)}.")
+        if self.blob_backend == "s3" and not self.s3_bucket:
+            raise ValueError("MAILAGENT_BLOB_BACKEND=s3 needs MAILAGENT_S3_BUCKET.")
         return self
 
     @model_validator(mode="after")
@@ -242,6 +264,10 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
 
     @property
     def keys_dir(self) -> Path:

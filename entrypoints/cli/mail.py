@@ -26,6 +26,10 @@ UserOpt = Annotated[
     str | None, typer.Option("--user", envvar="MAILAGENT_USER", help="Act as this user (e-mail address)")
 ]
 AccountOpt = Annotated[str | None, typer.Option("--account", help="Mail account id (default: the first one)")]
+AttachOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--attach", help="Attach this file (repeat for more; 25 MB in all, scanned for malware)"),
+]
 
 
 def _container() -> Any:
@@ -160,6 +164,23 @@ def _body(body: str | None, body_file: Path | None) -> str:
     return body or ""
 
 
+def _attach(container: Any, principal: Principal, files: list[Path] | None) -> tuple[str, ...]:
+    """Upload each file through the same use case as the web app (size limit, sniffing, malware scan)."""
+    from application.use_cases.attachments.upload_attachment import UploadAttachmentInput
+
+    ids = []
+    for path in files or ():
+        if not path.is_file():
+            _fail(f"{path}: no such file.")
+        with path.open("rb") as stream:
+            request = UploadAttachmentInput(principal, path.name, stream, CLI_CONTEXT)
+            upload = _run(lambda request=request: container.upload_attachment().execute(request))
+        verdict = "not scanned" if upload.verdict.value == "not_scanned" else upload.verdict.value
+        err.print(f"attached {upload.filename} ({upload.size:,} bytes, {upload.content_type}, {verdict})")
+        ids.append(upload.id)
+    return tuple(ids)
+
+
 @mail_app.command("send")
 def send(
     to: Annotated[list[str], typer.Option("--to", help="Recipient (repeat for more)")],
@@ -170,24 +191,28 @@ def send(
     ] = None,
     cc: Annotated[list[str] | None, typer.Option("--cc")] = None,
     reply_to: Annotated[str | None, typer.Option("--reply-to", help="Reply to this message id instead")] = None,
+    attach: AttachOpt = None,
     user: UserOpt = None,
     account: AccountOpt = None,
 ) -> None:
-    """Send a message now (or reply to one with --reply-to)."""
+    """Send a message now (or reply to one with --reply-to), with --attach FILE for each attachment."""
     from application.use_cases.mail.reply_to_email import ReplyToEmailInput
     from application.use_cases.mail.send_email import SendEmailInput
 
     container = _container()
     principal = _principal(container, user)
     text = _body(body, body_file)
+    ids = _attach(container, principal, attach)
     if reply_to:
         sent = _run(
             lambda: container.reply_to_email().execute(
-                ReplyToEmailInput(principal, reply_to, text, None, False, tuple(cc or ()), account, None, CLI_CONTEXT)
+                ReplyToEmailInput(
+                    principal, reply_to, text, None, False, tuple(cc or ()), account, None, CLI_CONTEXT, ids
+                )
             )
         )
     else:
-        compose = Compose(to=tuple(to), cc=tuple(cc or ()), subject=subject, text_body=text)
+        compose = Compose(to=tuple(to), cc=tuple(cc or ()), subject=subject, text_body=text, attachment_ids=ids)
         sent = _run(
             lambda: container.send_email().execute(SendEmailInput(principal, compose, account, None, CLI_CONTEXT))
         )
@@ -201,6 +226,7 @@ def draft(
     body: Annotated[str | None, typer.Option("--body")] = None,
     send_id: Annotated[str | None, typer.Option("--send", help="Send this draft id instead of creating one")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List drafts")] = False,
+    attach: AttachOpt = None,
     user: UserOpt = None,
     account: AccountOpt = None,
 ) -> None:
@@ -224,7 +250,9 @@ def draft(
         sent = _run(lambda: container.send_draft().execute(SendDraftInput(principal, send_id, account, CLI_CONTEXT)))
         console.print(f"sent draft {send_id} as message {sent.id}")
         return
-    compose = Compose(to=tuple(to or ()), subject=subject, text_body=body or "")
+    compose = Compose(
+        to=tuple(to or ()), subject=subject, text_body=body or "", attachment_ids=_attach(container, principal, attach)
+    )
     saved = _run(
         lambda: container.save_draft().execute(SaveDraftInput(principal, compose, None, None, account, CLI_CONTEXT))
     )
@@ -283,6 +311,7 @@ def schedule(
         Path | None, typer.Option("--body-file", help="Read the body from a file, - for stdin")
     ] = None,
     cc: Annotated[list[str] | None, typer.Option("--cc")] = None,
+    attach: AttachOpt = None,
     user: UserOpt = None,
     account: AccountOpt = None,
 ) -> None:
@@ -291,7 +320,13 @@ def schedule(
 
     container = _container()
     principal = _principal(container, user)
-    compose = Compose(to=tuple(to), cc=tuple(cc or ()), subject=subject, text_body=_body(body, body_file))
+    compose = Compose(
+        to=tuple(to),
+        cc=tuple(cc or ()),
+        subject=subject,
+        text_body=_body(body, body_file),
+        attachment_ids=_attach(container, principal, attach),
+    )
     done = _run(
         lambda: container.schedule_email().execute(
             ScheduleEmailInput(principal, compose, at, timezone, account, CLI_CONTEXT)

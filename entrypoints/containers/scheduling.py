@@ -37,10 +37,11 @@ class SchedulingContainer(containers.DeclarativeContainer):
     html_sanitizer = providers.Dependency()
     job_queue = providers.Dependency()
     metrics = providers.Dependency()
+    outgoing_attachments = providers.Dependency()
 
     delivery_policy = providers.Singleton(_delivery_policy, settings)
     schedule_email = providers.Factory(
-        ScheduleEmail, uow, mail_access, html_sanitizer, clock, outbox_relay, delivery_policy
+        ScheduleEmail, uow, mail_access, html_sanitizer, clock, outbox_relay, delivery_policy, outgoing_attachments
     )
     list_scheduled_emails = providers.Factory(ListScheduledEmails, uow)
     get_scheduled_email = providers.Factory(GetScheduledEmail, uow)

@@ -18,6 +18,7 @@ from entrypoints.http.routes import (
     admin,
     agent,
     api_keys,
+    attachments,
     auth,
     contacts,
     health,
@@ -102,6 +103,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(mail_push.router)
     api.include_router(ws.router)
     api.include_router(agent.router)
+    api.include_router(attachments.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(metrics.router)  # GET /metrics, for a bearer token (docs/metrics.md)
     app.include_router(api)

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.attachments import MalwareDetected, PayloadTooLarge
 from domain.errors import (
     AuthenticationFailed,
     Conflict,
@@ -29,6 +30,8 @@ from entrypoints.logging_setup import get_logger
 log = get_logger("mailagent.http")
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (PayloadTooLarge, 413),
+    (MalwareDetected, 422),
     (ValidationFailed, 422),
     (AuthenticationFailed, 401),
     (PermissionDenied, 403),

@@ -6,6 +6,7 @@ import base64
 import binascii
 from datetime import datetime
 from email.utils import parseaddr
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -16,6 +17,7 @@ from domain.mail_account import MailAccount
 from entrypoints.email_syntax import EmailNotValidError, validate_email
 
 MAX_BODY = 2_000_000
+ATTACHMENT_IDS_HELP = "Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)"
 MAX_ATTACHMENT_B64 = 34 * 1024 * 1024  # 25 MB of content, base64-encoded
 
 
@@ -36,7 +38,16 @@ def _recipient_list(values: list[str]) -> list[str]:
     return [_check_recipient(v) for v in values]
 
 
+def _attachment_ids() -> list[str]:
+    return Field(default_factory=list, max_length=20, description=ATTACHMENT_IDS_HELP)  # type: ignore[no-any-return]
+
+
+AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class AttachmentIn(BaseModel):
+    """A file sent inline as base64 (older clients; prefer uploading and `attachment_ids`)."""
+
     filename: str = Field(min_length=1, max_length=255)
     mime_type: str = Field("application/octet-stream", max_length=255)
     content_base64: str = Field(max_length=MAX_ATTACHMENT_B64)
@@ -66,6 +77,7 @@ class ComposeIn(BaseModel):
     text_body: str = Field("", max_length=MAX_BODY)
     html_body: str | None = Field(None, max_length=MAX_BODY)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    attachment_ids: list[AttachmentId] = _attachment_ids()
 
     @field_validator("to", "cc", "bcc")
     @classmethod
@@ -88,6 +100,7 @@ class ComposeIn(BaseModel):
             text_body=self.text_body,
             html_body=self.html_body,
             attachments=tuple(a.to_domain() for a in self.attachments),
+            attachment_ids=tuple(self.attachment_ids),
         )
 
 
@@ -100,6 +113,7 @@ class ReplyIn(BaseModel):
     html_body: str | None = Field(None, max_length=MAX_BODY)
     reply_all: bool = False
     cc: list[str] = Field(default_factory=list, max_length=100)
+    attachment_ids: list[AttachmentId] = _attachment_ids()
 
     @field_validator("cc")
     @classmethod
@@ -112,6 +126,7 @@ class ForwardIn(BaseModel):
     cc: list[str] = Field(default_factory=list, max_length=100)
     text_body: str = Field("", max_length=MAX_BODY)
     include_attachments: bool = True
+    attachment_ids: list[AttachmentId] = _attachment_ids()
 
     @field_validator("to", "cc")
     @classmethod

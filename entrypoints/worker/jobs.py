@@ -10,6 +10,8 @@ from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
 from entrypoints.worker import scheduled_jobs, sync_jobs
 from entrypoints.worker.periodic import PeriodicJob
 
+EXPIRE_UPLOADS_JOB = "attachments.expire"
+
 if TYPE_CHECKING:
     from entrypoints.container import Container
 
@@ -37,6 +39,11 @@ def build_registry(container: Container) -> JobRegistry:
     registry.register("outbox.relay", relay_outbox, lane=PERIODIC_LANE)
     registry.register("events.prune", prune_events, lane=PERIODIC_LANE)
     registry.register(AUDIT_SEAL_JOB, seal_audit_log, lane=PERIODIC_LANE)
+
+    def expire_uploads(_: JobPayload) -> None:
+        container.expire_uploads().execute()
+
+    registry.register(EXPIRE_UPLOADS_JOB, expire_uploads, lane=PERIODIC_LANE)
     scheduled_jobs.register(registry, container)
     sync_jobs.register(registry, container)
     return registry
@@ -50,6 +57,8 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         PeriodicJob("events.prune", lambda: 3600),
         # Integrates new audit entries into the hash chain (requests only insert them; ADR 0012).
         PeriodicJob(AUDIT_SEAL_JOB, lambda: settings.audit_seal_seconds),
+        # Uploads no draft or scheduled e-mail used within 24 h (the S3 lifecycle rule is the second line).
+        PeriodicJob(EXPIRE_UPLOADS_JOB, lambda: settings.attachment_expiry_seconds),
         # Sends due emails whose delayed job was lost and takes back the ones a crashed worker held.
         PeriodicJob("scheduled.dispatch", lambda: settings.scheduled_dispatch_seconds),
         # Mailbox sync: the polling fallback (each account once per mail_poll_seconds) and Gmail watch renewal.

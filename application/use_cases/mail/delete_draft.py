@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.mail_access import MailAccess
+from application.use_cases.attachments.outgoing import OutgoingAttachments
+from domain.attachments import draft_holder
 from domain.audit import AuditContext, MailAuditAction
 from domain.identity import Principal, Scope
 
@@ -18,8 +20,8 @@ class DeleteDraftInput:
 
 
 class DeleteDraft:
-    def __init__(self, access: MailAccess) -> None:
-        self.access = access
+    def __init__(self, access: MailAccess, attachments: OutgoingAttachments | None = None) -> None:
+        self.access, self.attachments = access, attachments
 
     def execute(self, inp: DeleteDraftInput) -> None:
         account, _ = self.access.run(
@@ -31,3 +33,5 @@ class DeleteDraft:
             target=f"draft:{account.id}/{inp.draft_id}",
             context=inp.context,
         )
+        if self.attachments is not None:
+            self.attachments.release(draft_holder(account.id, inp.draft_id))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.authorization import require_scope
 from application.mail_access import MailAccess
 from application.mail_compose import Compose, to_outgoing
 from application.ports.html_sanitizer import HtmlSanitizer
 from application.ports.mailbox import Mailbox
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.reply_to_email import prefixed
 from application.use_cases.mail.send_email import message_id_for, record_send, send_once
 from domain.audit import AuditContext
@@ -38,13 +40,21 @@ class ForwardEmailInput:
     account_id: str | None = None
     idempotency_key: str | None = None
     context: AuditContext = AuditContext()
+    attachment_ids: tuple[str, ...] = ()
 
 
 class ForwardEmail:
-    def __init__(self, access: MailAccess, sanitizer: HtmlSanitizer) -> None:
-        self.access, self.sanitizer = access, sanitizer
+    def __init__(
+        self, access: MailAccess, sanitizer: HtmlSanitizer, attachments: OutgoingAttachments | None = None
+    ) -> None:
+        self.access, self.sanitizer, self.attachments = access, sanitizer, attachments
 
     def execute(self, inp: ForwardEmailInput) -> Message:
+        require_scope(inp.principal, Scope.MAIL_SEND)
+        added = Compose(attachment_ids=inp.attachment_ids)
+        if self.attachments is not None:
+            added = self.attachments.collect(inp.principal, added, inp.context, when="on send").compose
+
         def forward(mailbox: Mailbox, account: MailAccount) -> Message:
             original = mailbox.get_message(inp.message_id)
             files = tuple(
@@ -58,12 +68,15 @@ class ForwardEmail:
                 for a in original.attachments
                 if inp.include_attachments
             )
+            if self.attachments is not None:  # what someone sent us leaves only if the scanner lets it
+                self.attachments.scan(inp.principal, files, inp.context, when="on forward")
             compose = Compose(
                 to=inp.to,
                 cc=inp.cc,
                 subject=prefixed(original.subject, "Fwd:"),
                 text_body=inp.text_body + forwarded_block(original),
-                attachments=files,
+                attachments=files + added.attachments,
+                attachment_ids=added.attachment_ids,
             )
             outgoing = to_outgoing(
                 compose,

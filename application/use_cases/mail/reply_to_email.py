@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.authorization import require_scope
 from application.mail_access import MailAccess
 from application.mail_compose import Compose, to_outgoing
 from application.ports.html_sanitizer import HtmlSanitizer
 from application.ports.mailbox import Mailbox
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.send_email import message_id_for, record_send, send_once
 from domain.audit import AuditContext
 from domain.identity import Principal, Scope
@@ -72,13 +74,21 @@ class ReplyToEmailInput:
     account_id: str | None = None
     idempotency_key: str | None = None
     context: AuditContext = AuditContext()
+    attachment_ids: tuple[str, ...] = ()
 
 
 class ReplyToEmail:
-    def __init__(self, access: MailAccess, sanitizer: HtmlSanitizer) -> None:
-        self.access, self.sanitizer = access, sanitizer
+    def __init__(
+        self, access: MailAccess, sanitizer: HtmlSanitizer, attachments: OutgoingAttachments | None = None
+    ) -> None:
+        self.access, self.sanitizer, self.attachments = access, sanitizer, attachments
 
     def execute(self, inp: ReplyToEmailInput) -> Message:
+        require_scope(inp.principal, Scope.MAIL_SEND)
+        files = Compose(attachment_ids=inp.attachment_ids)
+        if self.attachments is not None:
+            files = self.attachments.collect(inp.principal, files, inp.context, when="on send").compose
+
         def reply(mailbox: Mailbox, account: MailAccount) -> Message:
             original = mailbox.get_message(inp.message_id)
             to, cc = reply_recipients(original, account.address, inp.reply_all)
@@ -89,6 +99,8 @@ class ReplyToEmail:
                 subject=prefixed(original.subject, "Re:"),
                 text_body=inp.text_body + quoted(original),
                 html_body=inp.html_body,
+                attachments=files.attachments,
+                attachment_ids=files.attachment_ids,
             )
             outgoing = to_outgoing(
                 compose,

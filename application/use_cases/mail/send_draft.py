@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from application.mail_access import MailAccess
 from application.ports.mailbox import Mailbox
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.send_email import record_send
+from domain.attachments import draft_holder
 from domain.audit import AuditContext
 from domain.errors import ValidationFailed
 from domain.identity import Principal, Scope
@@ -23,8 +25,8 @@ class SendDraftInput:
 
 
 class SendDraft:
-    def __init__(self, access: MailAccess) -> None:
-        self.access = access
+    def __init__(self, access: MailAccess, attachments: OutgoingAttachments | None = None) -> None:
+        self.access, self.attachments = access, attachments
 
     def execute(self, inp: SendDraftInput) -> Message:
         def send(mailbox: Mailbox, _: MailAccount) -> Message:
@@ -35,4 +37,6 @@ class SendDraft:
 
         account, sent = self.access.run(inp.principal, inp.account_id, Scope.MAIL_SEND, send)
         record_send(self.access, inp.principal, account, sent, inp.context)
+        if self.attachments is not None:
+            self.attachments.release(draft_holder(account.id, inp.draft_id))
         return sent

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.authorization import require_scope
 from application.mail_access import MailAccess
 from application.mail_compose import Compose, to_outgoing
 from application.ports.html_sanitizer import HtmlSanitizer
 from application.ports.mailbox import Mailbox
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from domain.audit import AuditContext, MailAuditAction
 from domain.identity import Principal, Scope, new_id
 from domain.mail import EmailAddress, Message, OutgoingMessage
@@ -52,13 +54,20 @@ class SendEmailInput:
 
 
 class SendEmail:
-    def __init__(self, access: MailAccess, sanitizer: HtmlSanitizer) -> None:
-        self.access, self.sanitizer = access, sanitizer
+    def __init__(
+        self, access: MailAccess, sanitizer: HtmlSanitizer, attachments: OutgoingAttachments | None = None
+    ) -> None:
+        self.access, self.sanitizer, self.attachments = access, sanitizer, attachments
 
     def execute(self, inp: SendEmailInput) -> Message:
+        compose = inp.compose
+        require_scope(inp.principal, Scope.MAIL_SEND)
+        if self.attachments is not None:
+            compose = self.attachments.collect(inp.principal, compose, inp.context, when="on send").compose
+
         def send(mailbox: Mailbox, account: MailAccount) -> Message:
             outgoing = to_outgoing(
-                inp.compose,
+                compose,
                 sender=EmailAddress(address=account.address),
                 sanitizer=self.sanitizer,
                 message_id=message_id_for(account, inp.idempotency_key),

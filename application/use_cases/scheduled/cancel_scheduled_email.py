@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from application.authorization import require_scope
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.attachments.common import release_holds
 from application.use_cases.scheduled.common import owned
+from domain.attachments import scheduled_holder
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import Conflict
 from domain.identity import Principal, Scope
@@ -45,6 +47,7 @@ class CancelScheduledEmail:
                 ),
                 at=now,
             )
+            release_holds(uow, scheduled_holder(email.id), now)
             uow.commit()
         # The delayed send job still fires at the old time; it finds the row cancelled and does nothing.
         return cancelled

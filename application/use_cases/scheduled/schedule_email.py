@@ -11,7 +11,9 @@ from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.html_sanitizer import HtmlSanitizer
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
+from domain.attachments import Upload, scheduled_holder
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import ReauthRequired, ValidationFailed
 from domain.identity import Principal, Scope, new_id
@@ -58,24 +60,32 @@ class ScheduleEmail:
         clock: Clock,
         relay: OutboxRelay,
         policy: DeliveryPolicy,
+        attachments: OutgoingAttachments | None = None,
     ) -> None:
         self.uow, self.access, self.sanitizer, self.clock = uow, access, sanitizer, clock
-        self.relay, self.policy = relay, policy
+        self.relay, self.policy, self.attachments = relay, policy, attachments
 
     def execute(self, inp: ScheduleEmailInput) -> Scheduled:
         require_scope(inp.principal, Scope.MAIL_SEND)
         now = self.clock.now()
         when = resolve_send_at(inp.send_at, inp.timezone, now=now)
         account = self._account(inp.principal, inp.account_id)
+        compose, uploads = inp.compose, tuple[Upload, ...]()
+        if self.attachments is not None:
+            collected = self.attachments.collect(inp.principal, compose, inp.context, when="when scheduled")
+            compose, uploads = collected.compose, collected.uploads
         email_id = new_id()
         domain = account.address.rpartition("@")[2] or "mailagent.local"
         outgoing = to_outgoing(
-            inp.compose,
+            compose,
             sender=EmailAddress(address=account.address),
             sanitizer=self.sanitizer,
             message_id=deterministic_message_id(f"scheduled:{account.id}:{email_id}", domain),
         )
-        return self._store(inp.principal, account, email_id, outgoing, when, inp.context)
+        done = self._store(inp.principal, account, email_id, outgoing, when, inp.context)
+        if self.attachments is not None and uploads:  # kept until it is sent, cancelled or fails
+            self.attachments.hold(uploads, scheduled_holder(done.email.id))
+        return done
 
     def execute_prepared(self, inp: SchedulePreparedInput) -> Scheduled:
         require_scope(inp.principal, Scope.MAIL_SEND)

@@ -23,8 +23,10 @@ from application.ports.job_queue import failure_text
 from application.ports.mailbox_provider import MailboxProvider
 from application.ports.metrics import NO_METRICS, SCHEDULED_SEND_LATENESS, SCHEDULED_SENDS, Metrics
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.attachments.common import release_holds
 from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
 from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
+from domain.attachments import scheduled_holder
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import Conflict, DomainError, QuotaExceeded, RateLimited, ReauthRequired
 from domain.events import DomainEvent, EventType, event_id
@@ -191,6 +193,7 @@ class SendScheduledEmail:
                 ),
                 at=now,
             )
+            release_holds(uow, scheduled_holder(held.id), now)
             # Like any send through the API: a sync picks the message up from Sent and announces email.sent.
             enqueue_after_commit(
                 uow,
@@ -251,6 +254,7 @@ class SendScheduledEmail:
                 ),
                 at=now,
             )
+            release_holds(uow, scheduled_holder(held.id), now)
             uow.commit()
 
 

@@ -31,7 +31,7 @@ from application.use_cases.mail.send_email import SendEmailInput
 from application.use_cases.mail.start_google_connect import StartGoogleConnectInput
 from domain.errors import DomainError
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
-from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.envelope import Envelope, ErrorEnvelope, ok
 from entrypoints.http.mail_schemas import (
     AddLabelsIn,
     AuthorizeOut,
@@ -251,7 +251,12 @@ def get_thread(
 @emails.get(
     "/{message_id}/attachments/{attachment_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The attachment's bytes"}},
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The attachment's bytes"},
+        422: {"model": ErrorEnvelope, "description": "The malware scanner found a threat (code malware_detected)"},
+        501: {"model": ErrorEnvelope, "description": "Production without a malware scanner configured"},
+        503: {"model": ErrorEnvelope, "description": "The malware scanner cannot be reached"},
+    },
 )
 def download_attachment(
     message_id: str,
@@ -261,13 +266,19 @@ def download_attachment(
     ctx: AuditContextDep,
     account: AccountQ = None,
 ) -> Response:
-    meta, content = container.get_attachment().execute(
+    """The attachment's bytes, once the malware scanner let them through (infected: 422 naming the file, audited).
+    `X-Scan-Verdict` says clean, or not_scanned where no scanner is configured."""
+    meta, content, verdict = container.get_attachment().scanned(
         GetAttachmentInput(principal, message_id, attachment_id, account, ctx)
     )
     return Response(
         content,
         media_type="application/octet-stream",  # never let the browser run what a sender attached
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename or 'attachment')}"},
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename or 'attachment')}",
+            "X-Scan-Verdict": verdict.value,
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -285,7 +296,7 @@ def reply(
     sent = container.reply_to_email().execute(
         ReplyToEmailInput(
             principal, message_id, body.text_body, body.html_body, body.reply_all, tuple(body.cc), account,
-            idempotency_key, ctx,
+            idempotency_key, ctx, tuple(body.attachment_ids),
         )
     )  # fmt: skip
     return ok(MessageOut.of_readable(readable(sent, container.html_sanitizer())))
@@ -304,7 +315,7 @@ def forward(
     sent = container.forward_email().execute(
         ForwardEmailInput(
             principal, message_id, tuple(body.to), body.text_body, tuple(body.cc), body.include_attachments, account,
-            idempotency_key, ctx,
+            idempotency_key, ctx, tuple(body.attachment_ids),
         )
     )  # fmt: skip
     return ok(MessageOut.of_readable(readable(sent, container.html_sanitizer())))
