@@ -62,6 +62,27 @@ function startFakeGoogle(): Promise<{ process: ChildProcess; settings: Record<st
   })
 }
 
+/** tests/support/serve_clamd.py: a private clamd (EICAR-only database); prints MAILAGENT_CLAMD_ADDRESS, then waits. */
+function startClamd(): Promise<{ process: ChildProcess; settings: Record<string, string> }> {
+  const python = join(repo, '.venv', 'bin', 'python')
+  const child = spawn(python, ['-m', 'tests.support.serve_clamd'], { cwd: repo })
+  return new Promise((done, fail) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => fail(new Error(`clamd did not start:\n${err}`)), 120_000)
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n')[0]
+      if (out.includes('\n') && line) {
+        clearTimeout(timer)
+        done({ process: child, settings: JSON.parse(line) as Record<string, string> })
+      }
+    })
+    child.on('exit', (code) => fail(new Error(`clamd's helper exited (${code}):\n${err}`)))
+  })
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string
@@ -77,7 +98,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   if (!existsSync(join(frontend, 'dist', 'index.html'))) throw new Error('No web build: run `npm run build` first.')
   if (!existsSync('/usr/bin/chromium')) throw new Error("Debian's chromium is missing: `apt-get install chromium` (.ci/run installs it).")
   const dataDir = mkdtempSync(join(tmpdir(), 'mailagent-e2e-'))
-  const google = await startFakeGoogle()
+  const [google, clamd] = await Promise.all([startFakeGoogle(), startClamd()])
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const env = {
@@ -90,6 +111,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
     MAILAGENT_OUTBOX_RELAY_SECONDS: '1',
     // "Connect Gmail" goes to a local fake of Google's consent and token endpoints and of the Gmail API.
     ...google.settings,
+    // Attachments are scanned by a real clamd, as in production (EICAR is refused in the browser test).
+    ...clamd.settings,
     OAUTHLIB_INSECURE_TRANSPORT: '1', // the fakes speak http on 127.0.0.1
   }
   const cli = (...args: string[]) => {
@@ -117,6 +140,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   } catch (error) {
     child.kill('SIGTERM')
     google.process.kill('SIGTERM')
+    clamd.process.kill('SIGTERM')
     throw error
   }
   project.provide('baseUrl', baseUrl)
@@ -127,6 +151,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   return () => {
     child.kill('SIGTERM')
     google.process.kill('SIGTERM')
+    clamd.process.kill('SIGTERM')
     if (!process.env.MAILAGENT_E2E_KEEP) rmSync(dataDir, { recursive: true, force: true })
   }
 }

@@ -1,5 +1,5 @@
 // The compose form: recipients, subject, rich body, attachments and the send / save / schedule / discard actions.
-import { useEffect, useId, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react'
+import { useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react'
 import { useNavigate } from 'react-router'
 import { toast } from 'sonner'
 import type { components } from '@/api/schema'
@@ -18,13 +18,14 @@ import { useScheduleEmail } from '../api/schedule-email'
 import { useSendDraft } from '../api/send-draft'
 import { useSendEmail } from '../api/send-email'
 import type { Message } from '../hooks/use-compose-source'
-import { attachmentProblem, formatSize, readAsBase64, type PendingAttachment } from '../lib/attachments'
+import { useAttachments } from '../hooks/use-attachments'
+import type { ComposeAttachment } from '../lib/attachments'
 import { quotedHtml, quoteHeader } from '../lib/quoting'
 import { splitRecipients, type Recipient } from '../lib/recipients'
+import { AttachmentPanel } from './attachment-panel'
 import { RecipientInput } from './recipient-input'
 import { RichTextEditor, type EditorContentValue } from './rich-text-editor'
 
-type AttachmentIn = components['schemas']['AttachmentIn']
 type ComposeIn = components['schemas']['ComposeIn']
 type DraftIn = components['schemas']['DraftIn']
 
@@ -36,7 +37,7 @@ export interface ComposeInitial {
   bcc: Recipient[]
   subject: string
   html: string
-  attachments: PendingAttachment[]
+  attachments: ComposeAttachment[]
   draftId: string | null
 }
 
@@ -60,8 +61,8 @@ function withTyped(list: Recipient[], typed: string): Recipient[] {
   return [...list, ...extra]
 }
 
-function apiAttachments(list: PendingAttachment[]): AttachmentIn[] {
-  return list.map((a) => ({ filename: a.filename, mime_type: a.mimeType || 'application/octet-stream', content_base64: a.contentBase64 }))
+function hasFiles(transfer: DataTransfer | null): boolean {
+  return !!transfer && Array.from(transfer.types).includes('Files')
 }
 
 function replyRecipients(original: Message): string {
@@ -82,8 +83,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   const [showBcc, setShowBcc] = useState(initial.bcc.length > 0)
   const [subject, setSubject] = useState(initial.subject)
   const [body, setBody] = useState<EditorContentValue>({ html: initial.html, text: '' })
-  const [attachments, setAttachments] = useState(initial.attachments)
-  const [attachmentError, setAttachmentError] = useState<string | null>(null)
+  const attachments = useAttachments(initial.attachments)
+  const [dragging, setDragging] = useState(false)
   const [includeAttachments, setIncludeAttachments] = useState(true)
   const [draftId, setDraftId] = useState(initial.draftId)
   const [savedSnapshot, setSavedSnapshot] = useState<string | null>(null)
@@ -113,7 +114,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       typedNow,
       subject,
       html,
-      attachments.map((a) => a.id),
+      attachments.ids,
       includeAttachments,
     ])
   const snapshot = snapshotFor({ to, cc, bcc }, typed, body.html)
@@ -157,7 +158,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       subject,
       text_body: body.text,
       html_body: body.html ? body.html + quote : null,
-      attachments: apiAttachments(attachments),
+      attachment_ids: attachments.ids,
     }
   }
 
@@ -181,8 +182,21 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     }
   }
 
+  /** Sending waits for every upload: a message never leaves without a file the person attached. */
+  const uploadsSettled = (): boolean => {
+    if (attachments.uploading) {
+      setActionError(new Error('Wait until the attachments have finished uploading.'))
+      return false
+    }
+    if (attachments.list.some((a) => a.state === 'failed')) {
+      setActionError(new Error('Remove the attachments that could not be uploaded first.'))
+      return false
+    }
+    return true
+  }
+
   const send = async () => {
-    if (sendingRef.current) return
+    if (sendingRef.current || !uploadsSettled()) return
     const lists = checkedRecipients(true)
     if (!lists) return
     sendingRef.current = true
@@ -194,7 +208,13 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
           messageId: mode.original.id,
           idempotencyKey,
           account,
-          body: { text_body: body.text, html_body: body.html ? body.html + quotedHtml(mode.original) : null, reply_all: mode.all, cc: lists.cc.map((r) => r.value) },
+          body: {
+            text_body: body.text,
+            html_body: body.html ? body.html + quotedHtml(mode.original) : null,
+            reply_all: mode.all,
+            cc: lists.cc.map((r) => r.value),
+            attachment_ids: attachments.ids,
+          },
         })
         await dropSavedDraft()
         finish('Message sent', `/mail/INBOX/${encodeURIComponent(mode.original.id)}`)
@@ -203,7 +223,13 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
           messageId: mode.original.id,
           idempotencyKey,
           account,
-          body: { to: lists.to.map((r) => r.value), cc: lists.cc.map((r) => r.value), text_body: body.text, include_attachments: includeAttachments },
+          body: {
+            to: lists.to.map((r) => r.value),
+            cc: lists.cc.map((r) => r.value),
+            text_body: body.text,
+            include_attachments: includeAttachments,
+            attachment_ids: attachments.ids,
+          },
         })
         await dropSavedDraft()
         finish('Message sent', '/mail/INBOX')
@@ -225,6 +251,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   }
 
   const save = async () => {
+    if (!uploadsSettled()) return
     const lists = checkedRecipients(false)
     if (!lists) return
     setActionError(null)
@@ -243,7 +270,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   }
 
   const openSchedule = () => {
-    if (!checkedRecipients(true)) return
+    if (!uploadsSettled() || !checkedRecipients(true)) return
     schedule.reset()
     setScheduleOpen(true)
   }
@@ -287,28 +314,25 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     else navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
   }
 
-  const addFiles = async (event: ChangeEvent<HTMLInputElement>) => {
-    const input = event.currentTarget
-    const files = Array.from(input.files ?? [])
-    input.value = '' // the same file can be picked again after removing it
-    if (!files.length) return
-    const problem = attachmentProblem(attachments, files)
-    setAttachmentError(problem)
-    if (problem) return
-    try {
-      const read = await Promise.all(
-        files.map(async (file) => ({
-          id: crypto.randomUUID(),
-          filename: file.name,
-          mimeType: file.type || 'application/octet-stream',
-          size: file.size,
-          contentBase64: await readAsBase64(file),
-        })),
-      )
-      setAttachments((current) => [...current, ...read])
-    } catch {
-      setAttachmentError('A file could not be read. Try attaching it again.')
-    }
+  const onDragOver = (event: DragEvent<HTMLDivElement>) => {
+    if (!hasFiles(event.dataTransfer)) return
+    event.preventDefault()
+    event.dataTransfer.dropEffect = 'copy'
+    setDragging(true)
+  }
+
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    setDragging(false)
+    if (!hasFiles(event.dataTransfer)) return
+    event.preventDefault()
+    attachments.add(Array.from(event.dataTransfer.files))
+  }
+
+  const onPaste = (event: ClipboardEvent<HTMLDivElement>) => {
+    const files = Array.from(event.clipboardData?.files ?? [])
+    if (!files.length) return // text is pasted into the editor as usual
+    event.preventDefault()
+    attachments.add(files)
   }
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -336,7 +360,22 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   const busy = sending || saveDraft.isPending || schedule.isPending || deleteDraft.isPending
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col overflow-y-auto" onKeyDown={onKeyDown}>
+    <div
+      className={`relative flex min-h-0 flex-1 flex-col overflow-y-auto ${dragging ? 'bg-brand-50 outline-2 outline-dashed outline-brand-600' : ''}`}
+      onKeyDown={onKeyDown}
+      onDragOver={onDragOver}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false)
+      }}
+      onDrop={onDrop}
+      onPaste={onPaste}
+      data-testid="compose-dropzone"
+    >
+      {dragging && (
+        <p className="pointer-events-none absolute inset-x-0 top-2 z-10 text-center text-sm font-medium text-brand-700" aria-hidden="true">
+          Drop files to attach them
+        </p>
+      )}
       <div className="mx-auto flex w-full max-w-3xl flex-col gap-4 p-4">
         {mode.kind === 'reply' && (
           <p className="text-sm text-slate-700">
@@ -387,53 +426,13 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
             <blockquote className="max-h-48 overflow-y-auto whitespace-pre-wrap border-l-2 border-slate-300 pl-3">{mode.original.text_body}</blockquote>
           </section>
         )}
-        {mode.kind === 'forward' ? (
-          mode.original.attachments.length > 0 && (
-            <label className="flex items-center gap-2 text-sm text-slate-700">
-              <input type="checkbox" checked={includeAttachments} onChange={(e) => setIncludeAttachments(e.target.checked)} />
-              Include the original attachments ({mode.original.attachments.length})
-            </label>
-          )
-        ) : mode.kind === 'new' ? (
-          <div className="flex flex-col gap-2">
-            <div>
-              <label
-                htmlFor={`${ids}-files`}
-                className="inline-flex cursor-pointer items-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus-within:ring-2 focus-within:ring-brand-100"
-              >
-                Attach files
-                <input
-                  id={`${ids}-files`}
-                  type="file"
-                  multiple
-                  className="sr-only"
-                  onChange={(e) => void addFiles(e)}
-                  aria-describedby={attachmentError ? `${ids}-files-error` : undefined}
-                />
-              </label>
-            </div>
-            {attachmentError && (
-              <p id={`${ids}-files-error`} role="alert" className="text-sm text-red-700">
-                {attachmentError}
-              </p>
-            )}
-            {fieldError('attachments') && <p className="text-sm text-red-700">{fieldError('attachments')}</p>}
-            {attachments.length > 0 && (
-              <ul aria-label="Attachments" className="flex flex-col gap-1">
-                {attachments.map((a) => (
-                  <li key={a.id} className="flex items-center justify-between gap-2 rounded-md border border-slate-200 px-3 py-1.5 text-sm">
-                    <span className="truncate">
-                      {a.filename} <span className="text-slate-600">({formatSize(a.size)})</span>
-                    </span>
-                    <Button size="sm" variant="ghost" aria-label={`Remove attachment ${a.filename}`} onClick={() => setAttachments((list) => list.filter((x) => x.id !== a.id))}>
-                      Remove
-                    </Button>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        ) : null}
+        {mode.kind === 'forward' && mode.original.attachments.length > 0 && (
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" checked={includeAttachments} onChange={(e) => setIncludeAttachments(e.target.checked)} />
+            Include the original attachments ({mode.original.attachments.length})
+          </label>
+        )}
+        <AttachmentPanel attachments={attachments} error={fieldError('attachment_ids') ?? fieldError('attachments')} />
         <ErrorMessage error={generalError} />
         <div className="flex flex-wrap items-center gap-2 border-t border-slate-200 pt-3">
           <Button variant="primary" busy={sending} disabled={busy} onClick={() => void send()} aria-keyshortcuts="Control+Enter Meta+Enter">

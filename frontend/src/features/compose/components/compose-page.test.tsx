@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { Toaster } from 'sonner'
 import { apiError, envelope, mockApi, type SeenRequest } from '@/test/fetch-mock'
 import { renderWithApp } from '@/test/render'
+import { mockUploads, uploaded } from '@/test/xhr-mock'
 import { ComposePage } from './compose-page'
 
 function message(overrides: Record<string, unknown> = {}) {
@@ -88,7 +89,7 @@ describe('ComposePage', () => {
       subject: 'Hi Bob',
       html_body: '<p>Hello there</p>',
       text_body: 'Hello there',
-      attachments: [],
+      attachment_ids: [],
     })
   })
 
@@ -152,6 +153,7 @@ describe('ComposePage', () => {
   })
 
   it('opens a saved draft with its recipients, text and attachments, and keeps the attachments on save', async () => {
+    const uploads = mockUploads(({ file }) => uploaded(file, 'clean', 'up-plan'))
     const attachment = { id: 'a1', filename: 'plan.txt', mime_type: 'text/plain', size: 4, content_id: null, inline: false, download_url: '/api/v1/emails/dm7/attachments/a1' }
     const seen = mockApi({
       'GET /api/v1/contacts/suggestions': () => envelope([]),
@@ -170,13 +172,16 @@ describe('ComposePage', () => {
     expect(await screen.findByRole('textbox', { name: 'Subject' })).toHaveValue('Saved')
     expect(screen.getByRole('list', { name: 'To recipients' })).toHaveTextContent('Bob')
     expect(screen.getByRole('list', { name: 'Attachments' })).toHaveTextContent('plan.txt (4 B)')
+    // The saved file was fetched (scanned on the way) and uploaded again, so the form holds it by id.
+    expect(uploads).toHaveLength(1)
+    expect(await uploads[0]?.file?.text()).toBe('plan')
     await waitFor(() => expect(screen.getByRole('textbox', { name: 'Message body' })).toHaveTextContent('Draft text'))
 
     await user.click(screen.getByRole('button', { name: 'Save draft' }))
     await waitFor(() => expect(posts(seen, '/api/v1/emails/draft/d7', 'PUT')).toHaveLength(1))
     expect(posts(seen, '/api/v1/emails/draft/d7', 'PUT')[0]?.body).toMatchObject({
       to: ['Bob <bob@example.org>'],
-      attachments: [{ filename: 'plan.txt', mime_type: 'text/plain', content_base64: btoa('plan') }],
+      attachment_ids: ['up-plan'],
     })
   })
 
@@ -218,7 +223,7 @@ describe('ComposePage', () => {
     await user.type(screen.getByRole('combobox', { name: 'To' }), 'dan@example.org')
     await user.click(screen.getByRole('button', { name: 'Send' }))
     await waitFor(() => expect(posts(seen, '/api/v1/emails/m1/forward')).toHaveLength(1))
-    expect(posts(seen, '/api/v1/emails/m1/forward')[0]?.body).toEqual({ to: ['dan@example.org'], cc: [], text_body: '', include_attachments: true })
+    expect(posts(seen, '/api/v1/emails/m1/forward')[0]?.body).toEqual({ to: ['dan@example.org'], cc: [], text_body: '', include_attachments: true, attachment_ids: [] })
   })
 
   it('schedules with the wall time and zone, and shows a 422 next to the date field', async () => {
@@ -282,7 +287,11 @@ describe('ComposePage', () => {
   })
 
   it('refuses attachments over the size limit with a clear message', async () => {
-    mockApi({ 'GET /api/v1/contacts/suggestions': () => envelope([]) })
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'DELETE /api/v1/attachments/up-notes': () => envelope({ id: 'up-notes' }),
+    })
+    mockUploads(({ file }) => uploaded(file, 'clean', 'up-notes'))
     const user = userEvent.setup()
     renderCompose()
     const small = new File(['hello'], 'notes.txt', { type: 'text/plain' })
@@ -296,8 +305,73 @@ describe('ComposePage', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(/at most 25.0 MB/)
     expect(list).not.toHaveTextContent('video.mp4')
 
-    await user.click(screen.getByRole('button', { name: 'Remove attachment notes.txt' }))
+    await user.click(await screen.findByRole('button', { name: 'Remove attachment notes.txt' }))
     expect(screen.queryByRole('list', { name: 'Attachments' })).not.toBeInTheDocument()
+    await waitFor(() => expect(seen.some((r) => r.method === 'DELETE' && r.path === '/api/v1/attachments/up-notes')).toBe(true))
+  })
+
+  it('attaches dropped files with progress and the scan verdict, and sends them by id', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/send': () => envelope(message({ id: 's1' })),
+    })
+    let release: () => void = () => {}
+    const gate = new Promise<void>((done) => (release = done))
+    const uploads = mockUploads(async ({ file }) => {
+      await gate
+      return uploaded(file, 'clean', 'up-report')
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    const report = new File(['%PDF-1.4 report!'], 'report.pdf', { type: 'application/pdf' })
+    fireEvent.drop(screen.getByTestId('compose-dropzone'), { dataTransfer: { files: [report], types: ['Files'] } })
+
+    const chip = await screen.findByRole('listitem', { name: 'Attachment report.pdf' })
+    expect(within(chip).getByRole('progressbar', { name: 'Uploading report.pdf' })).toBeInTheDocument()
+    await waitFor(() => expect(within(chip).getByText('50%')).toBeInTheDocument())
+    // Sending waits for the upload.
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    expect(await screen.findByText('Wait until the attachments have finished uploading.')).toBeInTheDocument()
+    expect(posts(seen, '/api/v1/emails/send')).toHaveLength(0)
+
+    release()
+    expect(await within(chip).findByText('Scanned, no threat found')).toBeInTheDocument()
+    expect(screen.getByTestId('attachment-budget')).toHaveTextContent('16 B of 25.0 MB')
+    expect(uploads[0]?.file?.name).toBe('report.pdf')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'))
+    expect(posts(seen, '/api/v1/emails/send')[0]?.body).toMatchObject({ to: ['bob@example.org'], attachment_ids: ['up-report'] })
+  })
+
+  it('pastes files, cancels an upload in flight, and shows why a file was refused', async () => {
+    mockApi({ 'GET /api/v1/contacts/suggestions': () => envelope([]) })
+    const uploads = mockUploads(({ file }) =>
+      file?.name === 'eicar.com'
+        ? { status: 422, body: { data: null, error: { code: 'malware_detected', message: "'eicar.com' was refused on upload: the malware scanner found a threat in it (Eicar-Signature).", details: [] }, meta: {} } }
+        : new Promise(() => {}),
+    )
+    renderCompose()
+    const zone = screen.getByTestId('compose-dropzone')
+    fireEvent.paste(zone, { clipboardData: { files: [new File(['a'.repeat(2048)], 'slow.bin')] } })
+    const slow = await screen.findByRole('listitem', { name: 'Attachment slow.bin' })
+    fireEvent.click(within(slow).getByRole('button', { name: 'Cancel upload of slow.bin' }))
+    expect(screen.queryByRole('listitem', { name: 'Attachment slow.bin' })).not.toBeInTheDocument()
+    expect(uploads[0]?.xhr.aborted).toBe(true)
+
+    fireEvent.paste(zone, { clipboardData: { files: [new File(['X5O!P'], 'eicar.com')] } })
+    const refused = await screen.findByRole('listitem', { name: 'Attachment eicar.com' })
+    expect(await within(refused).findByRole('alert')).toHaveTextContent("'eicar.com' was refused on upload")
+    expect(screen.getByTestId('attachment-budget')).toHaveTextContent('0 B of 25.0 MB')
+  })
+
+  it('says when the server has no malware scanner', async () => {
+    mockApi({ 'GET /api/v1/contacts/suggestions': () => envelope([]) })
+    mockUploads(({ file }) => uploaded(file, 'not_scanned'))
+    const user = userEvent.setup()
+    renderCompose()
+    await user.upload(screen.getByLabelText('Attach files'), new File(['x'], 'x.txt'))
+    expect(await screen.findByText('Not scanned (no malware scanner on this server)')).toBeInTheDocument()
   })
 
   it('asks before discarding and deletes the saved draft', async () => {

@@ -2,10 +2,11 @@
 import { useQuery } from '@tanstack/react-query'
 import type { components } from '@/api/schema'
 import { QUERY_ROOTS } from '@/lib/query-keys'
-import { downloadAttachmentBase64 } from '../api/download-attachment'
+import { downloadAttachmentBlob } from '../api/download-attachment'
 import { getDraft } from '../api/get-draft'
 import { originalEmailQueryOptions } from '../api/get-email'
-import type { PendingAttachment } from '../lib/attachments'
+import { uploadAttachment } from '../api/upload-attachment'
+import type { ComposeAttachment, ScanVerdict } from '../lib/attachments'
 
 export type Message = components['schemas']['entrypoints__http__mail_schemas__MessageOut']
 
@@ -28,20 +29,28 @@ export function sourceFromParams(params: URLSearchParams): ComposeSource {
 export interface LoadedDraft {
   id: string
   message: Message
-  attachments: PendingAttachment[]
+  attachments: ComposeAttachment[]
 }
 
 async function loadDraft(id: string, account: string | null): Promise<LoadedDraft> {
   const draft = await getDraft(id, account)
-  // Saving a draft replaces its attachments, so the saved ones are fetched to be sent along again.
+  // Saving a draft replaces its attachments: each saved one is fetched (the scanner checks it on the way) and
+  // uploaded again, so the form holds it by id like any file the person attaches.
   const attachments = await Promise.all(
-    draft.message.attachments.map(async (a) => ({
-      id: a.id,
-      filename: a.filename,
-      mimeType: a.mime_type,
-      size: a.size,
-      contentBase64: await downloadAttachmentBase64(a.download_url, account),
-    })),
+    draft.message.attachments.map(async (a): Promise<ComposeAttachment> => {
+      const blob = await downloadAttachmentBlob(a.download_url, account)
+      const uploaded = await uploadAttachment(blob, a.filename || 'attachment').done
+      return {
+        key: uploaded.id,
+        id: uploaded.id,
+        filename: uploaded.filename,
+        size: uploaded.size,
+        state: 'ready',
+        sent: uploaded.size,
+        verdict: uploaded.verdict as ScanVerdict,
+        contentType: uploaded.content_type,
+      }
+    }),
   )
   return { id: draft.id, message: draft.message, attachments }
 }
