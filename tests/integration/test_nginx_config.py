@@ -216,6 +216,20 @@ def test_sign_in_and_the_websocket_work_through_the_proxy(stack: Stack) -> None:
         assert json.loads(ws.recv(timeout=10))["type"] == "pong"
 
 
+def test_uploads_stream_through_and_the_app_says_what_is_too_large(stack: Stack) -> None:
+    me = stack.api.signup("uploader@example.com")
+    with httpx.Client(base_url=stack.base, timeout=60) as client:
+        ok = client.post("/api/v1/attachments/upload", files={"file": ("a.txt", b"through nginx")}, headers=me.headers)
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["data"]["size"] == len(b"through nginx")
+        over = client.post(
+            "/api/v1/attachments/upload", files={"file": ("big.bin", bytes(25 * 1024 * 1024 + 1))}, headers=me.headers
+        )
+        assert over.status_code == 413 and over.json()["error"]["code"] == "payload_too_large"  # the app's answer
+    block = TEMPLATE.read_text().split("location = /api/v1/attachments/upload", 1)[1].split("}", 1)[0]
+    assert "proxy_request_buffering off;" in block
+
+
 def test_the_template_keeps_long_lived_websockets_open() -> None:
     text = TEMPLATE.read_text()
     ws_block = text.split("location = /api/v1/ws", 1)[1].split("}", 1)[0]
