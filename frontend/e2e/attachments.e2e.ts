@@ -74,7 +74,7 @@ it('attaches a dropped file, shows its upload and scan, sends it, and the sent c
   await expect.poll(() => page.getByTestId('attachment-budget').textContent()).toBe('3.0 MB of 25.0 MB')
   await lookAt(page, 'attachments-01-compose', reports)
 
-  await page.getByRole('button', { name: 'Send' }).click()
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
   await page.locator('[data-sonner-toast]').filter({ hasText: 'Message sent' }).first().waitFor({ timeout: 30_000 })
 
   // The recipient's copy: the message as it went out (the demo mailbox keeps it in Sent), its attachment downloaded.
@@ -98,7 +98,7 @@ it('refuses EICAR dropped into compose, naming the file, and sends nothing with 
   await expect.poll(() => page.getByTestId('attachment-budget').textContent()).toBe('0 B of 25.0 MB')
   await lookAt(page, 'attachments-03-eicar-refused', reports)
   await page.getByRole('combobox', { name: 'To' }).fill('bea@northwind.example')
-  await page.getByRole('button', { name: 'Send' }).click()
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
   await page.getByText('Remove the attachments that could not be uploaded first.').waitFor()
   await chip.getByRole('button', { name: 'Remove attachment invoice.com' }).click()
   await chip.waitFor({ state: 'detached' })
