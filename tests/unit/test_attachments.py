@@ -96,7 +96,7 @@ class World:
         return ExpireUploads(self.uow(), self.blobs, self.clock).execute()
 
     def audit_actions(self) -> list[str]:
-        return [e.action for e in self.store.audit]
+        return [e.action for e in self.store.audit.values()]
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_infected_upload_is_refused_named_audited_and_not_stored(world: World) -
     with pytest.raises(MalwareDetected, match=r"'invoice\.com' was refused on upload"):
         world.upload(EICAR, "invoice.com")
     assert world.audit_actions() == [AttachmentAuditAction.BLOCKED]
-    assert world.store.audit[0].details["filename"] == "invoice.com"
+    assert next(iter(world.store.audit.values())).details["filename"] == "invoice.com"
     assert world.blobs.keys == []  # type: ignore[attr-defined]
 
 
