@@ -46,10 +46,15 @@ class AttachmentSource:
     ref: Mapping[str, str]
 
     MAIL_PART: ClassVar[str] = "mail_part"
+    UPLOAD: ClassVar[str] = "upload"  # a file the user uploaded (attachments context), read from the blob store
 
     @classmethod
     def mail_part(cls, message_id: str, part_id: str) -> AttachmentSource:
         return cls(cls.MAIL_PART, {"message_id": message_id, "part_id": part_id})
+
+    @classmethod
+    def upload(cls, upload_id: str, blob_key: str, filename: str) -> AttachmentSource:
+        return cls(cls.UPLOAD, {"upload_id": upload_id, "blob_key": blob_key, "filename": filename})
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "ref": dict(self.ref)}

@@ -24,6 +24,7 @@ from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.rate_limiter import RateLimiter
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.get_email import GetEmail, GetEmailInput
 from application.use_cases.mail.get_thread import GetThread, GetThreadInput
 from application.use_cases.mail.modify_labels import ModifyLabels, ModifyLabelsInput
@@ -67,6 +68,8 @@ class AgentUseCases:
     # What held actions are resolved with (the mailbox directly: drafts, originals, attachments, Sent history)
     mail_access: Callable[[], MailAccess] | None = None
     get_scheduled_email: Callable[[], GetScheduledEmail] | None = None
+    # The user's uploads attached by id (attachments context): resolved, hashed and scanned into the snapshot
+    outgoing_attachments: Callable[[], OutgoingAttachments] | None = None
 
 
 def mail_effects(use_cases: AgentUseCases, clock: Clock, organisation: tuple[str, ...] = ()) -> MailEffects:
@@ -81,6 +84,7 @@ def mail_effects(use_cases: AgentUseCases, clock: Clock, organisation: tuple[str
         cancel_scheduled_email=use_cases.cancel_scheduled_email,
         get_scheduled_email=use_cases.get_scheduled_email,
         organisation=organisation,
+        attachments=use_cases.outgoing_attachments,
     )
 
 
@@ -96,6 +100,12 @@ _ADDRESSES = {
 _IDS = {"type": "array", "items": _ID, "minItems": 1, "maxItems": 100, "description": "Message ids"}
 _SUBJECT = {"type": "string", "maxLength": 998}
 _BODY = {"type": "string", "maxLength": 100_000, "description": "Plain-text body"}
+_ATTACHMENT_IDS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": 64},
+    "maxItems": 20,
+    "description": "Files the user uploaded, by id (the user gives them; POST /api/v1/attachments/upload)",
+}
 
 
 def _schema(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -168,6 +178,7 @@ SPECS: tuple[ToolSpec, ...] = (
                 "bcc": _ADDRESSES,
                 "subject": _SUBJECT,
                 "body": _BODY,
+                "attachment_ids": _ATTACHMENT_IDS,
             }
         ),
         ActionClass.EXTERNAL,
@@ -176,7 +187,12 @@ SPECS: tuple[ToolSpec, ...] = (
         "reply",
         "Reply to a message (to its sender, or to everyone with reply_all). Needs the user's approval first.",
         _schema(
-            {"message_id": _ID, "body": _BODY, "reply_all": {"type": "boolean", "default": False}},
+            {
+                "message_id": _ID,
+                "body": _BODY,
+                "attachment_ids": _ATTACHMENT_IDS,
+                "reply_all": {"type": "boolean", "default": False},
+            },
             ("message_id", "body"),
         ),
         ActionClass.EXTERNAL,
@@ -186,7 +202,7 @@ SPECS: tuple[ToolSpec, ...] = (
         "Forward a message (with its attachments) to other people, with an optional note. Needs the user's "
         "approval first.",
         _schema(
-            {"message_id": _ID, "to": {**_ADDRESSES, "minItems": 1}, "body": _BODY},
+            {"message_id": _ID, "to": {**_ADDRESSES, "minItems": 1}, "body": _BODY, "attachment_ids": _ATTACHMENT_IDS},
             ("message_id", "to"),
         ),
         ActionClass.EXTERNAL,
@@ -225,6 +241,7 @@ SPECS: tuple[ToolSpec, ...] = (
                 "cc": _ADDRESSES,
                 "subject": _SUBJECT,
                 "body": _BODY,
+                "attachment_ids": _ATTACHMENT_IDS,
                 "send_at": {"type": "string", "minLength": 1, "maxLength": 64},
                 "timezone": {"type": "string", "maxLength": 64, "description": "IANA zone, e.g. Europe/Berlin"},
             },
@@ -300,6 +317,8 @@ def validate_args(tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = _check(args, spec.parameters, "")
     if tool == "send_email" and not checked.get("draft_id") and not (checked.get("to") or checked.get("cc")):
         raise ValidationFailed("send_email needs either draft_id or at least one recipient in to/cc.")
+    if tool == "send_email" and checked.get("draft_id") and checked.get("attachment_ids"):
+        raise ValidationFailed("A draft is sent with its own attachments; add files to the draft instead.")
     if tool == "send_email" and checked.get("draft_id") and any(k in checked for k in ("to", "cc", "bcc")):
         raise ValidationFailed("send_email takes either draft_id or recipients, not both; update the draft first.")
     return checked

@@ -42,6 +42,7 @@ class AgentContainer(containers.DeclarativeContainer):
     schedule_email = providers.Dependency()
     cancel_scheduled_email = providers.Dependency()
     get_scheduled_email = providers.Dependency()
+    outgoing_attachments = providers.Dependency()  # attachments context: uploads attached by id
     # held actions are resolved on the mailbox itself (drafts, originals, attachments' bytes, Sent history)
     mail_access = providers.Dependency()
 
@@ -56,6 +57,7 @@ class AgentContainer(containers.DeclarativeContainer):
         cancel_scheduled_email=cancel_scheduled_email.provider,
         mail_access=mail_access.provider,
         get_scheduled_email=get_scheduled_email.provider,
+        outgoing_attachments=outgoing_attachments.provider,
     )
     agent_toolbox = providers.Singleton(
         UseCaseToolbox,

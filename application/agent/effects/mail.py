@@ -5,7 +5,7 @@ nothing up again except the attachments' bytes, which must still match their SHA
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from application.agent.effects.attachments import DEFAULT_READERS, AttachmentReader, read_frozen
@@ -15,6 +15,7 @@ from application.mail_access import MailAccess
 from application.mail_compose import MAX_ATTACHMENT_BYTES, MAX_BODY_CHARS, MAX_RECIPIENTS, MAX_SUBJECT, Compose
 from application.ports.clock import Clock
 from application.ports.mailbox import Mailbox
+from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.forward_email import forwarded_block
 from application.use_cases.mail.modify_labels import ModifyLabels, ModifyLabelsInput, resolve_label_ids
 from application.use_cases.mail.reply_to_email import prefixed, quoted, reply_addressing
@@ -24,6 +25,7 @@ from application.use_cases.scheduled.cancel_scheduled_email import CancelSchedul
 from application.use_cases.scheduled.get_scheduled_email import GetScheduledEmail, GetScheduledEmailInput
 from application.use_cases.scheduled.schedule_email import ScheduleEmail, SchedulePreparedInput
 from domain.approval import Effect, recipient_addresses
+from domain.attachments import malware_found
 from domain.audit import AuditContext
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.identity import Principal, Scope
@@ -82,13 +84,17 @@ class MailEffects(EffectHandler):
         get_scheduled_email: Callable[[], GetScheduledEmail],
         organisation: Iterable[str] = (),
         attachment_readers: Mapping[str, AttachmentReader] = DEFAULT_READERS,
+        attachments: Callable[[], OutgoingAttachments] | None = None,
     ) -> None:
         self.access, self.clock = access, clock
         self.modify_labels, self.save_draft = modify_labels, save_draft
         self.schedule_email, self.cancel_scheduled_email = schedule_email, cancel_scheduled_email
         self.get_scheduled_email = get_scheduled_email
         self.organisation = tuple(organisation)
-        self.readers = attachment_readers
+        self.attachments = attachments
+        self.readers = (
+            {**attachment_readers, AttachmentSource.UPLOAD: self._read_upload} if attachments else attachment_readers
+        )
 
     def _in_mailbox(
         self, principal: Principal, account_id: str | None, scope: Scope, fn: Callable[[Mailbox, MailAccount], T]
@@ -100,19 +106,49 @@ class MailEffects(EffectHandler):
 
     # -- resolving --------------------------------------------------------------------------------------------
 
+    def _uploaded(self, principal: Principal, args: Mapping[str, Any]) -> list[tuple[FrozenAttachment, bytes]]:
+        """The user's uploads named in `attachment_ids`: their bytes (checked against the upload's SHA-256 and scanned
+        for malware, like any send) frozen into the snapshot by hash, read back from the blob store at send time."""
+        ids = tuple(str(i) for i in args.get("attachment_ids", ()))
+        if not ids:
+            return []
+        if self.attachments is None:
+            raise ValidationFailed("Attachments by id are not available here.")
+        collected = self.attachments().collect(
+            principal, Compose(attachment_ids=ids), AuditContext(), when="for the agent"
+        )
+        return [
+            (FrozenAttachment.of(file, AttachmentSource.upload(upload.id, upload.blob_key, upload.filename)), file.content)
+            for file, upload in zip(collected.compose.attachments, collected.uploads, strict=True)
+        ]
+
+    def _read_upload(self, _: Mailbox, source: AttachmentSource) -> bytes:
+        assert self.attachments is not None
+        out = self.attachments()
+        data = b"".join(out.blobs.get(source.ref["blob_key"]))
+        report = out.scanner.scan([data])
+        if report.infected:  # signatures may have changed since the card was made
+            raise malware_found(source.ref.get("filename", "an attachment"), report.signature, "on send")
+        return data
+
     def resolve(self, principal: Principal, tool: str, args: Mapping[str, Any], *, key: str) -> Effect:
         account_id = args.get("account_id")
         if tool in SEND_TOOLS:
+            files = self._uploaded(principal, args)
             return self._in_mailbox(
-                principal, account_id, Scope.MAIL_SEND, lambda mb, acct: self._message(mb, acct, tool, args, key)
+                principal,
+                account_id,
+                Scope.MAIL_SEND,
+                lambda mb, acct: self._message(mb, acct, tool, args, key, files),
             )
         if tool == "schedule_email":
             when = resolve_send_at(args["send_at"], args.get("timezone"), now=self.clock.now())
+            files = self._uploaded(principal, args)
             mail = self._in_mailbox(
                 principal,
                 account_id,
                 Scope.MAIL_SEND,
-                lambda mb, acct: self._new_message(mb, acct, args, self._scheduled_message_id(acct, key)),
+                lambda mb, acct: self._new_message(mb, acct, args, self._scheduled_message_id(acct, key), files),
             )
             return ScheduledMailEffect(mail, when.send_at, when.timezone, when.adjustment)
         if tool == "cancel_scheduled":
@@ -140,18 +176,33 @@ class MailEffects(EffectHandler):
             f"scheduled:{account.id}:{key}", domain_of(account.address) or "mailagent.local"
         )
 
-    def _message(self, mb: Mailbox, account: MailAccount, tool: str, args: Mapping[str, Any], key: str) -> MailEffect:
+    def _message(
+        self,
+        mb: Mailbox,
+        account: MailAccount,
+        tool: str,
+        args: Mapping[str, Any],
+        key: str,
+        files: Sequence[tuple[FrozenAttachment, bytes]] = (),
+    ) -> MailEffect:
         message_id = message_id_for(account, f"agent:{key}")
         if tool == "send_email" and args.get("draft_id"):
             return self.from_draft(mb, account, str(args["draft_id"]), message_id)
         if tool == "send_email":
-            return self._new_message(mb, account, args, message_id)
+            return self._new_message(mb, account, args, message_id, files)
         original = mb.get_message(str(args["message_id"]))
         if tool == "reply":
-            return self._reply(mb, account, original, args, message_id)
-        return self._forward(mb, account, original, args, message_id)
+            return self._reply(mb, account, original, args, message_id, files)
+        return self._forward(mb, account, original, args, message_id, files)
 
-    def _new_message(self, mb: Mailbox, account: MailAccount, args: Mapping[str, Any], message_id: str) -> MailEffect:
+    def _new_message(
+        self,
+        mb: Mailbox,
+        account: MailAccount,
+        args: Mapping[str, Any],
+        message_id: str,
+        files: Sequence[tuple[FrozenAttachment, bytes]] = (),
+    ) -> MailEffect:
         groups = [(f, _parse(args.get(f, ()))) for f in ("to", "cc", "bcc")]
         return self._checked(
             MailEffect(
@@ -160,10 +211,11 @@ class MailEffects(EffectHandler):
                 people=flagged(mb, groups, self._addressing(account)),
                 subject=str(args.get("subject", "")),
                 text_body=str(args.get("body", "")),
+                attachments=tuple(f for f, _ in files),
                 message_id=message_id,
                 origin=MailOrigin("new"),
             ),
-            (),
+            tuple(data for _, data in files),
         )
 
     def from_draft(
@@ -191,7 +243,13 @@ class MailEffects(EffectHandler):
         return self._checked(effect, tuple(data for _, data in files))
 
     def _reply(
-        self, mb: Mailbox, account: MailAccount, original: Message, args: Mapping[str, Any], message_id: str
+        self,
+        mb: Mailbox,
+        account: MailAccount,
+        original: Message,
+        args: Mapping[str, Any],
+        message_id: str,
+        files: Sequence[tuple[FrozenAttachment, bytes]] = (),
     ) -> MailEffect:
         reply_all = bool(args.get("reply_all", False))
         addressing = reply_addressing(original, account.address, reply_all)
@@ -222,6 +280,7 @@ class MailEffects(EffectHandler):
                 people=people,
                 subject=prefixed(original.subject, "Re:"),
                 text_body=str(args["body"]) + quoted(original),
+                attachments=tuple(f for f, _ in files),
                 message_id=message_id,
                 in_reply_to=in_reply_to,
                 references=references,
@@ -234,13 +293,19 @@ class MailEffects(EffectHandler):
                     reply_to=", ".join(str(a) for a in original.reply_to),
                 ),
             ),
-            (),
+            tuple(data for _, data in files),
         )
 
     def _forward(
-        self, mb: Mailbox, account: MailAccount, original: Message, args: Mapping[str, Any], message_id: str
+        self,
+        mb: Mailbox,
+        account: MailAccount,
+        original: Message,
+        args: Mapping[str, Any],
+        message_id: str,
+        uploaded: Sequence[tuple[FrozenAttachment, bytes]] = (),
     ) -> MailEffect:
-        files = self._files(mb, original)
+        files = [*self._files(mb, original), *uploaded]
         effect = MailEffect(
             account_id=account.id,
             sender=EmailAddress(address=account.address),
