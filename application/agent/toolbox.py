@@ -24,6 +24,7 @@ from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.rate_limiter import RateLimiter
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.attachments.manage_uploads import ListUploads
 from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.get_email import GetEmail, GetEmailInput
 from application.use_cases.mail.get_thread import GetThread, GetThreadInput
@@ -70,6 +71,7 @@ class AgentUseCases:
     get_scheduled_email: Callable[[], GetScheduledEmail] | None = None
     # The user's uploads attached by id (attachments context): resolved, hashed and scanned into the snapshot
     outgoing_attachments: Callable[[], OutgoingAttachments] | None = None
+    list_uploads: Callable[[], ListUploads] | None = None  # the list_attachments tool
 
 
 def mail_effects(use_cases: AgentUseCases, clock: Clock, organisation: tuple[str, ...] = ()) -> MailEffects:
@@ -141,6 +143,13 @@ SPECS: tuple[ToolSpec, ...] = (
         "get_thread",
         "Read the whole conversation (thread) that a message belongs to, oldest message first.",
         _schema({"message_id": {**_ID, "description": "Any message of the thread"}}, ("message_id",)),
+        ActionClass.READ,
+    ),
+    ToolSpec(
+        "list_attachments",
+        "List the files the user uploaded in the last 24 hours (id, name, size, type, malware-scan verdict). Attach "
+        "one to an e-mail by giving its id in attachment_ids.",
+        _schema({"limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}}),
         ActionClass.READ,
     ),
     ToolSpec(
@@ -610,6 +619,22 @@ class UseCaseToolbox(AgentToolbox):
             text_body=a.get("body", ""),
         )
         match tool:
+            case "list_attachments":
+                if self.uc.list_uploads is None:
+                    raise ValidationFailed("Attachments are not available here.")
+                uploads = self.uc.list_uploads().execute(principal, a["limit"])
+                return {
+                    "attachments": [
+                        {
+                            "id": u.id,
+                            "filename": u.filename,
+                            "size": u.size,
+                            "content_type": u.content_type,
+                            "verdict": u.verdict.value,
+                        }
+                        for u in uploads
+                    ]
+                }
             case "search_emails":
                 labels = (a["label"],) if a.get("label") else ()
                 _, page = self.uc.search_emails().execute(

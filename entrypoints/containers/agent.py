@@ -43,6 +43,7 @@ class AgentContainer(containers.DeclarativeContainer):
     cancel_scheduled_email = providers.Dependency()
     get_scheduled_email = providers.Dependency()
     outgoing_attachments = providers.Dependency()  # attachments context: uploads attached by id
+    list_uploads = providers.Dependency()
     # held actions are resolved on the mailbox itself (drafts, originals, attachments' bytes, Sent history)
     mail_access = providers.Dependency()
 
@@ -58,6 +59,7 @@ class AgentContainer(containers.DeclarativeContainer):
         mail_access=mail_access.provider,
         get_scheduled_email=get_scheduled_email.provider,
         outgoing_attachments=outgoing_attachments.provider,
+        list_uploads=list_uploads.provider,
     )
     agent_toolbox = providers.Singleton(
         UseCaseToolbox,

@@ -12,6 +12,7 @@ from adapters.in_memory.blob_store import InMemoryBlobStore
 from adapters.in_memory.malware_scanner import EICAR, InMemoryMalwareScanner
 from adapters.libmagic.content_sniffer import LibmagicContentSniffer
 from application.agent.toolbox import AgentUseCases, UseCaseToolbox
+from application.use_cases.attachments.manage_uploads import ListUploads
 from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.attachments.upload_attachment import UploadAttachment, UploadAttachmentInput
 from domain.attachments import Upload
@@ -31,7 +32,11 @@ class AttachmentWorld(World):
         return OutgoingAttachments(self.uow(), self.blobs, self.scanner, self.clock)
 
     def use_cases(self) -> AgentUseCases:
-        return replace(super().use_cases(), outgoing_attachments=self.outgoing)
+        return replace(
+            super().use_cases(),
+            outgoing_attachments=self.outgoing,
+            list_uploads=lambda: ListUploads(self.uow(), self.clock),
+        )
 
     def upload(self, person: Person, data: bytes, name: str) -> Upload:
         out = self.outgoing()
@@ -61,6 +66,13 @@ def test_the_snapshot_freezes_the_upload_and_approval_sends_exactly_those_bytes(
     w = AttachmentWorld()
     pdf = b"%PDF-1.4\n" + os.urandom(4000)
     up = w.upload(w.alice, pdf, "offsite-plan.pdf")
+    w.upload(w.bob, b"not alice's", "bob.txt")
+    listed = w.toolbox.call(w.ctx(w.alice), "list_attachments", {})
+    assert listed.status == "ok"
+    assert listed.content["attachments"] == [
+        {"id": up.id, "filename": "offsite-plan.pdf", "size": len(pdf), "content_type": "application/pdf",
+         "verdict": "clean"}
+    ]  # fmt: skip
     out = w.toolbox.call(
         w.ctx(w.alice),
         "send_email",

@@ -35,6 +35,7 @@ EXPECTED_TOOLS = {
     "trash": ActionClass.EXTERNAL,
     "schedule_email": ActionClass.EXTERNAL,
     "cancel_scheduled": ActionClass.EXTERNAL,
+    "list_attachments": ActionClass.READ,
 }
 
 

@@ -118,7 +118,10 @@ class MailEffects(EffectHandler):
             principal, Compose(attachment_ids=ids), AuditContext(), when="for the agent"
         )
         return [
-            (FrozenAttachment.of(file, AttachmentSource.upload(upload.id, upload.blob_key, upload.filename)), file.content)
+            (
+                FrozenAttachment.of(file, AttachmentSource.upload(upload.id, upload.blob_key, upload.filename)),
+                file.content,
+            )
             for file, upload in zip(collected.compose.attachments, collected.uploads, strict=True)
         ]
 
