@@ -4,7 +4,7 @@
 # image exists, unless --force.
 #   ops/containers/build-base.sh [--force]
 set -euo pipefail
-BASE_IMAGE=${BASE_IMAGE:-localhost/mailagent-base:bookworm-1}
+BASE_IMAGE=${BASE_IMAGE:-localhost/mailagent-base:bookworm-2}
 SUITE=bookworm
 # The Debian mirror this machine's apt uses (first URIs:/deb line), so the image builds wherever apt works.
 MIRROR=${DEBIAN_MIRROR:-$(grep -rhoE '^(URIs:[[:space:]]*|deb[[:space:]]+)https?://[^[:space:]]+/debian' \
@@ -12,7 +12,7 @@ MIRROR=${DEBIAN_MIRROR:-$(grep -rhoE '^(URIs:[[:space:]]*|deb[[:space:]]+)https?
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 # python3 (3.11, the version the app is tested on) with venv for the build stage; tini as PID 1; CA roots for
 # TLS to AWS, Google and LLM APIs; tzdata for scheduled sends. No compilers: every wheel in uv.lock is binary.
-PACKAGES=python3,python3-venv,ca-certificates,tini,tzdata
+PACKAGES=python3,python3-venv,ca-certificates,tini,tzdata,libmagic1  # libmagic1: attachment types sniffed from bytes
 
 if [ "${1:-}" != "--force" ] && podman image exists "$BASE_IMAGE"; then
   echo "base image $BASE_IMAGE is cached"

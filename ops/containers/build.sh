@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/ops/containers/containers.conf}
-BASE_IMAGE=${BASE_IMAGE:-localhost/mailagent-base:bookworm-1}
+BASE_IMAGE=${BASE_IMAGE:-localhost/mailagent-base:bookworm-2}
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n1)
 COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 TAG="$VERSION-$COMMIT"

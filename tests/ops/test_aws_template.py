@@ -68,9 +68,15 @@ def test_the_template_declares_what_the_issue_asks_for() -> None:
 
 def test_the_attachments_bucket_forgets_after_24_hours_and_is_private() -> None:
     bucket = template()["Resources"]["AttachmentsBucket"]["Properties"]
-    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
-    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 1
-    assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+    from adapters.s3.blob_store import TEMPORARY_TAG
+
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    expire = rules["mailagent-expire-unused-uploads"]
+    assert expire["Status"] == "Enabled" and expire["ExpirationInDays"] == 1 and expire["Prefix"] == "uploads/"
+    # Only uploads no draft or scheduled mail holds (the app tags those "false"): the same tag the app writes.
+    assert expire["TagFilters"] == [{"Key": TEMPORARY_TAG, "Value": "true"}]
+    abort = rules["mailagent-abort-incomplete-uploads"]
+    assert abort["Status"] == "Enabled" and abort["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
     assert bucket["PublicAccessBlockConfiguration"] == dict.fromkeys(
         ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
     )
