@@ -91,3 +91,33 @@ class PendingAction:
             summary=snapshot.card().title[:500],
             version=self.version + 1,
         )
+
+
+@dataclass(frozen=True)
+class AgentChange:
+    """A reversible change the agent made without asking (labels, read state, archive, a draft) or that its owner
+    approved, kept with exactly how to undo it, so each turn's changes can be listed with Undo. `undo` is the plan
+    (its `kind` names the effect handler that reverses it); `units` is what the per-turn budget counts."""
+
+    id: str
+    user_id: str
+    conversation_id: str
+    turn_id: str
+    tool: str
+    summary: str
+    undo: Mapping[str, Any]
+    units: int
+    created_at: datetime
+    undone_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def undoable(self) -> bool:
+        return self.undone_at is None and bool(self.undo)
+
+    def mark_undone(self, at: datetime) -> AgentChange:
+        if self.undone_at is not None:
+            raise Conflict("This change was already undone.")
+        if not self.undo:
+            raise Conflict("This change cannot be undone.")
+        return replace(self, undone_at=at, version=self.version + 1)

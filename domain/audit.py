@@ -308,6 +308,7 @@ class AgentAuditAction:
     TOOL_CALL = "agent.tool_call"  # a tool the gate let run (read, or reversible by policy)
     TOOL_FAILED = "agent.tool_failed"  # bad arguments or the use case refused
     ACTION_PENDING = "agent.action_pending"  # the gate stopped a call and stored it for the owner
+    CHANGE_UNDONE = "agent.change_undone"  # the owner undid a reversible change the agent made
     ACTION_EDITED = "agent.action_edited"  # the owner changed it: a new snapshot, still waiting
     ACTION_APPROVED = "agent.action_approved"
     ACTION_REJECTED = "agent.action_rejected"

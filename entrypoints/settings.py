@@ -178,6 +178,12 @@ class Settings(BaseSettings):
     agent_sends_per_hour: int = Field(
         20, ge=1, description="Most e-mails the agent may send (approved send/reply/forward/schedule) per user and hour"
     )
+    agent_reversible_per_turn: int = Field(
+        20,
+        ge=0,
+        description="Most things (messages, drafts) the agent may change on its own (labels, read state, archive, "
+        "drafts) per turn; the rest of the turn waits for approval as one batch card",
+    )
     organisation_domains: list[str] = Field(
         default_factory=list,
         description="Mail domains of your organisation (JSON list); an approval card flags every other recipient as "

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from application.ports.agent_store import (
+    AgentChangeRepository,
     AgentPolicyRepository,
     ConversationRecord,
     ConversationRepository,
     PendingActionRepository,
 )
-from domain.agent import AgentPolicy, PendingAction, PendingStatus
+from domain.agent import AgentChange, AgentPolicy, PendingAction, PendingStatus
 from domain.errors import Conflict
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 CONVERSATIONS = "agent_conversations"
 ACTIONS = "pending_actions"
 POLICIES = "agent_policies"
+CHANGES = "agent_changes"
 
 
 class InMemoryConversationRepository(ConversationRepository):
@@ -99,3 +101,40 @@ class InMemoryAgentPolicyRepository(AgentPolicyRepository):
 
     def put(self, user_id: str, policy: AgentPolicy) -> None:
         self.tx.put(POLICIES, user_id, policy)
+
+
+class InMemoryAgentChangeRepository(AgentChangeRepository):
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    def add(self, change: AgentChange) -> None:
+        if self.get(change.id) is not None:
+            raise Conflict("A change with this id exists already.")
+        store, cid = self.tx.store, change.id
+        self.tx.checks.append(lambda: cid not in store.agent_changes)
+        self.tx.put(CHANGES, change.id, change)
+
+    def get(self, change_id: str) -> AgentChange | None:
+        found: AgentChange | None = self.tx.get(CHANGES, change_id)
+        return found
+
+    def update(self, change: AgentChange, *, expected_version: int) -> None:
+        current = self.get(change.id)
+        if current is None or current.version != expected_version:
+            raise Conflict("This change was undone meanwhile; look again.")
+        store, cid = self.tx.store, change.id
+        if cid in store.agent_changes and cid not in self.tx.writes[CHANGES]:
+
+            def unchanged() -> bool:
+                committed = store.agent_changes.get(cid)
+                return committed is not None and committed.version == expected_version
+
+            self.tx.checks.append(unchanged)
+        self.tx.put(CHANGES, change.id, change)
+
+    def list_for_conversation(self, user_id: str, conversation_id: str, *, limit: int = 500) -> Sequence[AgentChange]:
+        found = [c for c in self.tx.values(CHANGES) if c.user_id == user_id and c.conversation_id == conversation_id]
+        return sorted(found, key=lambda c: (c.created_at, c.id))[:limit]
+
+    def units_in_turn(self, user_id: str, turn_id: str) -> int:
+        return sum(c.units for c in self.tx.values(CHANGES) if c.user_id == user_id and c.turn_id == turn_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.in_memory.agent import (
+    InMemoryAgentChangeRepository,
     InMemoryAgentPolicyRepository,
     InMemoryConversationRepository,
     InMemoryPendingActionRepository,
@@ -32,7 +33,7 @@ from application.ports.unit_of_work import (
     UnitOfWork,
     UserRepository,
 )
-from domain.agent import AgentPolicy, PendingAction
+from domain.agent import AgentChange, AgentPolicy, PendingAction
 from domain.attachments import Upload
 from domain.audit import GENESIS, AuditDraft, AuditEvent, AuditHead, entry_id, new_entry
 from domain.errors import Conflict
@@ -68,6 +69,7 @@ class InMemoryStore:
     pending_actions: dict[str, PendingAction] = field(default_factory=dict)
     agent_policies: dict[str, AgentPolicy] = field(default_factory=dict)
     attachments: dict[str, Upload | None] = field(default_factory=dict)
+    agent_changes: dict[str, AgentChange] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -84,6 +86,7 @@ class InMemoryStore:
         "pending_actions",
         "agent_policies",
         "attachments",
+        "agent_changes",
     )
 
 
@@ -445,6 +448,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.pending_actions = InMemoryPendingActionRepository(self._tx)
         self.agent_policies = InMemoryAgentPolicyRepository(self._tx)
         self.attachments = InMemoryAttachmentRepository(self._tx)
+        self.agent_changes = InMemoryAgentChangeRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -486,6 +490,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
         agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.attachments)
+        agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.agent_changes)
         for repo in (*repos, self.audit, self.events, self.job_outbox, self.scheduled_emails, self.mail_sync, *agent):
             repo.tx = self._tx  # type: ignore[attr-defined]
 

@@ -146,7 +146,7 @@ class LangGraphEmailAgent(EmailAgent):
     ) -> AgentTurn:
         cid = record.id
         config: Any = {"configurable": {"thread_id": cid}, "recursion_limit": self.recursion_limit}
-        ctx = AgentContext(principal, cid, self.clock.now)
+        ctx = AgentContext(principal, cid, self.clock.now, turn_id=new_id())
         emit = _Emitter(cid, listener)
         activity: list[ToolActivity] = []
         calls: dict[str, tuple[str, Mapping[str, Any]]] = {}

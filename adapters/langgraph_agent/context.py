@@ -17,6 +17,7 @@ class AgentContext:
     conversation_id: str
     now: Callable[[], datetime]
     account_id: str | None = None
+    turn_id: str = ""  # one run of the graph (a message, or a resume): what the reversible-change budget counts per
 
     def tool_context(self, tool_call_id: str) -> ToolContext:
-        return ToolContext(self.principal, self.conversation_id, tool_call_id, self.account_id)
+        return ToolContext(self.principal, self.conversation_id, tool_call_id, self.account_id, self.turn_id)

@@ -6,24 +6,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session as OrmSession
 
-from adapters.sqlalchemy.models import AgentConversationRow, AgentPendingActionRow, AgentPolicyRow
+from adapters.sqlalchemy.models import AgentChangeRow, AgentConversationRow, AgentPendingActionRow, AgentPolicyRow
 from application.ports.agent_store import (
+    AgentChangeRepository,
     AgentPolicyRepository,
     ConversationRecord,
     ConversationRepository,
     PendingActionRepository,
 )
-from domain.agent import AgentPolicy, PendingAction, PendingStatus
+from domain.agent import AgentChange, AgentPolicy, PendingAction, PendingStatus
 from domain.approval import Snapshot
 from domain.errors import Conflict, ValidationFailed
 
 C = AgentConversationRow.__table__
 P = AgentPendingActionRow.__table__
 POL = AgentPolicyRow.__table__
+CH = AgentChangeRow.__table__
 
 
 def _conversation(row: Row[Any]) -> ConversationRecord:
@@ -170,3 +172,74 @@ class SqlAlchemyAgentPolicyRepository(AgentPolicyRepository):
         result = self.s.execute(update(POL).where(POL.c.user_id == user_id).values(**values))
         if not getattr(result, "rowcount", 0):
             self.s.execute(insert(POL).values(user_id=user_id, **values))
+
+
+def _change_values(c: AgentChange) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "user_id": c.user_id,
+        "conversation_id": c.conversation_id,
+        "turn_id": c.turn_id[:64],
+        "tool": c.tool,
+        "summary": c.summary[:500],
+        "undo": dict(c.undo),
+        "units": c.units,
+        "created_at": c.created_at,
+        "undone_at": c.undone_at,
+        "version": c.version,
+    }
+
+
+def _change(row: Row[Any]) -> AgentChange:
+    m = row._mapping
+    return AgentChange(
+        id=m["id"],
+        user_id=m["user_id"],
+        conversation_id=m["conversation_id"],
+        turn_id=m["turn_id"],
+        tool=m["tool"],
+        summary=m["summary"],
+        undo=m["undo"] or {},
+        units=m["units"],
+        created_at=m["created_at"],
+        undone_at=m["undone_at"],
+        version=m["version"],
+    )
+
+
+class SqlAlchemyAgentChangeRepository(AgentChangeRepository):
+    def __init__(self, session: OrmSession) -> None:
+        self.s = session
+
+    def add(self, change: AgentChange) -> None:
+        if self.get(change.id) is not None:
+            raise Conflict("A change with this id exists already.")
+        self.s.execute(insert(CH).values(**_change_values(change)))
+
+    def get(self, change_id: str) -> AgentChange | None:
+        row = self.s.execute(select(CH).where(CH.c.id == change_id)).first()
+        return _change(row) if row is not None else None
+
+    def update(self, change: AgentChange, *, expected_version: int) -> None:
+        values = _change_values(change)
+        del values["id"]
+        result = self.s.execute(
+            update(CH).where(CH.c.id == change.id, CH.c.version == expected_version).values(**values)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise Conflict("This change was undone meanwhile; look again.")
+
+    def list_for_conversation(self, user_id: str, conversation_id: str, *, limit: int = 500) -> Sequence[AgentChange]:
+        rows = self.s.execute(
+            select(CH)
+            .where(CH.c.user_id == user_id, CH.c.conversation_id == conversation_id)
+            .order_by(CH.c.created_at, CH.c.id)
+            .limit(limit)
+        )
+        return [_change(r) for r in rows]
+
+    def units_in_turn(self, user_id: str, turn_id: str) -> int:
+        total = self.s.execute(
+            select(func.coalesce(func.sum(CH.c.units), 0)).where(CH.c.user_id == user_id, CH.c.turn_id == turn_id)
+        ).scalar_one()
+        return int(total)

@@ -304,6 +304,28 @@ class AgentPendingActionRow(Base):
     snapshot_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class AgentChangeRow(Base):
+    """Reversible changes the agent made (domain.agent.AgentChange), with how to undo each."""
+
+    __tablename__ = "agent_changes"
+    __table_args__ = (
+        Index("ix_agent_changes_user_id_conversation_id", "user_id", "conversation_id"),
+        Index("ix_agent_changes_user_id_turn_id", "user_id", "turn_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    turn_id: Mapped[str] = mapped_column(String(64))
+    tool: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(String(500))
+    undo: Mapped[dict[str, Any]] = mapped_column(JSON)
+    units: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class AgentPolicyRow(Base):
     """Per-user agent switches (domain.agent.AgentPolicy); no row means the default policy."""
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.sqlalchemy.agent import (
+    SqlAlchemyAgentChangeRepository,
     SqlAlchemyAgentPolicyRepository,
     SqlAlchemyConversationRepository,
     SqlAlchemyPendingActionRepository,
@@ -73,6 +74,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.pending_actions = SqlAlchemyPendingActionRepository(self._session)
         self.agent_policies = SqlAlchemyAgentPolicyRepository(self._session)
         self.attachments = SqlAlchemyAttachmentRepository(self._session)
+        self.agent_changes = SqlAlchemyAgentChangeRepository(self._session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -10,16 +10,17 @@ to the model is wrapped as untrusted data."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.agent.effects.handlers import EffectHandlers
+from application.agent.effects.handlers import Applied, EffectHandlers
 from application.agent.effects.mail import MailEffects
 from application.agent.tools import AgentToolbox, ToolContext, ToolOutcome, ToolSpec
 from application.mail_access import MailAccess
-from application.mail_compose import Compose, ReadableMessage
+from application.mail_compose import ReadableMessage
 from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.rate_limiter import RateLimiter
@@ -28,14 +29,14 @@ from application.use_cases.attachments.manage_uploads import ListUploads
 from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.mail.get_email import GetEmail, GetEmailInput
 from application.use_cases.mail.get_thread import GetThread, GetThreadInput
-from application.use_cases.mail.modify_labels import ModifyLabels, ModifyLabelsInput
-from application.use_cases.mail.save_draft import SaveDraft, SaveDraftInput
+from application.use_cases.mail.modify_labels import ModifyLabels
+from application.use_cases.mail.save_draft import SaveDraft
 from application.use_cases.mail.search_emails import SearchEmails, SearchEmailsInput
 from application.use_cases.scheduled.cancel_scheduled_email import CancelScheduledEmail
 from application.use_cases.scheduled.get_scheduled_email import GetScheduledEmail
 from application.use_cases.scheduled.schedule_email import ScheduleEmail
-from domain.agent import ActionClass, PendingAction, PendingStatus
-from domain.approval import Snapshot, recipient_addresses
+from domain.agent import ActionClass, AgentChange, PendingAction, PendingStatus
+from domain.approval import BatchEffect, BatchPart, Effect, Snapshot, recipient_addresses
 from domain.audit import AgentAuditAction, AuditDraft
 from domain.errors import DomainError, InfrastructureError, NotFound, RateLimited, ValidationFailed
 from domain.events import DomainEvent, EventType, event_id
@@ -53,6 +54,7 @@ SEND_WINDOW_SECONDS = 3600
 # Labels whose addition moves mail out of the user's sight like `trash` does (the mailbox resolves label names
 # case-insensitively): apply_label with one of them is held like `trash`, never run on its own.
 DESTRUCTIVE_LABELS = frozenset({"TRASH", "SPAM"})
+BATCH_TOOL = "batch"  # the pending action holding a turn's reversible changes beyond its budget
 
 
 @dataclass(frozen=True)
@@ -444,9 +446,13 @@ class UseCaseToolbox(AgentToolbox):
         sends_per_hour: int = 20,
         organisation: tuple[str, ...] = (),
         effects: EffectHandlers | None = None,
+        reversible_per_turn: int = 20,
     ) -> None:
         self.uc, self.new_uow, self.clock, self.limiter, self.relay = use_cases, uow, clock, rate_limiter, relay
         self.sends_per_hour = sends_per_hour
+        self.reversible_per_turn = reversible_per_turn
+        self._locks_guard = threading.Lock()
+        self._turn_locks: dict[str, threading.Lock] = {}
         self.effects = effects or EffectHandlers([mail_effects(use_cases, clock, organisation)])
 
     def specs(self) -> tuple[ToolSpec, ...]:
@@ -475,6 +481,8 @@ class UseCaseToolbox(AgentToolbox):
             action is ActionClass.REVERSIBLE and not self._auto_reversible(ctx.principal.user_id)
         ):
             return self._hold(ctx, tool, checked)
+        if action is ActionClass.REVERSIBLE:
+            return self._reversible(ctx, tool, checked)
         try:
             result = self._run(ctx.principal, tool, checked)
         except (DomainError, InfrastructureError) as exc:
@@ -482,6 +490,124 @@ class UseCaseToolbox(AgentToolbox):
             return ToolOutcome("error", {"error": exc.message}, summary)
         self._record(ctx, AgentAuditAction.TOOL_CALL, tool, "ok", summary=summary)
         return ToolOutcome("ok", result, summary)
+
+    # -- reversible changes: bounded per turn, each kept with its Undo ------------------------------------------
+
+    def _turn_lock(self, turn: str) -> threading.Lock:
+        with self._locks_guard:
+            if len(self._turn_locks) > 10_000:  # forget finished turns (a lock nobody holds)
+                self._turn_locks = {k: v for k, v in self._turn_locks.items() if v.locked()}
+            return self._turn_locks.setdefault(turn, threading.Lock())
+
+    def _reversible(self, ctx: ToolContext, tool: str, payload: dict[str, Any]) -> ToolOutcome:
+        """Run a reversible call now, unless this turn's changes would go over the budget: then it waits, with the
+        turn's other overflow, as one batch card."""
+        key = new_id()
+        try:
+            effect = self.effects.resolve(ctx.principal, tool, payload, key=key)
+        except (DomainError, InfrastructureError) as exc:
+            self._record(ctx, AgentAuditAction.TOOL_FAILED, tool, "error", error=exc.message)
+            return ToolOutcome("error", {"error": exc.message})
+        summary = effect.card().title
+        with self._turn_lock(ctx.turn):  # the calls of one step run at once: count and record one at a time
+            with self.new_uow() as uow:
+                used = uow.agent_changes.units_in_turn(ctx.principal.user_id, ctx.turn)
+                overflowing = self._turn_batch(uow, ctx) is not None
+            if overflowing or used + effect.units() > self.reversible_per_turn:  # once over, the rest waits too
+                return self._hold_over_budget(ctx, tool, payload, effect, used)
+            try:
+                result, applied = self.effects.run(
+                    ctx.principal, Snapshot.of(effect), key=key, tool=tool, tool_call_id=ctx.tool_call_id
+                )
+            except (DomainError, InfrastructureError) as exc:
+                self._record(ctx, AgentAuditAction.TOOL_FAILED, tool, "error", error=exc.message, summary=summary)
+                return ToolOutcome("error", {"error": exc.message}, summary)
+            changes = self._keep_changes(ctx.principal, ctx.conversation_id, ctx.turn, applied)
+        self._record(ctx, AgentAuditAction.TOOL_CALL, tool, "ok", summary=summary, change_ids=changes)
+        return ToolOutcome("ok", result, summary)
+
+    def _keep_changes(self, principal: Principal, conversation_id: str, turn: str, applied: list[Applied]) -> list[str]:
+        kept: list[str] = []
+        with self.new_uow() as uow:
+            for a in applied:
+                if a.undo is None:
+                    continue
+                change = AgentChange(
+                    id=new_id(),
+                    user_id=principal.user_id,
+                    conversation_id=conversation_id,
+                    turn_id=turn[:64],
+                    tool=a.tool,
+                    summary=a.effect.card().title[:500],
+                    undo=dict(a.undo),
+                    units=a.effect.units(),
+                    created_at=self.clock.now(),
+                )
+                uow.agent_changes.add(change)
+                kept.append(change.id)
+            uow.commit()
+        return kept
+
+    @staticmethod
+    def _turn_batch(uow: UnitOfWork, ctx: ToolContext) -> PendingAction | None:
+        """This turn's batch card, while it waits."""
+        waiting = uow.pending_actions.list_for_user(
+            ctx.principal.user_id, status=PendingStatus.PENDING, conversation_id=ctx.conversation_id
+        )
+        return next(
+            (a for a in waiting if a.tool == BATCH_TOOL and a.payload.get("turn_id") == ctx.turn and a.snapshot),
+            None,
+        )
+
+    def _hold_over_budget(
+        self, ctx: ToolContext, tool: str, payload: dict[str, Any], effect: Effect, used: int
+    ) -> ToolOutcome:
+        """Add the call to this turn's batch card (made on the first call over the budget)."""
+        part = BatchPart(ctx.tool_call_id[:128], tool, effect)
+        call = {"tool_call_id": ctx.tool_call_id[:128], "tool": tool, "args": payload}
+        with self.new_uow() as uow:
+            batch = self._turn_batch(uow, ctx)
+            if batch is not None and batch.snapshot is not None and isinstance(batch.snapshot.effect, BatchEffect):
+                grown = Snapshot.of(batch.snapshot.effect.with_part(part))
+                calls = [*batch.payload.get("calls", []), call]
+                action = batch.revise(payload={**batch.payload, "calls": calls}, snapshot=grown)
+                uow.pending_actions.update(action, expected_version=batch.version)
+            else:
+                reason = (
+                    f"The agent may change at most {self.reversible_per_turn} things (messages, drafts) on its own per "
+                    f"turn and had changed {used}: these wait for you."
+                )
+                snapshot = Snapshot.of(BatchEffect((part,), reason))
+                action = PendingAction(
+                    id=new_id(),
+                    user_id=ctx.principal.user_id,
+                    conversation_id=ctx.conversation_id,
+                    tool=BATCH_TOOL,
+                    payload={"turn_id": ctx.turn, "calls": [call]},
+                    summary=snapshot.card().title[:500],
+                    status=PendingStatus.PENDING,
+                    created_at=self.clock.now(),
+                    tool_call_id=ctx.tool_call_id[:128],
+                    snapshot=snapshot,
+                )
+                uow.pending_actions.add(action)
+            assert action.snapshot is not None
+            pending = AgentAuditAction.ACTION_PENDING
+            self._audit(uow, ctx, pending, tool, "pending", action.summary, action.id, snapshot=action.snapshot)
+            self._event(uow, ctx, EventType.AGENT_TOOL_CALL, tool, "pending", action.summary, action.id)
+            extra = {"snapshot_hash": action.snapshot.hash, "card": action.snapshot.card().to_dict()}
+            self._event(
+                uow, ctx, EventType.AGENT_ACTION_PENDING, BATCH_TOOL, "pending", action.summary, action.id, extra=extra
+            )
+            uow.commit()
+        self.relay.flush()
+        content = {
+            "status": "pending_approval",
+            "pending_action_id": action.id,
+            "summary": effect.card().title,
+            "note": "Over this turn's budget of changes: nothing has happened yet; the user decides in the app.",
+        }
+        return ToolOutcome("pending", content, action.summary, action.id)
 
     # -- snapshots ---------------------------------------------------------------------------------------------
 
@@ -580,7 +706,10 @@ class UseCaseToolbox(AgentToolbox):
                         f"{decision.retry_after} s.",
                         retry_after=decision.retry_after,
                     )
-            result = self.effects.execute(principal, snapshot, key=stored.id)
+            result, applied = self.effects.run(
+                principal, snapshot, key=stored.id, tool=stored.tool, tool_call_id=stored.tool_call_id
+            )
+            self._keep_changes(principal, stored.conversation_id, f"approved:{stored.id}", applied)
         except (DomainError, InfrastructureError) as exc:
             action_name = (
                 AgentAuditAction.RATE_LIMITED if isinstance(exc, RateLimited) else AgentAuditAction.ACTION_FAILED
@@ -610,14 +739,8 @@ class UseCaseToolbox(AgentToolbox):
     # -- running a tool --------------------------------------------------------------------------------------
 
     def _run(self, principal: Principal, tool: str, a: Mapping[str, Any]) -> dict[str, Any]:
-        """Run a read or a reversible tool now (never a held one: those run only as their snapshot)."""
+        """Run a read tool (everything else runs as a resolved effect: held, or reversible with its Undo)."""
         account = a.get("account_id")
-        compose = Compose(
-            to=tuple(a.get("to", ())),
-            cc=tuple(a.get("cc", ())),
-            subject=a.get("subject", ""),
-            text_body=a.get("body", ""),
-        )
         match tool:
             case "list_attachments":
                 if self.uc.list_uploads is None:
@@ -647,28 +770,6 @@ class UseCaseToolbox(AgentToolbox):
             case "get_thread":
                 thread_id, messages = self.uc.get_thread().execute(GetThreadInput(principal, a["message_id"], account))
                 return untrusted({"thread_id": thread_id, "messages": [_full(r, THREAD_BODY_LIMIT) for r in messages]})
-            case "create_draft" | "update_draft":
-                draft = self.uc.save_draft().execute(
-                    SaveDraftInput(principal, compose, a.get("draft_id"), a.get("reply_to_message_id"), account)
-                )
-                return {
-                    "draft_id": draft.id,
-                    "message_id": draft.message.id,
-                    "subject": draft.message.subject,
-                    "to": [_address(x) for x in draft.message.to],
-                }
-            case "apply_label" | "remove_label" | "mark_read":
-                ids = tuple(a["message_ids"])
-                add: tuple[str, ...] = ()
-                remove: tuple[str, ...] = ()
-                if tool == "apply_label":
-                    add = (a["label"],)
-                elif tool == "remove_label":
-                    remove = (a["label"],)
-                else:
-                    add, remove = ((), ("UNREAD",)) if a.get("read", True) else (("UNREAD",), ())
-                self.uc.modify_labels().execute(ModifyLabelsInput(principal, ids, add, remove, account))
-                return {"ok": True, "messages": list(ids), "added": list(add), "removed": list(remove)}
         raise ValidationFailed(f"There is no tool called {tool!r}.")  # pragma: no cover - validated before
 
     # -- audit and events ------------------------------------------------------------------------------------
@@ -684,10 +785,12 @@ class UseCaseToolbox(AgentToolbox):
         pending: str | None = None,
         error: str | None = None,
         snapshot: Snapshot | None = None,
+        change_ids: list[str] | None = None,
     ) -> None:
         with self.new_uow() as uow:
             self._audit(uow, ctx, action, tool, status, summary, pending, error, snapshot=snapshot)
-            self._event(uow, ctx, EventType.AGENT_TOOL_CALL, tool, status, summary, pending)
+            extra = {"change_ids": change_ids} if change_ids else None
+            self._event(uow, ctx, EventType.AGENT_TOOL_CALL, tool, status, summary, pending, extra=extra)
             uow.commit()
         self.relay.flush()
 

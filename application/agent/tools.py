@@ -27,6 +27,11 @@ class ToolContext:
     conversation_id: str
     tool_call_id: str = ""
     account_id: str | None = None
+    turn_id: str = ""  # the agent's turn (budget of reversible changes); "" counts per conversation
+
+    @property
+    def turn(self) -> str:
+        return self.turn_id or f"conversation:{self.conversation_id}"
 
 
 @dataclass(frozen=True)

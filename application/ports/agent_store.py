@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.agent import AgentPolicy, PendingAction, PendingStatus
+from domain.agent import AgentChange, AgentPolicy, PendingAction, PendingStatus
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,25 @@ class AgentPolicyRepository(ABC):
 
     @abstractmethod
     def put(self, user_id: str, policy: AgentPolicy) -> None: ...
+
+
+class AgentChangeRepository(ABC):
+    """The reversible changes the agent made, per conversation and turn (compare-and-set on version)."""
+
+    @abstractmethod
+    def add(self, change: AgentChange) -> None: ...
+
+    @abstractmethod
+    def get(self, change_id: str) -> AgentChange | None: ...
+
+    @abstractmethod
+    def update(self, change: AgentChange, *, expected_version: int) -> None:
+        """Conflict if the stored version is not `expected_version` (two undos racing: one wins)."""
+
+    @abstractmethod
+    def list_for_conversation(self, user_id: str, conversation_id: str, *, limit: int = 500) -> Sequence[AgentChange]:
+        """Oldest first."""
+
+    @abstractmethod
+    def units_in_turn(self, user_id: str, turn_id: str) -> int:
+        """How many things (messages, drafts) the changes of this turn touched."""

@@ -9,7 +9,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from application.ports.agent_store import AgentPolicyRepository, ConversationRepository, PendingActionRepository
+from application.ports.agent_store import (
+    AgentChangeRepository,
+    AgentPolicyRepository,
+    ConversationRepository,
+    PendingActionRepository,
+)
 from application.ports.attachments import AttachmentRepository
 from application.ports.mail_sync import MailSyncRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
@@ -269,6 +274,7 @@ class UnitOfWork(ABC):
     pending_actions: PendingActionRepository
     agent_policies: AgentPolicyRepository
     attachments: AttachmentRepository
+    agent_changes: AgentChangeRepository
 
     def __enter__(self) -> Self:
         self.begin()

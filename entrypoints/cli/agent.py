@@ -118,20 +118,54 @@ def _decide_all(container: Any, principal: Any, turn: Any) -> Any:
     return resumed
 
 
+def _show_changes(container: Any, principal: Any, cid: str, since: Any) -> list[Any]:
+    """What the agent changed on its own in this turn (and in approved batches), each undoable with `undo`."""
+    from application.use_cases.agent.undo_agent_change import ListAgentChangesInput
+
+    changes = [
+        c for c in container.list_agent_changes().execute(ListAgentChangesInput(principal, cid, since)) if c.undoable
+    ]
+    for c in changes:
+        console.print(f"[dim]· changed: {c.summary}[/dim]", highlight=False)
+    if changes:
+        console.print("[dim]  (type undo to reverse these)[/dim]")
+    return changes
+
+
+def _undo_all(container: Any, principal: Any, changes: list[Any]) -> list[Any]:
+    from application.use_cases.agent.undo_agent_change import UndoAgentChangeInput
+    from entrypoints.cli.mail import CLI_CONTEXT
+
+    if not changes:
+        err.print("nothing to undo: the agent changed nothing on its own in its last turn")
+        return []
+    left = []
+    for c in reversed(changes):  # newest first, so later changes never undo on top of earlier ones
+        try:
+            container.undo_agent_change().execute(UndoAgentChangeInput(principal, c.id, CLI_CONTEXT))
+            console.print(f"[green]undone:[/green] {c.summary}", highlight=False)
+        except (DomainError, InfrastructureError) as exc:
+            err.print(f"[red]could not undo[/red] {c.summary}: {exc.message}")
+            left.append(c)
+    return left
+
+
 def chat(
     user: Annotated[
         str | None, typer.Option("--user", envvar="MAILAGENT_USER", help="Act as this user (e-mail address)")
     ] = None,
     conversation: Annotated[str | None, typer.Option("--conversation", help="Continue this conversation")] = None,
 ) -> None:
-    """Chat with the agent. Type exit (or Ctrl-D) to leave."""
+    """Chat with the agent. Type undo to reverse what the agent changed on its own in its last turn (labels, read
+    state, archive, drafts); exit (or Ctrl-D) to leave."""
     from application.use_cases.agent.chat import ChatInput
     from entrypoints.cli.mail import _principal
 
     container = _container()
     principal = _principal(container, user)
     cid = conversation
-    console.print("[dim]mailagent chat — type exit to leave[/dim]")
+    last_changes: list[Any] = []
+    console.print("[dim]mailagent chat — type undo to reverse the agent's last changes, exit to leave[/dim]")
     while True:
         try:
             message = typer.prompt("you", prompt_suffix="> ")
@@ -141,6 +175,10 @@ def chat(
             break
         if not message.strip():
             continue
+        if message.strip().lower() == "undo":
+            last_changes = _undo_all(container, principal, last_changes)
+            continue
+        started = container.clock().now()
         try:
             turn = container.agent_chat().execute(ChatInput(principal, message, cid))
         except (DomainError, InfrastructureError) as exc:
@@ -152,5 +190,6 @@ def chat(
             turn = _decide_all(container, principal, turn)
             if turn is not None:
                 _show_turn(turn)
+        last_changes = _show_changes(container, principal, cid, started)
     if cid:
         console.print(f"[dim]conversation {cid}[/dim]")

@@ -15,6 +15,7 @@ from application.use_cases.agent.edit_pending_action import EditPendingAction
 from application.use_cases.agent.get_conversation import GetConversation
 from application.use_cases.agent.list_conversations import ListConversations
 from application.use_cases.agent.list_pending_actions import ListPendingActions
+from application.use_cases.agent.undo_agent_change import ListAgentChanges, UndoAgentChange
 from entrypoints.settings import Settings
 
 
@@ -70,6 +71,7 @@ class AgentContainer(containers.DeclarativeContainer):
         outbox_relay,
         sends_per_hour=settings.provided.agent_sends_per_hour,
         organisation=providers.Callable(lambda s: tuple(s.organisation_domains), settings),
+        reversible_per_turn=settings.provided.agent_reversible_per_turn,
     )
     # The LangGraph agent; chat model from settings.llm_provider (offline by default), see entrypoints/llm_wiring.py
     email_agent = providers.Singleton(
@@ -83,3 +85,5 @@ class AgentContainer(containers.DeclarativeContainer):
         DecidePendingAction, uow.provider, agent_toolbox, email_agent, clock, outbox_relay
     )
     edit_pending_action = providers.Factory(EditPendingAction, uow.provider, agent_toolbox, clock, outbox_relay)
+    list_agent_changes = providers.Factory(ListAgentChanges, uow.provider)
+    undo_agent_change = providers.Factory(UndoAgentChange, uow.provider, agent_toolbox, clock, outbox_relay)

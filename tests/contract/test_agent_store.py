@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from application.ports.agent_store import ConversationRecord
-from domain.agent import AgentPolicy, PendingAction, PendingStatus
+from domain.agent import AgentChange, AgentPolicy, PendingAction, PendingStatus
 from domain.approval import Recipient, RecipientFlag, Snapshot
 from domain.errors import Conflict
 from domain.identity import Role, User, UserStatus, new_id
@@ -233,3 +233,36 @@ def test_policy_defaults_and_is_per_user(new_uow: UowFactory) -> None:
         uow.commit()
     with new_uow() as uow:
         assert uow.agent_policies.get(alice).auto_run_reversible is True
+
+
+def test_agent_changes_round_trip_count_per_turn_and_compare_and_set(new_uow: UowFactory) -> None:
+    alice, bob = _user(new_uow), _user(new_uow, "b@example.com")
+    plan = {"kind": "mail.labels", "account_id": "acc", "changes": [{"id": "m1", "added": [], "removed": ["INBOX"]}]}
+    first = AgentChange(new_id(), alice, "c1", "t1", "remove_label", "Archive 1 message", plan, 1, T0)
+    second = replace(
+        first,
+        id=new_id(),
+        tool="mark_read",
+        summary="Mark 3 messages read",
+        units=3,
+        created_at=T0 + timedelta(seconds=1),
+    )
+    other_turn = replace(first, id=new_id(), turn_id="t2", units=5)
+    bobs = replace(first, id=new_id(), user_id=bob, units=7)
+    with new_uow() as uow:
+        for c in (second, first, other_turn, bobs):
+            uow.agent_changes.add(c)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.agent_changes.get(first.id) == first
+        assert uow.agent_changes.units_in_turn(alice, "t1") == 4
+        assert uow.agent_changes.units_in_turn(alice, "t9") == 0
+        listed = [c.id for c in uow.agent_changes.list_for_conversation(alice, "c1")]
+        assert sorted(listed[:2]) == sorted([first.id, other_turn.id]) and listed[2] == second.id  # oldest first
+        undone = first.mark_undone(T0 + timedelta(minutes=1))
+        uow.agent_changes.update(undone, expected_version=1)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.agent_changes.get(first.id) == undone and not undone.undoable
+        with pytest.raises(Conflict):
+            uow.agent_changes.update(undone, expected_version=1)

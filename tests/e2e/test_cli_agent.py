@@ -18,6 +18,7 @@ from tests.support.agent_world import ScriptedAgent, Step
 from tests.support.app import Api, make_app, make_settings
 
 runner = CliRunner()
+TIDY: list[str] = []  # the messages "tidy" marks read
 
 
 def script(message: str) -> list[Step]:
@@ -26,6 +27,8 @@ def script(message: str) -> list[Step]:
         return [("send_email", {"to": ["carol@example.com"], "subject": f"cli {word}", "body": "hello"})]
     if message.startswith("find"):
         return [("search_emails", {"query": "", "limit": 2})]
+    if message.startswith("tidy"):
+        return [("search_emails", {"query": "", "limit": 2}), ("mark_read", {"message_ids": TIDY})]
     return []
 
 
@@ -89,3 +92,17 @@ def test_chat_asks_before_sending_and_runs_exactly_what_was_approved(setup: tupl
 def test_chat_ends_on_end_of_input(setup: tuple[Api, Any]) -> None:
     result = runner.invoke(app, ["chat", "--user", "cli@example.com"], input="")
     assert result.exit_code == 0, result.output
+
+
+def test_chat_lists_what_the_agent_changed_and_undo_reverses_it(setup: tuple[Api, Any]) -> None:
+    api, me = setup
+    unread = api.get("/api/v1/emails", params={"q": "is:unread", "limit": 2}, headers=me.headers).json()["data"]
+    TIDY[:] = [m["id"] for m in unread]
+    result = runner.invoke(app, ["chat", "--user", "cli@example.com"], input="tidy up\nundo\nundo\nexit\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "· changed: Mark 2 messages read" in out and "type undo to reverse these" in out
+    assert "undone: Mark 2 messages read" in out
+    assert "nothing to undo" in out  # the second undo
+    again = api.get("/api/v1/emails", params={"q": "is:unread", "limit": 50}, headers=me.headers).json()["data"]
+    assert set(TIDY) <= {m["id"] for m in again}

@@ -4,36 +4,68 @@ and production refuses to start without a real mailer unless the outbox is chose
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings
 from tests.support.app import Api, make_app, make_settings, outbox_link
 
 
-def test_a_password_reset_link_cannot_be_taken_from_the_log(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    configure_logging(json_logs=False, level="INFO")  # as `mailagent serve` does (a CLI test may have set WARNING)
+@pytest.fixture
+def log() -> Iterator[io.StringIO]:
+    """What the product's log handler writes (its formatter and redaction filter), into a buffer of our own."""
+    from entrypoints.logging_setup import configure_logging
+
+    root = logging.getLogger()
+    product = next((h for h in root.handlers if h.get_name() == "default"), None)
+    if product is None:
+        configure_logging(json_logs=False, level="INFO")
+        product = next(h for h in root.handlers if h.get_name() == "default")
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(product.formatter)
+    for f in product.filters:
+        handler.addFilter(f)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def test_a_password_reset_link_cannot_be_taken_from_the_log(tmp_path: Path, log: io.StringIO) -> None:
     settings = make_settings(tmp_path)
     app, _ = make_app(settings)
     api = Api(app, settings)
-    capfd.readouterr()
+    _drain(log)
     api.signup("reset@example.com")
     r = api.post("/api/v1/auth/reset-password", json={"email": "reset@example.com"})
     assert r.status_code == 202, r.text
     verify = outbox_link(settings, "reset@example.com", "verify-email")
     reset = outbox_link(settings, "reset@example.com", "reset-password")
-    logged = capfd.readouterr().err
+    logged = _drain(log)
     assert "written to" in logged and "reset@example.com" in logged  # the outbox still says where the mail went
     assert verify not in logged and reset not in logged
     assert "token=" not in logged
     # anything else that logs a link has its token scrubbed on the way out
-    logging.getLogger("uvicorn.error").info("GET /reset-password?token=%s HTTP/1.1", reset)
+    logging.getLogger("mailagent.access").info("GET /reset-password?token=%s HTTP/1.1", reset)
     logging.getLogger("mailagent.test").warning("clicked %s", f"{settings.public_url}/verify-email?token={verify}")
-    scrubbed = capfd.readouterr().err
+    scrubbed = _drain(log)
     assert reset not in scrubbed and verify not in scrubbed
     assert scrubbed.count("token=[redacted]") == 2
     # the link still works for its owner, who has the mail

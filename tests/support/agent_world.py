@@ -78,7 +78,7 @@ class Person:
 
 
 class World:
-    def __init__(self, *, sends_per_hour: int = 20) -> None:
+    def __init__(self, *, sends_per_hour: int = 20, reversible_per_turn: int = 20) -> None:
         self.clock = InMemoryClock(T0)
         self.store = InMemoryStore()
         self.published: list[StoredEvent] = []
@@ -93,7 +93,13 @@ class World:
         self.alice = self.person("alice@example.com")
         self.bob = self.person("bob@example.com")
         self.toolbox = UseCaseToolbox(
-            self.use_cases(), self.uow, self.clock, self.limiter, self.relay, sends_per_hour=sends_per_hour
+            self.use_cases(),
+            self.uow,
+            self.clock,
+            self.limiter,
+            self.relay,
+            sends_per_hour=sends_per_hour,
+            reversible_per_turn=reversible_per_turn,
         )
 
     def uow(self) -> InMemoryUnitOfWork:
@@ -147,8 +153,8 @@ class World:
             get_scheduled_email=lambda: GetScheduledEmail(self.uow()),
         )
 
-    def ctx(self, person: Person, conversation_id: str = "conv-1", call: str = "call-1") -> ToolContext:
-        return ToolContext(person.principal, conversation_id, call)
+    def ctx(self, person: Person, conversation_id: str = "conv-1", call: str = "call-1", turn: str = "") -> ToolContext:
+        return ToolContext(person.principal, conversation_id, call, turn_id=turn)
 
     def event_types(self, person: Person) -> list[str]:
         return [e.event.type.value for e in self.published if e.event.user_id == person.user.id]

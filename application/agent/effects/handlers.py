@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain.approval import BatchEffect, Effect, Snapshot
@@ -32,6 +33,26 @@ class EffectHandler(ABC):
         """Whether what the effect was made from still resolves to the same content (a draft edited meanwhile makes
         this False). Only asked for effects made from something that can change."""
         return True
+
+    def execute_with_undo(
+        self, principal: Principal, effect: Effect, *, key: str
+    ) -> tuple[dict[str, Any], Mapping[str, Any] | None]:
+        """Run it and say exactly how to reverse it (a plan whose `kind` names this handler's effect kind); None
+        when it cannot be undone (a sent mail)."""
+        return self.execute(principal, effect, key=key), None
+
+    def undo(self, principal: Principal, plan: Mapping[str, Any]) -> None:
+        raise ValidationFailed("This change cannot be undone.")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One effect that ran, with how to undo it (None: it cannot be)."""
+
+    tool_call_id: str
+    tool: str
+    effect: Effect
+    undo: Mapping[str, Any] | None
 
 
 class EffectHandlers:
@@ -63,6 +84,30 @@ class EffectHandlers:
                 results.append({"tool_call_id": part.tool_call_id, "tool": part.tool, **result})
             return {"parts": results}
         return self._handler(effect).execute(principal, effect, key=key)
+
+    def run(
+        self, principal: Principal, snapshot: Snapshot, *, key: str, tool: str, tool_call_id: str = ""
+    ) -> tuple[dict[str, Any], list[Applied]]:
+        """Run the snapshot's effect (a batch part by part, stopping at the first failure); the result for the model
+        and every effect that ran with how to undo it."""
+        effect = snapshot.effect
+        parts = effect.parts if isinstance(effect, BatchEffect) else ()
+        if not parts:
+            result, plan = self._handler(effect).execute_with_undo(principal, effect, key=key)
+            return result, [Applied(tool_call_id, tool, effect, plan)]
+        results: list[dict[str, Any]] = []
+        applied: list[Applied] = []
+        for n, part in enumerate(parts):
+            result, plan = self._handler(part.effect).execute_with_undo(principal, part.effect, key=f"{key}:{n}")
+            results.append({"tool_call_id": part.tool_call_id, "tool": part.tool, **result})
+            applied.append(Applied(part.tool_call_id, part.tool, part.effect, plan))
+        return {"parts": results}, applied
+
+    def undo(self, principal: Principal, plan: Mapping[str, Any]) -> None:
+        handler = self.by_kind.get(str(plan.get("kind")))
+        if handler is None:
+            raise ValidationFailed("This change cannot be undone.")
+        handler.undo(principal, plan)
 
     def current(self, principal: Principal, tool: str, args: Mapping[str, Any], effect: Effect, *, key: str) -> bool:
         handler = self.by_tool.get(tool)

@@ -29,7 +29,7 @@ from domain.attachments import malware_found
 from domain.audit import AuditContext
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.identity import Principal, Scope
-from domain.mail import INBOX, SPAM, TRASH, UNREAD, EmailAddress, Message, OutgoingAttachment
+from domain.mail import INBOX, SPAM, TRASH, UNREAD, EmailAddress, Message, OutgoingAttachment, OutgoingMessage
 from domain.mail_account import MailAccount
 from domain.mail_effects import (
     AttachmentSource,
@@ -44,7 +44,7 @@ from domain.mail_effects import (
 )
 from domain.mime import deterministic_message_id, reply_threading
 from domain.recipient_checks import domain_of, organisation_domains
-from domain.scheduled_email import ResolvedSendTime, resolve_send_at
+from domain.scheduled_email import ResolvedSendTime, message_from_dict, message_to_dict, resolve_send_at
 
 T = TypeVar("T")
 SEND_TOOLS = frozenset({"send_email", "reply", "forward"})
@@ -58,6 +58,45 @@ def _parse(values: Iterable[str]) -> tuple[EmailAddress, ...]:
 
 def _shown(a: EmailAddress | None) -> str:
     return str(a) if a is not None else ""
+
+
+MAX_RESTORABLE_BYTES = 10 * 1024 * 1024
+
+
+def _restorable(mb: Mailbox, draft_id: str | None) -> dict[str, Any] | None:
+    """The draft as it is now, stored so an Undo can put it back; None when it cannot be (too large, unreadable)."""
+    if draft_id is None:
+        return None
+    m = mb.get_draft(draft_id).message
+    if sum(a.size for a in m.attachments) > MAX_RESTORABLE_BYTES:
+        return None
+    try:
+        files = tuple(
+            OutgoingAttachment(
+                filename=a.filename,
+                mime_type=a.mime_type,
+                content=mb.get_attachment(m.id, a.id),
+                content_id=a.content_id,
+                inline=a.inline,
+            )
+            for a in m.attachments
+        )
+        outgoing = OutgoingMessage(
+            to=m.to,
+            cc=m.cc,
+            bcc=m.bcc,
+            subject=m.subject,
+            text_body=m.text_body,
+            html_body=m.html_body,
+            attachments=files,
+            in_reply_to=m.in_reply_to,
+            references=m.references,
+            thread_id=m.thread_id,
+            message_id=m.message_id_header,
+        )
+    except ValidationFailed:
+        return None
+    return message_to_dict(outgoing)
 
 
 class MailEffects(EffectHandler):
@@ -431,8 +470,77 @@ class MailEffects(EffectHandler):
             draft = self.save_draft().execute(
                 SaveDraftInput(principal, compose, effect.draft_id, effect.reply_to_message_id, effect.account_id)
             )
-            return {"draft_id": draft.id, "message_id": draft.message.id, "subject": draft.message.subject}
+            return {
+                "draft_id": draft.id,
+                "message_id": draft.message.id,
+                "subject": draft.message.subject,
+                "to": [str(a) for a in draft.message.to],
+            }
         raise ValidationFailed(f"Not a mail effect: {effect.kind!r}.")
+
+    # -- reversible effects: run them with how to undo them ----------------------------------------------------
+
+    def execute_with_undo(
+        self, principal: Principal, effect: Effect, *, key: str
+    ) -> tuple[dict[str, Any], Mapping[str, Any] | None]:
+        if isinstance(effect, LabelChangeEffect):
+            ids = [m.id for m in effect.messages]
+            before = self._in_mailbox(
+                principal,
+                effect.account_id,
+                Scope.MAIL_READ,
+                lambda mb, _: {s.id: s.label_ids for s in mb.summaries(ids)},
+            )
+            result = self.execute(principal, effect, key=key)
+            changes = []
+            for mid in ids:
+                had = before.get(mid, frozenset())
+                added, removed = sorted(set(effect.add) - had), sorted(set(effect.remove) & had)
+                if added or removed:
+                    changes.append({"id": mid, "added": added, "removed": removed})
+            plan = {"kind": LabelChangeEffect.kind, "account_id": effect.account_id, "changes": changes}
+            return result, plan if changes else None
+        if isinstance(effect, DraftEffect):
+            previous = None
+            if effect.draft_id is not None:
+                previous = self._in_mailbox(
+                    principal, effect.account_id, Scope.MAIL_READ, lambda mb, _: _restorable(mb, effect.draft_id)
+                )
+            result = self.execute(principal, effect, key=key)
+            if effect.draft_id is None:
+                return result, {"kind": DraftEffect.kind, "account_id": effect.account_id, "delete": result["draft_id"]}
+            if previous is None:
+                return result, None
+            plan = {"kind": DraftEffect.kind, "account_id": effect.account_id, "draft_id": effect.draft_id}
+            return result, {**plan, "restore": previous}
+        return self.execute(principal, effect, key=key), None
+
+    def undo(self, principal: Principal, plan: Mapping[str, Any]) -> None:
+        account_id = str(plan["account_id"])
+        if plan.get("kind") == LabelChangeEffect.kind:
+            groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+            for change in plan.get("changes") or ():
+                reverse = (tuple(change["removed"]), tuple(change["added"]))  # add back what went, take off what came
+                groups.setdefault(reverse, []).append(str(change["id"]))
+            for (add, remove), ids in groups.items():
+                self.modify_labels().execute(ModifyLabelsInput(principal, tuple(ids), add, remove, account_id))
+            return
+        if plan.get("kind") == DraftEffect.kind:
+            if plan.get("delete"):
+                self._in_mailbox(
+                    principal, account_id, Scope.MAIL_MODIFY, lambda mb, _: mb.delete_draft(str(plan["delete"]))
+                )
+                return
+            if plan.get("restore"):
+                previous = message_from_dict(plan["restore"])
+                self._in_mailbox(
+                    principal,
+                    account_id,
+                    Scope.MAIL_MODIFY,
+                    lambda mb, _: mb.update_draft(str(plan["draft_id"]), previous),
+                )
+                return
+        raise ValidationFailed("This change cannot be undone.")
 
     def _check_sender(self, account: MailAccount, effect: MailEffect) -> None:
         if account.address.lower() != effect.sender.address.lower():

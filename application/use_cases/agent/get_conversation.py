@@ -10,7 +10,7 @@ from application.ports.agent_store import ConversationRecord
 from application.ports.email_agent import ConversationMessage, EmailAgent
 from application.use_cases.agent.common import UowFactory, owned_conversation, require_agent
 from application.use_cases.agent.list_pending_actions import stale_sources
-from domain.agent import PendingAction
+from domain.agent import AgentChange, PendingAction
 from domain.identity import Principal
 
 
@@ -26,6 +26,7 @@ class ConversationView:
     messages: Sequence[ConversationMessage]
     actions: Sequence[PendingAction]
     stale: frozenset[str] = frozenset()  # waiting actions whose draft changed since they were held
+    changes: Sequence[AgentChange] = ()  # the reversible changes the agent made, with their Undo
 
 
 class GetConversation:
@@ -37,5 +38,7 @@ class GetConversation:
         with self.new_uow() as uow:
             record = owned_conversation(uow, inp.principal, inp.conversation_id)
             actions = uow.pending_actions.list_for_user(inp.principal.user_id, conversation_id=record.id)
+            changes = uow.agent_changes.list_for_conversation(inp.principal.user_id, record.id)
         messages = self.agent.history(inp.principal, record.id)
-        return ConversationView(record, messages, actions, stale_sources(self.toolbox, inp.principal, actions))
+        stale = stale_sources(self.toolbox, inp.principal, actions)
+        return ConversationView(record, messages, actions, stale, changes)

@@ -17,7 +17,8 @@ from application.use_cases.agent.edit_pending_action import EditPendingActionInp
 from application.use_cases.agent.get_conversation import GetConversationInput
 from application.use_cases.agent.list_conversations import ListConversationsInput
 from application.use_cases.agent.list_pending_actions import ListPendingActionsInput
-from domain.agent import PendingAction, PendingStatus
+from application.use_cases.agent.undo_agent_change import ListAgentChangesInput, UndoAgentChangeInput
+from domain.agent import AgentChange, PendingAction, PendingStatus
 from domain.approval import FLAG_TEXT, Card, RecipientFlag, Snapshot
 from domain.identity import Principal
 from entrypoints.container import Container
@@ -197,11 +198,42 @@ class ActivityOut(BaseModel):
         )
 
 
+class ChangeOut(BaseModel):
+    """A reversible change the agent made (labels, read state, archive, a draft), with whether it can be undone."""
+
+    id: str
+    conversation_id: str
+    turn_id: str
+    tool: str
+    summary: str = Field(description="What it did, e.g. 'Archive 3 messages'")
+    units: int = Field(description="Messages or drafts it changed (what the per-turn budget counts)")
+    created_at: datetime
+    undone_at: datetime | None
+    undoable: bool
+
+    @classmethod
+    def of(cls, c: AgentChange) -> ChangeOut:
+        return cls(
+            id=c.id,
+            conversation_id=c.conversation_id,
+            turn_id=c.turn_id,
+            tool=c.tool,
+            summary=c.summary,
+            units=c.units,
+            created_at=c.created_at,
+            undone_at=c.undone_at,
+            undoable=c.undoable,
+        )
+
+
 class TurnOut(BaseModel):
     conversation_id: str
     reply: str = Field(description="The agent's answer ('' while it waits for your decision)")
     activity: list[ActivityOut]
     pending_actions: list[PendingActionOut] = Field(description="Waiting for your approval before the turn goes on")
+    changes: list[ChangeOut] = Field(
+        default_factory=list, description="What the agent changed on its own in this turn, each with Undo"
+    )
     model: str
 
 
@@ -227,6 +259,7 @@ class MessageOut(BaseModel):
 class ConversationDetailOut(ConversationOut):
     history: list[MessageOut]
     actions: list[PendingActionOut]
+    changes: list[ChangeOut] = Field(description="Every reversible change the agent made here, oldest first")
 
 
 class DecisionOut(BaseModel):
@@ -234,8 +267,9 @@ class DecisionOut(BaseModel):
     turn: TurnOut | None = Field(description="What the agent said after hearing the outcome (null while others wait)")
 
 
-def _turn(container: Container, principal: Principal, turn: AgentTurn) -> TurnOut:
+def _turn(container: Container, principal: Principal, turn: AgentTurn, since: datetime | None = None) -> TurnOut:
     pending: Sequence[PendingAction] = ()
+    changes = container.list_agent_changes().execute(ListAgentChangesInput(principal, turn.conversation_id, since))
     if turn.pending_action_ids:
         found = container.list_pending_actions().execute(
             ListPendingActionsInput(principal, status=None, conversation_id=turn.conversation_id)
@@ -247,6 +281,7 @@ def _turn(container: Container, principal: Principal, turn: AgentTurn) -> TurnOu
         reply=turn.reply,
         activity=[ActivityOut.of(a) for a in turn.activity],
         pending_actions=[PendingActionOut.of(a) for a in pending],
+        changes=[ChangeOut.of(c) for c in changes],
         model=turn.model,
     )
 
@@ -255,8 +290,9 @@ def _turn(container: Container, principal: Principal, turn: AgentTurn) -> TurnOu
 def chat(body: ChatIn, principal: PrincipalDep, container: ContainerDep) -> Envelope[TurnOut]:
     """Say something to the agent (needs the `agent` scope). Reads run at once; anything that reaches another
     person (send, reply, forward, schedule, trash) comes back as a pending action for you to approve."""
+    started = container.clock().now()
     turn = container.agent_chat().execute(ChatInput(principal, body.message, body.conversation_id))
-    return ok(_turn(container, principal, turn))
+    return ok(_turn(container, principal, turn, since=started))
 
 
 @router.get("/conversations", response_model=Envelope[list[ConversationOut]])
@@ -280,6 +316,7 @@ def get_conversation(
             **ConversationOut.of(c).model_dump(),
             history=[MessageOut(role=m.role, content=m.content, at=m.at, tool=m.tool) for m in view.messages],
             actions=[PendingActionOut.of(a, view.stale) for a in view.actions],
+            changes=[ChangeOut.of(c) for c in view.changes],
         )
     )
 
@@ -304,10 +341,11 @@ def list_actions(
 def _decide(
     container: Container, principal: Principal, action_id: str, approve: bool, expected: str | None, ctx: Any
 ) -> Envelope[DecisionOut]:
+    started = container.clock().now()
     outcome = container.decide_pending_action().execute(
         DecidePendingActionInput(principal, action_id, approve, expected, ctx)
     )
-    turn = _turn(container, principal, outcome.turn) if outcome.turn is not None else None
+    turn = _turn(container, principal, outcome.turn, since=started) if outcome.turn is not None else None
     return ok(DecisionOut(action=PendingActionOut.of(outcome.action), turn=turn))
 
 
@@ -346,3 +384,13 @@ def reject(
 ) -> Envelope[DecisionOut]:
     """Reject: nothing runs; the agent is told you said no."""
     return _decide(container, principal, action_id, False, None, ctx)
+
+
+@router.post("/changes/{change_id}/undo", response_model=Envelope[ChangeOut])
+def undo_change(
+    change_id: str, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
+) -> Envelope[ChangeOut]:
+    """Undo a change the agent made (labels it added come off, labels it removed go back, a draft it made is deleted,
+    a draft it rewrote gets its earlier content back). Someone else's: 404; undone already: 409."""
+    change = container.undo_agent_change().execute(UndoAgentChangeInput(principal, change_id, ctx))
+    return ok(ChangeOut.of(change))

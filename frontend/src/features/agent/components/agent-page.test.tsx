@@ -422,6 +422,33 @@ describe('AgentPage', () => {
     expect(within(log).getByRole('link', { name: /bank/ })).toHaveTextContent('bank(evil.example)')
   })
 
+  it('lists what the agent changed on its own in a turn and undoes it', async () => {
+    const change = (id: string, summary: string) => ({
+      id, conversation_id: 'c1', turn_id: 't1', tool: 'remove_label', summary, units: 2, created_at: NOW, undone_at: null, undoable: true,
+    })
+    const seen = baseRoutes({
+      'POST /api/v1/agent/chat': () =>
+        envelope(turn({ reply: 'Archived the newsletters.', changes: [change('ch1', 'Archive 2 messages'), change('ch2', 'Mark 3 messages read')] })),
+      'POST /api/v1/agent/changes/ch1/undo': () => envelope({ ...change('ch1', 'Archive 2 messages'), undone_at: NOW, undoable: false }),
+      'POST /api/v1/agent/changes/ch2/undo': () => envelope({ ...change('ch2', 'Mark 3 messages read'), undone_at: NOW, undoable: false }),
+      'GET /api/v1/agent/conversations/c1': () => envelope({ ...conversation([]), changes: [] }),
+    })
+    renderAgent()
+    const user = userEvent.setup()
+    await user.type(screen.getByLabelText('Message the agent'), 'archive newsletters{Enter}')
+    const changes = await screen.findByRole('region', { name: 'Changes the agent made' })
+    expect(changes).toHaveTextContent('Archive 2 messages')
+    await user.click(within(changes).getByRole('button', { name: 'Undo: Archive 2 messages' }))
+    expect(await within(changes).findByText('Undone')).toBeInTheDocument()
+    expect(within(changes).queryByRole('button', { name: 'Undo all' })).not.toBeInTheDocument() // one left to undo
+    await user.click(within(changes).getByRole('button', { name: 'Undo: Mark 3 messages read' }))
+    await waitFor(() => expect(within(changes).getAllByText('Undone')).toHaveLength(2))
+    expect(seen.filter((r) => r.path.endsWith('/undo')).map((r) => r.path)).toEqual([
+      '/api/v1/agent/changes/ch1/undo',
+      '/api/v1/agent/changes/ch2/undo',
+    ])
+  })
+
   it('keeps the typed text and explains a 429', async () => {
     baseRoutes({
       'POST /api/v1/agent/chat': () => apiError(429, 'rate_limited', 'Too many messages to the agent; try again in 30 s.'),

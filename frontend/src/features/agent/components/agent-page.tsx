@@ -75,7 +75,14 @@ export function AgentPage() {
             {chat.loading && <Loading label="Loading the conversation…" />}
             <ErrorMessage error={chat.loadError} />
             {isEmpty && !chat.loading && !conversationId && <AgentEmptyState onPick={pickPrompt} />}
-            <TranscriptView entries={chat.entries} action={chat.action} onDecide={chat.decide} onEdit={chat.edit} />
+            <TranscriptView
+              entries={chat.entries}
+              action={chat.action}
+              onDecide={chat.decide}
+              onEdit={chat.edit}
+              change={chat.change}
+              onUndo={chat.undo}
+            />
           </div>
           {chat.working && (
             <div role="status" className="flex items-center gap-2 px-4 py-2 text-sm text-slate-700">

@@ -1,18 +1,21 @@
 // The conversation as a log: the person's messages, the agent's formatted replies, tool lines and approval cards.
-import type { PendingAction, TranscriptEntry } from '../types/agent'
+import type { AgentChange, PendingAction, TranscriptEntry } from '../types/agent'
 import { AgentMarkdown } from './agent-markdown'
 import { ApprovalCard } from './approval-card'
+import { ChangesList } from './changes-list'
 
 export interface TranscriptViewProps {
   entries: TranscriptEntry[]
   action: (id: string) => PendingAction | undefined
   onDecide: (action: PendingAction, approve: boolean) => Promise<void>
   onEdit: (action: PendingAction, payload?: Record<string, unknown>) => Promise<void>
+  change: (id: string) => AgentChange | undefined
+  onUndo: (change: AgentChange) => Promise<void>
 }
 
 const TOOL_MARK: Record<string, string> = { error: '✕', failed: '✕', rejected: '–', pending: '…' }
 
-export function TranscriptView({ entries, action, onDecide, onEdit }: TranscriptViewProps) {
+export function TranscriptView({ entries, action, onDecide, onEdit, change, onUndo }: TranscriptViewProps) {
   return (
     <ol className="mx-auto flex w-full max-w-3xl flex-col gap-3">
       {entries.map((entry) => {
@@ -41,6 +44,14 @@ export function TranscriptView({ entries, action, onDecide, onEdit }: Transcript
           case 'action': {
             const found = action(entry.actionId)
             return <li key={entry.id}>{found && <ApprovalCard action={found} onDecide={onDecide} onEdit={onEdit} />}</li>
+          }
+          case 'changes': {
+            const found = entry.changeIds.map(change).filter((c): c is AgentChange => c !== undefined)
+            return (
+              <li key={entry.id} className="max-w-[85%]">
+                <ChangesList changes={found} onUndo={onUndo} />
+              </li>
+            )
           }
           default:
             return null

@@ -12,8 +12,9 @@ import { conversationQueryOptions } from '../api/get-conversation'
 import { conversationsQueryOptions } from '../api/list-conversations'
 import { pendingActionsQueryOptions } from '../api/list-pending-actions'
 import { rejectAction } from '../api/reject-action'
+import { undoChange } from '../api/undo-change'
 import { lineFromEvent } from '../components/describe-action'
-import type { PendingAction, TranscriptEntry } from '../types/agent'
+import type { AgentChange, PendingAction, TranscriptEntry } from '../types/agent'
 import { EMPTY_TRANSCRIPT, applyTurn, entriesFromDetail, entryId, newest, upsertLine, type Transcript } from './transcript'
 
 export interface AgentConversation {
@@ -30,6 +31,9 @@ export interface AgentConversation {
   decide: (action: PendingAction, approve: boolean) => Promise<void>
   /** A new snapshot from edited arguments (none: the draft's new version); the card then shows it. Throws. */
   edit: (action: PendingAction, payload?: Record<string, unknown>) => Promise<void>
+  change: (id: string) => AgentChange | undefined
+  /** Reverse one change the agent made on its own. Throws the API error. */
+  undo: (change: AgentChange) => Promise<void>
   startNew: () => void
 }
 
@@ -53,6 +57,17 @@ export function useAgentConversation(conversationId: string | null): AgentConver
     const fromPending = new Map((pending.data ?? []).map((a) => [a.id, a]))
     return { fromDetail, fromPending }
   }, [detail.data, pending.data])
+
+  const changeSources = useMemo(() => new Map((detail.data?.changes ?? []).map((c) => [c.id, c])), [detail.data])
+  const change = useCallback(
+    (id: string) => {
+      const mine = transcript.changes[id]
+      const stored = changeSources.get(id)
+      // an undone copy is newer than a not-yet-undone one
+      return mine?.undone_at ? mine : (stored ?? mine)
+    },
+    [transcript.changes, changeSources],
+  )
 
   const action = useCallback(
     (id: string) => newest(transcript.actions[id], actionSources.fromPending.get(id), actionSources.fromDetail.get(id)),
@@ -104,7 +119,7 @@ export function useAgentConversation(conversationId: string | null): AgentConver
 
   /** The transcript as shown now, made the page's own so that answers can be appended to it. */
   const takeOver = (): Transcript => {
-    const current = isLocal ? transcript : { conversationId, entries: serverEntries, actions: {} }
+    const current = isLocal ? transcript : { conversationId, entries: serverEntries, actions: {}, changes: {} }
     return current
   }
 
@@ -138,6 +153,14 @@ export function useAgentConversation(conversationId: string | null): AgentConver
     const revised = await editAction(target.id, payload)
     setTranscript((prev) => (prev.conversationId === cid ? { ...prev, actions: { ...prev.actions, [revised.id]: revised } } : prev))
     void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.agent, 'actions'] })
+  }
+
+  const undo = async (target: AgentChange): Promise<void> => {
+    const cid = target.conversation_id
+    if (!isLocal && cid === conversationId) setTranscript(takeOver())
+    const undone = await undoChange(target.id)
+    setTranscript((prev) => (prev.conversationId === cid ? { ...prev, changes: { ...prev.changes, [undone.id]: undone } } : prev))
+    void queryClient.invalidateQueries({ queryKey: conversationQueryOptions(cid).queryKey })
   }
 
   const decide = async (target: PendingAction, approve: boolean): Promise<void> => {
@@ -184,6 +207,8 @@ export function useAgentConversation(conversationId: string | null): AgentConver
     send,
     decide,
     edit,
+    change,
+    undo,
     startNew,
   }
 }

@@ -13,6 +13,8 @@ export type Decision = components['schemas']['DecisionOut']
 export type ActionSnapshot = components['schemas']['SnapshotOut']
 export type ActionCard = components['schemas']['CardOut']
 export type CardRecipient = components['schemas']['RecipientOut']
+/** A change the agent made on its own (labels, read state, archive, a draft), with whether it can be undone. */
+export type AgentChange = components['schemas']['ChangeOut']
 
 /** A compact line about a tool the agent used; `key` identifies the call so later news about it replaces the line. */
 export interface ToolLine {
@@ -27,3 +29,4 @@ export type TranscriptEntry =
   | { kind: 'agent'; id: string; text: string }
   | { kind: 'tool'; id: string; line: ToolLine }
   | { kind: 'action'; id: string; actionId: string }
+  | { kind: 'changes'; id: string; changeIds: string[] }
