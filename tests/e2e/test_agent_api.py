@@ -42,6 +42,8 @@ class World:
             return [("reply", {"message_id": self.target["id"], "body": "I'm in"})]
         if message.startswith("send"):
             return [("send_email", {"to": ["carol@example.com"], "subject": "Offsite", "body": "I'm in"})]
+        if message.startswith("archive"):
+            return [("remove_label", {"message_ids": [self.target["id"]], "label": "INBOX"})]
         return []
 
     def first_message(self, who: Account) -> dict[str, Any]:
@@ -224,3 +226,21 @@ def test_a_websocket_approval_binds_to_the_card_it_names(world: World) -> None:
         assert decided["status"] == "executed"
     [sent] = [m for m in world.sent(world.alice) if m["subject"] == "Offsite"]
     assert [a["address"] for a in sent["to"]] == ["carol@example.com"]
+
+
+def test_a_change_the_agent_made_is_listed_with_its_turn_and_undone_once_by_its_owner(world: World) -> None:
+    world.target["id"] = world.first_message(world.alice)["id"]
+    turn = data(world.chat(world.alice, "archive it"))
+    [change] = turn["changes"]
+    assert change["summary"] == "Archive 1 message" and change["undoable"] is True
+    inbox = world.api.get("/api/v1/emails", params={"label": "INBOX", "limit": 50}, headers=world.alice.headers)
+    assert world.target["id"] not in [m["id"] for m in inbox.json()["data"]]
+    detail = data(world.api.get(f"/api/v1/agent/conversations/{turn['conversation_id']}", headers=world.alice.headers))
+    assert [c["id"] for c in detail["changes"]] == [change["id"]]
+    assert world.api.post(f"/api/v1/agent/changes/{change['id']}/undo", headers=world.bob.headers).status_code == 404
+    undone = data(world.api.post(f"/api/v1/agent/changes/{change['id']}/undo", headers=world.alice.headers))
+    assert undone["undone_at"] is not None and undone["undoable"] is False
+    inbox = world.api.get("/api/v1/emails", params={"label": "INBOX", "limit": 50}, headers=world.alice.headers)
+    assert world.target["id"] in [m["id"] for m in inbox.json()["data"]]
+    again = world.api.post(f"/api/v1/agent/changes/{change['id']}/undo", headers=world.alice.headers)
+    assert again.status_code == 409
