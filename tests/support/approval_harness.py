@@ -125,15 +125,25 @@ def differences(action: dict[str, Any], mailbox: Mailbox, scheduled: Callable[[s
         if _text(email.message.text_body) != _text(card["body"]):
             found.append("the scheduled body differs from the card's")
     elif kind == "mail.labels":
-        ids = sorted(m["id"] for m in effect["messages"])
-        if sorted(result["messages"]) != ids:
-            found.append(f"changed {sorted(result['messages'])} but the card listed {ids}")
-        for mid in ids:
-            labels = mailbox.get_message(mid).label_ids
-            if not set(effect["add"]) <= labels or set(effect["remove"]) & labels:
-                found.append(f"{mid} does not carry the card's change ({labels})")
+        found += _label_differences(effect, result, mailbox)
+    elif kind == "batch":
+        for part, done in zip(effect["parts"], result["parts"], strict=True):
+            if part["effect"]["kind"] == "mail.labels":
+                found += _label_differences(part["effect"], done, mailbox)
     elif kind == "mail.cancel_scheduled":
         email = scheduled(effect["scheduled_id"])
         if email.status.value != "cancelled":
             found.append(f"scheduled email {effect['scheduled_id']} is {email.status.value}")
+    return found
+
+
+def _label_differences(effect: dict[str, Any], result: dict[str, Any], mailbox: Mailbox) -> list[str]:
+    found: list[str] = []
+    ids = sorted(m["id"] for m in effect["messages"])
+    if sorted(result["messages"]) != ids:
+        found.append(f"changed {sorted(result['messages'])} but the card listed {ids}")
+    for mid in ids:
+        labels = mailbox.get_message(mid).label_ids
+        if not set(effect["add"]) <= labels or set(effect["remove"]) & labels:
+            found.append(f"{mid} does not carry the card's change ({labels})")
     return found
