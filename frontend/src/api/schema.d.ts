@@ -809,7 +809,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download Attachment */
+        /**
+         * Download Attachment
+         * @description The attachment's bytes, once the malware scanner let them through (infected: 422 naming the file, audited).
+         *     `X-Scan-Verdict` says clean, or not_scanned where no scanner is configured.
+         */
         get: operations["download_attachment_api_v1_emails__message_id__attachments__attachment_id__get"];
         put?: never;
         post?: never;
@@ -1114,6 +1118,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attachments/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload
+         * @description Upload one file (multipart part `file`): streamed to disk, never whole in memory; refused with 413 past 25 MB,
+         *     scanned for malware (infected: 422 naming the file, audited), its type sniffed from its bytes, kept 24 hours
+         *     unless a draft or scheduled e-mail uses it. `curl -F file=@report.pdf -H 'Authorization: Bearer …' …/upload`
+         */
+        post: operations["upload_api_v1_attachments_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Attachments
+         * @description Your uploads that can still be attached (not expired), newest first.
+         */
+        get: operations["list_attachments_api_v1_attachments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attachment
+         * @description One of your uploads: name, size, SHA-256, type, scan verdict and when it expires.
+         */
+        get: operations["get_attachment_api_v1_attachments__attachment_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete
+         * @description Delete one of your uploads now (drafts that carry it keep their own copy).
+         */
+        delete: operations["delete_api_v1_attachments__attachment_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{attachment_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download
+         * @description Download one of your uploads: streamed, or a redirect to a short-lived presigned URL on S3. Only its owner
+         *     can; anyone else gets 404.
+         */
+        get: operations["download_api_v1_attachments__attachment_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1228,7 +1319,10 @@ export interface components {
              */
             snapshot_hash?: string | null;
         };
-        /** AttachmentIn */
+        /**
+         * AttachmentIn
+         * @description A file sent inline as base64 (older clients; prefer uploading and `attachment_ids`).
+         */
         AttachmentIn: {
             /** Filename */
             filename: string;
@@ -1256,6 +1350,45 @@ export interface components {
             inline: boolean;
             /** Download Url */
             download_url: string;
+        };
+        /** AttachmentUploadOut */
+        AttachmentUploadOut: {
+            /**
+             * Id
+             * @description Give it in `attachment_ids` when sending, saving a draft, replying, forwarding
+             */
+            id: string;
+            /**
+             * Filename
+             * @description The name, made safe (no paths, no control characters)
+             */
+            filename: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Content Type
+             * @description Sniffed from the bytes, not taken from the client
+             */
+            content_type: string;
+            /** @description clean: the malware scanner found nothing; not_scanned: this installation has no scanner configured (the embedded default without clamd); infected files are refused and never stored */
+            verdict: components["schemas"]["ScanVerdict"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * @description Deleted then unless a draft or scheduled e-mail uses it
+             */
+            expires_at: string | null;
+            /**
+             * In Use
+             * @description A draft or a scheduled e-mail holds it (it does not expire meanwhile)
+             */
+            in_use: boolean;
         };
         /** AuditEventOut */
         AuditEventOut: {
@@ -1499,6 +1632,11 @@ export interface components {
             html_body?: string | null;
             /** Attachments */
             attachments?: components["schemas"]["AttachmentIn"][];
+            /**
+             * Attachment Ids
+             * @description Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)
+             */
+            attachment_ids?: string[];
         };
         /** ConversationDetailOut */
         ConversationDetailOut: {
@@ -1580,6 +1718,11 @@ export interface components {
             html_body?: string | null;
             /** Attachments */
             attachments?: components["schemas"]["AttachmentIn"][];
+            /**
+             * Attachment Ids
+             * @description Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)
+             */
+            attachment_ids?: string[];
             /** Reply To Message Id */
             reply_to_message_id?: string | null;
         };
@@ -1608,6 +1751,12 @@ export interface components {
         /** Envelope[ApiKeyOut] */
         Envelope_ApiKeyOut_: {
             data: components["schemas"]["ApiKeyOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[AttachmentUploadOut] */
+        Envelope_AttachmentUploadOut_: {
+            data: components["schemas"]["AttachmentUploadOut"] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -1729,6 +1878,13 @@ export interface components {
         Envelope_list_ApiKeyOut__: {
             /** Data */
             data: components["schemas"]["ApiKeyOut"][] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[list[AttachmentUploadOut]] */
+        Envelope_list_AttachmentUploadOut__: {
+            /** Data */
+            data: components["schemas"]["AttachmentUploadOut"][] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -1879,6 +2035,11 @@ export interface components {
              * @default true
              */
             include_attachments: boolean;
+            /**
+             * Attachment Ids
+             * @description Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)
+             */
+            attachment_ids?: string[];
         };
         /** HealthOut */
         HealthOut: {
@@ -2195,6 +2356,11 @@ export interface components {
             reply_all: boolean;
             /** Cc */
             cc?: string[];
+            /**
+             * Attachment Ids
+             * @description Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)
+             */
+            attachment_ids?: string[];
         };
         /** RequeuedOut */
         RequeuedOut: {
@@ -2241,6 +2407,11 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "admin";
+        /**
+         * ScanVerdict
+         * @enum {string}
+         */
+        ScanVerdict: "clean" | "infected" | "not_scanned";
         /** ScheduleIn */
         ScheduleIn: {
             /**
@@ -2268,6 +2439,11 @@ export interface components {
             html_body?: string | null;
             /** Attachments */
             attachments?: components["schemas"]["AttachmentIn"][];
+            /**
+             * Attachment Ids
+             * @description Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)
+             */
+            attachment_ids?: string[];
             /**
              * Send At
              * @description When to send: ISO 8601 with an offset (2026-12-24T09:00:00+01:00, exact), or a wall time without one (2026-12-24T09:00:00) together with `timezone`. A wall time skipped by a DST change is moved forward by the gap; one that happens twice means the first, unless an offset says otherwise.
@@ -6121,7 +6297,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description The malware scanner found a threat (code malware_detected) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6141,6 +6317,24 @@ export interface operations {
             };
             /** @description Unexpected error; quote the request id */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Production without a malware scanner configured */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The malware scanner cannot be reached */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7380,6 +7574,446 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Envelope_ChangeOut_"];
                 };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    upload_api_v1_attachments_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description At most 25 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AttachmentUploadOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The file is larger than 25 MB (the body is not read further) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not multipart/form-data with one `file` part, or malware was found (code malware_detected) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Production without a malware scanner configured (MAILAGENT_CLAMD_ADDRESS) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The malware scanner failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The malware scanner or the file store cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_attachments_api_v1_attachments_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_AttachmentUploadOut__"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_attachment_api_v1_attachments__attachment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AttachmentUploadOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_api_v1_attachments__attachment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AttachmentUploadOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A scheduled e-mail uses it: cancel that first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    download_api_v1_attachments__attachment_id__download_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description A presigned S3 URL that expires in 5 minutes (blob_backend=s3) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing, invalid, expired or revoked credentials */
             401: {
