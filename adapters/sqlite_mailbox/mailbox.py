@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from domain.mail import (
 from domain.mail_query import (
     CATEGORY_VALUES,
     IS_VALUES,
+    MATCH_ALL,
     TEXT_FIELDS,
     And,
     Not,
@@ -68,7 +70,7 @@ from domain.mime import (
 
 DEFAULT_ADDRESS = "you@demo.mailagent.local"
 _MS = timedelta(milliseconds=1)
-SCHEMA_VERSION = 2  # 2: the change feed (mb_history, mb_history_state)
+SCHEMA_VERSION = 3  # 2: the change feed (mb_history, mb_history_state); 3: full-text index (mb_fts)
 HISTORY_LIMIT = 10_000  # history records kept per account; an older cursor gets HistoryExpired
 MAX_HISTORY_PAGE = 500
 _SCHEMA = """
@@ -151,6 +153,54 @@ CREATE TABLE IF NOT EXISTS mb_history_state (
     pruned_through INTEGER NOT NULL DEFAULT 0
 );
 """
+# The full-text index over the token columns (FTS5, external content: it stores its index, mb_messages the text).
+# Triggers keep it in step with every insert, delete and token change of mb_messages, in the same transaction.
+# The columns hold the words of `domain.mail_query.token_string` in a form FTS5's tokenizer cannot read differently
+# (`_fts_words`): ASCII words as they are, other words as '-' and their UTF-8 in hex, and '--' between the parts of a
+# field. So each of our words is exactly one FTS5 token, no case folding or diacritic rule of the tokenizer applies,
+# and an FTS5 phrase matches exactly where `domain.mail_query.matches` finds the phrase (within one part).
+# `account` and `labels` are indexed too, so a query made of words and labels is answered (and counted) by the
+# index alone; a label change re-indexes the message (the update trigger).
+_FTS_COLUMNS = ("account", "labels", *(f"{name}_tokens" for name in TEXT_FIELDS))
+_TOKEN_COLUMNS = tuple(f"{name}_tokens" for name in TEXT_FIELDS)
+_COLUMNS = ", ".join(_FTS_COLUMNS)
+_NEW = ", ".join(f"new.{c}" for c in _FTS_COLUMNS)
+_OLD = ", ".join(f"old.{c}" for c in _FTS_COLUMNS)
+_INDEX_SCHEMA = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS mb_fts USING fts5({_COLUMNS}, content='mb_messages', content_rowid='rowid',
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_-'");
+CREATE TRIGGER IF NOT EXISTS mb_fts_insert AFTER INSERT ON mb_messages BEGIN
+    INSERT INTO mb_fts (rowid, {_COLUMNS}) VALUES (new.rowid, {_NEW});
+END;
+CREATE TRIGGER IF NOT EXISTS mb_fts_delete AFTER DELETE ON mb_messages BEGIN
+    INSERT INTO mb_fts (mb_fts, rowid, {_COLUMNS}) VALUES ('delete', old.rowid, {_OLD});
+END;
+CREATE TRIGGER IF NOT EXISTS mb_fts_update AFTER UPDATE OF {_COLUMNS} ON mb_messages BEGIN
+    INSERT INTO mb_fts (mb_fts, rowid, {_COLUMNS}) VALUES ('delete', old.rowid, {_OLD});
+    INSERT INTO mb_fts (rowid, {_COLUMNS}) VALUES (new.rowid, {_NEW});
+END;
+-- how many messages an account holds ('*') and carry each label, for the search planner
+CREATE TABLE IF NOT EXISTS mb_counts (
+    account TEXT NOT NULL,
+    label_id TEXT NOT NULL,
+    messages INTEGER NOT NULL,
+    PRIMARY KEY (account, label_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS mb_counts_message_in AFTER INSERT ON mb_messages BEGIN
+    INSERT INTO mb_counts (account, label_id, messages) VALUES (new.account, '*', 1)
+        ON CONFLICT (account, label_id) DO UPDATE SET messages = messages + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS mb_counts_message_out AFTER DELETE ON mb_messages BEGIN
+    UPDATE mb_counts SET messages = messages - 1 WHERE account = old.account AND label_id = '*';
+END;
+CREATE TRIGGER IF NOT EXISTS mb_counts_label_in AFTER INSERT ON mb_message_labels BEGIN
+    INSERT INTO mb_counts (account, label_id, messages) VALUES (new.account, new.label_id, 1)
+        ON CONFLICT (account, label_id) DO UPDATE SET messages = messages + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS mb_counts_label_out AFTER DELETE ON mb_message_labels BEGIN
+    UPDATE mb_counts SET messages = messages - 1 WHERE account = old.account AND label_id = old.label_id;
+END;
+"""  # noqa: S608 - column names only
 _HAS_USER_LABEL = (
     "EXISTS (SELECT 1 FROM mb_message_labels l WHERE l.account = m.account AND l.message_id = m.id "  # noqa: S608 - placeholders only
     "AND l.label_id NOT IN (" + ", ".join("?" for _ in SYSTEM_LABEL_IDS) + "))"
@@ -192,9 +242,28 @@ class SqliteMailbox(Mailbox):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
             with self._write() as db:
+                version = int(db.execute("PRAGMA user_version").fetchone()[0])
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if version < 3:  # a file from before the index: encode what it holds (before the triggers exist)
+                    db.create_function("mb_fts_words", 1, _fts_words, deterministic=True)
+                    db.execute(  # idempotent: an encoded column encodes to itself
+                        "UPDATE mb_messages SET "  # noqa: S608 - column names only
+                        + ", ".join(f"{c} = mb_fts_words({c})" for c in _TOKEN_COLUMNS)
+                    )
+                for statement in _statements(_INDEX_SCHEMA):
+                    db.execute(statement)
+                if version < 3:  # ...and index and count it, once
+                    db.execute("INSERT INTO mb_fts (mb_fts) VALUES ('rebuild')")
+                    db.execute(
+                        "INSERT OR REPLACE INTO mb_counts (account, label_id, messages) "
+                        "SELECT account, '*', COUNT(*) FROM mb_messages GROUP BY account"
+                    )
+                    db.execute(
+                        "INSERT OR REPLACE INTO mb_counts (account, label_id, messages) "
+                        "SELECT account, label_id, COUNT(*) FROM mb_message_labels GROUP BY account, label_id"
+                    )
                 db.execute("INSERT OR IGNORE INTO mb_accounts (account) VALUES (?)", (self._account,))
                 db.execute("INSERT OR IGNORE INTO mb_history_state (account) VALUES (?)", (self._account,))
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -327,29 +396,42 @@ class SqliteMailbox(Mailbox):
         now = self._clock()
         with self._read() as db:
             self._check_labels(db, label_ids)
-            names = self._label_names(db)
-            plan = _Plan(names, now, self._address)
+            plan = _Plan(self._label_names(db), now, self._address)
             clauses = ["m.account = ?"]
             params: list[Any] = [self._account]
             for label_id in label_ids:
                 clauses.append(_HAS_LABEL)
                 params.append(_label_key(label_id))
             scope = scope_labels(node) | (frozenset(label_ids) & {TRASH, SPAM})
-            for hidden in (TRASH, SPAM):
-                if hidden not in scope:
-                    clauses.append(f"NOT {_HAS_LABEL}")
-                    params.append(_label_key(hidden))
+            hidden = [label for label in (TRASH, SPAM) if label not in scope]
+            for label in hidden:
+                clauses.append(f"NOT {_HAS_LABEL}")
+                params.append(_label_key(label))
             condition, condition_params = plan.sql(node)
             clauses.append(condition)
             params += condition_params
             where = " AND ".join(clauses)
-            count_sql = f"SELECT COUNT(*) FROM mb_messages m WHERE {where}"  # noqa: S608 - only our fragments
-            total = int(db.execute(count_sql, params).fetchone()[0])
+            fts = plan.fts(node) if _FTS_TOKEN.fullmatch(self._account) else None
+            if fts is not None or node == MATCH_ALL:  # anchored on the account, with the label filter and hiding
+                anchor = [f'account : "{self._account}"', *(f"({_fts_labels([i])})" for i in label_ids)]
+                if fts is not None:
+                    anchor.append(fts)
+                fts = _fts_and(anchor, [f"({_fts_labels(hidden)})"] if hidden else [])
+            search = _Search(
+                db,
+                self._account,
+                where,
+                params,
+                plan.drivers(node, label_ids),
+                hidden=hidden,
+                everything=node == MATCH_ALL and not label_ids,
+                fts=fts,
+            )
+            total = search.count()
             if cursor is not None:
-                where += " AND (m.internal_ms < ? OR (m.internal_ms = ? AND m.id < ?))"
-                params += [cursor[0], cursor[0], cursor[1]]
-            page_sql = f"{_SELECT} WHERE {where} ORDER BY m.internal_ms DESC, m.id DESC LIMIT ?"
-            rows = db.execute(page_sql, [*params, limit + 1]).fetchall()
+                search.where += " AND (m.internal_ms < ? OR (m.internal_ms = ? AND m.id < ?))"
+                search.params += [cursor[0], cursor[0], cursor[1]]
+            rows = search.page(limit + 1, total)
         found = [_row_message(r) for r in rows]
         page, more = found[:limit], len(found) > limit
         token = encode_page_token(page[-1].internal_date, page[-1].id) if more and page else None
@@ -729,7 +811,7 @@ class SqliteMailbox(Mailbox):
                 _addresses(message.to + message.cc + message.bcc),
                 _addresses(message.cc),
                 _addresses(message.bcc),
-                *(token_string(message, name) for name in TEXT_FIELDS),
+                *(_fts_words(token_string(message, name)) for name in TEXT_FIELDS),
             ),
         )
         db.execute(
@@ -800,6 +882,72 @@ class _Plan:
         joiner = " AND " if isinstance(node, And) else " OR "
         return "(" + joiner.join(p[0] for p in parts) + ")", [param for p in parts for param in p[1]]
 
+    def fts(self, node: QueryNode) -> str | None:
+        """The same condition as an FTS5 query over the index's columns, or None when it needs more than words
+        and labels (dates, sizes, attachments, `me`, ...) or a negation FTS5 cannot say (NOT is binary there)."""
+        positive, negative = [], []
+        for conjunct in _conjuncts(node):
+            if isinstance(conjunct, Not):
+                inner = self._fts_positive(conjunct.child)
+                if inner is None:
+                    return None
+                negative.append(inner)
+            else:
+                inner = self._fts_positive(conjunct)
+                if inner is None:
+                    return None
+                if inner != "":
+                    positive.append(inner)
+        return _fts_and(positive, negative)
+
+    def _fts_positive(self, node: QueryNode) -> str | None:
+        """FTS5 for a node without negations; "" for one that matches everything."""
+        if isinstance(node, Term):
+            op, value = node.field, node.value
+            if op in TEXT_FIELDS and not (op != "text" and value.lower() == "me"):
+                return _fts_match(op, value) or ""
+            if op in ("label", "in"):
+                if op == "in" and value == "anywhere":
+                    return ""
+                return _fts_labels(self._labels(value))
+            if op == "category":
+                return _fts_labels([CATEGORY_VALUES[value]])
+            if op == "is" and IS_VALUES[value] is not None:
+                return _fts_labels([str(IS_VALUES[value])])
+            return None
+        if isinstance(node, Not) or not node.children:
+            return None
+        parts = [self._fts_positive(child) for child in node.children]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(node, And):
+            kept = [p for p in parts if p]
+            return " AND ".join(f"({p})" for p in kept) if kept else ""
+        if any(p == "" for p in parts):
+            return ""  # an alternative that matches everything
+        return " OR ".join(f"({p})" for p in parts)
+
+    def drivers(self, node: QueryNode, label_ids: Sequence[str]) -> list[_Driver]:
+        """The conditions every match must meet that an index can list: an FTS5 phrase, or one label. Only the
+        query's top-level AND (and the label filter) qualify: under OR or NOT a term does not bound the matches."""
+        found: list[_Driver] = [_Driver("label", label_id) for label_id in label_ids]
+        for term in _conjuncts(node):
+            if not isinstance(term, Term):
+                continue
+            if term.field in TEXT_FIELDS and not (term.field != "text" and term.value.lower() == "me"):
+                match = _fts_match(term.field, term.value)
+                if match is not None:
+                    found.append(_Driver("fts", match))
+            elif term.field in ("label", "in") and term.value != "anywhere":
+                ids = self._labels(term.value)
+                if len(ids) == 1:
+                    found.append(_Driver("label", ids[0]))
+            elif term.field == "category":
+                found.append(_Driver("label", CATEGORY_VALUES[term.value]))
+            elif term.field == "is" and IS_VALUES[term.value] is not None:
+                found.append(_Driver("label", str(IS_VALUES[term.value])))
+        return found
+
     def _labels(self, value: str) -> list[str]:
         return sorted(resolve_label(value, self.label_names))
 
@@ -815,8 +963,10 @@ class _Plan:
                 return "m.from_address = ?", [self.owner]
             return f"instr(m.{op}_addresses, ?) > 0", [f" {self.owner} "]
         if op in TEXT_FIELDS:
-            key = phrase_key(value)
-            return ("1", []) if key is None else (f"instr(m.{op}_tokens, ?) > 0", [key])
+            match = _fts_match(op, value)
+            return (
+                ("1", []) if match is None else ("m.rowid IN (SELECT rowid FROM mb_fts WHERE mb_fts MATCH ?)", [match])
+            )
         if op == "rfc822msgid":
             return "m.rfc822_id = ?", [_rfc822_key(value)]
         if op in ("label", "in"):
@@ -851,7 +1001,159 @@ class _Plan:
         raise AssertionError(f"unknown operator {op}")
 
 
+def _conjuncts(node: QueryNode) -> list[QueryNode]:
+    """The children of the top-level AND (nested ANDs flattened); the node itself otherwise."""
+    if isinstance(node, And):
+        return [leaf for child in node.children for leaf in _conjuncts(child)]
+    return [node]
+
+
+@dataclass(frozen=True)
+class _Driver:
+    kind: str  # "fts" (value: an FTS5 query) or "label" (value: a label id)
+    value: str
+
+
+# Rough relative costs, per message visited, of the two ways to visit candidates: walking the covering date index
+# (checking labels on the way), against looking each candidate up by key (measured on the benchmark machine).
+_SCAN_COST = 1.0
+_LOOKUP_COST = 6.0
+
+
+class _Search:
+    """One search's COUNT and page queries, each visiting as few messages as it can. The WHERE clause holds every
+    condition of the query whichever way is chosen; a driver only decides which messages are visited, and since
+    every match satisfies the driver's condition, visiting only the driver's messages misses none."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        account: str,
+        where: str,
+        params: list[Any],
+        drivers: list[_Driver],
+        *,
+        hidden: list[str],
+        everything: bool,
+        fts: str | None,
+    ) -> None:
+        self.db, self.account, self.where, self.params = db, account, where, params
+        self.hidden = hidden  # labels whose messages the search leaves out (trash, spam)
+        self.everything = everything  # no condition but leaving those out
+        self.size = self._counted("*")
+        if fts is not None and not everything:  # the index alone answers the whole query: it is the driver
+            drivers = [_Driver("fts", fts)]
+        self.fts_only = fts is not None and not everything
+        # the smallest driver: a label's size comes from the counts, a phrase's from the index (a few ms)
+        self.driver = min(((self._driver_size(d), d) for d in drivers), key=lambda x: x[0], default=None)
+
+    def _counted(self, label_id: str) -> int:
+        row = self.db.execute(
+            "SELECT messages FROM mb_counts WHERE account = ? AND label_id = ?", (self.account, label_id)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _driver_size(self, driver: _Driver) -> int:
+        if driver.kind == "label":
+            return self._counted(driver.value)
+        return int(self.db.execute("SELECT COUNT(*) FROM mb_fts WHERE mb_fts MATCH ?", (driver.value,)).fetchone()[0])
+
+    def _driven(self, select: str, extra_join: str = "") -> tuple[str, list[Any]]:
+        """`SELECT ... FROM` the driver's messages (CROSS JOIN keeps the driver as the outer loop) `WHERE ...`."""
+        assert self.driver is not None
+        driver = self.driver[1]
+        if driver.kind == "fts":
+            source, condition, params = (
+                "mb_fts f CROSS JOIN mb_messages m ON m.rowid = f.rowid",
+                "f.mb_fts MATCH ?",
+                [driver.value],
+            )
+        else:
+            source = "mb_message_labels d CROSS JOIN mb_messages m ON m.account = d.account AND m.id = d.message_id"
+            condition, params = "d.account = ? AND d.label_id = ?", [self.account, driver.value]
+        sql = f"SELECT {select} FROM {source} {extra_join} WHERE {condition} AND {self.where}"  # noqa: S608
+        return sql, [*params, *self.params]
+
+    def count(self) -> int:
+        if self.everything:  # all but trash and spam: from the counts, no message visited
+            hidden = (
+                self.db.execute(
+                    "SELECT COUNT(DISTINCT message_id) FROM mb_message_labels "  # noqa: S608 - placeholders only
+                    f"WHERE account = ? AND label_id IN ({', '.join('?' for _ in self.hidden)})",
+                    (self.account, *self.hidden),
+                ).fetchone()[0]
+                if self.hidden
+                else 0
+            )
+            return self.size - int(hidden)
+        if self.fts_only and self.driver is not None:
+            return self.driver[0]  # the index counted exactly the matches
+        if self.driver is not None and self.driver[0] * _LOOKUP_COST < self.size * _SCAN_COST:
+            sql, params = self._driven("COUNT(*)")
+            return int(self.db.execute(sql, params).fetchone()[0])
+        sql = f"SELECT COUNT(*) FROM mb_messages m WHERE {self.where}"  # noqa: S608 - only our fragments
+        return int(self.db.execute(sql, self.params).fetchone()[0])
+
+    def page(self, limit: int, total: int) -> list[Any]:
+        # Walking the date index stops after `limit` matches: about limit * size / total messages visited when the
+        # matches are spread out. The driver's way visits all its messages, then sorts the matches.
+        walk = limit * self.size / max(total, 1) * _SCAN_COST
+        order = "ORDER BY m.internal_ms DESC, m.id DESC LIMIT ?"
+        if self.driver is not None and self.driver[0] * _LOOKUP_COST < walk:
+            sql, params = self._driven(
+                "m.id, m.labels, c.meta", "JOIN mb_contents c ON c.account = m.account AND c.id = m.id"
+            )
+            return self.db.execute(f"{sql} {order}", [*params, limit]).fetchall()
+        sql = f"{_SELECT} WHERE {self.where} {order}"
+        return self.db.execute(sql, [*self.params, limit]).fetchall()
+
+
 # ---------------------------------------------------------------- (de)serialising
+
+
+_FTS_TOKEN = re.compile(r"[a-z0-9_-]+")  # one FTS5 token, never case-folded: e.g. an account key the index can name
+
+
+def _fts_word(word: str) -> str:
+    return word if word.isascii() else "-" + word.encode().hex()
+
+
+def _fts_words(tokens: str) -> str:
+    """A `token_string` as the index reads it: ASCII words kept, other words hex-encoded, '--' between parts."""
+    return " " + " ".join("--" if w == "\x1f" else _fts_word(w) for w in tokens.split()) + " "
+
+
+def _fts_match(field_name: str, value: str) -> str | None:
+    """The FTS5 query for `field:value` (a phrase in that field's column), or None when the value has no words."""
+    key = phrase_key(value)
+    return None if key is None else f'{field_name}_tokens : "{" ".join(_fts_word(w) for w in key.split())}"'
+
+
+def _fts_labels(label_ids: Sequence[str]) -> str | None:
+    """Any of these labels (None: no label by that name, which FTS5 cannot say as `false`)."""
+    if not label_ids:
+        return None
+    return "labels : (" + " OR ".join(f'"{label_id}"' for label_id in label_ids) + ")"
+
+
+def _fts_and(positive: Sequence[str], negative: Sequence[str]) -> str | None:
+    if not positive:
+        return None  # FTS5 cannot start with NOT; the caller anchors it on the account
+    query = " AND ".join(f"({p})" for p in positive)
+    return f"({query})" + "".join(f" NOT ({n})" for n in negative)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (a trigger's body holds semicolons of its own)."""
+    found: list[str] = []
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" ;\n"):
+                found.append(current.strip())
+            current = ""
+    return found
 
 
 def _millis(when: datetime) -> int:
