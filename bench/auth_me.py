@@ -1,18 +1,21 @@
-"""Benchmark: GET /api/v1/auth/me (JWT, API key) against a bare JSON endpoint on the same uvicorn, same run.
+"""Benchmark: GET /api/v1/auth/me (JWT, API key) against a bare FastAPI endpoint, same uvicorn settings, same run.
 
     .venv/bin/python bench/auth_me.py [--concurrency 16] [--requests 3000] [--rounds 3] [--client raw|httpx]
 
-One uvicorn process (127.0.0.1, a free port, log level warning) serves the real app from
-`entrypoints.http.app.create_app` plus `/bench/bare` (see bench/app_with_baseline.py), on the embedded default
-profile with a fresh data dir. A user signs up over HTTP (register -> verification link from the outbox ->
-verify -> login) and creates an API key; then a separate load-generator process (bench/loadgen.py) measures
-requests/s, p50 and p99 for
-  (a) GET /bench/bare                      baseline
+Two uvicorn processes (127.0.0.1, free ports, log level warning, the same options): a plain FastAPI app with only
+`/bench/bare`, and the real app from `entrypoints.http.app.create_app` with the same route put first in its routing
+table (see bench/app_with_baseline.py), on the embedded default profile with a fresh data dir. A user signs up over
+HTTP (register -> verification link from the outbox -> verify -> login) and creates an API key. Before anything is
+measured, every route is asked once and must answer what it should (200, JSON, the bare body or this user): a route
+that the web app's catch-all answers with index.html stops the benchmark. Then a separate load-generator process
+(bench/loadgen.py) measures requests/s, p50 and p99 for
+  (a) GET /bench/bare on the plain FastAPI app            the baseline
   (b) GET /api/v1/auth/me  Authorization: Bearer <JWT>
   (c) GET /api/v1/auth/me  X-API-Key: <key>
-  (d) GET /bench/bare-sync                 diagnostic: (a) as a `def` endpoint, i.e. plus one thread-pool hop
-in interleaved rounds after a warm-up, and prints the ratios (b)/(a) and (c)/(a) (target >= 0.6x).
-Bounded by request count and time; the server is always stopped. Not a timed test: it never fails on a figure.
+  (d) GET /bench/bare on the real app                     the same route behind our middleware
+  (e) GET /bench/bare-sync on the real app                diagnostic: (d) as a `def`, plus one thread-pool hop
+in interleaved rounds after a warm-up, and prints (b)/(a) and (c)/(a) (target >= 0.6x), and (b)/(d), (c)/(d).
+Bounded by request count and time; the servers are always stopped. Not a timed test: it never fails on a figure.
 """
 
 from __future__ import annotations
@@ -55,10 +58,11 @@ EMAIL = "bench@example.com"
 PASSWORD = "Correct-horse 42 battery"
 
 SCENARIOS = {
-    "bare": ("(a) GET /bench/bare (baseline)", "/bench/bare"),
+    "plain": ("(a) /bench/bare, plain FastAPI (baseline)", "/bench/bare"),
     "jwt": ("(b) GET /api/v1/auth/me, JWT", "/api/v1/auth/me"),
     "api_key": ("(c) GET /api/v1/auth/me, API key", "/api/v1/auth/me"),
-    "bare_sync": ("(d) GET /bench/bare-sync (diagnostic)", "/bench/bare-sync"),
+    "bare": ("(d) /bench/bare behind our middleware", "/bench/bare"),
+    "bare_sync": ("(e) /bench/bare-sync behind it (diag.)", "/bench/bare-sync"),
 }
 
 
@@ -148,14 +152,18 @@ def print_report(summary: dict[str, dict[str, Any]], args: argparse.Namespace) -
             f"{s['non_200'] + s['errors']:>8}"
         )
         print(f"{'':<40} rounds: {', '.join(f'{x:.0f}' for x in s['rps_rounds'])} req/s")
-    base = summary["bare"]["rps"]
-    for name in ("jwt", "api_key", "bare_sync"):
-        ratio = summary[name]["rps"] / base
-        verdict = "" if name == "bare_sync" else ("  meets" if ratio >= TARGET_RATIO else "  MISSES")
-        print(
-            f"ratio {SCENARIOS[name][0].split()[0]}/(a) req/s: {ratio:.2f}x"
-            f"{verdict + f' the {TARGET_RATIO}x target' if verdict else ''}"
-        )
+    for base_name in ("plain", "bare"):
+        base = summary[base_name]["rps"]
+        for name in ("jwt", "api_key", "bare", "bare_sync"):
+            if name == base_name or (base_name == "bare" and name == "bare_sync"):
+                continue
+            ratio = summary[name]["rps"] / base
+            target = base_name == "plain" and name in ("jwt", "api_key")
+            verdict = (
+                (" meets" if ratio >= TARGET_RATIO else " MISSES") + f" the {TARGET_RATIO}x target" if target else ""
+            )
+            pair = f"{SCENARIOS[name][0].split()[0]}/{SCENARIOS[base_name][0].split()[0]}"
+            print(f"ratio {pair} req/s: {ratio:.2f}x{verdict}")
     for name, s in summary.items():
         if s["client_cpu_util"] > 0.9 or s["client_cpu_util"] >= s["server_cpu_util"]:
             print(
@@ -173,6 +181,59 @@ class Served:
     api_key: str
     log_path: Path
     data_dir: Path
+    plain_url: str = ""  # the plain FastAPI baseline app, when served
+    plain_pid: int = 0
+
+
+def uvicorn_cmd(factory: str, app_dir: Path, port: int) -> list[str]:
+    """The same uvicorn options for every app the benchmarks serve."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--app-dir",
+        str(app_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--no-server-header",
+    ]
+
+
+def check_answers(served: Served) -> None:
+    """Each measured route must answer what it should; otherwise the ratios would compare something else."""
+    expected_bare = {"status": "ok"}
+    checks = [
+        (served.plain_url, "/bench/bare", {}, lambda body: body == expected_bare),
+        (served.base_url, "/bench/bare", {}, lambda body: body == expected_bare),
+        (served.base_url, "/bench/bare-sync", {}, lambda body: body == expected_bare),
+        (
+            served.base_url,
+            "/api/v1/auth/me",
+            {"Authorization": f"Bearer {served.access_token}"},
+            lambda body: body["data"]["email"] == EMAIL and body["data"]["auth"] == "session",
+        ),
+        (
+            served.base_url,
+            "/api/v1/auth/me",
+            {"X-API-Key": served.api_key},
+            lambda body: body["data"]["email"] == EMAIL and body["data"]["auth"] == "api_key",
+        ),
+    ]
+    for base, path, headers, good in checks:
+        if not base:
+            continue
+        response = httpx.get(base + path, headers=headers, timeout=30.0)
+        kind = response.headers.get("content-type", "")
+        answer = f"{response.status_code} {kind} ({len(response.content)} bytes): {response.text[:120]!r}"
+        if response.status_code != 200 or not kind.startswith("application/json") or not good(response.json()):
+            raise RuntimeError(f"GET {base}{path} does not answer what the benchmark measures: {answer}")
 
 
 @contextlib.contextmanager
@@ -181,6 +242,7 @@ def serving(
     factory: str = "app_with_baseline:create_app_with_baseline",
     app_dir: Path = BENCH_DIR,
     extra_env: Mapping[str, str] | None = None,
+    plain_baseline: bool = True,
 ) -> Iterator[Served]:
     """Migrate a fresh data dir, start one uvicorn on the real app + baseline routes, sign up; always stop it.
 
@@ -200,42 +262,52 @@ def serving(
             **NO_LIMITS,
             **(extra_env or {}),
         )
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            factory,
-            "--app-dir",
-            str(app_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--no-server-header",
-        ]
         log_path = Path(tmp) / "server.log"
         try:
-            with running(cmd, env, Path(tmp), log_path) as server:
+            with contextlib.ExitStack() as stack:
+                server = stack.enter_context(running(uvicorn_cmd(factory, app_dir, port), env, Path(tmp), log_path))
+                plain_url, plain_pid = "", 0
+                if plain_baseline:
+                    plain_port = free_port()
+                    cmd = uvicorn_cmd("app_with_baseline:create_plain_app", BENCH_DIR, plain_port)
+                    plain = stack.enter_context(running(cmd, env, Path(tmp), Path(tmp) / "plain.log"))
+                    plain_url, plain_pid = f"http://127.0.0.1:{plain_port}", plain.pid
+                    wait_ready(plain_url + "/bench/bare", plain)
                 wait_healthy(base_url, server)
                 access, key = sign_up(base_url, data_dir)
-                yield Served(base_url, server.pid, access, key, log_path, data_dir)
+                yield Served(base_url, server.pid, access, key, log_path, data_dir, plain_url, plain_pid)
         except BaseException:
             print(f"--- server log ---\n{log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
             raise
 
 
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with code {proc.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        time.sleep(0.02)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
 def scenarios(served: Served, names: Sequence[str] = tuple(SCENARIOS)) -> list[dict[str, Any]]:
     headers = {
+        "plain": {},
         "bare": {},
         "jwt": {"Authorization": f"Bearer {served.access_token}"},
         "api_key": {"X-API-Key": served.api_key},
         "bare_sync": {},
     }
-    return [{"name": name, "path": SCENARIOS[name][1], "headers": headers[name]} for name in names]
+    out = []
+    for name in names:
+        scenario: dict[str, Any] = {"name": name, "path": SCENARIOS[name][1], "headers": headers[name]}
+        if name == "plain":  # its own server: the plain FastAPI app
+            scenario.update(base_url=served.plain_url, server_pid=served.plain_pid)
+        out.append(scenario)
+    return out
 
 
 def load(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -267,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with serving(args.app_log_level) as served:
+        check_answers(served)
         plan = {
             "base_url": served.base_url,
             "server_pid": served.pid,
@@ -280,20 +353,22 @@ def main(argv: list[str] | None = None) -> int:
         }
         started = time.monotonic()
         busy0, total0 = machine_cpu_seconds()
-        server0, children0 = cpu_seconds(served.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+        server0 = cpu_seconds(served.pid) + cpu_seconds(served.plain_pid)
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         results = load(plan)
         busy1, total1 = machine_cpu_seconds()
-        server1, children1 = cpu_seconds(served.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+        server1 = cpu_seconds(served.pid) + cpu_seconds(served.plain_pid)
+        children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         load_seconds = time.monotonic() - started
         loadgen_cpu = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
         others = (busy1 - busy0) - (server1 - server0) - loadgen_cpu
         cpus = (total1 - total0) / load_seconds if load_seconds else 0.0
         server_log = served.log_path.read_text(errors="replace").strip()
     summary = summarise(results, list(SCENARIOS))
-    print("== GET /api/v1/auth/me vs a bare endpoint, same uvicorn, same run ==")
+    print("== GET /api/v1/auth/me vs a bare FastAPI endpoint (and the same route behind our middleware), same run ==")
     print_report(summary, args)
     print(
-        f"load phase took {load_seconds:.1f} s; on average the server used {(server1 - server0) / load_seconds:.2f}, "
+        f"load phase took {load_seconds:.1f} s; on average the servers used {(server1 - server0) / load_seconds:.2f}, "
         f"the load generator {loadgen_cpu / load_seconds:.2f} and other processes on this machine "
         f"{max(0.0, others) / load_seconds:.2f} of {cpus:.0f} CPUs"
     )

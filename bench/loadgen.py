@@ -84,11 +84,13 @@ async def _phase(plan: dict[str, Any], scenario: dict[str, Any], total: int, cli
     per_worker = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
     deadline = time.perf_counter() + float(plan["max_seconds"])
     if plan.get("client", "raw") == "httpx":
-        jobs = [_httpx_worker(client, scenario["path"], scenario["headers"], n, deadline, m) for n in per_worker]
+        path = (scenario.get("base_url") or "") + scenario["path"]  # absolute when the scenario names its server
+        jobs = [_httpx_worker(client, path, scenario["headers"], n, deadline, m) for n in per_worker]
     else:
         # `base_urls` (several replicas): worker i talks to base_urls[i % len], as a round-robin balancer would.
+        # A scenario may name its own server (`base_url`), e.g. a plain baseline app next to the real one.
         targets = []
-        for base in plan.get("base_urls") or [plan["base_url"]]:
+        for base in plan.get("base_urls") or [scenario.get("base_url") or plan["base_url"]]:
             url = urlsplit(base)
             lines = [f"GET {scenario['path']} HTTP/1.1", f"Host: {url.netloc}", "User-Agent: mailagent-bench"]
             lines += [f"{k}: {v}" for k, v in scenario["headers"].items()]
@@ -101,7 +103,7 @@ async def _phase(plan: dict[str, Any], scenario: dict[str, Any], total: int, cli
 
 
 async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    server_pid = int(plan.get("server_pid", 0))
+    default_pid = int(plan.get("server_pid", 0))
     results: list[dict[str, Any]] = []
     client: httpx.AsyncClient | None = None
     if plan.get("client", "raw") == "httpx":
@@ -110,6 +112,7 @@ async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         for round_no in range(int(plan["rounds"])):
             for scenario in plan["scenarios"]:
+                server_pid = int(scenario.get("server_pid") or default_pid)
                 if plan["warmup"]:
                     await _phase(plan, scenario, int(plan["warmup"]), client)
                 cpu0, wall0, own0 = cpu_seconds(server_pid), time.perf_counter(), time.process_time()

@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         owner = "you@demo.mailagent.local"
         futures = [pool.submit(render_chunk, now, owner, i, size) for i, size in enumerate(sizes)]
         try:
-            with serving(extra_env={"MAILAGENT_DEMO_MAILBOX_SIZE": "0"}) as served:
+            with serving(extra_env={"MAILAGENT_DEMO_MAILBOX_SIZE": "0"}, plain_baseline=False) as served:
                 api = Api(served)
                 account = api.call("POST", "/api/v1/mail/accounts/demo", 201)["data"]
                 if account["address"] != owner:

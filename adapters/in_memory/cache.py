@@ -9,6 +9,8 @@ from application.ports.clock import Clock
 
 
 class InMemoryCache(Cache):
+    in_process = True
+
     def __init__(self, clock: Clock, *, max_entries: int = 100_000) -> None:
         self._clock = clock
         self._data: dict[str, tuple[str, float]] = {}

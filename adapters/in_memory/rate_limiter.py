@@ -10,6 +10,8 @@ from application.ports.rate_limiter import RateDecision, RateLimiter
 
 
 class InMemoryRateLimiter(RateLimiter):
+    in_process = True
+
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._counts: dict[tuple[str, int], int] = {}

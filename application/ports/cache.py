@@ -13,6 +13,9 @@ class CacheStats:
 
 
 class Cache(ABC):
+    # True when no call ever waits on I/O (a structure in this process): code on an event loop may call it inline.
+    in_process: bool = False
+
     @abstractmethod
     def get(self, key: str) -> str | None: ...
 

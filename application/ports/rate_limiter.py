@@ -15,6 +15,9 @@ class RateDecision:
 
 
 class RateLimiter(ABC):
+    # True when no call ever waits on I/O (counters in this process): code on an event loop may call it inline.
+    in_process: bool = False
+
     @abstractmethod
     def hit(self, key: str, *, limit: int, window_seconds: int, cost: int = 1) -> RateDecision:
         """Count `cost` against the key's window and say whether the caller is still within the limit."""

@@ -27,3 +27,8 @@ class TokenIssuer(ABC):
     @abstractmethod
     def looks_like_own_token(self, token: str) -> bool:
         """Cheap check (no verification) whether a bearer token was issued by this platform."""
+
+    def read_own_token(self, token: str, *, now: datetime) -> AccessClaims | None:
+        """The claims of this platform's token (verified as `decode_access_token` does), or None when the token is
+        someone else's (e.g. the identity provider's). Implementations may read the token only once."""
+        return self.decode_access_token(token, now=now) if self.looks_like_own_token(token) else None

@@ -9,14 +9,18 @@ from application import principal_cache
 from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
-from application.ports.token_issuer import TokenIssuer
+from application.ports.token_issuer import AccessClaims, TokenIssuer
 from application.ports.unit_of_work import UnitOfWork
 from application.secrets_util import same_digest
 from application.session_tokens import revoked_token_cache_key
 from domain.errors import AuthenticationFailed, PermissionDenied
-from domain.identity import API_KEY_PREFIX, Principal, User, UserStatus, scopes_for_role
+from domain.identity import API_KEY_PREFIX, ApiKey, Principal, User, UserStatus, scopes_for_role
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _invalid_key() -> AuthenticationFailed:
+    return AuthenticationFailed("The API key is not valid, expired or was revoked.")
 
 
 def parse_api_key(key: str) -> tuple[str, str] | None:
@@ -32,7 +36,20 @@ class AuthenticateInput:
     credential: str
 
 
+@dataclass(frozen=True)
+class Credential:
+    """A bearer credential read once (no I/O): an API key's id and secret, the verified claims of one of our access
+    tokens, or someone else's token for the identity provider."""
+
+    raw: str
+    api_key: tuple[str, str] | None = None
+    claims: AccessClaims | None = None
+
+
 class Authenticate:
+    """`execute` does it all. A caller on an event loop can split it: `read` and `from_snapshot` never touch the
+    database (the snapshot comes from the cache), only `from_store` does, and only when there was no snapshot."""
+
     def __init__(
         self,
         uow: UnitOfWork,
@@ -44,16 +61,48 @@ class Authenticate:
         self.uow, self.tokens, self.cache, self.clock, self.identity = uow, tokens, cache, clock, identity
 
     def execute(self, inp: AuthenticateInput) -> Principal:
-        credential = inp.credential.strip()
-        if not credential:
+        credential = self.read(inp)
+        return self.from_snapshot(credential) or self.from_store(credential)
+
+    def read(self, inp: AuthenticateInput) -> Credential:
+        raw = inp.credential.strip()
+        if not raw:
             raise AuthenticationFailed("Sign in to continue.")
-        if credential.startswith(API_KEY_PREFIX):
-            return self._api_key(credential)
-        if self.tokens.looks_like_own_token(credential):
-            return self._session_token(credential)
-        if self.identity is not None:
-            return self._external_token(credential)
-        raise AuthenticationFailed("The access token is not valid. Sign in again.")
+        if raw.startswith(API_KEY_PREFIX):
+            parts = parse_api_key(raw)
+            if parts is None:
+                raise _invalid_key()
+            return Credential(raw, api_key=parts)
+        claims = self.tokens.read_own_token(raw, now=self.clock.now())
+        if claims is None and self.identity is None:
+            raise AuthenticationFailed("The access token is not valid. Sign in again.")
+        return Credential(raw, claims=claims)
+
+    def from_snapshot(self, credential: Credential) -> Principal | None:
+        """The principal from the cached snapshot, or None when the store must be asked."""
+        now = self.clock.now()
+        if credential.claims is not None:
+            cached = principal_cache.get_session(self.cache, credential.claims.session_id)
+            if cached is None or cached.id != credential.claims.subject:
+                return None
+            user = self._require_active(cached)
+            return Principal(user=user, scopes=scopes_for_role(user.role), session_id=credential.claims.session_id)
+        if credential.api_key is not None:
+            found = principal_cache.get_api_key(self.cache, credential.api_key[0])
+            if found is None or found[0].last_used_at is None or now - found[0].last_used_at > LAST_USED_RESOLUTION:
+                return None  # its last use is due to be recorded: the store does that
+            key, user = found
+            if not same_digest(credential.api_key[1], key.key_hash) or not key.is_usable(now):
+                raise _invalid_key()
+            return self._key_principal(key, self._require_active(user))
+        return None  # the identity provider's tokens are checked against the store every time
+
+    def from_store(self, credential: Credential) -> Principal:
+        if credential.claims is not None:
+            return self._session_token(credential.claims)
+        if credential.api_key is not None:
+            return self._api_key(credential.api_key)
+        return self._external_token(credential.raw)
 
     @staticmethod
     def _require_active(user: User | None) -> User:
@@ -65,50 +114,33 @@ class Authenticate:
             raise PermissionDenied("Confirm your e-mail address first.")
         return user
 
-    def _session_token(self, token: str) -> Principal:
-        now = self.clock.now()
-        claims = self.tokens.decode_access_token(token, now=now)
-        cached = principal_cache.get_session(self.cache, claims.session_id)
-        if cached is not None and cached.id == claims.subject:
-            user = self._require_active(cached)
-        else:
-            with self.uow as uow:
-                session = uow.sessions.get(claims.session_id)
-                if session is None or session.user_id != claims.subject or not session.is_valid(now):
-                    raise AuthenticationFailed("Your session has ended. Sign in again.")
-                user = self._require_active(uow.users.get(claims.subject))
-            principal_cache.put_session(self.cache, session.id, user)
-        return Principal(user=user, scopes=scopes_for_role(user.role), session_id=claims.session_id)
-
-    def _api_key(self, credential: str) -> Principal:
-        parts = parse_api_key(credential)
-        invalid = AuthenticationFailed("The API key is not valid, expired or was revoked.")
-        if parts is None:
-            raise invalid
-        now = self.clock.now()
-        cached = principal_cache.get_api_key(self.cache, parts[0])
-        fresh = (
-            cached is not None
-            and cached[0].last_used_at is not None
-            and now - cached[0].last_used_at <= (LAST_USED_RESOLUTION)
-        )
-        if cached is not None and fresh:
-            key, user = cached
-            if not same_digest(parts[1], key.key_hash) or not key.is_usable(now):
-                raise invalid
-            user = self._require_active(user)
-        else:
-            with self.uow as uow:
-                found = uow.api_keys.get(parts[0])
-                if found is None or not same_digest(parts[1], found.key_hash) or not found.is_usable(now):
-                    raise invalid
-                user = self._require_active(uow.users.get(found.user_id))
-                key = replace(found, last_used_at=now)
-                uow.api_keys.update(key)  # at most once a minute per key, thanks to the snapshot
-                uow.commit()
-            principal_cache.put_api_key(self.cache, key, user)
+    @staticmethod
+    def _key_principal(key: ApiKey, user: User) -> Principal:
         # A key never grants more than its owner's role allows today (a demoted admin's key loses `admin`).
         return Principal(user=user, scopes=key.scopes & scopes_for_role(user.role), api_key_id=key.id)
+
+    def _session_token(self, claims: AccessClaims) -> Principal:
+        now = self.clock.now()
+        with self.uow as uow:
+            session = uow.sessions.get(claims.session_id)
+            if session is None or session.user_id != claims.subject or not session.is_valid(now):
+                raise AuthenticationFailed("Your session has ended. Sign in again.")
+            user = self._require_active(uow.users.get(claims.subject))
+        principal_cache.put_session(self.cache, session.id, user)
+        return Principal(user=user, scopes=scopes_for_role(user.role), session_id=claims.session_id)
+
+    def _api_key(self, parts: tuple[str, str]) -> Principal:
+        now = self.clock.now()
+        with self.uow as uow:
+            found = uow.api_keys.get(parts[0])
+            if found is None or not same_digest(parts[1], found.key_hash) or not found.is_usable(now):
+                raise _invalid_key()
+            user = self._require_active(uow.users.get(found.user_id))
+            key = replace(found, last_used_at=now)
+            uow.api_keys.update(key)  # at most once a minute per key, thanks to the snapshot
+            uow.commit()
+        principal_cache.put_api_key(self.cache, key, user)
+        return self._key_principal(key, user)
 
     def _external_token(self, token: str) -> Principal:
         assert self.identity is not None

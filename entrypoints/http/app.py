@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -89,24 +89,27 @@ def create_app(container: Container | None = None) -> FastAPI:
         register_secret(secret.get_secret_value() if secret else None)
     install_error_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(health.router)
-    api.include_router(auth.public)
-    api.include_router(auth.router)
-    api.include_router(api_keys.router)
-    api.include_router(admin.router)
-    api.include_router(mail.accounts)
-    api.include_router(scheduled.router)  # before mail.emails: /emails/scheduled is not /emails/{message_id}
-    api.include_router(mail.emails)
-    api.include_router(mail.labels)
-    api.include_router(contacts.router)
-    api.include_router(mail_push.router)
-    api.include_router(ws.router)
-    api.include_router(agent.router)
-    api.include_router(attachments.router)
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(metrics.router)  # GET /metrics, for a bearer token (docs/metrics.md)
-    app.include_router(api)
+    # Each router straight onto the app with the prefix: a router inside a router costs every request a deeper
+    # match in FastAPI's routing (measured in bench/auth_me.py).
+    for router in (
+        health.router,
+        auth.public,
+        auth.router,
+        api_keys.router,
+        admin.router,
+        mail.accounts,
+        scheduled.router,  # before mail.emails: /emails/scheduled is not /emails/{message_id}
+        mail.emails,
+        mail.labels,
+        contacts.router,
+        mail_push.router,
+        ws.router,
+        agent.router,
+        attachments.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
     install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route
 
     if settings.cors_origins:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from application.ports.rate_limiter import RateLimiter
 from application.use_cases.authenticate import AuthenticateInput
 from domain.audit import AuditContext
 from domain.errors import AuthenticationFailed, PermissionDenied, RateLimited
@@ -55,52 +57,57 @@ def limit_by_ip(request: Request, container: ContainerDep) -> None:
         )
 
 
-async def bearer_credential(
+async def current_principal(
+    request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> str | None:
-    if api_key:
-        return api_key
-    return bearer.credentials if bearer else None
-
-
-def current_principal(
-    request: Request,
-    container: ContainerDep,
-    credential: Annotated[str | None, Depends(bearer_credential)],
 ) -> Principal:
-    settings = container.settings()
-    limiter = container.rate_limiter()
+    """Who is calling, in one async dependency. The token is read once; with the principal's snapshot in an
+    in-process cache (the embedded default) a request never leaves the event loop. The database (a missing or
+    stale snapshot) and network caches and limiters (Redis) run in the thread pool."""
+    container: Container = request.app.state.container
+    credential = api_key or (bearer.credentials if bearer else None)
     if not credential:
         raise AuthenticationFailed("Sign in to continue: send 'Authorization: Bearer <token>' or 'X-API-Key'.")
+    settings = container.settings()
+    limiter = container.rate_limiter()
+    authenticate = container.authenticate()
     try:
-        principal = container.authenticate().execute(AuthenticateInput(credential))
+        read = authenticate.read(AuthenticateInput(credential))
+        if container.cache().in_process:
+            principal = authenticate.from_snapshot(read)
+        else:
+            principal = await run_in_threadpool(authenticate.from_snapshot, read)
+        if principal is None:
+            principal = await run_in_threadpool(authenticate.from_store, read)
     except AuthenticationFailed:
         # Failed credentials count against the IP, so guessing keys is limited like anonymous traffic.
-        decision = limiter.hit(
-            f"ip:{client_ip(request.scope)}", limit=settings.anonymous_rate_limit_per_minute, window_seconds=60
-        )
-        if not decision.allowed:
-            raise RateLimited(
-                f"Too many requests. Try again in {decision.retry_after} s.", retry_after=decision.retry_after
-            ) from None
+        await _count(limiter, f"ip:{client_ip(request.scope)}", settings.anonymous_rate_limit_per_minute)
         raise
     bucket = f"key:{principal.api_key_id}" if principal.api_key_id else f"user:{principal.user_id}"
-    decision = limiter.hit(bucket, limit=settings.rate_limit_per_minute, window_seconds=60)
-    if not decision.allowed:
-        raise RateLimited(
-            f"Too many requests. Try again in {decision.retry_after} s.", retry_after=decision.retry_after
-        )
+    await _count(limiter, bucket, settings.rate_limit_per_minute)
     request.state.principal = principal
     request.state.credential = credential
     return principal
 
 
+async def _count(limiter: RateLimiter, bucket: str, limit: int) -> None:
+    """Count one request against the bucket (inline when the counters are in this process); 429 past the limit."""
+    if limiter.in_process:
+        decision = limiter.hit(bucket, limit=limit, window_seconds=60)
+    else:
+        decision = await run_in_threadpool(limiter.hit, bucket, limit=limit, window_seconds=60)
+    if not decision.allowed:
+        raise RateLimited(
+            f"Too many requests. Try again in {decision.retry_after} s.", retry_after=decision.retry_after
+        ) from None
+
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require_scope(scope: Scope) -> Callable[[Principal], Principal]:
-    def _check(principal: PrincipalDep) -> Principal:
+def require_scope(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    async def _check(principal: PrincipalDep) -> Principal:
         if not principal.has_scope(scope):
             raise PermissionDenied(f"This credential lacks the '{scope.value}' scope.")
         return principal

@@ -41,7 +41,10 @@ class ErrorEnvelope(BaseModel):
 
 
 def ok(data: T, **meta: Any) -> Envelope[T]:
-    return Envelope[T](data=data, error=None, meta=Meta(request_id=request_id_var.get(), **meta))
+    # Parametrised with the model's own class, the envelope is an instance of the route's response model
+    # (Envelope[MeOut] ...), which FastAPI then serialises without validating it all over again.
+    model: Any = Envelope[type(data)] if isinstance(data, BaseModel) else Envelope[T]  # type: ignore[misc]
+    return model(data=data, error=None, meta=Meta(request_id=request_id_var.get(), **meta))  # type: ignore[no-any-return]
 
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
