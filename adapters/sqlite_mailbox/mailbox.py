@@ -889,7 +889,7 @@ class _Plan:
         for conjunct in _conjuncts(node):
             if isinstance(conjunct, Not):
                 inner = self._fts_positive(conjunct.child)
-                if inner is None:
+                if not inner:  # None: not for FTS5; "": NOT of everything, which FTS5 cannot say either
                     return None
                 negative.append(inner)
             else:
