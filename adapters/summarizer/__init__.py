@@ -1,0 +1,1 @@
+"""Summarizers: the offline extractive default and one on a hosted chat model."""
