@@ -765,6 +765,7 @@ label_names = st.text(st.characters(categories=["L", "N"], codec="utf-8"), min_s
             "DRAFTS",
             "CHATS",
             "SNOOZED",
+            "WORK",  # seed_specs creates it for every mailbox
         }
     )
 )
