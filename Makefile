@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lock images test-ops docs run test setup lint typecheck importlint pytest bench clean web web-check e2e
+.PHONY: lock images test-ops docs run test setup lint typecheck importlint pytest properties bench clean web web-check e2e
 WEB := frontend
 WEB_STAMP := $(WEB)/node_modules/.installed
 
@@ -51,6 +51,13 @@ importlint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q --ignore=tests/ops
+
+# The plan's 90 correctness properties at 1,000 examples each (Hypothesis profile `thorough`, example database kept in
+# .hypothesis/): only the tests marked @pytest.mark.property, then a table property -> examples -> result -> time
+# (also in var/properties-report.md). Long; not part of `make test` (which runs the same tests on the `ci` profile).
+properties: $(STAMP)
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -m property -p tests.support.property_report --timeout=0 \
+		--ignore=tests/ops $(PYTEST_ARGS)
 
 # Container images with podman: the Debian base (debootstrap, cached), mailagent (API + worker), backing services.
 images: web

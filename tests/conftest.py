@@ -7,15 +7,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile(
-    "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+from tests.support.properties import for_profile, marker_numbers, profile, register_profiles
+
+# Hypothesis profiles: `ci` (make test) unless HYPOTHESIS_PROFILE=thorough (make properties); see docs/properties.md.
+register_profiles()
+settings.load_profile(profile())
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,6 +21,29 @@ def pytest_configure(config: pytest.Config) -> None:
     from entrypoints.logging_setup import configure_logging
 
     configure_logging(json_logs=False, level="INFO")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.property(n, ...)`: n must be one of the plan's 90 properties. Under the thorough profile every
+    property-marked Hypothesis test runs its 1,000 examples, whatever its own @settings ask for."""
+    for item in items:
+        marks = list(item.iter_markers("property"))
+        try:
+            for mark in marks:
+                marker_numbers(mark.args, item.nodeid)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if marks and profile() == "thorough":
+            _thorough(item)
+
+
+def _thorough(item: pytest.Item) -> None:
+    function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    if function is not None and hasattr(function, "_hypothesis_internal_use_settings"):
+        function._hypothesis_internal_use_settings = for_profile(function._hypothesis_internal_use_settings)
+    case = getattr(item, "cls", None)  # a RuleBasedStateMachine's TestCase
+    if case is not None and isinstance(getattr(case, "settings", None), settings):
+        case.settings = for_profile(case.settings)
 
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

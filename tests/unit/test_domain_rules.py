@@ -16,6 +16,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 lower, upper, digit, symbol = "abcdefghij", "ABCDEFGHIJ", "0123456789", "!?# -_@$%"
 
 
+@pytest.mark.property(19)
 @given(
     parts=st.tuples(
         st.text(alphabet=lower, min_size=1, max_size=6),
@@ -30,6 +31,7 @@ def test_a_password_with_every_class_and_length_is_accepted(parts: tuple[str, st
     assert check_password(password, "someone@example.com") == []
 
 
+@pytest.mark.property(19)
 @given(
     password=st.text(min_size=0, max_size=40),
     missing=st.sampled_from(["lowercase", "uppercase", "digit", "symbol"]),
@@ -47,6 +49,7 @@ def test_removing_a_class_is_reported_as_that_rule(password: str, missing: str) 
     assert ("min_length" in rules) == (len(cleaned) < MIN_LENGTH)
 
 
+@pytest.mark.property(19)
 @given(local=st.text(alphabet=lower, min_size=4, max_size=10))
 def test_the_e_mail_is_never_accepted_inside_the_password(local: str) -> None:
     email = f"{local}@example.com"
