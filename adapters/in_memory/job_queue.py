@@ -50,6 +50,7 @@ class _Job:
     run_at: datetime
     ticket: int  # which heap/ready entry is current; stale entries (cancelled, rescheduled) are skipped
     attempts: int = 0
+    coalesce: str | None = None  # the registry's coalesce key, if copies of this job coalesce
     error: str = ""
     failed_at: datetime | None = None
     finished_at: datetime | None = field(default=None, repr=False)
@@ -85,6 +86,7 @@ class InProcessJobQueue(JobQueue):
         # One ready line per lane, taken in LANES order: periodic sweeps never wait behind a burst.
         self._ready: dict[str, deque[tuple[int, str]]] = {lane: deque() for lane in LANES}
         self._finished: deque[tuple[datetime, str]] = deque()
+        self._waiting_copy: dict[str, str] = {}  # coalesce key -> id of the copy that waits to start
         self._pending = 0
         self._tickets = 0
         self._threads: list[threading.Thread] = []
@@ -170,6 +172,12 @@ class InProcessJobQueue(JobQueue):
             self._forget_finished(now)
             if job_id is not None and job_id in self._jobs:
                 return job_id
+            key = self._registry.coalesce_key(name, clean)
+            due = at if at is not None and at > now else now
+            if key is not None:
+                waiting = self._jobs.get(self._waiting_copy.get(key, ""))
+                if waiting is not None and waiting.state in (READY, SCHEDULED) and waiting.run_at <= due:
+                    return waiting.id
             new_id = job_id or uuid.uuid4().hex
             job = _Job(
                 id=new_id,
@@ -180,8 +188,11 @@ class InProcessJobQueue(JobQueue):
                 state=READY,
                 run_at=now,
                 ticket=0,
+                coalesce=key,
             )
             self._jobs[new_id] = job
+            if key is not None:
+                self._waiting_copy[key] = new_id
             self._pending += 1
             self._put(job, at if at is not None and at > now else None)
             return new_id
@@ -192,6 +203,7 @@ class InProcessJobQueue(JobQueue):
             if job is None or job.state not in (SCHEDULED, READY):
                 return False
             del self._jobs[job_id]  # its heap/ready entry is now stale and is skipped
+            self._no_longer_waiting(job)
             self._pending -= 1
             self._cond.notify_all()
             return True
@@ -270,6 +282,11 @@ class InProcessJobQueue(JobQueue):
             heapq.heappush(self._delayed, (at, job.ticket, job.id))
         self._cond.notify_all()
 
+    def _no_longer_waiting(self, job: _Job) -> None:
+        # A started (or cancelled) copy no longer absorbs new requests: the next enqueue adds a fresh copy.
+        if job.coalesce is not None and self._waiting_copy.get(job.coalesce) == job.id:
+            del self._waiting_copy[job.coalesce]
+
     def _current(self, ticket: int, job_id: str, state: str) -> _Job | None:
         job = self._jobs.get(job_id)
         return job if job is not None and job.ticket == ticket and job.state == state else None
@@ -312,6 +329,7 @@ class InProcessJobQueue(JobQueue):
                     job = self._current(ticket, job_id, READY)
                 job.state = RUNNING
                 job.attempts += 1
+                self._no_longer_waiting(job)
                 name, payload, attempt = job.name, dict(job.payload), job.attempts
             try:
                 self._registry.handler(name)(payload)

@@ -202,6 +202,18 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+# Compare-and-set of a coalesce key: point it at the new copy only if it still names the copy we looked at (or
+# nothing, when ARGV[1] is empty), so two enqueuers racing cannot both believe theirs is the waiting copy.
+_SWAP_COPY = """
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+    return 1
+end
+return 0
+"""
+
+
 class RqJobQueue(JobQueue):
     """`redis_client` must return bytes (no decode_responses), as RQ requires. Finished jobs are kept (and their
     ids stay taken) for `keep_finished_seconds`, failed ones for `keep_failed_seconds`. A job running longer than
@@ -227,6 +239,7 @@ class RqJobQueue(JobQueue):
         self._timeout = job_timeout_seconds
         self._keep_finished = keep_finished_seconds
         self._keep_failed = keep_failed_seconds
+        self._swap_copy = redis_client.register_script(_SWAP_COPY)
 
     @property
     def queue(self) -> Queue:
@@ -263,17 +276,53 @@ class RqJobQueue(JobQueue):
         if waits:
             options["retry"] = Retry(max=len(waits), interval=[_retry_interval(wait) for wait in waits])
         queue = self._lanes[self._registry.lane(name)]
+        now = datetime.now(UTC)
+        due = _whole_second_after(at) if at is not None and at > now else None
+        key = self._registry.coalesce_key(name, clean)
+        copy_key = f"{self._name}:coalesce:{key}" if key is not None else None
         try:
-            if at is not None and at > datetime.now(UTC):
-                job = queue.enqueue_at(_whole_second_after(at), run_job, **options)
-            else:
-                job = queue.enqueue(run_job, **options)
-        except DuplicateJobError:
-            assert job_id is not None
-            return job_id
+            seen = b""
+            if copy_key is not None:
+                if job_id is not None and Job.exists(job_id, connection=self._redis):
+                    return job_id  # a taken id is a no-op, coalesced or not
+                seen = self._redis.get(copy_key) or b""
+                if seen and self._waits_no_later(seen.decode(), due):
+                    return seen.decode()
+            try:
+                job = queue.enqueue_at(due, run_job, **options) if due else queue.enqueue(run_job, **options)
+            except DuplicateJobError:
+                assert job_id is not None
+                return job_id
+            if copy_key is not None:
+                ttl = self._keep_finished + (math.ceil((due - now).total_seconds()) if due else 0)
+                if not self._swap_copy(keys=[copy_key], args=[seen, job.id, max(ttl, 1)]):
+                    # Another enqueuer put its copy in meanwhile: keep one waiting copy, theirs, if ours is
+                    # still ours to withdraw.
+                    other = (self._redis.get(copy_key) or b"").decode()
+                    if other and other != job.id and self._waits_no_later(other, due) and self.cancel(job.id):
+                        return other
         except redis.RedisError as exc:
             raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
         return str(job.id)
+
+    def _waits_no_later(self, job_id: str, due: datetime | None) -> bool:
+        """The job has not started (no attempt yet) and is queued, or delayed to `due` (None: now) or earlier."""
+        try:
+            job = Job.fetch(job_id, connection=self._redis)
+        except NoSuchJobError:
+            return False
+        if int(job.meta.get("attempts", 0)) > 0:
+            return False
+        status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED:
+            return True
+        if status != JobStatus.SCHEDULED or due is None:
+            return False
+        try:
+            scheduled = ScheduledJobRegistry(job.origin, connection=self._redis).get_scheduled_time(job_id)  # type: ignore[no-untyped-call]
+        except NoSuchJobError:
+            return False
+        return bool(scheduled <= due)
 
     def cancel(self, job_id: str) -> bool:
         if not JOB_ID_PATTERN.fullmatch(job_id):

@@ -23,6 +23,7 @@ JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 JOB_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,99}")
 MAX_ATTEMPTS = 100
 MAX_ERROR_CHARS = 500
+MAX_COALESCE_VALUE_CHARS = 200
 
 # Lanes: periodic jobs (sweeps, relays, polls) are taken before anything else, so a burst of ordinary jobs can delay
 # them by one job at most, never starve them. Every adapter serves the lanes in this order.
@@ -111,7 +112,13 @@ class JobQueue(ABC):
 
     A job id is taken while its job is pending, running or failed, and (for a retention period the adapter
     sets) after it finished; enqueueing a taken id is a no-op. `cancel` frees the id. Unknown job names, bad
-    ids, naive datetimes and payloads that are not flat JSON scalars raise ValidationFailed."""
+    ids, naive datetimes and payloads that are not flat JSON scalars raise ValidationFailed.
+
+    Coalescing: a job registered with `coalesce_by=<payload field>` has at most one *waiting* copy per value of
+    that field. Enqueueing it while a copy with the same value has not started yet (queued or delayed) and is
+    due no later than the new one would be, adds nothing and returns that copy's id. A copy that has started
+    (or is between retries) no longer counts, so work asked for while it runs is done by a new copy. Two
+    enqueuers racing may both add a copy (the jobs are idempotent); the adapters keep that window short."""
 
     @abstractmethod
     def enqueue(
@@ -152,9 +159,13 @@ class JobRegistry:
     def __init__(self, metrics: Metrics = NO_METRICS) -> None:
         self._handlers: dict[str, JobHandler] = {}
         self._lanes: dict[str, str] = {}
+        self._coalesce_by: dict[str, str] = {}
         self._metrics = metrics
 
-    def register(self, name: str, handler: JobHandler, *, lane: str = DEFAULT_LANE) -> None:
+    def register(
+        self, name: str, handler: JobHandler, *, lane: str = DEFAULT_LANE, coalesce_by: str | None = None
+    ) -> None:
+        """`coalesce_by` names a payload field: at most one copy of the job waits per value of it (see JobQueue)."""
         if not JOB_NAME_PATTERN.fullmatch(name):
             raise ValidationFailed(f"Job name {name!r} must be lowercase letters, digits, '_' or '.'.")
         if lane not in LANES:
@@ -163,9 +174,23 @@ class JobRegistry:
             raise Conflict(f"A job named {name!r} is already registered.")
         self._handlers[name] = handler
         self._lanes[name] = lane
+        if coalesce_by is not None:
+            self._coalesce_by[name] = coalesce_by
 
     def lane(self, name: str) -> str:
         return self._lanes.get(name, DEFAULT_LANE)
+
+    def coalesce_key(self, name: str, payload: Mapping[str, JsonScalar]) -> str | None:
+        """The key that copies of this job coalesce on (`<name>:<value of the field>`), or None: the job is not
+        coalesced, or this payload has no usable value for the field."""
+        field_name = self._coalesce_by.get(name)
+        value = payload.get(field_name) if field_name is not None else None
+        if value is None or isinstance(value, bool) or not isinstance(value, str | int):
+            return None
+        text = str(value)
+        if not text or len(text) > MAX_COALESCE_VALUE_CHARS:
+            return None
+        return f"{name}:{text}"
 
     def job(self, name: str) -> Callable[[JobHandler], JobHandler]:
         """Decorator form of `register`."""

@@ -44,6 +44,7 @@ def register(registry: JobRegistry, container: Container) -> None:
                 len(report.failed),
             )
 
-    registry.register(SYNC_JOB, sync)
+    # One waiting sync per account: a burst of sends, pushes or polls of an account is one sync, not hundreds.
+    registry.register(SYNC_JOB, sync, coalesce_by="account_id")
     registry.register(POLL_JOB, poll, lane=PERIODIC_LANE)
     registry.register(WATCH_RENEW_JOB, renew, lane=PERIODIC_LANE)

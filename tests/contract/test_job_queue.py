@@ -34,12 +34,19 @@ class Harness:
     drain: Callable[[float], bool]  # run until nothing is waiting, delayed, retrying or running
     runs: list[tuple[str, JobPayload, float]] = field(default_factory=list)  # (job name, payload, time.time())
     fault_on: threading.Event = field(default_factory=threading.Event)
+    held: threading.Event = field(default_factory=threading.Event)  # a `hold` copy of test.coalesced is running
+    release: threading.Event = field(default_factory=threading.Event)  # lets it finish
 
     def runs_of(self, name: str) -> list[JobPayload]:
         return [payload for job, payload, _ in self.runs if job == name]
 
 
-def build_registry(harness_runs: list[tuple[str, JobPayload, float]], fault_on: threading.Event) -> JobRegistry:
+def build_registry(
+    harness_runs: list[tuple[str, JobPayload, float]],
+    fault_on: threading.Event,
+    held: threading.Event | None = None,
+    release: threading.Event | None = None,
+) -> JobRegistry:
     registry = JobRegistry()
     lock = threading.Lock()
 
@@ -63,6 +70,13 @@ def build_registry(harness_runs: list[tuple[str, JobPayload, float]], fault_on: 
         if fault_on.is_set():
             raise ConnectionError("provider unavailable")
 
+    def coalesced(payload: JobPayload) -> None:
+        record("test.coalesced")(payload)
+        if payload.get("hold") and held is not None and release is not None:
+            held.set()
+            release.wait(60)
+
+    registry.register("test.coalesced", coalesced, coalesce_by="account_id")
     return registry
 
 
@@ -116,14 +130,17 @@ def _remove_one_rq_queue(client: Any, queue_name: str) -> None:
 @pytest.fixture(params=["in_process", "rq"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     runs: list[tuple[str, JobPayload, float]] = []
-    fault_on = threading.Event()
-    registry = build_registry(runs, fault_on)
+    fault_on, held, release = threading.Event(), threading.Event(), threading.Event()
+    registry = build_registry(runs, fault_on, held, release)
     if request.param == "in_process":
         memory = InProcessJobQueue(registry, SystemClock(), workers=2, poll_seconds=0.02)
         memory.start()
         try:
-            yield Harness(memory, time.sleep, lambda timeout: memory.run_until_idle(timeout), runs, fault_on)
+            yield Harness(
+                memory, time.sleep, lambda timeout: memory.run_until_idle(timeout), runs, fault_on, held, release
+            )
         finally:
+            release.set()
             memory.stop()
     else:
         from adapters.rq.job_queue import RqJobQueue
@@ -132,8 +149,9 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         queue_name = f"mailagent-test-{uuid.uuid4().hex[:10]}"
         rq_queue = RqJobQueue(client, queue_name=queue_name, registry=registry)
         try:
-            yield Harness(rq_queue, rq_queue.work_for, rq_queue.run_until_idle, runs, fault_on)
+            yield Harness(rq_queue, rq_queue.work_for, rq_queue.run_until_idle, runs, fault_on, held, release)
         finally:
+            release.set()
             remove_rq_queue(client, queue_name)
 
 
@@ -218,6 +236,63 @@ def test_the_same_job_id_runs_once(harness: Harness) -> None:
     assert harness.queue.enqueue("test.record", {"n": 4}, job_id=job_id, at=later) == job_id
     assert harness.drain(10)
     assert harness.runs_of("test.record") == [{"n": 1}]
+
+
+def test_a_coalesced_job_has_one_waiting_copy_per_key(harness: Harness) -> None:
+    queue = harness.queue
+    later = datetime.now(UTC) + timedelta(hours=1)
+    first = queue.enqueue("test.coalesced", {"account_id": "a"}, at=later)
+    assert queue.enqueue("test.coalesced", {"account_id": "a"}, at=later) == first
+    assert queue.enqueue("test.coalesced", {"account_id": "a"}, at=later + timedelta(hours=1)) == first
+    other_key = queue.enqueue("test.coalesced", {"account_id": "b"}, at=later)
+    assert other_key != first
+    # Wanted sooner than the waiting copy would run: a new copy, which from then on is the one that waits.
+    sooner = queue.enqueue("test.coalesced", {"account_id": "a"}, at=later - timedelta(minutes=30))
+    assert sooner not in (first, other_key)
+    assert queue.enqueue("test.coalesced", {"account_id": "a"}, at=later) == sooner
+    # Only copies of the same job coalesce, and a job id asked for explicitly is still honoured when taken.
+    uncoalesced = queue.enqueue("test.record", {"account_id": "a"}, at=later)
+    assert uncoalesced not in (first, sooner)
+    assert queue.enqueue("test.coalesced", {"account_id": "a"}, job_id=first, at=later) == first
+
+    assert all(queue.cancel(job_id) for job_id in (first, other_key, sooner, uncoalesced))
+    again = queue.enqueue("test.coalesced", {"account_id": "a"}, at=later)  # a withdrawn copy absorbs nothing
+    assert again not in (first, other_key, sooner)
+    assert queue.cancel(again)
+    assert harness.drain(10)
+    assert harness.runs == []
+
+    # Due now: the burst of requests runs once.
+    ids = {queue.enqueue("test.coalesced", {"account_id": "c"}, at=later - timedelta(hours=2)) for _ in range(5)}
+    assert len(ids) == 1
+    assert harness.drain(10)
+    assert harness.runs_of("test.coalesced") == [{"account_id": "c"}]
+
+
+def test_a_started_copy_of_a_coalesced_job_absorbs_no_new_request(harness: Harness) -> None:
+    queue = harness.queue
+    running = queue.enqueue("test.coalesced", {"account_id": "a", "hold": True})
+    stop = threading.Event()
+
+    def pump() -> None:  # the RQ harness works only while pumped; the in-process one needs nothing
+        while not stop.is_set():
+            harness.pump(0.1)
+
+    pumper = threading.Thread(target=pump, daemon=True)
+    pumper.start()
+    try:
+        assert harness.held.wait(60), "the held copy never started"
+        later = datetime.now(UTC) + timedelta(minutes=5)
+        waiting = queue.enqueue("test.coalesced", {"account_id": "a"}, at=later)
+        assert waiting != running  # asked for while the first runs: the work needs a copy of its own
+        assert queue.enqueue("test.coalesced", {"account_id": "a"}, at=later) == waiting
+        assert queue.cancel(waiting)
+    finally:
+        harness.release.set()
+        stop.set()
+        pumper.join(60)
+    assert harness.drain(10)
+    assert harness.runs_of("test.coalesced") == [{"account_id": "a", "hold": True}]
 
 
 def test_cancel_prevents_a_run_and_frees_the_id(harness: Harness) -> None:
