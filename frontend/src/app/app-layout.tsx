@@ -107,6 +107,15 @@ export function AppLayout() {
   const [drawerPath, setDrawerPath] = useState<string | null>(null)
   const drawerOpen = drawerPath === location.pathname
   const setDrawerOpen = (open: boolean) => setDrawerPath(open ? location.pathname : null)
+  // Escape closes the drawer, as it closes every other overlay.
+  useEffect(() => {
+    if (!drawerOpen) return undefined
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setDrawerPath(null)
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [drawerOpen])
   // Into or out of the agent's view by any in-app way (a link, Back): show it as a document of its own, under its
   // own policy. The sidebar's links already load a new document; this covers every other way.
   useEffect(() => {
@@ -163,7 +172,8 @@ export function AppLayout() {
             )}
           </div>
         </nav>
-        <main id="main" className="flex min-w-0 flex-1 flex-col overflow-hidden">
+        {/* relative: visually hidden text (absolutely placed) in wide tables is clipped here, not by the window. */}
+        <main id="main" className="relative flex min-w-0 flex-1 flex-col overflow-hidden">
           <Outlet />
         </main>
       </div>

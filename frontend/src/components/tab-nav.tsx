@@ -1,4 +1,6 @@
 // A row of section links under a page heading (settings, admin); the current section is underlined.
+// It never shrinks: in a column that scrolls sideways-capable boxes have no minimum height, so without shrink-0 a
+// long page squeezed it to a pixel (issue 17, item 1).
 import { NavLink } from 'react-router'
 
 export interface Tab {
@@ -8,7 +10,7 @@ export interface Tab {
 
 export function TabNav({ label, tabs }: { label: string; tabs: Tab[] }) {
   return (
-    <nav aria-label={label} className="flex gap-1 overflow-x-auto border-b border-slate-200 bg-white px-4">
+    <nav aria-label={label} className="flex shrink-0 gap-1 overflow-x-auto border-b border-slate-200 bg-white px-4">
       {tabs.map((tab) => (
         <NavLink
           key={tab.to}

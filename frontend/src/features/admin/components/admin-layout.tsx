@@ -11,11 +11,14 @@ const TABS: Tab[] = [
 
 export function AdminLayout() {
   return (
-    <div className="flex min-h-0 flex-1 flex-col overflow-y-auto">
+    <div className="flex min-h-0 flex-1 flex-col">
       <PageHeader title="Administration" />
       <TabNav label="Admin sections" tabs={TABS} />
-      <div className="w-full p-4">
-        <Outlet />
+      {/* Only the section scrolls; the heading and the tabs stay in view. */}
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        <div className="w-full p-4">
+          <Outlet />
+        </div>
       </div>
     </div>
   )

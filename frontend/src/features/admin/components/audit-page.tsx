@@ -90,7 +90,7 @@ export function AuditPage() {
       ) : (
         <>
           {/* Focusable so keyboard users can scroll a wide table sideways. */}
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Audit log table">
+          <div className="relative overflow-x-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Audit log table">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Audit log entries, newest first</caption>
               <thead className="bg-slate-50 text-xs uppercase text-slate-700">

@@ -12,11 +12,14 @@ const TABS: Tab[] = [
 
 export function SettingsLayout() {
   return (
-    <div className="flex min-h-0 flex-1 flex-col overflow-y-auto">
+    <div className="flex min-h-0 flex-1 flex-col">
       <PageHeader title="Settings" />
       <TabNav label="Settings sections" tabs={TABS} />
-      <div className="mx-auto w-full max-w-3xl p-4">
-        <Outlet />
+      {/* Only the section scrolls; the heading and the tabs stay in view. */}
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        <div className="mx-auto w-full max-w-3xl p-4">
+          <Outlet />
+        </div>
       </div>
     </div>
   )
