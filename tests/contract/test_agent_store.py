@@ -220,6 +220,7 @@ def test_two_racing_decisions_one_wins(new_uow: UowFactory) -> None:
         assert got is not None and got.status.value == winners[0] and got.version == 2
 
 
+@pytest.mark.property(27)
 def test_policy_defaults_and_is_per_user(new_uow: UowFactory) -> None:
     alice, bob = _user(new_uow), _user(new_uow, "b@example.com")
     with new_uow() as uow:

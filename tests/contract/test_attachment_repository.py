@@ -84,6 +84,7 @@ def test_holds_round_trip_and_are_found_by_holder(new_uow: UowFactory) -> None:
         assert uow.attachments.held_by(scheduled_holder("s1")) == []
 
 
+@pytest.mark.property(65)
 def test_expired_lists_only_unheld_uploads_past_their_time(new_uow: UowFactory) -> None:
     user = add_user(new_uow, "a@example.com")
     old, fresh, held = upload(user), upload(user, T0 + timedelta(hours=2)), upload(user).hold("draft:a/b")

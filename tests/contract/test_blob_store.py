@@ -49,6 +49,7 @@ class CountingStream(io.BytesIO):
         return data
 
 
+@pytest.mark.property(63)
 def test_round_trip_streams_in_chunks(store: BlobStore) -> None:
     payload = os.urandom(3 * 1024 * 1024 + 17)
     stream = CountingStream(payload)
@@ -67,6 +68,7 @@ def test_put_starts_at_the_streams_position_and_replaces(store: BlobStore) -> No
     assert b"".join(store.get("uploads/u1/x")) == b"second"
 
 
+@pytest.mark.property(63)
 def test_large_file_goes_up_in_parts(store: BlobStore) -> None:
     payload = os.urandom(20 * 1024 * 1024 + 1)  # past the S3 multipart threshold (8 MiB parts)
     stream = CountingStream(payload)

@@ -46,6 +46,7 @@ def test_entries_expire_after_their_ttl(cache: Cache) -> None:
     assert cache.get("long") == "y"
 
 
+@pytest.mark.property(74)
 @given(
     entries=st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=50), max_size=10),
     ttl=st.integers(1, 100),

@@ -163,6 +163,7 @@ def test_environment_variables_of_the_sdks_do_not_redirect_requests_or_swap_the_
 
 
 # Secrets ------------------------------------------------------------------------------------------------------
+@pytest.mark.property(40)
 def test_the_key_never_reaches_a_log_line_or_an_error(
     provider: Provider, server: _FakeServer, caplog: pytest.LogCaptureFixture
 ) -> None:

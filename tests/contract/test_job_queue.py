@@ -179,6 +179,7 @@ def test_a_delayed_job_does_not_run_before_its_time(harness: Harness) -> None:
     assert harness.runs[0][2] >= at.timestamp()
 
 
+@pytest.mark.property(88)
 def test_a_failing_job_is_retried_then_listed_as_failed_with_a_safe_error(harness: Harness) -> None:
     job_id = harness.queue.enqueue(
         "test.broken", {"email_id": "e-7"}, job_id=new_id(), retry=RetryPolicy(3, 0, 0, jitter=False)
@@ -420,6 +421,7 @@ def test_rq_cli_worker_finds_the_registry_named_in_the_environment(redis_url: st
         client.close()
 
 
+@pytest.mark.property(88)
 @settings(max_examples=300)
 @given(
     max_attempts=st.integers(1, 100),

@@ -656,6 +656,7 @@ def _combine(children: st.SearchStrategy[Q]) -> st.SearchStrategy[Q]:
 queries = st.recursive(_atom_strategies(), _combine, max_leaves=5)
 
 
+@pytest.mark.property(1)
 @PROPERTY
 @given(items=st.lists(specs, max_size=8), query=queries, limit=st.integers(1, 4))
 def test_property_search_returns_exactly_the_matching_messages(
@@ -673,6 +674,7 @@ def test_property_search_returns_exactly_the_matching_messages(
     assert h.mailbox.search(query.text, limit=limit).result_size_estimate == len(expected)
 
 
+@pytest.mark.property(2)
 @PROPERTY
 @given(items=st.lists(specs, min_size=1, max_size=8))
 def test_property_every_message_is_retrievable(new_mailbox: MailboxMaker, items: list[Spec]) -> None:
@@ -710,6 +712,7 @@ def assert_same_content(message: Message, outgoing: OutgoingMessage) -> None:
     ]
 
 
+@pytest.mark.property(3)
 @PROPERTY
 @given(first=any_outgoing, second=any_outgoing)
 def test_property_drafts_keep_what_was_written(
@@ -729,6 +732,7 @@ def test_property_drafts_keep_what_was_written(
     assert h.mailbox.list_drafts().drafts == ()
 
 
+@pytest.mark.property(4, 66)
 @PROPERTY
 @given(outgoing=any_outgoing)
 def test_property_send_round_trips_headers_bodies_and_attachments(
@@ -771,6 +775,7 @@ label_names = st.text(st.characters(categories=["L", "N"], codec="utf-8"), min_s
 )
 
 
+@pytest.mark.property(5)
 @PROPERTY
 @given(
     names=st.lists(label_names, min_size=1, max_size=3, unique_by=str.lower),
@@ -803,6 +808,7 @@ def test_property_label_add_then_remove_round_trips(
     assert {i: h.mailbox.get_message(i).label_ids for i in ids} == before
 
 
+@pytest.mark.property(6)
 @PROPERTY
 @given(offsets=st.lists(st.integers(1, 10_000), min_size=1, max_size=6), reply_last=st.booleans())
 def test_property_threads_are_chronological(new_mailbox: MailboxMaker, offsets: list[int], reply_last: bool) -> None:

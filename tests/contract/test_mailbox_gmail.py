@@ -40,7 +40,9 @@ def _with_examples(test: Callable[..., Any], examples: int) -> Callable[..., Any
     strategies = getattr(handle, "_given_kwargs", None)
     if handle is None or strategies is None:  # another Hypothesis version: run it as the suite does
         return test
-    return given(**strategies)(settings(_suite.PROPERTY, max_examples=examples)(handle.inner_test))
+    rewrapped = given(**strategies)(settings(_suite.PROPERTY, max_examples=examples)(handle.inner_test))
+    rewrapped.pytestmark = list(getattr(test, "pytestmark", []))  # the property it checks (docs/properties.md)
+    return rewrapped
 
 
 if _suite.PROPERTY.max_examples != GMAIL_EXAMPLES:

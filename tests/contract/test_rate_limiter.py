@@ -67,6 +67,7 @@ def test_a_new_window_starts_fresh_and_reset_clears(make_limiter: Factory) -> No
     assert limiter.peek("k", limit=2, window_seconds=60).remaining == 2
 
 
+@pytest.mark.property(75)
 @given(limit=st.integers(1, 20), hits=st.integers(0, 40), cost=st.integers(1, 3))
 def test_property_counter_accuracy_in_memory(limit: int, hits: int, cost: int) -> None:
     limiter = InMemoryRateLimiter(start_clock())
@@ -74,6 +75,7 @@ def test_property_counter_accuracy_in_memory(limit: int, hits: int, cost: int) -
     assert sum(allowed) == min(hits, limit // cost)
 
 
+@pytest.mark.property(75)
 @given(limit=st.integers(1, 10), hits=st.integers(0, 15))
 def test_property_counter_accuracy_in_redis(limit: int, hits: int, redis_client: Any, redis_prefix: str) -> None:
     limiter = RedisRateLimiter(redis_client, start_clock(), prefix=f"{redis_prefix}{limit}-{hits}:")

@@ -25,6 +25,7 @@ from adapters.secrets_manager.secret_store import SecretsManagerSecretStore
 from application.ports.secret_store import MAX_SECRET_VALUE_BYTES, SecretStore
 from domain.errors import NotFound, ServiceUnavailable, ValidationFailed
 from tests.support.moto import aws_client, moto_endpoint  # noqa: F401  (fixture)
+from tests.support.properties import for_profile
 
 ADAPTERS = ["in_memory", "local", "secrets_manager"]
 
@@ -58,6 +59,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 # ---------------------------------------------------------------- the contract, for every adapter
 
 
+@pytest.mark.property(9)
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.lists(segment, min_size=1, max_size=4).map("/".join), value=secret_values)
 @example(name="users/u1/oauth/google/a@example.com", value="")
@@ -143,11 +145,12 @@ def test_names_that_prefix_each_other_are_separate_secrets(store: SecretStore) -
     assert store.get(sibling) == "sibling"
 
 
+@pytest.mark.property(10)
 def test_a_users_ref_never_returns_another_users_value(store: SecretStore) -> None:
     # Each moto round trip costs ~10 ms, so the remote store gets fewer examples than the local ones.
     examples = 30 if isinstance(store, SecretsManagerSecretStore) else 100
 
-    @settings(max_examples=examples, deadline=None)
+    @for_profile(settings(max_examples=examples, deadline=None))
     @given(values_by_user=st.dictionaries(user_ids, unicode_text, min_size=2, max_size=4), data=st.data())
     def check(values_by_user: dict[str, str], data: st.DataObject) -> None:
         namespace = _unique_namespace()

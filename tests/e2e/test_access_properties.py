@@ -41,6 +41,7 @@ from domain.identity import USER_SCOPES, Scope
 from domain.password_policy import MIN_LENGTH, check_password
 from entrypoints.container import build_container
 from tests.support.app import PASSWORD, Account, Api, make_app, make_settings, outbox_link
+from tests.support.properties import for_profile
 
 API = "/api/v1"
 ADMIN_EMAIL, ADMIN_PASSWORD = "root@example.com", "Admin-pass 1234!"
@@ -53,7 +54,7 @@ UNLIMITED: dict[str, Any] = {
 }
 ALL_SCOPE_VALUES = sorted(s.value for s in Scope)
 USER_SCOPE_VALUES = sorted(s.value for s in USER_SCOPES)
-PROPS = hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = for_profile(hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ def when(value: str) -> datetime:
 passwords_1_64 = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=64)
 
 
+@pytest.mark.property(18, 21)
 def test_p18_p21_only_the_right_password_signs_in_and_refusals_do_not_tell_why(tmp_path: Path) -> None:
     env = make_env(tmp_path, admin=False)
     secrets = ["Correct-horse 42 battery", "Zebra?crossing 9 times", "Ünïcode-Pässwort 77"]
@@ -231,6 +233,7 @@ def same_token(original: str, altered: str) -> bool:
         return False
 
 
+@pytest.mark.property(22)
 def test_p22_any_altered_token_is_refused(tmp_path: Path) -> None:
     env = make_env(tmp_path, admin=False)
     acct = env.api.signup("tamper@example.com")
@@ -255,6 +258,7 @@ def test_p22_any_altered_token_is_refused(tmp_path: Path) -> None:
 CHOICE = st.sampled_from(["ok", "wrong", "absent"])
 
 
+@pytest.mark.property(22)
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # forging with short keys is the point
 def test_p22_a_forged_token_works_only_when_everything_about_it_is_right(tmp_path: Path) -> None:
     env = make_env(tmp_path, admin=False)
@@ -325,6 +329,7 @@ def test_p22_a_forged_token_works_only_when_everything_about_it_is_right(tmp_pat
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.property(23)
 def test_p23_an_access_token_works_until_it_expires_and_never_after(tmp_path: Path) -> None:
     t0 = past_whole_second()
     clock = InMemoryClock(t0)
@@ -395,6 +400,7 @@ def password_cases(draw: st.DrawFn) -> tuple[str, str, set[str]]:
     return kind, draw(st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)), set()
 
 
+@pytest.mark.property(19, 32)
 def test_p19_p32_register_accepts_exactly_the_passwords_that_meet_every_rule(tmp_path: Path) -> None:
     env = make_env(tmp_path, admin=False)
 
@@ -448,6 +454,7 @@ def mail_names(outbox: Path) -> set[Path]:
     return set(outbox.glob("*.eml")) if outbox.exists() else set()
 
 
+@pytest.mark.property(20, 24)
 def test_p20_p24_one_verification_mail_per_registration_and_reset_mail_only_for_real_accounts(
     tmp_path: Path,
 ) -> None:
@@ -501,6 +508,7 @@ def test_p20_p24_one_verification_mail_per_registration_and_reset_mail_only_for_
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.property(34, 35, 36, 37, 39)
 def test_p34_p35_p36_p37_p39_keys_carry_their_scopes_belong_to_their_creator_and_are_audited(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     alice, bob = env.api.signup("alice@example.com"), env.api.signup("bob@example.com")
@@ -560,6 +568,7 @@ def test_p34_p35_p36_p37_p39_keys_carry_their_scopes_belong_to_their_creator_and
     check()
 
 
+@pytest.mark.property(36, 38)
 def test_p36_p38_an_api_key_reaches_what_the_jwt_reaches_as_far_as_its_scopes_allow(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     assert env.admin is not None
@@ -634,6 +643,7 @@ def test_p36_p38_an_api_key_reaches_what_the_jwt_reaches_as_far_as_its_scopes_al
     check()
 
 
+@pytest.mark.property(37)
 def test_p37_an_api_key_works_until_it_expires(tmp_path: Path) -> None:
     t0 = past_whole_second()
     clock = InMemoryClock(t0)
@@ -838,15 +848,18 @@ class IsolationMachine(RuleBasedStateMachine):
             self.check(person)
 
 
+@pytest.mark.property(27, 28, 31)
 def test_p27_p28_p31_users_never_see_or_touch_each_others_keys_and_sessions(tmp_path: Path) -> None:
     IsolationMachine.env = make_env(tmp_path, admin=False)
     run_state_machine_as_test(
         IsolationMachine,
-        settings=hsettings(
-            max_examples=100,
-            stateful_step_count=10,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        settings=for_profile(
+            hsettings(
+                max_examples=100,
+                stateful_step_count=10,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            )
         ),
     )
 
@@ -856,6 +869,7 @@ def test_p27_p28_p31_users_never_see_or_touch_each_others_keys_and_sessions(tmp_
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.property(29, 33)
 def test_p29_p33_role_and_disable_changes_follow_the_rules(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     assert env.admin is not None
@@ -936,6 +950,7 @@ def test_p29_p33_role_and_disable_changes_follow_the_rules(tmp_path: Path) -> No
     check()
 
 
+@pytest.mark.property(29)
 def test_p29_disabling_and_demoting_take_effect_at_once(api: Api, admin: Account, settings: Any) -> None:
     alice = api.signup("alice@example.com")
     key = api.post(f"{API}/api-keys", json={"name": "k"}, headers=alice.headers).json()["data"]["key"]
@@ -984,6 +999,7 @@ def test_p29_disabling_and_demoting_take_effect_at_once(api: Api, admin: Account
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.property(29)
 def test_p29_admin_lists_users_with_consistent_pagination(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     assert env.admin is not None
@@ -1019,6 +1035,7 @@ def seed_audit_log(env: Env) -> list[Account]:
     return people
 
 
+@pytest.mark.property(30, 42)
 def test_p30_p42_audit_log_filters_and_pagination_match_the_full_log(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     assert env.admin is not None
@@ -1077,6 +1094,7 @@ def test_p30_p42_audit_log_filters_and_pagination_match_the_full_log(tmp_path: P
     check()
 
 
+@pytest.mark.property(42)
 def test_p42_audit_time_filters_accept_any_iso_8601_form(tmp_path: Path) -> None:
     """since/until as a person types them (no zone, Z, an offset, a bare date) are read, never a 500."""
     env = make_env(tmp_path)
@@ -1128,6 +1146,7 @@ def test_p42_audit_time_filters_accept_any_iso_8601_form(tmp_path: Path) -> None
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.property(41)
 def test_p41_every_auth_action_leaves_a_complete_audit_entry(api: Api, admin: Account, settings: Any) -> None:
     started = datetime.now(UTC) - timedelta(seconds=1)
     steps: list[tuple[str, str, str | None, str]] = []  # (request id, action, actor id or None, target prefix)
@@ -1263,6 +1282,7 @@ def test_p41_every_auth_action_leaves_a_complete_audit_entry(api: Api, admin: Ac
         assert (e["seq"] is None and e["hash"] is None) or (e["seq"] >= 1 and len(e["hash"]) == 64), e
 
 
+@pytest.mark.property(41)
 def test_p41_audit_entries_record_the_callers_user_agent_and_request_id(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     printable = "".join(chr(c) for c in range(0x21, 0x7F))
@@ -1305,6 +1325,7 @@ TAMPER_COLUMNS = {
 }
 
 
+@pytest.mark.property(42)
 def test_p42_audit_verify_is_ok_untouched_and_names_the_first_tampered_entry(tmp_path: Path) -> None:
     env = make_env(tmp_path / "source")
     seed_audit_log(env)

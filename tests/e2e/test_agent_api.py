@@ -88,6 +88,7 @@ def test_a_read_only_request_needs_no_approval(world: World) -> None:
     assert data(world.api.get(ACTIONS, headers=world.alice.headers)) == []
 
 
+@pytest.mark.property(17)
 def test_a_send_waits_for_approval_and_approving_sends_once(world: World) -> None:
     world.target["id"] = world.first_message(world.alice)["id"]
     before = len(world.sent(world.alice))
@@ -170,6 +171,7 @@ def test_rejecting_sends_nothing(world: World) -> None:
     assert [a["status"] for a in everything] == ["rejected"]
 
 
+@pytest.mark.property(26)
 def test_another_user_sees_and_decides_nothing(world: World) -> None:
     turn = data(world.chat(world.alice, "send it"))
     [pending] = turn["pending_actions"]

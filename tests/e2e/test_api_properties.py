@@ -40,6 +40,7 @@ from application.use_cases.create_user import CreateUserInput
 from entrypoints.http.web_app import is_reserved
 from entrypoints.settings import Settings
 from tests.support.app import PASSWORD, Account, Api, make_app, make_settings
+from tests.support.properties import for_profile
 
 API = "/api/v1"
 ADMIN_EMAIL, ADMIN_PASSWORD = "root@example.com", "Admin-pass 1234!"
@@ -58,7 +59,7 @@ SECURITY_HEADERS = (
     "x-content-type-options",
     "referrer-policy",
 )
-PROPS = hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = for_profile(hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -285,6 +286,7 @@ def credential_headers(world: World, kind: str, raw: str) -> dict[str, str]:
     return {}
 
 
+@pytest.mark.property(12)
 @PROPS
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
@@ -335,6 +337,7 @@ def test_p12_every_answer_is_the_envelope_with_the_request_id(
     assert body_out["meta"]["request_id"] == echoed
 
 
+@pytest.mark.property(12)
 @PROPS
 @given(rid=st.one_of(good_request_ids, bad_request_ids), path=st.sampled_from([f"{API}/healthz", f"{API}/nowhere"]))
 def test_p12_request_id_is_echoed_when_well_formed_and_replaced_otherwise(world: World, rid: str, path: str) -> None:
@@ -349,6 +352,7 @@ def test_p12_request_id_is_echoed_when_well_formed_and_replaced_otherwise(world:
         assert rid not in r.text  # a malformed id is not reflected anywhere
 
 
+@pytest.mark.property(12)
 def test_p12_generated_request_ids_are_unique(world: World) -> None:
     seen = {world.api.get(f"{API}/healthz").headers["x-request-id"] for _ in range(50)}
     assert len(seen) == 50
@@ -545,6 +549,7 @@ def malformed_requests(draw: st.DrawFn) -> tuple[str, str, dict[str, Any], str]:
     return name, field, body, "missing" if bad is MISSING else "bad"
 
 
+@pytest.mark.property(14)
 @PROPS
 @given(case=malformed_requests())
 def test_p14_malformed_input_is_422_validation_failed_naming_the_field(
@@ -568,6 +573,7 @@ def test_p14_malformed_input_is_422_validation_failed_naming_the_field(
     assert field in out["error"]["message"], out["error"]["message"]  # the message says what to fix
 
 
+@pytest.mark.property(14)
 @PROPS
 @given(
     path=st.sampled_from([f"{API}/auth/register", f"{API}/auth/login", f"{API}/auth/reset-password"]),
@@ -580,6 +586,7 @@ def test_p14_a_body_that_is_not_an_object_is_422(world: World, path: str, body: 
     assert out["error"]["code"] == "validation_failed" and out["error"]["details"]
 
 
+@pytest.mark.property(14)
 @PROPS
 @given(raw=st.binary(min_size=1, max_size=60))  # not JSON
 def test_p14_a_body_that_is_not_json_is_422(world: World, raw: bytes) -> None:
@@ -733,17 +740,20 @@ def _anonymous_limit_property(cw: ClockedWorld, routes: dict[str, tuple[str, str
     return check
 
 
+@pytest.mark.property(13)
 def test_p13_anonymous_requests_beyond_the_limit_get_429(tmp_path: Path) -> None:
     cw = clocked_world(tmp_path)
     _anonymous_limit_property(cw, ANONYMOUS_ROUTES)()
 
 
+@pytest.mark.property(13)
 def test_p13_public_auth_endpoints_count_each_anonymous_request_once(tmp_path: Path) -> None:
     """register/login/refresh/reset are limited per IP: N requests pass, request N+1 is the first 429."""
     cw = clocked_world(tmp_path)
     _anonymous_limit_property(cw, PUBLIC_ROUTES)()
 
 
+@pytest.mark.property(13)
 def test_p13_requests_with_failed_credentials_are_limited_per_ip(tmp_path: Path) -> None:
     """Guessing tokens or keys is anonymous traffic: beyond the per-IP limit it is refused with 429 too."""
     cw = clocked_world(tmp_path)
@@ -776,6 +786,7 @@ def test_p13_requests_with_failed_credentials_are_limited_per_ip(tmp_path: Path)
     check()
 
 
+@pytest.mark.property(13)
 def test_p13_authenticated_limits_count_per_user_and_per_api_key(tmp_path: Path) -> None:
     cw = clocked_world(tmp_path)
     w = cw.world
@@ -845,6 +856,7 @@ def log_capture() -> Iterator[io.StringIO]:
         root.removeHandler(handler)
 
 
+@pytest.mark.property(90)
 @pytest.mark.parametrize("sent_rid", ["client-chosen-id.42", None, "not a valid id!"])
 def test_unhandled_exception_is_a_generic_500_logged_with_traceback_and_request_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, sent_rid: str | None

@@ -102,6 +102,7 @@ def test_eicar_is_refused_on_upload_named_and_audited(world: World, name: str, s
     assert not list((world.api.settings.attachments_dir).rglob("*.json"))  # nothing was stored
 
 
+@pytest.mark.property(64)
 def test_send_attaches_the_uploaded_bytes_and_the_sent_copy_has_them(world: World) -> None:
     a, b = world.uploaded(PDF, "a.pdf"), world.uploaded(b"hello plain text", "b.txt")
     r = world.api.post(
@@ -134,6 +135,7 @@ def test_inline_json_attachments_still_work_and_are_scanned(world: World) -> Non
     assert [e.details["when"] for e in world.audit("attachment.blocked")] == ["on send"] * 3
 
 
+@pytest.mark.property(64)
 def test_received_attachments_pass_the_scanner_before_download(world: World) -> None:
     files = [
         OutgoingAttachment(filename="fine.txt", mime_type="text/plain", content=b"fine"),
@@ -213,6 +215,7 @@ def test_reply_forward_draft_and_schedule_take_ids_and_hold_them(world: World) -
     assert not world.api.get(f"/api/v1/attachments/{up['id']}", headers=world.me.headers).json()["data"]["in_use"]
 
 
+@pytest.mark.property(26)
 def test_another_users_attachment_is_not_found_anywhere(world: World) -> None:
     mine = world.uploaded(PDF)
     other = world.api.signup("other@example.com")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from domain.attachments import MAX_ATTACHMENT_BYTES
 from tests.support.app import Api, make_app, make_settings
@@ -66,6 +67,7 @@ async def post(app: Any, headers: dict[str, str], body: Body, **extra: str) -> h
         )
 
 
+@pytest.mark.property(62)
 def test_one_byte_over_is_refused_without_reading_the_rest(tmp_path: Path) -> None:
     app, headers = signed_in(tmp_path)
     body = Body(4 * MAX_ATTACHMENT_BYTES)  # a client that would go on sending 100 MB
@@ -77,12 +79,14 @@ def test_one_byte_over_is_refused_without_reading_the_rest(tmp_path: Path) -> No
     assert MAX_ATTACHMENT_BYTES < body.pulled <= MAX_ATTACHMENT_BYTES + 2 * CHUNK + 1024
 
 
+@pytest.mark.property(62)
 def test_exactly_one_byte_over_the_limit(tmp_path: Path) -> None:
     app, headers = signed_in(tmp_path)
     response = asyncio.run(post(app, headers, Body(MAX_ATTACHMENT_BYTES + 1)))
     assert response.status_code == 413
 
 
+@pytest.mark.property(62)
 def test_a_declared_length_over_the_limit_is_refused_before_reading(tmp_path: Path) -> None:
     app, headers = signed_in(tmp_path)
     body = Body(MAX_ATTACHMENT_BYTES * 2)
@@ -91,6 +95,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(tmp_path: Pa
     assert body.pulled <= CHUNK  # at most what the transport handed over before the app looked
 
 
+@pytest.mark.property(62)
 def test_exactly_25_mb_goes_through_with_flat_memory(tmp_path: Path) -> None:
     app, headers = signed_in(tmp_path)
     tracemalloc.start()

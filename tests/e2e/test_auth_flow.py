@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.support.app import PASSWORD, Api, outbox_link
 
 
@@ -88,6 +90,7 @@ def test_logout_revokes_the_session_immediately(api: Api) -> None:
     assert api.post("/api/v1/auth/refresh", json={"refresh_token": acct.refresh_token}).status_code == 401
 
 
+@pytest.mark.property(23)
 def test_expired_access_token_is_refused_with_401(clocked: Any) -> None:
     api, clock, _ = clocked
     acct = api.signup("dave@example.com")
@@ -101,6 +104,7 @@ def test_expired_access_token_is_refused_with_401(clocked: Any) -> None:
     assert api.post("/api/v1/auth/refresh", json={"refresh_token": acct.refresh_token}).status_code == 200
 
 
+@pytest.mark.property(24)
 def test_password_reset_is_single_use_and_signs_out_everywhere(api: Api, settings: Any) -> None:
     acct = api.signup("erin@example.com")
     r = api.post("/api/v1/auth/reset-password", json={"email": "erin@example.com"})
@@ -143,6 +147,7 @@ def test_register_rules_are_explained_per_rule(api: Api) -> None:
     assert dup.status_code == 409
 
 
+@pytest.mark.property(28)
 def test_sessions_are_listed_and_revocable_only_by_their_owner(api: Api) -> None:
     a = api.signup("henry@example.com")
     second = api.login("henry@example.com")

@@ -67,6 +67,7 @@ def connect(world: World) -> Account:
     return me
 
 
+@pytest.mark.property(40)
 def test_gmail_search_read_send_and_label_through_the_api(world: World, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     me = connect(world)
@@ -104,6 +105,7 @@ def test_an_expired_access_token_is_refreshed_transparently(world: World) -> Non
     assert any(r.get("grant_type") == "refresh_token" for r in world.google.token_requests)
 
 
+@pytest.mark.property(11)
 def test_a_revoked_grant_marks_the_account_reauth_required(world: World) -> None:
     me = connect(world)
     world.google.revoke_grant_of(ADDRESS)

@@ -37,6 +37,7 @@ def connect(api: Api, google: FakeGoogle, headers: dict[str, str], email: str) -
     return answer, parse_qs(urlparse(answer.headers.get("location", "")).query)
 
 
+@pytest.mark.property(8)
 def test_consent_url_asks_for_offline_access_with_pkce_and_state(gapi: tuple[Api, Any], google: FakeGoogle) -> None:
     api, _ = gapi
     me = api.signup("ann@example.com")
@@ -50,6 +51,7 @@ def test_consent_url_asks_for_offline_access_with_pkce_and_state(gapi: tuple[Api
     assert "." in query["state"] and len(query["state"]) > 40
 
 
+@pytest.mark.property(8, 9, 40)
 def test_connect_stores_tokens_only_in_the_secret_store_and_lists_the_account(
     gapi: tuple[Api, Any], google: FakeGoogle, tmp_path: Path
 ) -> None:
@@ -77,6 +79,7 @@ def test_connect_stores_tokens_only_in_the_secret_store_and_lists_the_account(
     assert all(refresh not in str(v) for v in accounts[0].values())
 
 
+@pytest.mark.property(8)
 def test_state_is_single_use_and_a_wrong_state_connects_nothing(gapi: tuple[Api, Any], google: FakeGoogle) -> None:
     api, _ = gapi
     me = api.signup("bo@example.com")
@@ -93,6 +96,7 @@ def test_state_is_single_use_and_a_wrong_state_connects_nothing(gapi: tuple[Api,
     assert len(api.get("/api/v1/mail/accounts", headers=me.headers).json()["data"]) == 1
 
 
+@pytest.mark.property(10)
 def test_accounts_are_isolated_between_users(gapi: tuple[Api, Any], google: FakeGoogle) -> None:
     api, container = gapi
     ann, bob = api.signup("ann@example.com"), api.signup("bob@example.com")
@@ -112,6 +116,7 @@ def test_accounts_are_isolated_between_users(gapi: tuple[Api, Any], google: Fake
     assert ann_ref != bob_ref and secrets.get(ann_ref) != secrets.get(bob_ref)
 
 
+@pytest.mark.property(11)
 def test_disconnect_revokes_at_google_deletes_the_secret_and_is_audited(
     gapi: tuple[Api, Any], google: FakeGoogle
 ) -> None:

@@ -157,6 +157,7 @@ def test_labels_in_bulk_and_remove_show_in_the_next_search(demo: tuple[Api, Acco
     assert unknown.status_code == 404
 
 
+@pytest.mark.property(25, 26)
 def test_another_users_mail_is_never_reachable(demo: tuple[Api, Account, str]) -> None:
     api, me, account_id = demo
     mine = search(api, me, "")[0]

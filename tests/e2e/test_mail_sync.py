@@ -115,6 +115,7 @@ def test_demo_deliver_needs_a_demo_mailbox(demo: Demo) -> None:
     assert result.exit_code == 1 and "--reply-to must be an address" in result.output
 
 
+@pytest.mark.property(16)
 def test_api_actions_on_the_demo_mailbox_become_live_events(demo: Demo) -> None:
     with TestClient(demo.app, raise_server_exceptions=False) as client:
         h = demo.me.headers

@@ -79,6 +79,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         yield World(Api(app, settings), google, gmail, account, container, clock)
 
 
+@pytest.mark.property(87, 89)
 def test_gmail_outage_opens_the_circuit_refuses_sends_clearly_and_serves_labels_degraded(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -166,6 +167,7 @@ def test_bad_ids_never_open_the_gmail_circuit(world: World) -> None:
     assert stats[0].ignored_errors >= 6
 
 
+@pytest.mark.property(87)
 def test_without_a_last_known_copy_the_labels_list_fails_clearly(world: World) -> None:
     me = world.connect()
     world.gmail.inject(Fault(status=503, times=10_000))
@@ -209,6 +211,7 @@ class Flaky:
             raise ConnectionError(f"upstream refused attempt {attempt} (password=hunter2)")
 
 
+@pytest.mark.property(88)
 def test_a_failing_job_is_retried_with_backoff_listed_for_admins_requeued_and_then_succeeds(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     app, container = make_app(settings)

@@ -79,6 +79,7 @@ def error(r: Any, status: int) -> dict[str, Any]:
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham"]
 
 
+@pytest.mark.property(67, 68, 73)
 @given(
     zone=st.sampled_from(ZONES),
     ahead=st.integers(min_value=2 * 3600, max_value=300 * 86400),
@@ -161,6 +162,7 @@ def test_scheduling_needs_the_send_scope_and_a_mailbox(world: World) -> None:
 
 
 # ------------------------------------------------------------------------------------ property 71 and friends
+@pytest.mark.property(71)
 def test_property_71_a_cancelled_email_is_never_sent(world: World) -> None:
     data = created(world.schedule(send_at="2026-02-01T12:10:00Z"))
     cancelled = world.api.delete(f"{SCHEDULED}/{data['id']}", headers=world.me.headers)
@@ -237,6 +239,7 @@ def test_reschedule_moves_it_before_sending(world: World) -> None:
     assert world.api.get(f"{SCHEDULED}/{data['id']}", headers=world.me.headers).json()["data"]["status"] == "scheduled"
 
 
+@pytest.mark.property(26)
 def test_users_only_ever_see_their_own(world: World) -> None:
     mine = created(world.schedule(send_at="2026-03-01T09:00Z"))
     other = world.user("other@example.com")

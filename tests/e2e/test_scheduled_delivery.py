@@ -79,6 +79,7 @@ def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+@pytest.mark.property(69, 70, 72)
 def test_properties_69_70_72_sent_on_time_once_and_announced(live: Live) -> None:
     me, _ = live.user("me@example.com")
     other, _ = live.user("other@example.com")
@@ -115,6 +116,7 @@ def test_properties_69_70_72_sent_on_time_once_and_announced(live: Live) -> None
     assert seen == sent_ids
 
 
+@pytest.mark.property(70, 72)
 def test_property_70_72_a_send_that_cannot_happen_ends_failed_and_is_announced(live: Live) -> None:
     me, account_id = live.user("me@example.com")
     item = live.schedule(me, 1.5, "Doomed")

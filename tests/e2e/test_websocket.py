@@ -52,6 +52,7 @@ def next_event(ws: Any) -> dict[str, Any]:
             return message
 
 
+@pytest.mark.property(15)
 def test_an_event_reaches_its_owner_with_type_id_ts_and_data(live: tuple[Api, Container, Account, Account]) -> None:
     api, container, alice, _ = live
     with api.client.websocket_connect(WS, subprotocols=protocols(alice)) as ws:
@@ -66,6 +67,7 @@ def test_an_event_reaches_its_owner_with_type_id_ts_and_data(live: tuple[Api, Co
     assert datetime.fromisoformat(message["ts"]).tzinfo is not None
 
 
+@pytest.mark.property(17)
 def test_the_first_message_can_carry_the_token_instead(live: tuple[Api, Container, Account, Account]) -> None:
     api, container, alice, _ = live
     with api.client.websocket_connect(WS) as ws:
@@ -221,6 +223,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, Contai
     return api.client, container, users
 
 
+@pytest.mark.property(15, 16)
 @settings(max_examples=100)
 @given(owners=st.lists(st.integers(min_value=0, max_value=2), min_size=1, max_size=12))
 def test_property_each_client_receives_exactly_its_own_events_in_order(

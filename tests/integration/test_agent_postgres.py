@@ -66,6 +66,7 @@ def _ensure_users(db: Db) -> None:
             )
 
 
+@pytest.mark.property(81)
 def test_context_and_a_pause_survive_a_new_agent_on_the_same_database(db: Db) -> None:
     _ensure_users(db)
     first, _ = db.agent([say("Noted.")])

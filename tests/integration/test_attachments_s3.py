@@ -56,6 +56,7 @@ def s3world(tmp_path: Path, moto_endpoint: str, clamd: Clamd) -> Iterator[S3Worl
     api.client.close()
 
 
+@pytest.mark.property(63)
 def test_upload_presigned_download_and_send_on_s3(s3world: S3World) -> None:
     w = s3world
     data = os.urandom(12 * 1024 * 1024)  # past the multipart threshold
@@ -88,6 +89,7 @@ def test_upload_presigned_download_and_send_on_s3(s3world: S3World) -> None:
     assert w.api.get(attachment["download_url"], headers=w.me.headers).content == b"s3 note"
 
 
+@pytest.mark.property(65)
 def test_expiry_on_s3_with_a_moved_clock(s3world: S3World) -> None:
     w = s3world
     loose = w.api.post("/api/v1/attachments/upload", files={"file": ("a.txt", b"a")}, headers=w.me.headers)

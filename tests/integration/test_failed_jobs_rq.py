@@ -10,6 +10,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from application.ports.job_queue import JobPayload, RetryPolicy
 from application.use_cases.create_user import CreateUserInput
 from tests.contract.test_job_queue import remove_rq_queue
@@ -32,6 +34,7 @@ class Flaky:
             raise TimeoutError(f"provider timed out on attempt {attempt} token=abc123secret")
 
 
+@pytest.mark.property(88)
 def test_rq_failed_job_is_listed_requeued_and_succeeds(
     tmp_path: Path, postgres_url: str, redis_url: str, redis_client: Any
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.mailbox import InMemoryMailbox
 from adapters.redis.cache import RedisCache
@@ -14,6 +16,7 @@ from domain.mail import INBOX, STARRED, UNREAD, EmailAddress
 from tests.support.mailbox_seed import OWNER, incoming_raw
 
 
+@pytest.mark.property(76)
 def test_two_replicas_share_cached_reads_and_see_each_others_changes(redis_client: Any, redis_prefix: str) -> None:
     clock = InMemoryClock(datetime(2026, 2, 1, tzinfo=UTC))
     provider = InMemoryMailbox(OWNER, clock=clock.now)  # what Gmail holds
@@ -44,6 +47,7 @@ def test_two_replicas_share_cached_reads_and_see_each_others_changes(redis_clien
     assert not any(b"token" in key for key in redis_client.scan_iter(match=f"{redis_prefix}*"))
 
 
+@pytest.mark.property(89)
 def test_redis_down_means_misses_not_errors() -> None:
     import redis
 

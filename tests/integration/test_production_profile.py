@@ -63,6 +63,7 @@ def test_a_session_made_on_one_replica_works_and_ends_on_the_other(replicas: tup
     assert b.get("/api/v1/auth/me", headers=acct.headers).status_code == 401
 
 
+@pytest.mark.property(13)
 def test_the_per_user_rate_limit_is_shared_across_replicas(replicas: tuple[Api, Api, Any]) -> None:
     a, b, _ = replicas
     acct = a.signup("quinn@example.com")

@@ -60,6 +60,7 @@ def installation(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[
         found.close()
 
 
+@pytest.mark.property(69)
 def test_sigkill_at_every_step_loses_nothing_and_sends_nothing_twice(installation: Installation) -> None:
     container = installation.container
     tmp = installation.tmp

@@ -68,6 +68,7 @@ def replicas(tmp_path: Path, postgres_url: str, redis_url: str) -> tuple[Any, Co
     return settings, (first, container_a), (second, container_b)
 
 
+@pytest.mark.property(15)
 def test_an_event_raised_on_one_replica_reaches_a_client_of_the_other(replicas: Any) -> None:
     settings, (app_a, container_a), (app_b, container_b) = replicas
     assert isinstance(container_a.event_bus(), RedisEventBus)

@@ -54,6 +54,7 @@ class Setup:
         return use_case.execute(EditPendingActionInput(principal, action_id, payload))
 
 
+@pytest.mark.property(17)
 def test_a_read_only_turn_completes_without_approvals() -> None:
     s = Setup()
     turn = s.chat(s.w.alice, "find the offsite mail")

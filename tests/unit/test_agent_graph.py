@@ -66,6 +66,7 @@ class World:
         self.events.append((kind, dict(data)))
 
 
+@pytest.mark.property(80)
 def test_tool_calls_run_through_the_toolbox_with_the_callers_context_and_results_reach_the_model() -> None:
     w = World([call("search_emails", "c1", query="from:carol"), say("Carol wrote once.")])
     turn = w.agent.chat(ALICE, "find mail from carol", conversation_id=None, listener=w.listener)
@@ -142,6 +143,7 @@ def test_resume_checks_the_decisions() -> None:
         w.agent.resume(ALICE, turn.conversation_id, [Decision("pa1", True)])
 
 
+@pytest.mark.property(85)
 def test_multi_step_task_runs_every_step_in_order() -> None:
     w = World(
         [
@@ -158,6 +160,7 @@ def test_multi_step_task_runs_every_step_in_order() -> None:
     assert done.reply == "Done: the reply was sent."
 
 
+@pytest.mark.property(81)
 def test_context_carries_across_turns_and_across_a_restart_on_the_same_sqlite_file(tmp_path: Path) -> None:
     db = tmp_path / "agent-checkpoints.db"
     store = InMemoryStore()
@@ -220,6 +223,7 @@ def test_empty_and_oversized_messages_are_refused() -> None:
         w.agent.chat(ALICE, "x" * 20_001, conversation_id=None)
 
 
+@pytest.mark.property(80)
 def test_a_tool_error_goes_back_to_the_model_as_a_result() -> None:
     w = World([call("no_such_tool", "c1"), say("That tool does not exist.")])
     turn = w.agent.chat(ALICE, "do magic", conversation_id=None)
@@ -232,6 +236,7 @@ def test_a_runaway_model_is_stopped() -> None:
     assert "too many steps" in turn.reply and len(w.toolbox.calls) < 30
 
 
+@pytest.mark.property(81)
 @settings(deadline=None)
 @given(
     st.lists(
@@ -261,6 +266,7 @@ def test_resume_works_with_real_looking_32_hex_pending_ids() -> None:
     assert done.reply == "Sent." and [a.status for a in done.activity] == ["ok"]
 
 
+@pytest.mark.property(85)
 @settings(deadline=None)
 @given(
     st.lists(

@@ -130,6 +130,7 @@ def test_infected_upload_is_refused_named_audited_and_not_stored(world: World) -
     assert world.blobs.keys == []  # type: ignore[attr-defined]
 
 
+@pytest.mark.property(62)
 def test_one_byte_over_the_limit_is_refused(world: World) -> None:
     with pytest.raises(PayloadTooLarge, match="25 MB"):
         world.upload(bytes(MAX_ATTACHMENT_BYTES + 1))
@@ -156,6 +157,7 @@ def test_only_the_owner_reaches_an_upload(world: World) -> None:
         DeleteUpload(world.uow(), world.blobs, world.clock).execute(UploadRef(world.other, up.id))  # type: ignore[attr-defined]
 
 
+@pytest.mark.property(63, 66)
 @given(st.lists(st.binary(max_size=3000), min_size=1, max_size=5))
 def test_collected_attachments_are_exactly_the_uploaded_bytes(contents: list[bytes]) -> None:
     world = World()
@@ -187,6 +189,7 @@ def test_infected_inline_attachment_is_refused_on_send(world: World) -> None:
     assert world.audit_actions() == [AttachmentAuditAction.BLOCKED]
 
 
+@pytest.mark.property(62)
 def test_the_combined_size_is_limited(world: World) -> None:
     from application.mail_compose import to_outgoing
     from domain.mail import EmailAddress
@@ -210,6 +213,7 @@ def test_the_combined_size_is_limited(world: World) -> None:
 # ----------------------------------------------------------------------------------------------- lifetime
 
 
+@pytest.mark.property(65)
 def test_unused_uploads_expire_after_24_hours(world: World) -> None:
     up = world.upload(PDF)
     world.clock.advance(hours=23, minutes=59)
@@ -222,6 +226,7 @@ def test_unused_uploads_expire_after_24_hours(world: World) -> None:
     assert AttachmentAuditAction.EXPIRED in world.audit_actions()
 
 
+@pytest.mark.property(65)
 def test_an_expired_upload_cannot_be_attached_before_the_sweep(world: World) -> None:
     up = world.upload(PDF)
     world.clock.advance(hours=25)
@@ -229,6 +234,7 @@ def test_an_expired_upload_cannot_be_attached_before_the_sweep(world: World) -> 
         world.outgoing().collect(world.me, Compose(attachment_ids=(up.id,)), AuditContext(), when="on send")  # type: ignore[attr-defined]
 
 
+@pytest.mark.property(65)
 def test_drafts_and_scheduled_mail_keep_theirs_until_done(world: World) -> None:
     kept, released, loose = world.upload(PDF, "a.pdf"), world.upload(PDF, "b.pdf"), world.upload(PDF, "c.pdf")
     out = world.outgoing()
@@ -255,6 +261,7 @@ def test_a_scheduled_upload_cannot_be_deleted(world: World) -> None:
         DeleteUpload(world.uow(), world.blobs, world.clock).execute(UploadRef(world.me, up.id))  # type: ignore[attr-defined]
 
 
+@pytest.mark.property(65)
 def test_stray_blobs_without_a_record_are_swept(tmp_path: Path) -> None:
     world = World(tmp_path)
     world.upload(PDF)

@@ -116,6 +116,7 @@ def test_ttls_of_zero_turn_caching_off() -> None:
     assert last_known_labels(w.cache, ACCOUNT) is not None  # the degraded-answer copy is still kept
 
 
+@pytest.mark.property(89)
 def test_last_known_labels_survive_invalidation_with_their_time() -> None:
     w = World()
     labels = w.box.list_labels()
@@ -139,6 +140,7 @@ class BrokenCache(Cache):
         return CacheStats()
 
 
+@pytest.mark.property(89)
 def test_a_cache_outage_never_fails_a_read_or_a_change() -> None:
     w = World()
     box = CachingMailbox(w.inner, BrokenCache(), w.clock, account_id=ACCOUNT)
@@ -190,6 +192,7 @@ def test_property_the_cached_form_of_a_message_reads_back_equal(message: Outgoin
 # ---------------------------------------------------------------- property 74: TTL expiry
 
 
+@pytest.mark.property(74)
 @given(
     message_ttl=st.integers(1, 900),
     labels_ttl=st.integers(1, 300),
@@ -233,6 +236,7 @@ OPERATIONS = st.one_of(
 )
 
 
+@pytest.mark.property(76)
 @given(operations=st.lists(OPERATIONS, min_size=1, max_size=25))
 def test_property_76_reads_through_the_cache_always_equal_the_mailbox_after_changes_through_it(
     operations: list[tuple[Any, ...]],

@@ -365,6 +365,7 @@ def test_static_token_cannot_be_refreshed(box: Box) -> None:
 # ---------------------------------------------------------------- error mapping
 
 
+@pytest.mark.property(7)
 def test_insufficient_scope_is_permission_denied(server: FakeGmailServer) -> None:
     box = make_box(server, scopes=frozenset({READONLY_SCOPE}))
     box.deliver()
@@ -375,6 +376,7 @@ def test_insufficient_scope_is_permission_denied(server: FakeGmailServer) -> Non
     assert server.count("messages.send", status=403) == 1  # not retried
 
 
+@pytest.mark.property(7)
 def test_gmail_errors_become_readable_domain_errors(box: Box) -> None:
     message_id = box.deliver()
     with pytest.raises(NotFound, match="Message 00000000000fffff was not found"):
@@ -396,6 +398,7 @@ def test_gmail_errors_become_readable_domain_errors(box: Box) -> None:
         box.mailbox.get_message(message_id)
 
 
+@pytest.mark.property(7)
 def test_unreachable_gmail_is_service_unavailable(box: Box) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -422,6 +425,7 @@ def test_modify_labels_checks_every_id_before_changing_anything(box: Box) -> Non
 # ---------------------------------------------------------------- quota and batching
 
 
+@pytest.mark.property(78)
 def test_a_search_page_of_50_costs_5_plus_50_times_5_units(box: Box) -> None:
     for i in range(60):
         box.deliver(f"m{i}", age=timedelta(minutes=100 - i))
@@ -443,6 +447,7 @@ def test_batches_hold_at_most_50_calls(box: Box) -> None:
         GmailMailbox(box.tokens, root_url=box.server.url, batch_size=101)
 
 
+@pytest.mark.property(78)
 def test_quota_units_of_other_calls(box: Box) -> None:
     a, b = box.deliver("a"), box.deliver("b")
 

@@ -51,6 +51,7 @@ RETRYABLE = st.sampled_from([(429, "rateLimitExceeded"), (500, "backendError"), 
                              (503, "backendError"), (504, "backendError")])  # fmt: skip
 
 
+@pytest.mark.property(86)
 @given(
     faults=st.lists(RETRYABLE, max_size=7),
     max_attempts=st.integers(1, 6),
@@ -96,6 +97,7 @@ def test_property_86_reads_retry_with_growing_capped_jittered_delays(
     assert sleeps == pytest.approx([draw * window for draw, window in zip(draws, windows, strict=False)])
 
 
+@pytest.mark.property(86)
 @given(faults=st.lists(RETRYABLE, min_size=1, max_size=4))
 def test_property_86_delays_grow_exponentially_at_the_top_of_each_window(
     server: FakeGmailServer, faults: list[tuple[int, str]]
@@ -123,6 +125,7 @@ AMBIGUOUS = st.one_of(
 )
 
 
+@pytest.mark.property(86)
 @given(fault=AMBIGUOUS, subject=st.text("abcdef ", min_size=1, max_size=12))
 def test_property_86_a_send_with_an_unknown_outcome_is_never_sent_twice(
     server: FakeGmailServer, fault: Fault, subject: str
@@ -156,6 +159,7 @@ def test_property_86_a_send_with_an_unknown_outcome_is_never_sent_twice(
         assert "NOT sent again" in error.message
 
 
+@pytest.mark.property(86)
 @given(throttles=st.integers(1, 3))
 def test_property_86_a_send_refused_with_429_is_retried_and_delivered_once(
     server: FakeGmailServer, throttles: int

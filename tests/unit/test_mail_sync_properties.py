@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,7 @@ steps = st.one_of(
 )
 
 
+@pytest.mark.property(15, 16)
 @settings(max_examples=100, deadline=None)
 @given(script=st.lists(steps, min_size=1, max_size=25))
 def test_property_event_streams_equal_each_users_changes(script: list[Step]) -> None:

@@ -302,6 +302,7 @@ def test_html_to_text_and_snippet() -> None:
 # ---------------------------------------------------------------- round-trip properties
 
 
+@pytest.mark.property(2)
 @PROPERTY
 @given(message=outgoing_messages(tricky_names, with_inline=True))
 def test_property_build_then_parse_round_trips(message: OutgoingMessage) -> None:
@@ -336,6 +337,7 @@ def test_property_build_then_parse_round_trips(message: OutgoingMessage) -> None
     )
 
 
+@pytest.mark.property(2)
 @PROPERTY
 @given(subject=subjects, body=bodies, offset_minutes=st.integers(-12 * 60, 14 * 60))
 def test_property_dates_subjects_and_bodies_survive(subject: str, body: str, offset_minutes: int) -> None:

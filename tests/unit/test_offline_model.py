@@ -78,6 +78,7 @@ def searching(found: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.property(82)
 @pytest.mark.parametrize(
     ("command", "kind", "query"),
     [
@@ -167,6 +168,7 @@ def test_nothing_found_means_no_action() -> None:
     assert [t for _, t, _ in box.calls] == ["search_emails"] and "nothing was labelled" in turn.reply
 
 
+@pytest.mark.property(83)
 def test_questions_when_ambiguous_and_the_notice_when_not_understood() -> None:
     two_bobs = [mail("b1", "Bob Stone <bob@example.com>", "A"), mail("b2", "Bob Ray <bob.ray@example.org>", "B")]
     a, box = agent(searching(two_bobs))
@@ -232,6 +234,7 @@ def commands(draw: Any) -> tuple[str, str, dict[str, Any]]:
             return f"label mail from {who} as {label}", "search_emails", {"query": f"from:{who}", "limit": 10}
 
 
+@pytest.mark.property(82)
 @given(commands())
 def test_property_82_commands_of_the_grammar_parse_to_the_expected_tool_calls(cmd: tuple[str, str, Any]) -> None:
     text, tool, args = cmd
@@ -239,6 +242,7 @@ def test_property_82_commands_of_the_grammar_parse_to_the_expected_tool_calls(cm
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [(tool, args)]
 
 
+@pytest.mark.property(83)
 @given(
     NAMES,
     st.lists(st.sampled_from(["Stone", "Ray", "Li", "Okafor"]), min_size=2, max_size=3, unique=True),
@@ -256,6 +260,7 @@ def test_property_83_two_senders_with_one_name_get_a_question_and_no_tool_call(
     assert all(f"{name}.{s.lower()}@example.com" in str(reply.content) for s in surnames)
 
 
+@pytest.mark.property(84)
 @given(st.sampled_from(["executed", "rejected", "failed"]), st.text(min_size=1, max_size=30))
 def test_property_84_the_answer_after_a_decided_send_states_what_happened(status: str, error: str) -> None:
     earlier = [

@@ -48,6 +48,7 @@ def _oracle(wall: datetime, zone: zoneinfo.ZoneInfo) -> tuple[datetime | None, t
     return (candidates[0] if candidates else None), after - before
 
 
+@pytest.mark.property(73)
 @given(
     zone_name=st.sampled_from(ZONES),
     wall=st.datetimes(min_value=datetime(2026, 1, 3), max_value=datetime(2026, 12, 28)).map(
@@ -80,6 +81,7 @@ def test_property_73_timezone_conversion_is_correct(zone_name: str, wall: dateti
     assert again.send_at == resolved.send_at
 
 
+@pytest.mark.property(73)
 @given(
     wall=st.datetimes(min_value=datetime(2026, 1, 3), max_value=datetime(2026, 12, 28)),
     minutes=st.integers(min_value=-14 * 60, max_value=14 * 60),
@@ -181,6 +183,7 @@ def _email(send_at: datetime = NOW + timedelta(hours=1)) -> ScheduledEmail:
     )
 
 
+@pytest.mark.property(70)
 def test_status_machine() -> None:
     email = _email()
     assert email.status is ScheduledStatus.SCHEDULED and email.version == 1 and email.due_at == email.send_at
@@ -210,6 +213,7 @@ def test_status_machine() -> None:
     assert later.status is ScheduledStatus.SCHEDULED and later.error == "timeout" and not later.is_due(due)
 
 
+@pytest.mark.property(68)
 @given(outgoing_messages())
 def test_the_stored_message_round_trips(message: OutgoingMessage) -> None:
     assert message_from_dict(message_to_dict(message)) == message

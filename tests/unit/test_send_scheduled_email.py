@@ -169,6 +169,7 @@ def crasher(crash_at: str | None) -> Callable[[str, str], None]:
     return checkpoint
 
 
+@pytest.mark.property(69)
 @pytest.mark.parametrize("step", ["claimed", "provider_sent", "marked_sent"])
 def test_a_crash_at_any_step_neither_loses_nor_doubles(step: str) -> None:
     w = World()
@@ -248,6 +249,7 @@ def test_a_legacy_send_job_and_the_dispatcher_send_once() -> None:
     assert w.dispatch() == 0 and w.copies(other) == 1
 
 
+@pytest.mark.property(69)
 def test_nothing_is_sent_early() -> None:
     w = World()
     email = w.schedule(seconds=60)

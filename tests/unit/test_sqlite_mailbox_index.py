@@ -72,6 +72,7 @@ def _unfiltered(mailbox: SqliteMailbox) -> list:  # type: ignore[type-arg]
 texts = st.text(ALPHABET, min_size=1, max_size=24)
 
 
+@pytest.mark.property(1)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(subjects=st.lists(texts, min_size=1, max_size=6), data=st.data())
 def test_word_and_phrase_search_matches_the_domain_rule_for_any_words(

@@ -45,6 +45,7 @@ def test_time_claims_are_checked_on_every_read_even_when_the_signature_was_cache
         issuer.read_own_token(token, now=NOW - timedelta(minutes=5))
 
 
+@pytest.mark.property(22)
 def test_a_tampered_or_foreign_signed_token_is_refused_and_never_cached() -> None:
     issuer = _issuer()
     token = issuer.issue_access_token(subject="u1", session_id="s1", now=NOW, ttl_seconds=900)
