@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from domain.attachments import MalwareDetected, PayloadTooLarge
 from domain.errors import (
@@ -60,6 +61,21 @@ HTTP_CODES = {
 }
 
 
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at this request's path, for `Allow`. FastAPI keeps one route per method,
+    and Starlette's 405 names only the first route whose path matched (OPTIONS /labels said `GET` only)."""
+    routes = request.app.router.routes
+    found = [
+        method
+        for method in METHOD_ORDER
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join([*found, "OPTIONS"])
+
+
 def status_for(exc: Exception) -> int:
     return next(status for cls, status in STATUS_BY_ERROR if isinstance(exc, cls))
 
@@ -105,9 +121,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("validation_failed", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = exc.headers
+        if exc.status_code == 405:
+            # The path exists: OPTIONS is answered (RFC 9110 §9.3.7), any other method is told what works here.
+            allow = allowed_methods(request)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            headers = {**(headers or {}), "Allow": allow}
+            return JSONResponse(
+                error_body("method_not_allowed", f"{request.method} is not possible here; this address takes {allow}."),
+                status_code=405,
+                headers=headers,
+            )
         code = HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
-        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)

@@ -329,6 +329,10 @@ def test_p12_every_answer_is_the_envelope_with_the_request_id(
         if rid[0] == "good":
             assert echoed == rid[1]
         return
+    if method == "OPTIONS" and r.status_code == 204:
+        # OPTIONS on a path that exists answers with its methods and no body (nothing to wrap in an envelope).
+        assert "OPTIONS" in r.headers["allow"] and r.content == b""
+        return
     body_out = assert_envelope(r)
     if rid[0] == "good":
         assert echoed == rid[1]
