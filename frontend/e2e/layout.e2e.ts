@@ -162,6 +162,8 @@ for (const viewport of VIEWPORTS) {
       await screenshot(page, `layout-${viewport.name}-${group.nav.split(' ')[0]?.toLowerCase()}`)
     }
     expect(session.consoleErrors).toEqual([])
+    // Every page.goto above is a full load: React Router has a fallback to show meanwhile (issue 17, item 11).
+    expect(session.consoleWarnings.filter((w) => /HydrateFallback/.test(w))).toEqual([])
     await session.context.close()
   })
 }

@@ -28,6 +28,8 @@ export interface Session {
   context: BrowserContext
   page: Page
   consoleErrors: string[]
+  /** Console warnings (React Router's, say): a run may insist there are none of a kind. */
+  consoleWarnings: string[]
   /** Network 4xx lines the test provoked on purpose (a wrong password, say): expected, so not an error. */
   expectConsoleError(pattern: RegExp): void
 }
@@ -36,8 +38,10 @@ export async function openSession(browser: Browser, baseUrl: string, viewport = 
   const context = await browser.newContext({ baseURL: baseUrl, viewport, locale: 'en-GB', timezoneId: 'Europe/Paris' })
   const page = await context.newPage()
   const consoleErrors: string[] = []
+  const consoleWarnings: string[] = []
   const expected: RegExp[] = []
   page.on('console', (message) => {
+    if (message.type() === 'warning') consoleWarnings.push(message.text())
     if (message.type() !== 'error') return
     const where = message.location().url
     const text = where ? `${message.text()} (${where})` : message.text()
@@ -45,7 +49,7 @@ export async function openSession(browser: Browser, baseUrl: string, viewport = 
     consoleErrors.push(text)
   })
   page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`))
-  return { context, page, consoleErrors, expectConsoleError: (pattern) => expected.push(pattern) }
+  return { context, page, consoleErrors, consoleWarnings, expectConsoleError: (pattern) => expected.push(pattern) }
 }
 
 export interface AxeFinding {

@@ -1,5 +1,6 @@
 // Every screen and its URL. Screens load on demand (one chunk per feature) to keep the first load small.
 import { createBrowserRouter, Navigate } from 'react-router'
+import { Loading } from '@/components/loading'
 import { AppLayout } from './app-layout'
 import { RequireAdmin, RequireAuth, RequireGuest } from './guards'
 import { NotFoundPage, RouteError } from './not-found-page'
@@ -7,6 +8,8 @@ import { NotFoundPage, RouteError } from './not-found-page'
 export const router = createBrowserRouter([
   {
     errorElement: <RouteError />,
+    // What shows while a full load fetches the first screen's lazy chunk (React Router warns on every load without).
+    hydrateFallbackElement: <Loading label="Loading…" />,
     children: [
       {
         element: <RequireGuest />,
