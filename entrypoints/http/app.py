@@ -10,10 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from entrypoints.container import Container, build_container
-from entrypoints.http.envelope import ErrorEnvelope
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.metrics_middleware import MetricsMiddleware
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
+from entrypoints.http.openapi_contract import errors, install_openapi
 from entrypoints.http.routes import (
     admin,
     agent,
@@ -34,18 +34,6 @@ from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
 API_PREFIX = "/api/v1"
-
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope, "description": text}
-    for code, text in (
-        (401, "Missing, invalid, expired or revoked credentials"),
-        (403, "Not allowed for this caller"),
-        (404, "Not found (or not yours)"),
-        (422, "The request is not valid"),
-        (429, "Too many requests; see Retry-After"),
-        (500, "Unexpected error; quote the request id"),
-    )
-}
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -75,7 +63,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="0.1.0",
         summary="Self-hostable email agent platform",
         openapi_url="/openapi.json",
-        responses=ERROR_RESPONSES,
+        responses=errors(500),  # every operation's statuses: entrypoints/http/openapi_contract.py
     )
     app.state.container = container
     for secret in (
@@ -111,6 +99,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route
+    install_openapi(app)
 
     if settings.cors_origins:
         app.add_middleware(

@@ -17,6 +17,7 @@ from application.use_cases.update_user import UpdateUserInput
 from entrypoints.http.admin_schemas import FailedJobOut, MetricsOut, RequeuedOut
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.openapi_contract import errors
 from entrypoints.http.schemas import AdminUserPatch, AuditEventOut, UserOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -33,7 +34,11 @@ def users(
     return ok([UserOut.of(u) for u in found], total=total, offset=offset, limit=limit)
 
 
-@router.patch("/users/{user_id}", response_model=Envelope[UserOut])
+@router.patch(
+    "/users/{user_id}",
+    response_model=Envelope[UserOut],
+    responses=errors(409, s409="The last active administrator cannot be demoted or disabled"),
+)
 def update_user(
     user_id: str, body: AdminUserPatch, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
 ) -> Envelope[UserOut]:

@@ -24,8 +24,9 @@ from domain.identity import Principal
 from entrypoints.container import Container
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.openapi_contract import AGENT
 
-router = APIRouter(prefix="/agent", tags=["agent"])
+router = APIRouter(prefix="/agent", tags=["agent"], responses=AGENT)
 
 
 class ChatIn(BaseModel):

@@ -21,6 +21,7 @@ from domain.errors import AuthenticationFailed, PermissionDenied
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep, limit_by_ip
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.errors import domain_error_response
+from entrypoints.http.openapi_contract import errors
 from entrypoints.http.schemas import (
     LoginIn,
     MeOut,
@@ -86,7 +87,12 @@ def _tokens(result: AuthTokens) -> TokenOut:
     )
 
 
-@public.post("/register", status_code=status.HTTP_201_CREATED, response_model=Envelope[UserOut])
+@public.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Envelope[UserOut],
+    responses=errors(409, s409="An account with this address exists already"),
+)
 def register(body: RegisterIn, container: ContainerDep, ctx: AuditContextDep) -> Envelope[UserOut]:
     """Create an account. A verification link is sent to the address; sign-in works once it is opened."""
     user = container.register_user().execute(
@@ -104,7 +110,13 @@ def verify_email(body: VerifyEmailIn, container: ContainerDep, ctx: AuditContext
     return ok(UserOut.of(user))
 
 
-@public.post("/login", response_model=Envelope[TokenOut])
+@public.post(
+    "/login",
+    response_model=Envelope[TokenOut],
+    responses=errors(
+        401, 403, s401="Wrong e-mail or password", s403="The address is not verified yet, or the account is disabled"
+    ),
+)
 def login(
     body: LoginIn, request: Request, response: Response, container: ContainerDep, ctx: AuditContextDep
 ) -> Envelope[TokenOut]:
@@ -117,7 +129,13 @@ def login(
     return ok(tokens)
 
 
-@public.post("/refresh", response_model=Envelope[TokenOut])
+@public.post(
+    "/refresh",
+    response_model=Envelope[TokenOut],
+    responses=errors(
+        401, 403, s401="The refresh token is used, expired or revoked", s403="The cookie without X-Requested-With"
+    ),
+)
 def refresh(
     request: Request,
     response: Response,

@@ -15,8 +15,9 @@ from application.use_cases.mail.suggest_recipients import (
 )
 from entrypoints.http.deps import ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.openapi_contract import MAIL
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=MAIL)
 
 
 class RecipientSuggestionOut(BaseModel):

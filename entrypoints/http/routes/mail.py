@@ -50,10 +50,11 @@ from entrypoints.http.mail_schemas import (
     ThreadOut,
     draft_out,
 )
+from entrypoints.http.openapi_contract import GOOGLE, MAIL
 
-accounts = APIRouter(prefix="/mail/accounts", tags=["mail accounts"])
-emails = APIRouter(prefix="/emails", tags=["emails"])
-labels = APIRouter(prefix="/labels", tags=["labels"])
+accounts = APIRouter(prefix="/mail/accounts", tags=["mail accounts"], responses=MAIL)
+emails = APIRouter(prefix="/emails", tags=["emails"], responses=MAIL)
+labels = APIRouter(prefix="/labels", tags=["labels"], responses=MAIL)
 
 AccountQ = Annotated[str | None, Query(alias="account", description="Mail account id (default: your first)")]
 IdempotencyKey = Annotated[
@@ -76,7 +77,7 @@ def connect_demo(principal: PrincipalDep, container: ContainerDep, ctx: AuditCon
     return ok(MailAccountOut.of(container.connect_demo_account().execute(ConnectDemoAccountInput(principal, ctx))))
 
 
-@accounts.get("/google/authorize", response_model=Envelope[AuthorizeOut])
+@accounts.get("/google/authorize", response_model=Envelope[AuthorizeOut], responses=GOOGLE)
 def google_authorize(
     principal: PrincipalDep,
     container: ContainerDep,

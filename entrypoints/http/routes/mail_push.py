@@ -22,6 +22,7 @@ from domain.errors import AuthenticationFailed, NotConfigured, PermissionDenied
 from domain.mail_sync import InvalidPushMessage
 from entrypoints.http.deps import ContainerDep
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.openapi_contract import errors
 
 router = APIRouter(prefix="/mail/push", tags=["mail push"])
 
@@ -50,7 +51,16 @@ def _check_token(expected: str | None, given: str | None) -> None:
     "/google",
     response_model=Envelope[PushAcceptedOut],
     summary="Gmail push notification (Pub/Sub push subscription endpoint)",
-    responses={400: {"description": "Not a Gmail notification"}, 501: {"description": "Push is not configured"}},
+    responses=errors(
+        400,
+        401,
+        403,
+        501,
+        s400="Not a Gmail notification",
+        s401="Without the push token",
+        s403="With a wrong push token",
+        s501="Push is not configured (MAILAGENT_GOOGLE_PUSH_TOKEN)",
+    ),
 )
 async def google_push(
     request: Request,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Response
 
 from domain.errors import AuthenticationFailed, NotFound
 from entrypoints.http.deps import ContainerDep
+from entrypoints.http.openapi_contract import errors
 
 router = APIRouter(tags=["operations"])
 
@@ -19,8 +20,12 @@ PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
     response_class=Response,
     responses={
         200: {"content": {PROMETHEUS_TEXT: {"schema": {"type": "string"}}}, "description": "Prometheus text format"},
-        401: {"description": "Missing or wrong metrics token"},
-        404: {"description": "Metrics are not enabled on this port (set MAILAGENT_METRICS_TOKEN)"},
+        **errors(
+            401,
+            404,
+            s401="Missing or wrong metrics token",
+            s404="Metrics are not enabled on this port (set MAILAGENT_METRICS_TOKEN)",
+        ),
     },
 )
 def metrics(container: ContainerDep, authorization: str | None = Header(None)) -> Response:

@@ -17,8 +17,9 @@ from domain.scheduled_email import ScheduledEmail, ScheduledStatus
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.mail_schemas import AddressOut, ComposeIn
+from entrypoints.http.openapi_contract import MAIL
 
-router = APIRouter(prefix="/emails", tags=["scheduled emails"])
+router = APIRouter(prefix="/emails", tags=["scheduled emails"], responses=MAIL)
 
 SEND_AT_HELP = (
     "When to send: ISO 8601 with an offset (2026-12-24T09:00:00+01:00, exact), or a wall time without one "
