@@ -891,3 +891,54 @@ def test_unhandled_exception_is_a_generic_500_logged_with_traceback_and_request_
     assert rid in logged  # ... next to the request id
     # The app keeps serving afterwards.
     assert w.api.get(f"{API}/api-keys", headers=w.user.headers).status_code == 200
+
+
+class RaisingUseCase:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def execute(self, *_: Any, **__: Any) -> Any:
+        raise self.error
+
+
+BROKEN_ROUTES = {  # the container's use case behind a route -> the request that reaches it
+    "list_api_keys": ("GET", f"{API}/api-keys"),
+    "list_sessions": ("GET", f"{API}/auth/sessions"),
+}
+
+
+@pytest.mark.property(90)
+@PROPS
+@given(
+    kind=st.sampled_from([RuntimeError, KeyError, ValueError, TypeError, ZeroDivisionError, AssertionError, OSError]),
+    detail=st.text(alphabet=string.ascii_letters + string.digits + " =:/", max_size=40),
+    route=st.sampled_from(sorted(BROKEN_ROUTES)),
+    rid=st.one_of(st.none(), good_request_ids),
+)
+def test_p90_any_unhandled_exception_is_a_generic_500_logged_with_its_traceback(
+    world: World, kind: type[Exception], detail: str, route: str, rid: str | None
+) -> None:
+    """Whatever a use case raises, wherever: the caller gets the generic 500 envelope quoting the request id and
+    nothing of the error; the log has the traceback, the error and the request id; the app keeps serving."""
+    marker = f"boom-{uuid.uuid4().hex}"
+    provider = getattr(world.container, route)
+    provider.override(providers.Object(RaisingUseCase(kind(f"{marker} {detail} password=hunter2"))))
+    method, path = BROKEN_ROUTES[route]
+    headers = dict(world.user.headers) | ({"X-Request-ID": rid} if rid else {})
+    try:
+        with log_capture() as stream:
+            r = world.api.client.request(method, path, headers=headers)
+    finally:
+        provider.reset_override()
+    assert r.status_code == 500, r.text
+    body = assert_envelope(r)
+    assert body["error"]["code"] == "internal_error"
+    request_id = r.headers["x-request-id"]
+    if rid:
+        assert request_id == rid
+    assert request_id in body["error"]["message"]
+    assert marker not in r.text and "hunter2" not in r.text and "Traceback" not in r.text
+    logged = stream.getvalue()
+    assert "Traceback" in logged and marker in logged and request_id in logged, logged[-2000:]
+    assert kind.__name__ in logged
+    assert world.api.client.request(method, path, headers=world.user.headers).status_code == 200
