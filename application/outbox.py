@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from application.dependency_health import Outages
@@ -19,6 +20,7 @@ from application.ports.event_bus import EventBus
 from application.ports.job_queue import JobQueue, JsonScalar, RetryPolicy
 from application.ports.unit_of_work import OutboxJob, UnitOfWork
 from domain.errors import InfrastructureError, ValidationFailed
+from domain.events import StoredEvent
 from domain.identity import new_id
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,16 @@ def enqueue_after_commit(
     return job_id
 
 
+class EventSink(ABC):
+    """Work that follows from committed events and must not be lost (webhook deliveries): called by the relay inside
+    the transaction that marks the events relayed, so either both commit or the events are relayed again."""
+
+    @abstractmethod
+    def accept(self, uow: UnitOfWork, events: Sequence[StoredEvent]) -> int:
+        """Record what these events call for in `uow` (jobs through `enqueue_after_commit`); returns how many jobs
+        it recorded. Must not commit."""
+
+
 class OutboxRelay:
     """`outages`, when given, counts a queue, bus or database that cannot be reached (logged once per outage);
     without it such a failure is one warning line per flush."""
@@ -76,9 +88,11 @@ class OutboxRelay:
         bus: EventBus,
         clock: Clock,
         outages: Outages | None = None,
+        sinks: Sequence[EventSink] = (),
     ) -> None:
         self._uow_factory, self._jobs, self._bus, self._clock = uow_factory, jobs, bus, clock
         self._outages = outages
+        self._sinks = tuple(sinks)
 
     def flush(self) -> tuple[int, int]:
         """Relay everything committed and not yet relayed; returns (jobs enqueued, events published). Never
@@ -90,12 +104,20 @@ class OutboxRelay:
             self._unreachable(exc, "enqueueing committed jobs")
         except Exception:
             logger.exception("outbox: enqueueing committed jobs failed; will retry")
+        follow_up = 0
         try:
-            events = self._relay_events()
+            events, follow_up = self._relay_events()
         except InfrastructureError as exc:
             self._unreachable(exc, "publishing committed events")
         except Exception:
             logger.exception("outbox: publishing committed events failed; will retry")
+        if follow_up:  # jobs the sinks recorded with the events (webhook deliveries): enqueue them now
+            try:
+                jobs += self._relay_jobs()
+            except InfrastructureError as exc:
+                self._unreachable(exc, "enqueueing committed jobs")
+            except Exception:
+                logger.exception("outbox: enqueueing committed jobs failed; will retry")
         return jobs, events
 
     def _unreachable(self, exc: InfrastructureError, doing: str) -> None:
@@ -127,14 +149,17 @@ class OutboxRelay:
             if len(batch) < BATCH:
                 return total
 
-    def _relay_events(self) -> int:
-        total = 0
+    def _relay_events(self) -> tuple[int, int]:
+        total = follow_up = 0
         while True:
             with self._uow_factory() as uow:
                 batch = uow.events.claim_unpublished(limit=BATCH, at=self._clock.now())
+                if batch:
+                    for sink in self._sinks:
+                        follow_up += sink.accept(uow, batch)
                 for stored in batch:
                     self._bus.publish(stored)
                 uow.commit()
             total += len(batch)
             if len(batch) < BATCH:
-                return total
+                return total, follow_up

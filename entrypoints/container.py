@@ -19,6 +19,7 @@ from entrypoints.containers.compose import context
 from entrypoints.containers.core import CoreContainer
 from entrypoints.containers.identity import IdentityContainer
 from entrypoints.containers.mail import MailContainer
+from entrypoints.containers.notifications import NotificationsContainer
 from entrypoints.containers.scheduling import SchedulingContainer
 from entrypoints.settings import Settings
 
@@ -57,9 +58,10 @@ class Container(containers.DeclarativeContainer):
     scheduling = context(SchedulingContainer, core, mail, attachments)
     agent = context(AgentContainer, core, mail, scheduling, attachments)
     admin = context(AdminContainer, core, mail)
+    notifications = context(NotificationsContainer, core)
 
 
-CONTEXTS = ("core", "identity", "attachments", "mail", "scheduling", "agent", "admin")
+CONTEXTS = ("core", "identity", "attachments", "mail", "scheduling", "agent", "admin", "notifications")
 
 
 def _expose_context_providers() -> None:

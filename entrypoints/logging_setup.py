@@ -106,12 +106,13 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
                         "urllib3",
                         "anthropic",
                         "openai",
-                        "httpx",
                         "httpcore",
                         "langchain_anthropic",
                         "langchain_openai",
                     )
                 },
+                # httpx logs every request's full URL at INFO: a webhook receiver's URL may carry its own token.
+                "httpx": {"level": "WARNING"},
             },
         }
     )

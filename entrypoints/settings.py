@@ -110,6 +110,16 @@ class Settings(BaseSettings):
         3600, gt=0, description="How often uploads older than 24 h that no draft or scheduled e-mail uses are deleted"
     )
 
+    webhook_allow_loopback: bool | None = Field(
+        None,
+        description="Let webhooks go to http://127.0.0.1 / localhost (default: yes in the local profile only; "
+        "production sends https to public addresses only)",
+    )
+    webhook_timeout_seconds: float = Field(15, gt=0, le=60, description="Longest wait for a webhook receiver")
+    webhook_sweep_seconds: float = Field(
+        60, gt=0, description="How often deliveries whose job was lost (a killed worker) are enqueued again"
+    )
+
     job_workers: int = Field(2, description="Worker threads of the in-process job queue (embedded default)")
     job_queue_name: str = Field("mailagent", description="RQ queue name (production)")
     scheduler_lock_seconds: float = Field(
@@ -286,6 +296,10 @@ class Settings(BaseSettings):
     @property
     def resolved_google_redirect_uri(self) -> str:
         return self.google_redirect_uri or f"{self.public_url.rstrip('/')}/api/v1/mail/accounts/google/callback"
+
+    @property
+    def webhooks_to_loopback(self) -> bool:
+        return self.webhook_allow_loopback if self.webhook_allow_loopback is not None else self.profile == "local"
 
     @property
     def jobs_in_process(self) -> bool:

@@ -17,6 +17,7 @@ from adapters.in_memory.agent import (
 from adapters.in_memory.attachments import InMemoryAttachmentRepository
 from adapters.in_memory.mail_sync import InMemoryMailSyncRepository
 from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
+from adapters.in_memory.webhooks import InMemoryWebhookRepository
 from application.ports.agent_store import ConversationRecord
 from application.ports.unit_of_work import (
     ApiKeyRepository,
@@ -70,6 +71,9 @@ class InMemoryStore:
     agent_policies: dict[str, AgentPolicy] = field(default_factory=dict)
     attachments: dict[str, Upload | None] = field(default_factory=dict)
     agent_changes: dict[str, AgentChange] = field(default_factory=dict)
+    webhook_endpoints: dict[str, Any] = field(default_factory=dict)
+    webhook_deliveries: dict[str, Any] = field(default_factory=dict)
+    webhook_attempts: dict[str, Any] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -87,6 +91,9 @@ class InMemoryStore:
         "agent_policies",
         "attachments",
         "agent_changes",
+        "webhook_endpoints",
+        "webhook_deliveries",
+        "webhook_attempts",
     )
 
 
@@ -449,6 +456,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.agent_policies = InMemoryAgentPolicyRepository(self._tx)
         self.attachments = InMemoryAttachmentRepository(self._tx)
         self.agent_changes = InMemoryAgentChangeRepository(self._tx)
+        self.webhooks = InMemoryWebhookRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -489,9 +497,18 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _rebind(self) -> None:
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
-        agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.attachments)
         agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.agent_changes)
-        for repo in (*repos, self.audit, self.events, self.job_outbox, self.scheduled_emails, self.mail_sync, *agent):
+        others = (self.attachments, self.webhooks)
+        for repo in (
+            *repos,
+            self.audit,
+            self.events,
+            self.job_outbox,
+            self.scheduled_emails,
+            self.mail_sync,
+            *agent,
+            *others,
+        ):
             repo.tx = self._tx  # type: ignore[attr-defined]
 
     def rollback(self) -> None:

@@ -355,3 +355,68 @@ class AttachmentUploadRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     holders: Mapped[list[str]] = mapped_column(JSON)
+
+
+class WebhookEndpointRow(Base):
+    """Outgoing webhook endpoints (see domain.webhooks); the signing secrets are references into the secret store."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(300))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    secret_ref: Mapped[str] = mapped_column(String(500))
+    previous_secret_ref: Mapped[str | None] = mapped_column(String(500))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disabled_reason: Mapped[str | None] = mapped_column(String(16))
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one endpoint: the exact body sent on every attempt, its state and when it is next tried."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_id_event_id"),
+        Index("ix_webhook_deliveries_endpoint_id_created_at", "endpoint_id", "created_at"),
+        Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    replays: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebhookAttemptRow(Base):
+    """Every delivery attempt: the receiver's status, latency and the start of its answer, or the error."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery_id_number", "delivery_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(16))

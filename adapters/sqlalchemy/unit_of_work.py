@@ -32,6 +32,7 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from adapters.sqlalchemy.scheduled_emails import SqlAlchemyScheduledEmailRepository
+from adapters.sqlalchemy.webhooks import SqlAlchemyWebhookRepository
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import ServiceUnavailable
 
@@ -75,6 +76,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.agent_policies = SqlAlchemyAgentPolicyRepository(self._session)
         self.attachments = SqlAlchemyAttachmentRepository(self._session)
         self.agent_changes = SqlAlchemyAgentChangeRepository(self._session)
+        self.webhooks = SqlAlchemyWebhookRepository(self._session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

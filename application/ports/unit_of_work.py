@@ -18,6 +18,7 @@ from application.ports.agent_store import (
 from application.ports.attachments import AttachmentRepository
 from application.ports.mail_sync import MailSyncRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
+from application.ports.webhooks import WebhookRepository
 from domain.audit import AuditDraft, AuditEvent, AuditHead
 from domain.events import DomainEvent, StoredEvent
 from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
@@ -275,6 +276,7 @@ class UnitOfWork(ABC):
     agent_policies: AgentPolicyRepository
     attachments: AttachmentRepository
     agent_changes: AgentChangeRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> Self:
         self.begin()

@@ -20,6 +20,7 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
 from application.dependency_health import Outages
 from application.outbox import OutboxRelay
+from application.use_cases.notifications.deliver_webhooks import WebhookFanOut
 from application.use_cases.read_events import PruneEvents, ReadEvents
 from entrypoints.settings import Settings
 
@@ -147,7 +148,17 @@ class CoreContainer(containers.DeclarativeContainer):
         local=providers.Singleton(InMemoryEventBus),
         production=providers.Singleton(_redis_event_bus, redis_client, settings),
     )
-    outbox_relay = providers.Singleton(OutboxRelay, uow.provider, job_queue, event_bus, clock, outages=outages)
+    # The relay also turns relayed events into webhook deliveries, in the same transaction (never lost).
+    webhook_fan_out = providers.Singleton(WebhookFanOut, clock)
+    outbox_relay = providers.Singleton(
+        OutboxRelay,
+        uow.provider,
+        job_queue,
+        event_bus,
+        clock,
+        outages=outages,
+        sinks=providers.List(webhook_fan_out),
+    )
     read_events = providers.Factory(ReadEvents, uow)
     prune_events = providers.Factory(PruneEvents, uow, clock, settings.provided.event_retention_seconds)
 

@@ -26,6 +26,7 @@ from entrypoints.http.routes import (
     mail_push,
     metrics,
     scheduled,
+    webhooks,
     ws,
 )
 from entrypoints.http.web_app import install_web_app
@@ -96,6 +97,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         ws.router,
         agent.router,
         attachments.router,
+        webhooks.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route

@@ -7,7 +7,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
-from entrypoints.worker import scheduled_jobs, sync_jobs
+from application.use_cases.notifications.deliver_webhooks import SWEEP_JOB
+from entrypoints.worker import scheduled_jobs, sync_jobs, webhook_jobs
 from entrypoints.worker.periodic import PeriodicJob
 
 EXPIRE_UPLOADS_JOB = "attachments.expire"
@@ -46,6 +47,7 @@ def build_registry(container: Container) -> JobRegistry:
     registry.register(EXPIRE_UPLOADS_JOB, expire_uploads, lane=PERIODIC_LANE)
     scheduled_jobs.register(registry, container)
     sync_jobs.register(registry, container)
+    webhook_jobs.register(registry, container)
     return registry
 
 
@@ -64,4 +66,6 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         # Mailbox sync: the polling fallback (each account once per mail_poll_seconds) and Gmail watch renewal.
         PeriodicJob(sync_jobs.POLL_JOB, lambda: min(sync_jobs.POLL_TICK_SECONDS, settings.mail_poll_seconds)),
         PeriodicJob(sync_jobs.WATCH_RENEW_JOB, lambda: sync_jobs.WATCH_RENEW_SECONDS),
+        # Webhook deliveries whose job was lost (a worker killed mid-attempt): enqueued again once their lease ends.
+        PeriodicJob(SWEEP_JOB, lambda: settings.webhook_sweep_seconds),
     ]

@@ -1,0 +1,74 @@
+"""Notifications: outgoing webhooks (endpoints, signed deliveries with retries, replays) — and the Summarizer.
+The HTTP sender is built on first use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from application.use_cases.notifications.deliver_webhooks import DeliverWebhook, DeliveryPolicy, SweepWebhookDeliveries
+from application.use_cases.notifications.manage_webhooks import (
+    CreateWebhook,
+    DeleteWebhook,
+    GetWebhook,
+    ListWebhooks,
+    RotateWebhookSecret,
+    UpdateWebhook,
+    WebhookRules,
+)
+from application.use_cases.notifications.webhook_deliveries import (
+    ListDeliveries,
+    ReplayDelivery,
+    ReplayFailedSince,
+    TestWebhook,
+)
+from entrypoints.settings import Settings
+
+
+def _webhook_sender(settings: Settings) -> Any:
+    from adapters.webhooks.sender import HttpxWebhookSender
+
+    return HttpxWebhookSender(
+        allow_loopback=settings.webhooks_to_loopback, timeout_seconds=settings.webhook_timeout_seconds
+    )
+
+
+def _webhook_rules(settings: Settings) -> WebhookRules:
+    return WebhookRules(allow_http_loopback=settings.webhooks_to_loopback)
+
+
+class NotificationsContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    uow = providers.Dependency()
+    clock = providers.Dependency()
+    outbox_relay = providers.Dependency()
+    job_queue = providers.Dependency()
+    secret_store = providers.Dependency()
+    metrics = providers.Dependency()
+
+    webhook_rules = providers.Singleton(_webhook_rules, settings)
+    webhook_policy = providers.Singleton(DeliveryPolicy)
+    webhook_sender = providers.Singleton(_webhook_sender, settings)
+
+    create_webhook = providers.Factory(CreateWebhook, uow, secret_store, clock, webhook_rules)
+    list_webhooks = providers.Factory(ListWebhooks, uow)
+    get_webhook = providers.Factory(GetWebhook, uow)
+    update_webhook = providers.Factory(UpdateWebhook, uow, clock, webhook_rules)
+    delete_webhook = providers.Factory(DeleteWebhook, uow, secret_store, clock)
+    rotate_webhook_secret = providers.Factory(RotateWebhookSecret, uow, secret_store, clock)
+    deliver_webhook = providers.Factory(
+        DeliverWebhook,
+        uow.provider,
+        webhook_sender,
+        secret_store,
+        clock,
+        outbox_relay,
+        webhook_policy,
+        metrics=metrics,
+    )
+    sweep_webhook_deliveries = providers.Factory(SweepWebhookDeliveries, uow.provider, clock, job_queue, webhook_policy)
+    list_webhook_deliveries = providers.Factory(ListDeliveries, uow)
+    replay_webhook_delivery = providers.Factory(ReplayDelivery, uow.provider, clock, outbox_relay)
+    replay_failed_webhooks = providers.Factory(ReplayFailedSince, uow.provider, clock, outbox_relay)
+    test_webhook = providers.Factory(TestWebhook, uow.provider, clock, deliver_webhook)
