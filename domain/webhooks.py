@@ -122,12 +122,11 @@ def parse_webhook_url(url: str, *, allow_http_loopback: bool) -> WebhookUrl:
     if parts.fragment:
         raise ValidationFailed("A webhook URL has no #fragment.")
     loopback = host in LOOPBACK_HOSTS
-    if scheme == "http":
-        if not (allow_http_loopback and loopback):
-            raise ValidationFailed(
-                "Webhook URLs must use https (plain http is allowed only to 127.0.0.1 in the embedded default).",
-                details=[{"field": "url", "message": "https required"}],
-            )
+    if scheme == "http" and not (allow_http_loopback and loopback):
+        raise ValidationFailed(
+            "Webhook URLs must use https (plain http is allowed only to 127.0.0.1 in the embedded default).",
+            details=[{"field": "url", "message": "https required"}],
+        )
     try:
         literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
     except ValueError:

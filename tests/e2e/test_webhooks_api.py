@@ -84,6 +84,7 @@ def verified(receiver: Receiver, secret: str, path: str = "/in") -> list[dict[st
     return [Webhook(secret).verify(r.body, r.headers) for r in receiver.received(path)]
 
 
+@pytest.mark.property(48)
 def test_register_read_change_delete_and_the_secret_is_shown_once(world: World) -> None:
     created = world.create(event_types=["email.received", "email.sent"], description="CRM")
     assert created["secret"].startswith("whsec_")
@@ -151,6 +152,7 @@ def test_test_event_is_delivered_signed(world: World) -> None:
     assert world.receiver.received()[0].headers["webhook-id"] == delivery["event_id"]
 
 
+@pytest.mark.property(49, 50)
 def test_mail_events_go_through_the_relay_and_the_job_queue(world: World) -> None:
     created = world.create(event_types=["email.received"])
     world.emit(EventType.EMAIL_RECEIVED, "evt-in", {"message_id": "m1", "subject": "Grüße"})
@@ -164,6 +166,7 @@ def test_mail_events_go_through_the_relay_and_the_job_queue(world: World) -> Non
     assert delivery["attempt_log"][0]["latency_ms"] >= 0
 
 
+@pytest.mark.property(55)
 def test_rotation_sends_two_signatures_that_both_verify(world: World) -> None:
     created = world.create()
     r = world.api.post(f"{HOOKS}/{created['id']}/rotate-secret", headers=world.me.headers)
@@ -177,6 +180,7 @@ def test_rotation_sends_two_signatures_that_both_verify(world: World) -> None:
     verified(world.receiver, rotated["secret"])
 
 
+@pytest.mark.property(52, 53)
 def test_a_dead_lettered_delivery_is_listed_with_its_attempts_and_replayed(world: World) -> None:
     created = world.create("/flaky")
     world.receiver.script("/flaky", *["500"] * MAX_ATTEMPTS)
@@ -204,6 +208,7 @@ def test_a_dead_lettered_delivery_is_listed_with_its_attempts_and_replayed(world
     assert r.status_code == 200 and r.json()["data"]["replayed"] == 0
 
 
+@pytest.mark.property(52, 53, 55)
 def test_receiver_faults_every_event_delivered_or_dead_lettered_with_a_record(world: World) -> None:
     """Five endpoints, each with its own misbehaviour, and several events each. Every request the receiver got
     verifies with standardwebhooks; every event ends delivered or failed; every attempt is in the log."""

@@ -31,6 +31,7 @@ def outgoing(url: str, secrets: tuple[str, ...], body: str = '{"type":"webhook.t
     )
 
 
+@pytest.mark.property(55)
 def test_known_vector_of_the_specification() -> None:
     sender = HttpxWebhookSender(allow_loopback=True)
     webhook = OutgoingWebhook(
@@ -43,6 +44,7 @@ def test_known_vector_of_the_specification() -> None:
     assert sender.signature(webhook) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
+@pytest.mark.property(55)
 @settings(max_examples=60, deadline=None)
 @given(
     body=st.text(max_size=300),
@@ -82,6 +84,7 @@ def test_delivery_reaches_the_receiver_signed() -> None:
         assert Webhook(secret).verify(got.body, got.headers) == {"type": "webhook.test"}
 
 
+@pytest.mark.property(54)
 @pytest.mark.parametrize(
     ("resolved", "reason"),
     [

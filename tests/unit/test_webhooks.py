@@ -162,6 +162,7 @@ ME, YOU = principal_for("me"), principal_for("you")
 url_hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,20}){1,3}", fullmatch=True)
 
 
+@pytest.mark.property(48)
 @settings(max_examples=40, deadline=None)
 @given(
     host=url_hosts,
@@ -197,6 +198,7 @@ private_ips = st.one_of(
 )
 
 
+@pytest.mark.property(54)
 @settings(max_examples=80, deadline=None)
 @given(address=private_ips)
 def test_property_54_internal_addresses_are_refused(address: Any) -> None:
@@ -206,6 +208,7 @@ def test_property_54_internal_addresses_are_refused(address: Any) -> None:
     assert address_refusal(address, allow_loopback=False) is not None
 
 
+@pytest.mark.property(54)
 @settings(max_examples=40, deadline=None)
 @given(host=url_hosts, scheme=st.sampled_from(["http", "ftp", "file", "gopher", "javascript"]))
 def test_property_54_only_https_outside_the_embedded_default(host: str, scheme: str) -> None:
@@ -264,6 +267,7 @@ def test_endpoints_are_private_to_their_owner(world: World) -> None:
 # -- triggering, envelope and schemas ---------------------------------------------------------------------------
 
 
+@pytest.mark.property(49)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     subscribed=st.sets(st.sampled_from([*WEBHOOK_EVENT_TYPES, ALL_EVENTS]), min_size=1),
@@ -335,6 +339,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
 }
 
 
+@pytest.mark.property(50, 51)
 @pytest.mark.parametrize("kind", sorted(SAMPLE_DATA))
 def test_property_50_51_payload_is_the_stable_envelope_and_matches_its_schema(world: World, kind: str) -> None:
     world.create(ME)
@@ -362,6 +367,7 @@ def test_every_event_type_has_a_schema_in_docs() -> None:
 # -- retries, recording, dead letters ---------------------------------------------------------------------------
 
 
+@pytest.mark.property(52)
 @settings(max_examples=200, deadline=None)
 @given(failed=st.integers(1, MAX_ATTEMPTS + 3), seed=st.integers(0, 2**32), retry_after=st.none() | st.floats(0, 10**6))
 def test_property_52_retry_schedule_with_jitter_and_retry_after(
@@ -379,6 +385,7 @@ def test_property_52_retry_schedule_with_jitter_and_retry_after(
     assert low <= delay <= high
 
 
+@pytest.mark.property(52, 53)
 def test_property_52_53_a_failing_receiver_is_retried_on_schedule_and_every_attempt_is_kept(world: World) -> None:
     world.create(ME)
     world.emit(ME, EventType.EMAIL_RECEIVED)
