@@ -35,8 +35,10 @@ from domain.webhooks import (
 )
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.openapi_contract import errors
 
-router = APIRouter(prefix="/integrations/webhooks", tags=["webhooks"])
+# 409: a test or replay on a disabled endpoint, a replay of a delivery still being tried.
+router = APIRouter(prefix="/integrations/webhooks", tags=["webhooks"], responses=errors(409))
 
 EVENT_TYPES_HELP = f"Event types to receive: {', '.join(WEBHOOK_EVENT_TYPES)}, or '{ALL_EVENTS}' for all"
 

@@ -9647,7 +9647,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9656,17 +9656,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid */
-            422: {
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9677,6 +9668,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9686,6 +9679,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9716,6 +9720,15 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_WebhookCreatedOut_"];
                 };
             };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Missing, invalid, expired or revoked credentials */
             401: {
                 headers: {
@@ -9725,7 +9738,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9734,8 +9747,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
-            404: {
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9743,7 +9756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9755,6 +9768,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9764,6 +9779,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9799,7 +9825,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9808,17 +9834,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid */
-            422: {
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9829,6 +9846,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9838,6 +9857,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9875,7 +9905,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9893,7 +9923,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9905,6 +9944,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9914,6 +9955,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9951,7 +10003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9969,7 +10021,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9981,6 +10042,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9990,6 +10053,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10022,6 +10096,15 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_WebhookOut_"];
                 };
             };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Missing, invalid, expired or revoked credentials */
             401: {
                 headers: {
@@ -10031,7 +10114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10049,7 +10132,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10061,6 +10153,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10070,6 +10164,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10107,7 +10212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10125,7 +10230,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10137,6 +10251,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10146,6 +10262,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10183,7 +10310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10201,7 +10328,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10213,6 +10349,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10222,6 +10360,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10264,7 +10413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10282,7 +10431,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10294,6 +10452,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10303,6 +10463,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10335,6 +10506,15 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReplayedOut_"];
                 };
             };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Missing, invalid, expired or revoked credentials */
             401: {
                 headers: {
@@ -10344,7 +10524,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10362,7 +10542,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10374,6 +10563,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10383,6 +10574,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10420,7 +10622,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed for this caller */
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10438,7 +10640,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid */
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10450,6 +10661,8 @@ export interface operations {
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10459,6 +10672,17 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
