@@ -397,7 +397,6 @@ class CancelScheduledEffect(Effect):
             fields=(
                 ("To", ", ".join(self.to) or "(nobody)"),
                 ("Was due", f"{local:%a %d %b %Y, %H:%M} {self.timezone}"),
-                ("Scheduled email", self.scheduled_id),
             ),
             notes=("It will not be sent.",),
         )
@@ -411,13 +410,26 @@ class MessageRef:
     id: str
     subject: str = ""
     sender: str = ""
+    date: str = ""  # ISO date it arrived: tells two mails with one subject apart on a card (ids never show)
 
     def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "subject": self.subject, "sender": self.sender}
+        out = {"id": self.id, "subject": self.subject, "sender": self.sender}
+        return {**out, "date": self.date} if self.date else out
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> MessageRef:
-        return cls(str(raw["id"]), str(raw.get("subject") or ""), str(raw.get("sender") or ""))
+        return cls(
+            str(raw["id"]), str(raw.get("subject") or ""), str(raw.get("sender") or ""), str(raw.get("date") or "")
+        )
+
+    def detail(self) -> str:
+        when = ""
+        if self.date:
+            try:
+                when = f" · {datetime.fromisoformat(self.date):%a %d %b %Y}"
+            except ValueError:
+                when = ""
+        return f"from {self.sender or 'unknown'}{when}"
 
 
 LABEL_VERBS = ("trash", "spam", "archive", "mark_read", "mark_unread", "apply_label", "remove_label")
@@ -486,9 +498,7 @@ class LabelChangeEffect(Effect):
         }[self.verb]
 
     def card(self) -> Card:
-        items = tuple(
-            CardItem(m.subject or "(no subject)", f"from {m.sender or 'unknown'} · id {m.id}") for m in self.messages
-        )
+        items = tuple(CardItem(m.subject or "(no subject)", m.detail()) for m in self.messages)
         return Card(title=self.title(), items=items)
 
 

@@ -14,6 +14,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from adapters.langgraph_agent.agent import LangGraphEmailAgent
 from adapters.langgraph_agent.checkpoints import postgres_checkpointer, sqlite_checkpointer
 from adapters.llm.offline import OfflineCommandModel
+from adapters.summarizer.extractive import ExtractiveSummarizer
 from application.agent.tools import AgentToolbox
 from application.ports.clock import Clock
 from application.ports.secret_store import SecretStore
@@ -24,7 +25,7 @@ CHECKPOINT_FILE = "agent-checkpoints.db"
 
 def build_chat_model(settings: Any, secret_store: SecretStore | None = None, breakers: Any = None) -> BaseChatModel:
     if settings.llm_provider == "offline":
-        return OfflineCommandModel()
+        return OfflineCommandModel(summarizer=ExtractiveSummarizer())
     from entrypoints.llm_wiring_hosted import build_hosted_chat_model
 
     return build_hosted_chat_model(settings, secret_store, breakers)

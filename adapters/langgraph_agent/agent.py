@@ -18,6 +18,7 @@ from langgraph.types import Command
 from adapters.langgraph_agent.context import AgentContext
 from adapters.langgraph_agent.graph import AGENT, APPROVAL, TOOLS, artifact, build_graph
 from adapters.langgraph_agent.tools import build_tools
+from application.agent.titles import short_title
 from application.agent.tools import AgentToolbox
 from application.ports.agent_store import ConversationRecord
 from application.ports.clock import Clock
@@ -234,8 +235,7 @@ class LangGraphEmailAgent(EmailAgent):
 
     def _new_conversation(self, principal: Principal, text: str) -> ConversationRecord:
         now = self.clock.now()
-        title = " ".join(text.split())
-        record = ConversationRecord(new_id(), principal.user_id, title[:80], now, now, 0)
+        record = ConversationRecord(new_id(), principal.user_id, short_title(text), now, now, 0)
         with self.new_uow() as uow:
             uow.agent_conversations.add(record)
             uow.commit()

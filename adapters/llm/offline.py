@@ -1,175 +1,71 @@
-"""OfflineCommandModel: the embedded default chat model. No network, no key: a deterministic parser of a small
-command language (docs/agent-commands.md) that emits real tool calls through the same graph as a hosted model.
+"""OfflineCommandModel: the embedded default chat model. No network, no key: a deterministic reader of plain requests
+about mail (adapters/llm/offline_language.py; docs/agent-commands.md) that emits real tool calls through the same
+graph as a hosted model.
 
 It decides each step from the conversation: the user's last message says what to do, the tool results of this turn
 (ToolMessages after it) say how far it got. It reads only structured fields of tool results (ids, senders,
-subjects), so instructions inside mail content cannot steer it; it asks to send only when the user typed "send it"."""
+subjects, dates, labels; snippets only to quote them in a summary), so instructions inside mail content cannot steer
+it; it asks to send only when the user asked for a reply or typed "send it", and the gate holds every send."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-OFFLINE_NOTICE = (
-    "I'm the offline command model: I run without any AI service and understand only a small command language, "
-    "for example:\n"
-    "- find unread mail from alice about invoices\n"
-    "- summarize the thread with Bob\n"
-    "- draft a reply to the last mail from carol saying I'll join\n"
-    "- draft an email to bob@example.com about Lunch saying See you at noon\n"
-    "- reply to all on the last mail from dana saying Thanks, all\n"
-    "- label newsletters as Later\n"
-    "- send it\n"
-    "For free-form chat, configure a hosted model: set MAILAGENT_LLM_PROVIDER=anthropic or openai, "
-    "MAILAGENT_LLM_MODEL, MAILAGENT_LLM_API_KEY (or store the key in the secret store as llm/api_key) and, for an "
-    "OpenAI-compatible server such as Ollama or vLLM, MAILAGENT_LLM_BASE_URL. See docs/agent-commands.md."
+from adapters.llm.offline_language import Intent, parse
+from application.ports.summarizer import MailItem, Summarizer, SummaryRequest
+
+HOSTED_MODEL_HELP = "/help/hosted-model"  # served by the HTTP app: how to configure a hosted model (docs/llm.md)
+EXAMPLES = (
+    "summarise my unread mail",
+    "who wrote about the offsite?",
+    "what did Alice send me last week?",
+    "reply to Carol saying I'll be there",
+    "archive all newsletters",
+)
+MORE_EXAMPLES = (
+    "anything important today?",
+    "find unread mail from Bob about the budget",
+    "summarise the offsite thread",
+    "draft a reply to the last mail from Dana saying Thanks!",
+    "draft an email to bob@example.com about Lunch saying See you at noon",
+    "label mail from Alice as Receipts",
+    "mark all newsletters as read",
+    "send it (after a draft)",
 )
 
-_MAIL = r"(?:mails?|e-?mails?|messages?)"
-_WHO = r"(?P<who>[^\s,]+)"
-_SAYING = r"\s+saying\s+(?P<body>.+)"
-_SEND = re.compile(r"^(?:please\s+)?send\s+(?:it|that|this|the\s+draft|the\s+reply|my\s+draft)(?:\s+now)?$", re.I)
-_HELP = re.compile(r"^(?:help|\?|what can you do|what do you understand)$", re.I)
-_FIND = re.compile(
-    rf"^(?:please\s+)?(?:find|search(?:\s+for)?|show(?:\s+me)?|list|get)\s+(?:(?:my|all|the)\s+)?"
-    rf"(?P<unread>unread\s+)?{_MAIL}(?P<rest>(?:\s.*)?)$",
-    re.I,
+
+def _bullets(lines: Sequence[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines)
+
+
+NOT_UNDERSTOOD = (
+    "Sorry, I didn't understand that. I'm the built-in assistant that works without an AI service, so I follow "
+    "simple requests about your mail, like these:\n"
+    + _bullets(EXAMPLES)
+    + "\n\nType **help** for more. To ask in your own words, "
+    f"[use a hosted model]({HOSTED_MODEL_HELP})."
 )
-_FILTERS = re.compile(
-    r"^(?:\s+from\s+(?P<who>[^\s,]+))?(?:\s+(?:about|regarding)\s+(?P<about>.+?))?(?:\s+from\s+(?P<who2>[^\s,]+))?$",
-    re.I,
+HELP = (
+    "I'm the built-in assistant that works without an AI service. I understand requests like these:\n"
+    + _bullets(EXAMPLES + MORE_EXAMPLES)
+    + "\n\nYou can add a time: today, yesterday, this week, last week, since Monday, in the last 3 days, this month, "
+    "in November. Nothing is sent, trashed or replied to until you approve it. To ask in your own words, "
+    f"[use a hosted model]({HOSTED_MODEL_HELP})."
 )
-_AND_REPLY = re.compile(r"^(?P<find>.+?)\s+and\s+(?:then\s+)?draft\s+a\s+reply" + _SAYING + "$", re.I)
-_SUMMARIZE = re.compile(
-    r"^summari[sz]e\s+(?:the\s+)?(?:(?:last|latest)\s+)?(?:thread|conversation|mail|e-?mail|message)\s+"
-    rf"(?:(?:with|from)\s+{_WHO}|about\s+(?P<about>.+))$",
-    re.I,
-)
-_DRAFT_REPLY = re.compile(
-    rf"^(?:draft|write)\s+a\s+reply\s+to\s+(?:the\s+)?(?:last|latest)\s+(?:mail|e-?mail|message)\s+"
-    rf"(?:from\s+{_WHO}|about\s+(?P<about>.+?)){_SAYING}$",
-    re.I,
-)
-_DRAFT_NEW = re.compile(
-    r"^(?:draft|write)\s+(?:an?\s+)?(?:new\s+)?(?:mail|e-?mail|message)(?:\s+to\s+(?P<to>[^\s,]+))?"
-    rf"(?:\s+about\s+(?P<subject>.+?))?{_SAYING}$",
-    re.I,
-)
-_REPLY = re.compile(
-    rf"^reply\s+(?P<all>to\s+all\s+)?(?:to|on)\s+(?:the\s+)?(?:last|latest)\s+(?:mail|e-?mail|message)\s+"
-    rf"(?:from\s+{_WHO}|about\s+(?P<about>.+?)){_SAYING}$",
-    re.I,
-)
-_LABEL = re.compile(r"^label\s+(?P<what>.+?)\s+as\s+(?P<label>.+)$", re.I)
+OFFLINE_NOTICE = NOT_UNDERSTOOD  # the answer to anything it does not understand
+
 _ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+)")
-
-
-@dataclass(frozen=True)
-class Intent:
-    """A parsed command. kind: find | summarize | draft_reply | draft_new | reply | label | send | help | question |
-    unknown."""
-
-    kind: str
-    query: str = ""
-    who: str | None = None
-    body: str = ""
-    to: str | None = None
-    subject: str = ""
-    label: str = ""
-    text: str = ""  # the question to ask (kind question)
-    everyone: bool = False  # reply: to all
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split()).strip().rstrip(".!")
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
-        return text[1:-1]
-    return text
-
-
-def _about_terms(about: str | None) -> list[str]:
-    if not about:
-        return []
-    about = re.sub(r"^(?:the|a|an|my)\s+", "", about.strip(), flags=re.I)
-    return [w for w in re.findall(r"[\w@.\-']+", about) if w]
-
-
-def build_query(*, unread: bool = False, who: str | None = None, about: str | None = None) -> str:
-    parts = ["is:unread"] if unread else []
-    if who:
-        parts.append(f"from:{who}")
-    parts.extend(_about_terms(about))
-    return " ".join(parts)
-
-
-def _filters(rest: str) -> tuple[str | None, str | None] | None:
-    m = _FILTERS.match(rest)
-    if m is None or (m.group("who") and m.group("who2")):
-        return None
-    return m.group("who") or m.group("who2"), m.group("about")
-
-
-def parse(message: str) -> Intent:
-    text = _clean(message)
-    if _HELP.match(text):
-        return Intent("help")
-    if _SEND.match(text):
-        return Intent("send")
-    body: str | None = None
-    compound = _AND_REPLY.match(text)
-    if compound and _FIND.match(compound.group("find")):
-        text, body = compound.group("find"), _unquote(compound.group("body"))
-    if m := _FIND.match(text):
-        f = _filters(m.group("rest"))
-        if f is not None:
-            query = build_query(unread=bool(m.group("unread")), who=f[0], about=f[1])
-            return Intent("find", query=query, who=f[0], body=body or "")
-    if m := _SUMMARIZE.match(text):
-        return Intent("summarize", query=build_query(who=m.group("who"), about=m.group("about")), who=m.group("who"))
-    if m := _DRAFT_REPLY.match(text):
-        query = build_query(who=m.group("who"), about=m.group("about"))
-        return Intent("draft_reply", query=query, who=m.group("who"), body=_unquote(m.group("body")))
-    if m := _REPLY.match(text):
-        query = build_query(who=m.group("who"), about=m.group("about"))
-        return Intent(
-            "reply", query=query, who=m.group("who"), body=_unquote(m.group("body")), everyone=bool(m.group("all"))
-        )
-    if m := _DRAFT_NEW.match(text):
-        to, subject, draft_body = m.group("to"), (m.group("subject") or "").strip(), _unquote(m.group("body"))
-        if not to:
-            return Intent(
-                "question",
-                text="Who should the e-mail go to? Tell me their e-mail address, e.g. "
-                "'draft an email to bob@example.com about ... saying ...'.",
-            )
-        if "@" not in to:
-            return Intent("question", text=f"What is {to}'s e-mail address? I need the full address to draft it.")
-        return Intent("draft_new", to=to, subject=subject, body=draft_body)
-    if m := _LABEL.match(text):
-        what, label = m.group("what").strip(), _unquote(m.group("label").strip())
-        if found := _FIND.match(f"find {what}"):
-            f = _filters(found.group("rest"))
-            if f is not None:
-                query = build_query(unread=bool(found.group("unread")), who=f[0], about=f[1])
-                return Intent("label", query=query, label=label)
-        words = _about_terms(what)
-        if len(words) == 1 and words[0].lower().endswith("s") and not words[0].lower().endswith("ss"):
-            query = "{" + f"{words[0]} {words[0][:-1]}" + "}"  # 'newsletters' also finds 'newsletter'
-        else:
-            query = " ".join(words)
-        return Intent("label", query=query, label=label)
-    return Intent("unknown")
+SEARCH_LIMIT = 10
+WIDE_LIMIT = 25  # summaries, "who wrote", labels: the most one search returns
+BULK_LIMIT = 20  # archive / trash / mark: the agent's default budget of changes per turn, so they run at once
 
 
 # ---- reading tool results -------------------------------------------------------------------------------------
@@ -212,9 +108,71 @@ def _senders(messages: Sequence[Mapping[str, Any]], who: str) -> list[str]:
     return list(seen.values())
 
 
+def name_of(sender: str) -> str:
+    """'Carol Díaz' of 'Carol Díaz <carol@…>', else the address."""
+    name = str(sender).split("<", 1)[0].strip().strip('"')
+    return name or address_of(sender)
+
+
+def _names(people: Sequence[str]) -> str:
+    names = list(dict.fromkeys(name_of(p) for p in people if p))
+    if not names:
+        return "nobody yet"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _date(raw: Any) -> datetime:
+    try:
+        when = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def mail_item(m: Mapping[str, Any]) -> MailItem:
+    """A search result as the Summarizer reads it (structured fields; the snippet only to be quoted)."""
+    labels = {str(label) for label in m.get("labels", ())}
+    unread = bool(m.get("unread"))
+    bulk = bool(labels & {"CATEGORY_PROMOTIONS", "CATEGORY_UPDATES", "CATEGORY_SOCIAL", "CATEGORY_FORUMS"})
+    return MailItem(
+        id=str(m.get("id", "")),
+        sender=str(m.get("from", "")),
+        subject=str(m.get("subject", "")),
+        snippet=str(m.get("snippet", "")),
+        received_at=_date(m.get("date")),
+        unread=unread,
+        needs_reply=unread and not bulk and "?" in str(m.get("snippet", "")),
+        important="IMPORTANT" in labels,
+    )
+
+
+def _line(m: Mapping[str, Any]) -> str:
+    unread = ", unread" if m.get("unread") else ""
+    subject = m.get("subject") or "(no subject)"
+    return f"{name_of(str(m.get('from', '')))}: {subject} ({str(m.get('date', ''))[:10]}{unread})"
+
+
+_BULK_TOOLS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    # verb: (tool, extra search term, extra arguments)
+    "archive": ("remove_label", "in:inbox", {"label": "INBOX"}),
+    "trash": ("trash", "", {}),
+    "read": ("mark_read", "is:unread", {"read": True}),
+    "unread": ("mark_read", "-is:unread", {"read": False}),
+    "star": ("apply_label", "-is:starred", {"label": "STARRED"}),
+}
+_BULK_DONE = {
+    "archive": "Archived",
+    "trash": "Moved to the trash:",
+    "read": "Marked read:",
+    "unread": "Marked unread:",
+    "star": "Starred",
+}
+
+
 class OfflineCommandModel(BaseChatModel):
     model_name: str = "offline"
     tool_names: tuple[str, ...] = ()
+    summarizer: Summarizer | None = None  # the extractive Summarizer in the app; None: one line per message
 
     @property
     def _llm_type(self) -> str:
@@ -234,9 +192,10 @@ class OfflineCommandModel(BaseChatModel):
     def step(self, messages: Sequence[BaseMessage]) -> AIMessage:
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
         if last_human is None:
-            return AIMessage(content=OFFLINE_NOTICE)
+            return AIMessage(content=HELP)
         request = messages[last_human]
-        intent = parse(request.content if isinstance(request.content, str) else str(request.content))
+        text = request.content if isinstance(request.content, str) else str(request.content)
+        intent = parse(text, _sent_at(request))
         earlier, turn = messages[:last_human], messages[last_human + 1 :]
         results = [(m.name or "", _content(m)) for m in turn if isinstance(m, ToolMessage)]
         reply = self._decide(intent, earlier, results)
@@ -252,12 +211,18 @@ class OfflineCommandModel(BaseChatModel):
             tool, data = results[-1]
             return AIMessage(content=f"That did not work ({tool.replace('_', ' ')}): {data['error']}")
         match intent.kind:
-            case "help" | "unknown":
-                return AIMessage(content=OFFLINE_NOTICE)
+            case "help":
+                return AIMessage(content=HELP)
+            case "unknown":
+                return AIMessage(content=NOT_UNDERSTOOD)
             case "question":
                 return AIMessage(content=intent.text)
             case "find":
                 return self._find(intent, results)
+            case "digest":
+                return self._digest(intent, results)
+            case "who":
+                return self._who(intent, results)
             case "summarize":
                 return self._summarize(intent, results)
             case "draft_reply":
@@ -268,9 +233,16 @@ class OfflineCommandModel(BaseChatModel):
                     if intent.subject:
                         args["subject"] = intent.subject
                     return self._call("create_draft", args)
-                return self._drafted(results[-1][1], intent.to or "")
+                return self._drafted(results[-1][1])
+            case "send_new":
+                if not results:
+                    args = {"to": [intent.to], "subject": intent.subject, "body": intent.body}
+                    return self._call("send_email", args)
+                return self._outcome(results[-1][1], rejected="OK, I did not send it.")
             case "label":
                 return self._label(intent, results)
+            case "bulk":
+                return self._bulk(intent, results)
             case "reply":
                 return self._reply(intent, results)
             case _:
@@ -281,8 +253,14 @@ class OfflineCommandModel(BaseChatModel):
             content="", tool_calls=[{"name": tool, "args": dict(args), "id": "offline", "type": "tool_call"}]
         )
 
-    def _search(self, intent: Intent) -> AIMessage:
-        return self._call("search_emails", {"query": intent.query, "limit": 10})
+    def _search(self, intent: Intent, limit: int = SEARCH_LIMIT, extra: str = "") -> AIMessage:
+        query = " ".join(part for part in (intent.query, extra) if part)
+        return self._call("search_emails", {"query": query, "limit": limit})
+
+    @staticmethod
+    def _nothing(intent: Intent, tail: str = "") -> AIMessage:
+        what = intent.described or f"'{intent.query}'"
+        return AIMessage(content=f"I found no {what}" + (f"; {tail}" if tail else "") + ".")
 
     def _ambiguous(self, intent: Intent, found: Sequence[Mapping[str, Any]]) -> AIMessage | None:
         if not intent.who or "@" in intent.who:
@@ -301,37 +279,74 @@ class OfflineCommandModel(BaseChatModel):
             return self._search(intent)
         found = _messages_of(results[0][1])
         if not found:
-            return AIMessage(content=f"No mail matches '{intent.query}'.")
-        if intent.body:
-            if len(results) == 1:
-                if ask := self._ambiguous(intent, found):
-                    return ask
-                return self._reply_draft(found[0], intent.body)
-            return self._drafted(results[-1][1], address_of(str(found[0].get("from", ""))))
-        lines = [
-            f"- {m.get('from', '')}: {m.get('subject', '') or '(no subject)'} "
-            f"({str(m.get('date', ''))[:10]}{', unread' if m.get('unread') else ''}) [id {m.get('id')}]"
-            for m in found
-        ]
-        return AIMessage(content=f"Found {len(found)} message(s) for '{intent.query}':\n" + "\n".join(lines))
+            return self._nothing(intent)
+        what = intent.described or "mail"
+        return AIMessage(content=f"Found {len(found)} message(s) — {what}:\n" + _bullets([_line(m) for m in found]))
 
-    def _reply_draft(self, message: Mapping[str, Any], body: str) -> AIMessage:
+    def _digest(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
+        """An extractive summary: headline, then one line per message (sender — subject: first sentence)."""
+        if not results:
+            return self._search(intent, WIDE_LIMIT)
+        found = _messages_of(results[0][1])
+        if not found:
+            return self._nothing(intent, "you're all caught up")
+        if self.summarizer is None:
+            return AIMessage(content=f"{intent.described or 'Mail'}:\n" + _bullets([_line(m) for m in found]))
+        period = intent.described or "mail"
+        summary = self.summarizer.summarize(
+            SummaryRequest(tuple(mail_item(m) for m in found), period=f"— {period}", max_items=WIDE_LIMIT)
+        )
+        parts = [summary.headline]
+        for section in summary.sections:
+            parts.append(f"\n**{section.title}**\n" + _bullets(section.lines))
+        if len(found) >= WIDE_LIMIT:
+            parts.append(f"\n(The {WIDE_LIMIT} newest; ask for a shorter time or a sender to see others.)")
+        return AIMessage(content="\n".join(parts))
+
+    def _who(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
+        if not results:
+            return self._search(intent, WIDE_LIMIT)
+        found = _messages_of(results[0][1])
+        if not found:
+            return self._nothing(intent, "nobody wrote about it")
+        people: dict[str, list[Mapping[str, Any]]] = {}
+        for m in found:
+            people.setdefault(address_of(str(m.get("from", ""))), []).append(m)
+        lines = []
+        for mails in people.values():
+            newest = mails[0]
+            more = f" and {len(mails) - 1} more" if len(mails) > 1 else ""
+            lines.append(
+                f"{newest.get('from', '')}: {newest.get('subject') or '(no subject)'} "
+                f"({str(newest.get('date', ''))[:10]}){more}"
+            )
+        return AIMessage(
+            content=f"{len(people)} {'person' if len(people) == 1 else 'people'} wrote {intent.described}:\n"
+            + _bullets(lines)
+        )
+
+    def _reply_draft(self, message: Mapping[str, Any], intent: Intent) -> AIMessage:
         subject = str(message.get("subject") or "")
         if subject and not subject.lower().startswith("re:"):
             subject = f"Re: {subject}"
         args = {
-            "to": [address_of(str(message.get("from", "")))],
-            "subject": subject,
-            "body": body,
             "reply_to_message_id": str(message.get("id")),
+            "reply_all": intent.everyone,
+            "subject": subject,
+            "body": intent.body,
         }
         return self._call("create_draft", args)
 
-    def _drafted(self, result: Mapping[str, Any], to: str) -> AIMessage:
+    def _drafted(self, result: Mapping[str, Any]) -> AIMessage:
+        if result.get("status") in ("pending", "pending_approval"):
+            return AIMessage(content="The draft waits for your approval.")
+        if result.get("status") == "rejected":
+            return AIMessage(content="OK, I did not make the draft.")
         subject = result.get("subject") or "(no subject)"
+        to = _names([*result.get("to", []), *result.get("cc", [])])
         return AIMessage(
-            content=f"I drafted '{subject}' to {to} (draft {result.get('draft_id')}). Nothing was sent: "
-            "say 'send it' to send it, and you will be asked to approve."
+            content=f"I drafted '{subject}' to {to}. Nothing was sent: say 'send it' to send it, and you will be "
+            "asked to approve."
         )
 
     def _summarize(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
@@ -340,20 +355,20 @@ class OfflineCommandModel(BaseChatModel):
         if len(results) == 1:
             found = _messages_of(results[0][1])
             if not found:
-                return AIMessage(content=f"No mail matches '{intent.query}'.")
+                return self._nothing(intent)
             if ask := self._ambiguous(intent, found):
                 return ask
             return self._call("get_thread", {"message_id": str(found[0].get("id"))})
         thread = _messages_of(results[-1][1])
         subject = thread[0].get("subject", "") if thread else ""
         lines = [
-            f"- {m.get('from', '')} ({str(m.get('date', ''))[:10]}): "
+            f"{name_of(str(m.get('from', '')))} ({str(m.get('date', ''))[:10]}): "
             f"{_first_sentence(str(m.get('text_body') or m.get('snippet') or ''))}"
             for m in thread
         ]
         return AIMessage(
             content=f"Summary of the thread '{subject}' ({len(thread)} message(s); first sentence of "
-            "each, quoted from the mail):\n" + "\n".join(lines)
+            "each, quoted from the mail):\n" + _bullets(lines)
         )
 
     def _draft_reply(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
@@ -362,23 +377,43 @@ class OfflineCommandModel(BaseChatModel):
         if len(results) == 1:
             found = _messages_of(results[0][1])
             if not found:
-                return AIMessage(content=f"No mail matches '{intent.query}', so I drafted nothing.")
+                return self._nothing(intent, "so I drafted nothing")
             if ask := self._ambiguous(intent, found):
                 return ask
-            return self._reply_draft(found[0], intent.body)
-        found = _messages_of(results[0][1])
-        return self._drafted(results[-1][1], address_of(str(found[0].get("from", ""))))
+            return self._reply_draft(found[0], intent)
+        return self._drafted(results[-1][1])
 
     def _label(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
         if not results:
-            return self._search(intent)
+            return self._search(intent, WIDE_LIMIT)
         if len(results) == 1:
             ids = [str(m.get("id")) for m in _messages_of(results[0][1])]
             if not ids:
-                return AIMessage(content=f"No mail matches '{intent.query}'; nothing was labelled.")
+                return self._nothing(intent, "nothing was labelled")
             return self._call("apply_label", {"message_ids": ids, "label": intent.label})
-        n = len(results[-1][1].get("messages", []))
+        outcome = results[-1][1]
+        if outcome.get("status") in ("rejected", "failed", "pending_approval"):
+            return self._outcome(outcome, rejected="OK, nothing was labelled.", done="Labelled.")
+        n = len(outcome.get("messages", []))
         return AIMessage(content=f"Labelled {n} message(s) as {intent.label}.")
+
+    def _bulk(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
+        tool, extra, args = _BULK_TOOLS[intent.verb]
+        if not results:
+            return self._search(intent, BULK_LIMIT, extra)
+        if len(results) == 1:
+            found = _messages_of(results[0][1])
+            if not found:
+                return self._nothing(intent, "nothing to do")
+            return self._call(tool, {"message_ids": [str(m.get("id")) for m in found], **args})
+        outcome = results[-1][1]
+        found = _messages_of(results[0][1])
+        done = f"{_BULK_DONE[intent.verb]} {len(found)} message(s) — {intent.described}."
+        if len(found) >= BULK_LIMIT:
+            done += f" Those were the {BULK_LIMIT} newest; ask again for the rest."
+        if "status" not in outcome:  # ran at once (reversible; Undo is in the app)
+            return AIMessage(content=done)
+        return self._outcome(outcome, rejected="OK, I left them as they are.", done=done)
 
     def _reply(self, intent: Intent, results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
         """Reply (to all) straight away: the gate holds it, and the card shows exactly who it goes to."""
@@ -387,7 +422,7 @@ class OfflineCommandModel(BaseChatModel):
         if len(results) == 1:
             found = _messages_of(results[0][1])
             if not found:
-                return AIMessage(content=f"No mail matches '{intent.query}', so I replied to nothing.")
+                return self._nothing(intent, "so I replied to nothing")
             if ask := self._ambiguous(intent, found):
                 return ask
             args = {"message_id": str(found[0].get("id")), "body": intent.body, "reply_all": intent.everyone}
@@ -395,16 +430,16 @@ class OfflineCommandModel(BaseChatModel):
         return self._outcome(results[-1][1], rejected="OK, I did not send the reply.")
 
     @staticmethod
-    def _outcome(outcome: Mapping[str, Any], *, rejected: str) -> AIMessage:
+    def _outcome(outcome: Mapping[str, Any], *, rejected: str, done: str = "Sent.") -> AIMessage:
         match outcome.get("status"):
             case "executed":
-                return AIMessage(content="Sent.")
+                return AIMessage(content=done)
             case "rejected":
                 return AIMessage(content=rejected)
             case "failed":
-                return AIMessage(content=f"You approved it, but sending failed: {outcome.get('error')}")
+                return AIMessage(content=f"You approved it, but it failed: {outcome.get('error')}")
             case _:
-                return AIMessage(content="The send is waiting for your approval.")
+                return AIMessage(content="It is waiting for your approval.")
 
     def _send(self, earlier: Sequence[BaseMessage], results: list[tuple[str, dict[str, Any]]]) -> AIMessage:
         if not results:
@@ -418,3 +453,14 @@ class OfflineCommandModel(BaseChatModel):
                 "something first, e.g. 'draft a reply to the last mail from carol saying ...'."
             )
         return self._outcome(results[-1][1], rejected="OK, I did not send it. The draft is still in your drafts.")
+
+
+def _sent_at(request: BaseMessage) -> datetime | None:
+    raw = request.additional_kwargs.get("at")
+    if isinstance(raw, str):
+        try:
+            when = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return None

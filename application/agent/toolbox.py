@@ -156,7 +156,9 @@ SPECS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         "create_draft",
-        "Create a draft (nothing is sent). Give reply_to_message_id to draft a reply in that message's thread.",
+        "Create a draft (nothing is sent). Give reply_to_message_id to draft a reply in that message's thread; "
+        "without to/cc it is addressed like a reply to that message (its Reply-To or sender; with reply_all also "
+        "everyone else it was sent to, except the user).",
         _schema(
             {
                 "to": _ADDRESSES,
@@ -164,6 +166,10 @@ SPECS: tuple[ToolSpec, ...] = (
                 "subject": _SUBJECT,
                 "body": _BODY,
                 "reply_to_message_id": {**_ID, "description": "Keep the draft in this message's thread"},
+                "reply_all": {
+                    "type": "boolean",
+                    "description": "With reply_to_message_id and no to/cc: address it to everyone on that message",
+                },
             }
         ),
         ActionClass.REVERSIBLE,
@@ -347,35 +353,46 @@ def action_class(tool: str, args: Mapping[str, Any]) -> ActionClass:
 
 
 def summarize(tool: str, p: Mapping[str, Any]) -> str:
-    """One line a person can judge."""
+    """One line a person can judge, in names and subjects (never ids: a held action's line is its card's title,
+    which names the draft or message from the snapshot)."""
     subject = f"'{p.get('subject') or '(no subject)'}'"
     to = ", ".join([*p.get("to", []), *p.get("cc", []), *p.get("bcc", [])]) or "nobody yet"
     body = " ".join(str(p.get("body", "")).split())
     snippet = f": {body[:80]}{'...' if len(body) > 80 else ''}" if body else ""
     n = len(p.get("message_ids", []))
     match tool:
+        case "search_emails":
+            return f"Search mail for '{p['query']}'" if p.get("query") else "Search all mail"
+        case "read_email":
+            return "Read a message"
+        case "get_thread":
+            return "Read a conversation"
         case "send_email":
-            return f"Send draft {p['draft_id']}" if p.get("draft_id") else f"Send {subject} to {to}{snippet}"
+            return "Send a draft" if p.get("draft_id") else f"Send {subject} to {to}{snippet}"
         case "reply":
-            return f"Reply{' to all' if p.get('reply_all') else ''} to message {p['message_id']}{snippet}"
+            return f"Reply{' to all' if p.get('reply_all') else ''}{snippet}"
         case "forward":
-            return f"Forward message {p['message_id']} to {to}{snippet}"
+            return f"Forward a message to {to}{snippet}"
         case "schedule_email":
             zone = f" ({p['timezone']})" if p.get("timezone") else ""
             return f"Schedule {subject} to {to} for {p['send_at']}{zone}{snippet}"
         case "cancel_scheduled":
-            return f"Cancel scheduled e-mail {p['scheduled_id']}"
+            return "Cancel a scheduled e-mail"
         case "trash":
             return f"Move {n} message(s) to the trash"
         case "create_draft":
+            if p.get("reply_to_message_id") and not (p.get("to") or p.get("cc")):
+                return f"Draft a reply{' to all' if p.get('reply_all') else ''} {subject}"
             return f"Create a draft {subject} to {to}"
         case "update_draft":
-            return f"Update draft {p['draft_id']}: {subject} to {to}"
+            return f"Update a draft: {subject} to {to}"
         case "apply_label":
             if action_class(tool, p) is ActionClass.EXTERNAL:
                 return f"Label {n} message(s) as {p['label']} (moves them out of the inbox like the trash)"
             return f"Label {n} message(s) as {p['label']}"
         case "remove_label":
+            if str(p.get("label", "")).upper() == "INBOX":
+                return f"Archive {n} message(s)"
             return f"Remove label {p['label']} from {n} message(s)"
         case "mark_read":
             return f"Mark {n} message(s) {'read' if p.get('read', True) else 'unread'}"

@@ -29,6 +29,7 @@ from entrypoints.http.routes import (
     webhooks,
     ws,
 )
+from entrypoints.http.routes import help as help_pages
 from entrypoints.http.web_app import install_web_app
 from entrypoints.observability import install_samplers, serve_metrics_port
 from entrypoints.redaction import register_secret
@@ -80,6 +81,7 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(metrics.router)  # GET /metrics, for a bearer token (docs/metrics.md)
+    app.include_router(help_pages.router)  # GET /help/hosted-model: the offline agent's "use a hosted model" link
     # Each router straight onto the app with the prefix: a router inside a router costs every request a deeper
     # match in FastAPI's routing (measured in bench/auth_me.py).
     for router in (

@@ -185,7 +185,7 @@ def test_another_user_sees_and_decides_nothing(world: World) -> None:
     assert data(world.api.get(ACTIONS, headers=bob)) == []
 
     mine = data(world.api.get("/api/v1/agent/conversations", headers=world.alice.headers))
-    assert [c["id"] for c in mine] == [cid] and mine[0]["title"] == "send it"
+    assert [c["id"] for c in mine] == [cid] and mine[0]["title"] == "Send it"
     detail = data(world.api.get(f"/api/v1/agent/conversations/{cid}", headers=world.alice.headers))
     assert detail["history"][0] == {"role": "user", "content": "send it", "at": None, "tool": None}
     assert [a["id"] for a in detail["actions"]] == [pending["id"]]

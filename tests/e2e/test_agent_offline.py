@@ -111,3 +111,65 @@ def test_pending_actions_are_decided_over_the_websocket_by_their_owner_only(tmp_
         ws.send_json({"type": "agent.approve", "action_id": approved_id})  # a second click
         assert until(ws, "error")["data"]["code"] == "conflict"
     assert sent() == before + 1
+
+
+def test_plain_requests_on_the_demo_mailbox(tmp_path: Path) -> None:
+    """Issue 17: what a person types first, on the real container with no key. A summary through the Summarizer,
+    "who wrote about", "archive all newsletters" (reversible: done, with Undo), and the offsite reply drafted to the
+    people on the message (reply-all from its headers), never an id in the answers."""
+    settings = make_settings(tmp_path, demo_mailbox_size=40, rate_limit_per_minute=100_000)
+    app, _container = make_app(settings)
+    api = Api(app, settings)
+    alice = api.signup("alice@example.com")
+    assert api.post("/api/v1/mail/accounts/demo", headers=alice.headers).status_code in (200, 201)
+
+    def say(text: str, cid: str | None = None) -> dict[str, Any]:
+        turn: dict[str, Any] = data(
+            api.post(CHAT, json={"message": text, "conversation_id": cid}, headers=alice.headers)
+        )
+        return turn
+
+    summary = say("Summarise my unread mail, please")
+    assert "unread" in summary["reply"] and "Team offsite in Lisbon" in summary["reply"], summary["reply"]
+    assert "MAILAGENT" not in summary["reply"] and [t["tool"] for t in summary["activity"]] == ["search_emails"]
+    conversations = data(api.get("/api/v1/agent/conversations", headers=alice.headers))
+    assert [c["title"] for c in conversations] == ["Summarise my unread mail"]  # short, from the first words
+
+    who = say("who wrote about the offsite?")
+    assert "Carol Díaz" in who["reply"] and "wrote about offsite" in who["reply"], who["reply"]
+
+    unknown = say("what's the meaning of life?")
+    assert "summarise my unread mail" in unknown["reply"] and "MAILAGENT" not in unknown["reply"]
+    assert unknown["activity"] == []
+
+    archived = say("archive all newsletters")
+    assert archived["pending_actions"] == [] and archived["reply"].startswith("Archived"), archived["reply"]
+    [change] = [t for t in archived["activity"] if t["tool"] == "remove_label"]
+    assert change["status"] == "ok" and change["summary"].startswith("Archive")
+    assert len(archived["changes"]) == 1 and archived["changes"][0]["undoable"]  # with Undo
+    inbox = data(api.get("/api/v1/emails", params={"label": "INBOX", "limit": 100}, headers=alice.headers))
+    assert change["args"]["message_ids"] and not set(change["args"]["message_ids"]) & {m["id"] for m in inbox}
+
+    drafted = say("find unread mail about the offsite and draft a reply saying I am in")
+    assert "I drafted 'Re: Team offsite in Lisbon" in drafted["reply"], drafted["reply"]
+    assert "Bob Martin" in drafted["reply"] and "Carol Díaz" in drafted["reply"]  # everyone on Bob's mail
+    assert "r0" not in drafted["reply"]
+    sent = say("send it", drafted["conversation_id"])
+    [pending] = sent["pending_actions"]
+    card = pending["snapshot"]["card"]
+    assert card["title"].startswith("Send the draft 'Re: Team offsite in Lisbon")
+    assert {r["address"] for r in card["recipients"]} == {"bob@northwind.example", "carol@contoso.example"}
+    api.client.close()
+
+
+def test_the_use_a_hosted_model_link_is_served_by_the_app(tmp_path: Path) -> None:
+    from adapters.llm.offline import HOSTED_MODEL_HELP, NOT_UNDERSTOOD
+
+    settings = make_settings(tmp_path)
+    app, _ = make_app(settings)
+    api = Api(app, settings)
+    assert f"[use a hosted model]({HOSTED_MODEL_HELP})" in NOT_UNDERSTOOD
+    page = api.get(HOSTED_MODEL_HELP)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "MAILAGENT_LLM_PROVIDER" in page.text and "mailagent llm set-key" in page.text  # the help lives here
+    api.client.close()

@@ -181,7 +181,7 @@ def test_context_carries_across_turns_and_across_a_restart_on_the_same_sqlite_fi
     assert all(m.at is not None for m in history)
     [summary] = second.agent.conversations(ALICE)
     assert summary.id == turn.conversation_id and summary.messages == 4
-    assert summary.title == "remember: the project is Falcon"
+    assert summary.title == "Remember: the project is Falcon"
     # the principal (user record) is run context, never checkpoint data
     with sqlite3.connect(db) as conn:
         dump = "\n".join(conn.iterdump())

@@ -15,7 +15,8 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from adapters.langgraph_agent.agent import LangGraphEmailAgent
 from adapters.langgraph_agent.checkpoints import memory_checkpointer
-from adapters.llm.offline import OFFLINE_NOTICE, OfflineCommandModel, parse
+from adapters.llm.offline import NOT_UNDERSTOOD, OfflineCommandModel
+from adapters.llm.offline_language import parse
 from application.ports.email_agent import Decision
 from domain.identity import Principal, Role, User, UserStatus, scopes_for_role
 from tests.support.agent_fakes import ScriptedToolbox, StepClock
@@ -87,7 +88,7 @@ def searching(found: list[dict[str, Any]]) -> dict[str, Any]:
         ("show me emails from bob@example.com", "find", "from:bob@example.com"),
         ("summarize the thread with Bob", "summarize", "from:Bob"),
         ("draft a reply to the last mail from carol saying I'll join", "draft_reply", "from:carol"),
-        ("label newsletters as Later", "label", "{newsletters newsletter}"),
+        ("label newsletters as Later", "label", "{label:newsletters category:promotions newsletter newsletters}"),
         ("label mail from news as Later", "label", "from:news"),
         ("reply to all on the last mail from dana saying Thanks, all", "reply", "from:dana"),
         ("reply to the latest mail about the audit saying ok", "reply", "audit"),
@@ -103,7 +104,8 @@ def test_find_searches_then_lists_and_never_obeys_mail_content() -> None:
     a, box = agent(searching(INBOX))
     turn = a.chat(ME, "find unread mail from bob", conversation_id=None)
     assert [(t, args) for _, t, args in box.calls] == [("search_emails", {"query": "is:unread from:bob", "limit": 10})]
-    assert "Budget" in turn.reply and "[id m2]" in turn.reply and turn.pending_action_ids == ()
+    assert "Budget" in turn.reply and "Bob Stone" in turn.reply and turn.pending_action_ids == ()
+    assert "m2" not in turn.reply  # names and subjects, not ids
     assert turn.model == "offline"
 
 
@@ -120,13 +122,15 @@ def test_draft_then_send_it_asks_for_approval_and_reports_the_outcome() -> None:
     a, box = agent(searching(INBOX[:1]))
     first = a.chat(ME, "find unread mail about the offsite and draft a reply saying I'm in", conversation_id=None)
     assert [t for _, t, _ in box.calls] == ["search_emails", "create_draft"]
+    # found by topic: a reply to everyone on the message, addressed by the server from its headers
     assert box.calls[1][2] == {
-        "to": ["carol@example.com"],
+        "reply_to_message_id": "m1",
+        "reply_all": True,
         "subject": "Re: Offsite plan",
         "body": "I'm in",
-        "reply_to_message_id": "m1",
     }
-    assert "d7" in first.reply and "send it" in first.reply and first.pending_action_ids == ()
+    assert "Re: Offsite plan" in first.reply and "send it" in first.reply and first.pending_action_ids == ()
+    assert "d7" not in first.reply
     second = a.chat(ME, "send it", conversation_id=first.conversation_id)
     assert box.calls[-1][1:] == ("send_email", {"draft_id": "d7"}) and second.pending_action_ids == ("pa1",)
     done = a.resume(ME, first.conversation_id, [Decision("pa1", True, {"sent": True})])
@@ -155,6 +159,7 @@ def test_draft_reply_and_label() -> None:
     a, box = agent(searching(INBOX[:1]))
     turn = a.chat(ME, "draft a reply to the last mail from carol saying I'll join", conversation_id=None)
     assert box.calls[-1][1] == "create_draft" and box.calls[-1][2]["body"] == "I'll join"
+    assert box.calls[-1][2]["reply_all"] is False  # found by its sender: a reply to them
     assert "Re: Offsite plan" in turn.reply
     a, box = agent(searching(INBOX[2:]))
     turn = a.chat(ME, "label newsletters as Later", conversation_id=None)
@@ -179,7 +184,7 @@ def test_questions_when_ambiguous_and_the_notice_when_not_understood() -> None:
     assert "There is no draft" in fresh.chat(ME, "send it", conversation_id=None).reply and box.calls == []
     assert "Who should" in fresh.chat(ME, "draft an email saying hi", conversation_id=None).reply
     unknown = fresh.chat(ME, "what's the weather like?", conversation_id=None).reply
-    assert unknown == OFFLINE_NOTICE and "MAILAGENT_LLM_PROVIDER" in unknown and "offline" in unknown
+    assert unknown == NOT_UNDERSTOOD and "MAILAGENT" not in unknown and "summarise my unread mail" in unknown
     assert box.calls == []
 
 
@@ -231,7 +236,7 @@ def commands(draw: Any) -> tuple[str, str, dict[str, Any]]:
             )
         case _:
             label = draw(LABELS)
-            return f"label mail from {who} as {label}", "search_emails", {"query": f"from:{who}", "limit": 10}
+            return f"label mail from {who} as {label}", "search_emails", {"query": f"from:{who}", "limit": 25}
 
 
 @pytest.mark.property(82)

@@ -393,7 +393,10 @@ class MailEffects(EffectHandler):
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound(f"No message with the id {', '.join(missing[:5])}.")
-        refs = tuple(MessageRef(i, found[i].subject, _shown(found[i].from_)) for i in ids)
+        refs = tuple(
+            MessageRef(i, found[i].subject, _shown(found[i].from_), found[i].internal_date.date().isoformat())
+            for i in ids
+        )
         add: tuple[str, ...] = ()
         remove: tuple[str, ...] = ()
         name = ""
@@ -421,10 +424,26 @@ class MailEffects(EffectHandler):
         draft_id = args.get("draft_id")
         previous = mb.get_draft(str(draft_id)).message.subject if draft_id else ""
         groups = [(f, _parse(args.get(f, ()))) for f in ("to", "cc")]
+        addressing = self._addressing(account)
+        replying = args.get("reply_to_message_id")
+        if replying and not draft_id and not (args.get("to") or args.get("cc")):
+            # a reply's recipients from the message's own headers (Reply-To, reply-all), as the reply tool has them
+            original = mb.get_message(str(replying))
+            reply = reply_addressing(original, account.address, bool(args.get("reply_all", False)))
+            groups = [("to", reply.to), ("cc", reply.cc)]
+            sender = original.from_.address.lower() if original.from_ else ""
+            addressing = self._addressing(
+                account,
+                via_reply_to=frozenset(a.address.lower() for a in reply.to if a.address.lower() != sender)
+                if reply.via_reply_to
+                else frozenset(),
+                via_reply_all=frozenset(a.address.lower() for a in reply.cc),
+                known_domains=frozenset({domain_of(sender)} if sender else set()),
+            )
         return DraftEffect(
             account_id=account.id,
             draft_id=str(draft_id) if draft_id else None,
-            people=flagged(mb, groups, self._addressing(account)),
+            people=flagged(mb, groups, addressing),
             subject=str(args.get("subject", "")),
             text_body=str(args.get("body", "")),
             reply_to_message_id=args.get("reply_to_message_id"),
@@ -475,6 +494,7 @@ class MailEffects(EffectHandler):
                 "message_id": draft.message.id,
                 "subject": draft.message.subject,
                 "to": [str(a) for a in draft.message.to],
+                "cc": [str(a) for a in draft.message.cc],
             }
         raise ValidationFailed(f"Not a mail effect: {effect.kind!r}.")
 

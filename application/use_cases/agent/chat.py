@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.agent.titles import short_title
 from application.agent.toolbox import SPECS_BY_NAME
 from application.outbox import OutboxRelay
 from application.ports.clock import Clock
@@ -50,5 +51,5 @@ class Chat:
         for activity in turn.activity:
             tool = activity.tool if activity.tool in SPECS_BY_NAME else "unknown"  # the model names it: bound it
             self.metrics.increment(AGENT_TOOL_CALLS, tool=tool, outcome=activity.status)
-        finish_turn(self.new_uow, self.clock, self.relay, inp.principal, turn, title=message[:80])
+        finish_turn(self.new_uow, self.clock, self.relay, inp.principal, turn, title=short_title(message))
         return turn
