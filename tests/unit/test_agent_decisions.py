@@ -197,7 +197,7 @@ def test_conversations_are_listed_per_user_and_hidden_from_others() -> None:
     s.chat(s.w.alice, "send it", turn.conversation_id)
     s.chat(s.w.bob, "hello")
     listed = ListConversations(s.w.uow).execute(ListConversationsInput(s.w.alice.principal))
-    assert [c.id for c in listed] == [turn.conversation_id] and listed[0].title == "find the offsite mail"
+    assert [c.id for c in listed] == [turn.conversation_id] and listed[0].title == "Find the offsite mail"
     view = GetConversation(s.agent, s.w.uow).execute(GetConversationInput(s.w.alice.principal, turn.conversation_id))
     assert [m.role for m in view.messages][:2] == ["user", "tool"] and len(view.actions) == 1
     with pytest.raises(NotFound):
