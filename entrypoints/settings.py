@@ -7,8 +7,10 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_JWT_SECRET_BYTES = 32  # HS256 wants a key at least as long as its hash (RFC 7518 §3.2); PyJWT enforces it
 
 # The web app's build output in a source checkout (entrypoints/ sits at the repository root).
 SOURCE_WEB_DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
@@ -21,6 +23,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Where the local profile keeps its database, keys and outbox")
     database_url: str | None = Field(None, description="SQLAlchemy URL; local default sqlite in data_dir")
     redis_url: str | None = Field(None, description="Redis URL (production default redis://127.0.0.1:6379/0)")
+    redis_timeout_seconds: float = Field(
+        0.25,
+        gt=0,
+        le=10,
+        description="Connect and read timeout of the request path's Redis calls (limits, cache); past it the "
+        "per-process fallbacks answer (docs/operations.md)",
+    )
     host: str = Field("127.0.0.1", description="Address `mailagent serve` binds to")
     port: int = Field(8000, description="Port `mailagent serve` listens on")
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL used in links sent by mail")
@@ -246,7 +255,18 @@ class Settings(BaseSettings):
                     if not v
                 ]
             if missing:
-                raise ValueError(f"The production profile needs {', '.join(missing)}.")
+                raise ValueError(
+                    f"The production profile needs {' and '.join(missing)}: set "
+                    f"{'them' if len(missing) > 1 else 'it'} in the environment (README, Configuration)."
+                )
+        if self.jwt_secret is not None:
+            length = len(self.jwt_secret.get_secret_value().encode())
+            if length < MIN_JWT_SECRET_BYTES:
+                # Checked here, at start-up of every command, not at the first login (PyJWT refuses short HS256 keys).
+                raise ValueError(
+                    f"MAILAGENT_JWT_SECRET is {length} bytes long; it must be at least {MIN_JWT_SECRET_BYTES} bytes "
+                    "(e.g. the output of `openssl rand -hex 32`)."
+                )
         if self.blob_backend == "s3" and not self.s3_bucket:
             raise ValueError("MAILAGENT_BLOB_BACKEND=s3 needs MAILAGENT_S3_BUCKET.")
         return self
@@ -308,6 +328,27 @@ class Settings(BaseSettings):
     @property
     def json_logs(self) -> bool:
         return self.log_format == "json" or (self.log_format == "auto" and self.profile == "production")
+
+
+def configuration_error(exc: ValidationError) -> str:
+    """One sentence per wrong setting, naming it and what is expected (no traceback): what `mailagent` prints
+    before it exits with status 2."""
+    sentences = []
+    for error in exc.errors(include_url=False):
+        if error["type"] == "value_error":  # our own validators: their message is already the sentence
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+            sentences.append(message.removeprefix("Value error, "))
+            continue
+        field = ".".join(str(part) for part in error["loc"])
+        name = f"MAILAGENT_{field.upper()}" if field else "a setting"
+        given = error.get("input")
+        shown = f" (it is {given!r})" if isinstance(given, str | int | float) and not _is_secret(field) else ""
+        sentences.append(f"{name} is not valid{shown}: {error['msg'][0].lower()}{error['msg'][1:]}.")
+    return " ".join(sentences)
+
+
+def _is_secret(field: str) -> bool:
+    return any(word in field for word in ("secret", "password", "token", "key"))
 
 
 def load_or_create_secret(path: Path, nbytes: int = 64) -> bytes:

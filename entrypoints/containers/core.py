@@ -19,35 +19,52 @@ from adapters.sqlalchemy.engine import make_engine, make_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
 from application.dependency_health import Outages
+from application.fallbacks import FallbackRateLimiter, FallthroughCache
 from application.outbox import OutboxRelay
+from application.session_tokens import revoked_token_cache_key
 from application.use_cases.notifications.deliver_webhooks import WebhookFanOut
 from application.use_cases.read_events import PruneEvents, ReadEvents
 from entrypoints.settings import Settings
 
 
 def _redis_client(settings: Settings) -> Any:
+    """The client of the request path (limits, cache, /readyz): short timeouts, so a hung Redis costs a request
+    at most `redis_timeout_seconds` (and, through the fallbacks' pause, only the first requests of an outage)."""
     import redis  # production only: the embedded default never pays for importing it
 
+    timeout = settings.redis_timeout_seconds
     return redis.Redis.from_url(
-        settings.resolved_redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        settings.resolved_redis_url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
     )
 
 
-def _redis_rate_limiter(client: Any, clock: Any) -> Any:
+def _redis_rate_limiter(client: Any, clock: Any, outages: Outages) -> Any:
     from adapters.redis.rate_limiter import RedisRateLimiter
 
-    return RedisRateLimiter(client, clock)
+    # Redis down or hung: this process's own counters take over (never a 500; login keeps working).
+    return FallbackRateLimiter(RedisRateLimiter(client, clock), InMemoryRateLimiter(clock), outages)
 
 
-def _redis_cache(client: Any) -> Any:
+def _redis_cache(client: Any, outages: Outages) -> Any:
     from adapters.redis.cache import RedisCache
 
-    return RedisCache(client)
+    # Redis down or hung: reads fall through to the source; a revoked external token is never guessed (503).
+    return FallthroughCache(RedisCache(client), outages, strict_prefixes=(revoked_token_cache_key(""),))
 
 
-def _redis_event_bus(client: Any, settings: Settings) -> Any:
+def _redis_event_bus(settings: Settings) -> Any:
+    import redis
+
     from adapters.redis.event_bus import RedisEventBus
 
+    # Its own client: the listener's connection must not share the request path's pool, and a publish (after a
+    # commit) waits a little longer than a cache read before the outbox keeps the event for later.
+    client = redis.Redis.from_url(
+        settings.resolved_redis_url,
+        socket_timeout=max(1.0, settings.redis_timeout_seconds),
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        health_check_interval=30,
+    )
     return RedisEventBus(client, channel=settings.event_channel)
 
 
@@ -58,9 +75,14 @@ def _rq_job_queue(settings: Settings, registry: Any) -> Any:
 
     # RQ needs a client that returns bytes; the shared client is configured the same way, but keep it apart so
     # RQ's blocking calls never hold up the cache and the rate limiter.
-    return RqJobQueue(
-        redis.Redis.from_url(settings.resolved_redis_url), queue_name=settings.job_queue_name, registry=registry
+    # Timeouts: an enqueue after a commit (on the request path) must not wait forever on a hung Redis; the job
+    # then stays in the outbox and is relayed later. RQ's blocking dequeue runs on the worker's own client.
+    client = redis.Redis.from_url(
+        settings.resolved_redis_url,
+        socket_timeout=max(2.0, settings.redis_timeout_seconds),
+        socket_connect_timeout=settings.redis_timeout_seconds,
     )
+    return RqJobQueue(client, queue_name=settings.job_queue_name, registry=registry)
 
 
 def _secret_store(settings: Settings) -> Any:
@@ -127,12 +149,12 @@ class CoreContainer(containers.DeclarativeContainer):
     rate_limiter = providers.Selector(
         profile,
         local=providers.Singleton(InMemoryRateLimiter, clock),
-        production=providers.Singleton(_redis_rate_limiter, redis_client, clock),
+        production=providers.Singleton(_redis_rate_limiter, redis_client, clock, outages),
     )
     cache = providers.Selector(
         profile,
         local=providers.Singleton(InMemoryCache, clock),
-        production=providers.Singleton(_redis_cache, redis_client),
+        production=providers.Singleton(_redis_cache, redis_client, outages),
     )
 
     # Background work: in-process threads in the embedded default, Redis + RQ workers in production. The job
@@ -146,7 +168,7 @@ class CoreContainer(containers.DeclarativeContainer):
     event_bus = providers.Selector(
         profile,
         local=providers.Singleton(InMemoryEventBus),
-        production=providers.Singleton(_redis_event_bus, redis_client, settings),
+        production=providers.Singleton(_redis_event_bus, settings),
     )
     # The relay also turns relayed events into webhook deliveries, in the same transaction (never lost).
     webhook_fan_out = providers.Singleton(WebhookFanOut, clock)

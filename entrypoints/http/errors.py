@@ -76,6 +76,54 @@ def allowed_methods(request: Request) -> str:
     return ", ".join([*found, "OPTIONS"])
 
 
+def dependency_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 an exception amounts to when, anywhere in its chain, a database or Redis connection was lost or
+    refused (a restart, a failover, psycopg's AdminShutdown, a full pool); None for anything else. The unit of work
+    already turns these into ServiceUnavailable; this catches the ones raised outside one (e.g. a write of its own
+    connection), so a dependency's outage is never a 500."""
+    from adapters.sqlalchemy.unit_of_work import database_unavailable
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ServiceUnavailable):
+            return current
+        found = database_unavailable(current) or _driver_unavailable(current)
+        if found is not None:
+            return found
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _driver_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    module = type(exc).__module__
+    if module.startswith("psycopg"):
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            return ServiceUnavailable("The database cannot answer right now; try again shortly.", service="database")
+    elif module.startswith("redis"):
+        import redis
+
+        if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+            return ServiceUnavailable("Redis cannot be reached; try again shortly.", service="redis")
+    return None
+
+
+def infrastructure_response(exc: InfrastructureError) -> JSONResponse:
+    """503 (or 502) with Retry-After and the failing service; the message is safe to show."""
+    log.warning("dependency failed", service=exc.service, error=exc.message, cause=repr(exc.__cause__)[:300])
+    details: dict[str, Any] = {"service": exc.service}
+    if exc.retry_after is not None:
+        details["retry_after"] = exc.retry_after
+    return JSONResponse(
+        error_body(exc.code, exc.message, [details]),
+        status_code=status_for(exc),
+        headers={"Retry-After": str(exc.retry_after if exc.retry_after is not None else 5)},
+    )
+
+
 def status_for(exc: Exception) -> int:
     return next(status for cls, status in STATUS_BY_ERROR if isinstance(exc, cls))
 
@@ -96,22 +144,19 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers)
 
 
+DATABASE_UNAVAILABLE = "database_unavailable"  # set in the request's state when a 503 was about the database
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return domain_error_response(exc)
 
     @app.exception_handler(InfrastructureError)
-    async def _infra(_: Request, exc: InfrastructureError) -> JSONResponse:
-        log.warning("dependency failed", service=exc.service, error=exc.message, cause=repr(exc.__cause__)[:300])
-        details: dict[str, Any] = {"service": exc.service}
-        if exc.retry_after is not None:
-            details["retry_after"] = exc.retry_after
-        return JSONResponse(
-            error_body(exc.code, exc.message, [details]),
-            status_code=status_for(exc),
-            headers={"Retry-After": str(exc.retry_after if exc.retry_after is not None else 5)},
-        )
+    async def _infra(request: Request, exc: InfrastructureError) -> JSONResponse:
+        if exc.service == "database":
+            request.scope.setdefault("state", {})[DATABASE_UNAVAILABLE] = True  # a GET may be tried once more
+        return infrastructure_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

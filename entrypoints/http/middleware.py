@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -11,9 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from starlette.concurrency import run_in_threadpool
 
 from application.ports.rate_limiter import RateLimiter
 from entrypoints.http.envelope import error_body, request_id_var
+from entrypoints.http.errors import DATABASE_UNAVAILABLE, dependency_unavailable, infrastructure_response
+from entrypoints.http.web_app import is_reserved
 from entrypoints.logging_setup import get_logger
 
 log = get_logger("mailagent.http")
@@ -24,6 +28,7 @@ ASGIApp = Callable[..., Any]
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 EXEMPT_FROM_RATE_LIMIT = ("/healthz", "/readyz", "/api/v1/healthz", "/api/v1/readyz")
 DOCS_PATHS = ("/docs", "/redoc")
+RETRY_READ_AFTER_SECONDS = 0.1
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # img-src allows https: so a reader can choose to load a mail's remote images; the web app blocks them by default
@@ -77,6 +82,15 @@ def _new_request_id() -> str:
     return f"{_PROCESS}{next(_REQUESTS):020x}"
 
 
+def counts_against_anonymous_limit(scope: Scope) -> bool:
+    """API calls without credentials count against the per-IP limit; the probes do not, nor do the web app's own
+    files (/, /assets/..., the SPA's paths): a few uncached page loads must not turn `GET /` into a 429."""
+    path: str = scope["path"]
+    if path.startswith(EXEMPT_FROM_RATE_LIMIT):
+        return False
+    return is_reserved(path) or path.startswith("/metrics") or scope.get("method") not in ("GET", "HEAD")
+
+
 def client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
@@ -128,10 +142,13 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if not path.startswith(EXEMPT_FROM_RATE_LIMIT) and not has_credentials(scope):
-                decision = self.rate_limiter().hit(
-                    f"ip:{client_ip(scope)}", limit=self.anonymous_limit(), window_seconds=60
-                )
+            if counts_against_anonymous_limit(scope) and not has_credentials(scope):
+                limiter = self.rate_limiter()
+                key, limit = f"ip:{client_ip(scope)}", self.anonymous_limit()
+                if limiter.in_process:
+                    decision = limiter.hit(key, limit=limit, window_seconds=60)
+                else:  # a network round trip (Redis): never on the event loop, whatever Redis does
+                    decision = await run_in_threadpool(limiter.hit, key, limit=limit, window_seconds=60)
                 if not decision.allowed:
                     await self._respond(
                         send_wrapper,
@@ -140,18 +157,26 @@ class RequestContextMiddleware:
                         [(b"retry-after", str(decision.retry_after).encode())],
                     )
                     return
-            await self.app(scope, receive, send_wrapper)
-        except Exception:
-            log.exception("unhandled error", path=path, method=scope.get("method"))
+            if scope.get("method") in ("GET", "HEAD"):
+                await self._read_with_one_retry(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            unavailable = dependency_unavailable(exc)
+            if unavailable is None:
+                log.exception("unhandled error", path=path, method=scope.get("method"))
             if not status_holder["started"]:
-                await self._respond(
-                    send_wrapper,
-                    500,
-                    error_body(
-                        "internal_error",
-                        f"Something went wrong on our side. Quote request id {request_id} if you report it.",
-                    ),
-                )
+                if unavailable is not None:  # a lost database or Redis connection: 503 + Retry-After, never 500
+                    await infrastructure_response(unavailable)(scope, receive, send_wrapper)
+                else:
+                    await self._respond(
+                        send_wrapper,
+                        500,
+                        error_body(
+                            "internal_error",
+                            f"Something went wrong on our side. Quote request id {request_id} if you report it.",
+                        ),
+                    )
         finally:
             log.info(
                 "request",
@@ -162,6 +187,33 @@ class RequestContextMiddleware:
                 client=client_ip(scope),
             )
             request_id_var.reset(token)
+
+    async def _read_with_one_retry(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        """A read (GET/HEAD) that met a dropped database connection is tried once more before the 503 goes out:
+        the pool (pre-ping) hands the second try a fresh connection, so a restart's stale connections cost the
+        caller nothing. Only reads: they change nothing, so running one twice is harmless."""
+        state = scope.setdefault("state", {})
+        held = {"retry": False}
+
+        async def hold_database_503(message: dict[str, Any]) -> None:
+            start = message["type"] == "http.response.start"
+            if start and message["status"] == 503 and state.get(DATABASE_UNAVAILABLE):
+                held["retry"] = True
+            if not held["retry"]:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, hold_database_503)
+        except Exception as exc:
+            unavailable = dependency_unavailable(exc)
+            if held["retry"] or unavailable is None or unavailable.service != "database":
+                raise
+            held["retry"] = True
+        if not held["retry"]:
+            return
+        state.pop(DATABASE_UNAVAILABLE, None)
+        await asyncio.sleep(RETRY_READ_AFTER_SECONDS)
+        await self.app(scope, receive, send)
 
     @staticmethod
     async def _respond(

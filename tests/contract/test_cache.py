@@ -13,16 +13,20 @@ from hypothesis import strategies as st
 from adapters.in_memory.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
 from adapters.system.clock import SystemClock
+from application.dependency_health import Outages
+from application.fallbacks import FallthroughCache
 from application.ports.cache import Cache
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-with-fallthrough"])
 def cache(request: pytest.FixtureRequest) -> Iterator[Cache]:
     if request.param == "memory":
         yield InMemoryCache(SystemClock())
     else:
         client: Any = request.getfixturevalue("redis_client")
-        yield RedisCache(client, prefix=request.getfixturevalue("redis_prefix"))
+        redis_cache = RedisCache(client, prefix=request.getfixturevalue("redis_prefix"))
+        # The second is what production wires (entrypoints/containers/core.py), while Redis answers.
+        yield redis_cache if request.param == "redis" else FallthroughCache(redis_cache, Outages())
 
 
 def test_set_get_delete_and_stats(cache: Cache) -> None:

@@ -13,19 +13,26 @@ from hypothesis import strategies as st
 from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.rate_limiter import InMemoryRateLimiter
 from adapters.redis.rate_limiter import RedisRateLimiter
+from application.dependency_health import Outages
+from application.fallbacks import FallbackRateLimiter
 from application.ports.rate_limiter import RateLimiter
 
 Factory = Callable[[InMemoryClock], RateLimiter]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-with-fallback"])
 def make_limiter(request: pytest.FixtureRequest) -> Iterator[Factory]:
     if request.param == "memory":
         yield InMemoryRateLimiter
     else:
         client: Any = request.getfixturevalue("redis_client")
         prefix: str = request.getfixturevalue("redis_prefix")
-        yield lambda clock: RedisRateLimiter(client, clock, prefix=prefix)
+        if request.param == "redis":
+            yield lambda clock: RedisRateLimiter(client, clock, prefix=prefix)
+        else:  # what production wires (entrypoints/containers/core.py), while Redis answers
+            yield lambda clock: FallbackRateLimiter(
+                RedisRateLimiter(client, clock, prefix=prefix), InMemoryRateLimiter(clock), Outages()
+            )
 
 
 def start_clock() -> InMemoryClock:

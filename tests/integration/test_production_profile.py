@@ -33,9 +33,13 @@ def test_production_profile_uses_postgres_and_redis(replicas: tuple[Api, Api, An
     from adapters.redis.cache import RedisCache
     from adapters.redis.rate_limiter import RedisRateLimiter
     from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+    from application.fallbacks import FallbackRateLimiter, FallthroughCache
 
-    assert isinstance(container.rate_limiter(), RedisRateLimiter)
-    assert isinstance(container.cache(), RedisCache)
+    # Redis, behind the fallbacks that keep requests going when it is away (application/fallbacks.py).
+    assert isinstance(container.rate_limiter(), FallbackRateLimiter)
+    assert isinstance(container.rate_limiter().shared, RedisRateLimiter)
+    assert isinstance(container.cache(), FallthroughCache)
+    assert isinstance(container.cache().shared, RedisCache)
     uow = container.uow()
     assert isinstance(uow, SqlAlchemyUnitOfWork)
     assert container.engine().dialect.name == "postgresql"

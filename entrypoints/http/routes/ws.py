@@ -142,7 +142,7 @@ async def live_updates(websocket: WebSocket) -> None:
         connection = LiveConnection(
             principal.user_id, asyncio.get_running_loop(), max_pending=settings.ws_replay_limit * 2
         )
-        hub.attach(connection)
+        await run_in_threadpool(hub.attach, connection)  # the first one subscribes (Redis): not on the event loop
         high_water = await _replay(websocket, container, principal.user_id, last_id)
         await _stream(websocket, container, connection, principal, credential, high_water)
     except _Close as close:
