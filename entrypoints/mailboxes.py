@@ -58,7 +58,10 @@ class InstallationMailboxes(MailboxProvider):
         from adapters.sqlite_mailbox.mailbox import SqliteMailbox
 
         if self.demo_path is None:
-            raise NotConfigured("The demo mailbox is only available in the embedded default (local profile).")
+            raise NotConfigured(
+                "The demo mailbox is turned off on this server: set MAILAGENT_DEMO_MAILBOX=true to offer it "
+                "(it is on by default only in the local profile)."
+            )
         with self._lock:
             mailbox = self._demo.get(account.id)
             if mailbox is None:

@@ -349,11 +349,49 @@ def demo_admin(
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
     except InfrastructureError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         sys.exit(2)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # A configuration error: one clear sentence naming the setting, exit 2 (systemd does not restart on it).
+        from entrypoints.settings import configuration_error
+
+        err.print(f"[red]configuration error:[/red] {configuration_error(exc)}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except Exception as exc:
+        unreachable = _database_unreachable(exc)
+        if unreachable is None:
+            raise
+        err.print(f"[red]error:[/red] {unreachable}", highlight=False, soft_wrap=True)
+        sys.exit(1)  # not a configuration error: a service manager may try again
+
+
+def _database_unreachable(exc: Exception) -> str | None:
+    """One sentence for a database that cannot be reached at start-up (wrong host or port, not running, refused
+    credentials), instead of SQLAlchemy's traceback. The URL is shown without its password."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    from sqlalchemy.engine import make_url
+
+    from entrypoints.settings import Settings
+
+    try:
+        url = make_url(Settings().resolved_database_url).render_as_string(hide_password=True)
+    except Exception:
+        url = "MAILAGENT_DATABASE_URL"
+    reason = next((line.strip() for line in str(exc.orig or exc).splitlines() if line.strip()), "no answer")
+    return (
+        f"The database at {url} cannot be reached ({reason[:200]}); check MAILAGENT_DATABASE_URL and that the "
+        "database server is running."
+    )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,10 @@ class ConnectDemoAccount:
 
     def execute(self, inp: ConnectDemoAccountInput) -> MailAccount:
         if not self.mailboxes.supports(MailProvider.DEMO):
-            raise PermissionDenied("The demo mailbox is only available in the embedded default (local profile).")
+            raise PermissionDenied(
+                "The demo mailbox is turned off on this server: set MAILAGENT_DEMO_MAILBOX=true to offer it "
+                "(it is on by default only in the local profile)."
+            )
         user_id = inp.principal.user_id
         with self.uow as uow:
             existing = uow.mail_accounts.find(user_id, MailProvider.DEMO, DEMO_ADDRESS)
