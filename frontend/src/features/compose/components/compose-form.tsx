@@ -1,5 +1,6 @@
 // The compose form: recipients, subject, rich body, attachments and the send / save / schedule / discard actions.
 import { useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
 import { useNavigate } from 'react-router'
 import { toast } from 'sonner'
 import type { components } from '@/api/schema'
@@ -13,13 +14,15 @@ import { ApiError } from '@/lib/api-error'
 import { useDeleteDraft } from '../api/delete-draft'
 import { useForwardEmail } from '../api/forward-email'
 import { useReplyToEmail } from '../api/reply-to-email'
-import { useSaveDraft } from '../api/save-draft'
+import { saveDraft as saveDraftRequest, useSaveDraft } from '../api/save-draft'
 import { useScheduleEmail } from '../api/schedule-email'
 import { useSendDraft } from '../api/send-draft'
 import { useSendEmail } from '../api/send-email'
+import { QUERY_ROOTS } from '@/lib/query-keys'
 import type { Message } from '../hooks/use-compose-source'
 import { useAttachments } from '../hooks/use-attachments'
 import type { ComposeAttachment } from '../lib/attachments'
+import { autosave } from '../lib/autosave'
 import { quotedHtml, quoteHeader } from '../lib/quoting'
 import { splitRecipients, type Recipient } from '../lib/recipients'
 import { AttachmentPanel } from './attachment-panel'
@@ -49,6 +52,7 @@ export interface ComposeFormProps {
 }
 
 type RecipientField = 'to' | 'cc' | 'bcc'
+
 
 const NOTHING_TYPED: Record<RecipientField, string> = { to: '', cc: '', bcc: '' }
 
@@ -86,7 +90,14 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   const attachments = useAttachments(initial.attachments)
   const [dragging, setDragging] = useState(false)
   const [includeAttachments, setIncludeAttachments] = useState(true)
-  const [draftId, setDraftId] = useState(initial.draftId)
+  const [draftId, setDraftIdState] = useState(initial.draftId)
+  // The draft's id as soon as a save answers (state arrives a render later; a send right after must not miss it).
+  const draftIdRef = useRef(initial.draftId)
+  const setDraftId = (id: string) => {
+    draftIdRef.current = id
+    setDraftIdState(id)
+  }
+  const manualSaving = useRef(false)
   const [savedSnapshot, setSavedSnapshot] = useState<string | null>(null)
   const [localErrors, setLocalErrors] = useState<Partial<Record<RecipientField, string>>>({})
   const [actionError, setActionError] = useState<unknown>(null)
@@ -167,13 +178,85 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     reply_to_message_id: mode.kind === 'reply' ? mode.original.id : null,
   })
 
+  // Autosave (issue 17): once typing has paused (lib/autosave.ts), what is on screen is saved as a draft (created on
+  // the first save, updated after), so a reload or a crash loses at most the last moment. Addresses still being
+  // typed or marked not valid are left out of the saved copy, not reported: nobody asked to send yet.
+  const queryClient = useQueryClient()
+  const [autosaveState, setAutosave] = useState<'idle' | 'saving' | 'failed'>('idle')
+  const autosaving = useRef(false)
+  const meaningful = to.length + cc.length + bcc.length > 0 || subject.trim() !== '' || body.text.trim() !== '' || attachments.ids.length > 0
+  const savedBody = (): DraftIn => {
+    const valid = (list: Recipient[]) => list.filter((r) => r.valid)
+    return draftBody({ to: valid(to), cc: valid(cc), bcc: valid(bcc) })
+  }
+  const latest = useRef({ dirty, meaningful, body: savedBody, account })
+  /** Set once the message was sent, scheduled or discarded: leaving then keeps nothing. */
+  const finished = useRef(false)
+  const pendingAutosave = useRef<Promise<void> | null>(null)
+  const autosaveNow = async (): Promise<void> => {
+    if (autosaving.current || manualSaving.current || sendingRef.current || finished.current || attachments.uploading) return
+    const draftId = draftIdRef.current
+    if (!draftId && !meaningful) return
+    autosaving.current = true
+    setAutosave('saving')
+    const forSnapshot = snapshot
+    let done: () => void = () => undefined
+    pendingAutosave.current = new Promise((resolve) => (done = resolve))
+    try {
+      const saved = await saveDraftRequest({ draftId, body: savedBody(), account })
+      setSavedSnapshot(forSnapshot)
+      setAutosave('idle')
+      void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.drafts] })
+      if (!draftId) {
+        setDraftId(saved.id)
+        navigate(`/compose?draft=${encodeURIComponent(saved.id)}`, { replace: true, state: { keepForm: true } })
+      }
+    } catch {
+      setAutosave('failed')
+    } finally {
+      autosaving.current = false
+      pendingAutosave.current = null
+      done()
+    }
+  }
+  const autosaveRef = useRef(autosaveNow)
+  useEffect(() => {
+    latest.current = { dirty, meaningful, body: savedBody, account }
+    autosaveRef.current = autosaveNow
+  })
+  useEffect(() => {
+    if (!dirty) return undefined
+    const timer = setTimeout(() => void autosaveRef.current(), autosave.delayMs)
+    return () => clearTimeout(timer)
+  }, [dirty, snapshot])
+  // Leaving with unsaved changes (a link, Back, a shortcut): the draft is kept, and the person is told where it is.
+  useEffect(
+    () => () => {
+      const now = latest.current
+      if (!now.dirty || finished.current || (!draftIdRef.current && !now.meaningful)) return
+      // After an autosave in flight (it may be creating the draft), so the same draft is updated, not a second made.
+      void (pendingAutosave.current ?? Promise.resolve())
+        .then(() => saveDraftRequest({ draftId: draftIdRef.current, body: now.body(), account: now.account }))
+        .then(
+        () => {
+          void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.drafts] })
+          toast.success('Draft saved', { description: 'Your message is in Drafts.' })
+        },
+        () => toast.error('Your draft could not be saved', { description: 'The server could not be reached.' }),
+      )
+    },
+    [queryClient],
+  )
+
   const finish = (message: string, destination: string, description?: string) => {
+    finished.current = true
     setSavedSnapshot(snapshot)
     toast.success(message, description ? { description, duration: 10_000 } : undefined)
     navigate(destination)
   }
 
   const dropSavedDraft = async () => {
+    const draftId = draftIdRef.current
     if (!draftId) return
     try {
       await deleteDraft.mutateAsync({ draftId, account })
@@ -202,6 +285,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     sendingRef.current = true
     setSending(true)
     setActionError(null)
+    // An autosave in flight may be creating the draft: wait for it, so the sent message does not leave one behind.
+    await pendingAutosave.current
     try {
       if (mode.kind === 'reply') {
         await reply.mutateAsync({
@@ -233,7 +318,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
         })
         await dropSavedDraft()
         finish('Message sent', '/mail/INBOX')
-      } else if (draftId) {
+      } else if (draftIdRef.current) {
+        const draftId = draftIdRef.current
         // A saved draft is sent as stored: bring it up to date first if it was edited since.
         if (snapshot !== savedSnapshot) await saveDraft.mutateAsync({ draftId, body: draftBody(lists), account })
         await sendDraft.mutateAsync({ draftId, account })
@@ -255,6 +341,9 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     const lists = checkedRecipients(false)
     if (!lists) return
     setActionError(null)
+    manualSaving.current = true
+    await pendingAutosave.current
+    const draftId = draftIdRef.current
     try {
       const saved = await saveDraft.mutateAsync({ draftId, body: draftBody(lists), account })
       setSavedSnapshot(snapshotFor(lists, NOTHING_TYPED, body.html))
@@ -266,6 +355,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       toast.success('Draft saved')
     } catch (error) {
       setActionError(error)
+    } finally {
+      manualSaving.current = false
     }
   }
 
@@ -294,6 +385,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   }
 
   const discard = async () => {
+    await pendingAutosave.current
+    const draftId = draftIdRef.current
     if (draftId) {
       try {
         await deleteDraft.mutateAsync({ draftId, account })
@@ -304,6 +397,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       }
     }
     setDiscardOpen(false)
+    finished.current = true
     setSavedSnapshot(snapshot)
     toast('Message discarded')
     navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
@@ -449,7 +543,17 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
           <Button variant="ghost" onClick={askDiscard} disabled={busy} className="ml-auto">
             Discard
           </Button>
-          <span className="w-full text-xs text-slate-600">{dirty ? 'Unsaved changes' : draftId ? 'Draft saved' : ''}</span>
+          <span className="w-full text-xs text-slate-600" role="status" aria-live="polite">
+            {autosaveState === 'saving'
+              ? 'Saving draft…'
+              : autosaveState === 'failed'
+                ? 'Draft not saved: the server could not be reached. It will be tried again as you type.'
+                : dirty
+                  ? 'Unsaved changes'
+                  : draftId
+                    ? 'Draft saved'
+                    : ''}
+          </span>
         </div>
       </div>
       <ScheduleDialog

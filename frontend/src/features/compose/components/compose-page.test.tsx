@@ -4,6 +4,8 @@ import { Toaster } from 'sonner'
 import { apiError, envelope, mockApi, type SeenRequest } from '@/test/fetch-mock'
 import { renderWithApp } from '@/test/render'
 import { mockUploads, uploaded } from '@/test/xhr-mock'
+import { act } from 'react'
+import { autosave } from '../lib/autosave'
 import { ComposePage } from './compose-page'
 
 function message(overrides: Record<string, unknown> = {}) {
@@ -56,7 +58,11 @@ beforeAll(() => {
   document.elementFromPoint ??= () => null
 })
 
-beforeEach(() => window.localStorage.setItem('mailagent.activeAccount', 'acc-1'))
+// Autosave is tested on its own below; elsewhere it waits longer than any test, so a slow run cannot add a save.
+beforeEach(() => {
+  window.localStorage.setItem('mailagent.activeAccount', 'acc-1')
+  autosave.delayMs = 3_600_000
+})
 afterEach(() => window.localStorage.clear())
 
 describe('ComposePage', () => {
@@ -151,6 +157,64 @@ describe('ComposePage', () => {
     expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(1)
     expect(seen.some((r) => r.method === 'GET' && r.path.startsWith('/api/v1/emails/draft/'))).toBe(false)
   })
+
+  it('autosaves once typing pauses (POST, then PUT of the same draft), names it in the URL, and says so', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd9', message: message({ id: 'dm9' }) }, {}, 201),
+      'PUT /api/v1/emails/draft/d9': () => envelope({ id: 'd9', message: message({ id: 'dm9' }) }),
+    })
+    autosave.delayMs = 1500
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org, not-an-address,')
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Quarterly plan')
+    await typeBody(user, 'First lines')
+    // No button pressed: the draft is created once typing pauses.
+    await waitFor(() => expect(router.state.location.search).toBe('?draft=d9'), { timeout: 15_000 })
+    const created = posts(seen, '/api/v1/emails/draft')
+    expect(created).toHaveLength(1)
+    // The address that is not valid is left out of the saved copy rather than blocking it.
+    expect(created[0]?.body).toMatchObject({ subject: 'Quarterly plan', to: ['bob@example.org'] })
+    expect((created[0]?.body as { text_body: string }).text_body).toContain('First lines')
+    expect(await screen.findByText('Draft saved', {}, { timeout: 15_000 })).toBeInTheDocument()
+
+    await typeBody(user, ' and more')
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/draft/d9', 'PUT').length).toBeGreaterThan(0), { timeout: 15_000 })
+    const updated = posts(seen, '/api/v1/emails/draft/d9', 'PUT').at(-1)
+    expect((updated?.body as { text_body: string }).text_body).toContain('First lines and more')
+    expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(1)
+  }, 60_000)
+
+  it('keeps the draft when leaving with unsaved changes, and says where it is', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd10', message: message({ id: 'dm10' }) }, {}, 201),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Left behind')
+    // Leave at once (before any autosave could run), as a click on Inbox does.
+    await act(() => router.navigate('/mail/INBOX'))
+    expect(await screen.findByText('Your message is in Drafts.', {}, { timeout: 15_000 })).toBeInTheDocument()
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(1))
+    expect(posts(seen, '/api/v1/emails/draft')[0]?.body).toMatchObject({ subject: 'Left behind' })
+  }, 60_000)
+
+  it('leaves nothing behind after sending', async () => {
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/send': () => envelope(message({ id: 'sent-2' })),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Gone')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'), { timeout: 15_000 })
+    await screen.findByText('Message sent', {}, { timeout: 15_000 })
+    expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(0)
+  }, 60_000)
 
   it('opens a saved draft with its recipients, text and attachments, and keeps the attachments on save', async () => {
     const uploads = mockUploads(({ file }) => uploaded(file, 'clean', 'up-plan'))

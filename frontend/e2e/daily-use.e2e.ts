@@ -1,0 +1,84 @@
+// The web app people live in all day (issue 17), in Chromium against the real backend: a compose survives a reload
+// and leaving it, the one Drafts entry opens drafts for editing, outage messages are right and go away, and undo.
+import { execFileSync } from 'node:child_process'
+import { resolve } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { launch, openSession, type Session } from './support/browser'
+import { lookAt, type ScreenReport } from './support/journey'
+
+const EMAIL = 'noor.haddad@e2e-daily.example'
+const PASSWORD = 'Copper-willow 81 tides!'
+const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
+
+let browser: Browser
+let session: Session
+let page: Page
+const reports: ScreenReport[] = []
+
+function cli(...args: string[]): string {
+  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
+}
+
+async function toast(text: string | RegExp, timeout = 15_000): Promise<void> {
+  await page.locator('[data-sonner-toast]').filter({ hasText: text }).first().waitFor({ timeout })
+}
+
+beforeAll(async () => {
+  cli('user', 'create', '--email', EMAIL, '--password', PASSWORD)
+  cli('mail', 'connect-demo', '--user', EMAIL)
+  browser = await launch()
+  session = await openSession(browser, inject('baseUrl'), { width: 1366, height: 768 })
+  page = session.page
+  await page.goto('/login')
+  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/mail\/INBOX/)
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+it('autosaves a compose as it is typed, and the draft is there after a reload', async () => {
+  await page.goto('/compose')
+  await page.getByRole('heading', { name: 'New message' }).waitFor()
+  const to = page.getByRole('combobox', { name: 'To' })
+  await to.fill('carol@northwind.example')
+  await to.press('Enter')
+  await page.getByLabel('Subject').fill('Budget for March')
+  await page.getByRole('textbox', { name: 'Message body' }).click()
+  await page.keyboard.type('Numbers attached by Friday.')
+  // Nothing pressed: the draft is saved once typing pauses, and the URL names it.
+  await page.waitForURL(/\/compose\?draft=/, { timeout: 30_000 })
+  await page.getByText('Draft saved', { exact: true }).waitFor({ timeout: 30_000 })
+  await lookAt(page, 'daily-01-compose-autosaved', reports)
+  await page.reload()
+  await page.getByRole('heading', { name: 'Edit draft' }).waitFor()
+  await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('Budget for March')
+  await page.getByRole('textbox', { name: 'Message body' }).getByText('Numbers attached by Friday.').waitFor()
+  await page.getByText('carol@northwind.example').first().waitFor()
+})
+
+it('keeps what was typed when leaving a compose, and says where it went', async () => {
+  await page.goto('/compose')
+  await page.getByRole('heading', { name: 'New message' }).waitFor()
+  await page.getByLabel('Subject').fill('Left mid-sentence')
+  await page.getByRole('textbox', { name: 'Message body' }).click()
+  await page.keyboard.type('I was about to say')
+  // At once, before any autosave: a click on Inbox.
+  await page.getByRole('navigation', { name: 'Mailboxes and sections' }).getByRole('link', { name: /^Inbox/ }).click()
+  await page.waitForURL(/\/mail\/INBOX/)
+  await toast('Your message is in Drafts.')
+  await page.goto('/drafts')
+  await page.getByRole('heading', { name: 'Drafts', level: 1 }).waitFor()
+  await page.getByText('Left mid-sentence').first().waitFor()
+  await lookAt(page, 'daily-02-drafts', reports)
+})
+
+it('finishes with no serious accessibility findings and no console errors', () => {
+  const findings = reports.filter((r) => r.violations.length > 0)
+  expect(findings, JSON.stringify(findings, null, 2)).toEqual([])
+  expect(session.consoleErrors).toEqual([])
+})
