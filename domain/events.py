@@ -25,6 +25,9 @@ class EventType(enum.StrEnum):
     AGENT_TOOL_CALL = "agent.tool_call"
     AGENT_ACTION_PENDING = "agent.action_pending"
     MAILBOX_WATCH_LAPSED = "mailbox.watch_lapsed"
+    CALENDAR_EVENT_CREATED = "calendar.event_created"
+    CALENDAR_EVENT_UPDATED = "calendar.event_updated"
+    CALENDAR_EVENT_DELETED = "calendar.event_deleted"
 
 
 MAX_EVENT_DATA_CHARS = 16_000

@@ -14,7 +14,7 @@ from email.header import Header, decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, getaddresses, parsedate_to_datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from domain.errors import ValidationFailed
 from domain.mail import Attachment, EmailAddress, OutgoingAttachment, OutgoingMessage
@@ -175,7 +175,10 @@ def _set_bodies(mime: EmailMessage, message: OutgoingMessage) -> None:
         if attachment in related:
             continue
         maintype, _, subtype = attachment.mime_type.partition("/")
-        kwargs: dict[str, str] = {}
+        kwargs: dict[str, Any] = {}
+        subtype, *parameters = (p.strip() for p in subtype.split(";"))
+        if parameters:  # e.g. text/calendar; method=REQUEST (iMIP needs the method on the part)
+            kwargs["params"] = dict(p.partition("=")[::2] for p in parameters if "=" in p)
         if attachment.content_id:
             kwargs["cid"] = normalize_message_id(attachment.content_id)
         mime.add_attachment(
@@ -184,7 +187,7 @@ def _set_bodies(mime: EmailMessage, message: OutgoingMessage) -> None:
             subtype=subtype,
             filename=attachment.filename or "attachment",
             disposition="inline" if attachment.inline else "attachment",
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
 

@@ -15,6 +15,7 @@ from dependency_injector import containers, providers
 from entrypoints.containers.admin import AdminContainer
 from entrypoints.containers.agent import AgentContainer
 from entrypoints.containers.attachments import AttachmentsContainer
+from entrypoints.containers.calendar import CalendarContainer
 from entrypoints.containers.compose import context
 from entrypoints.containers.core import CoreContainer
 from entrypoints.containers.identity import IdentityContainer
@@ -56,12 +57,13 @@ class Container(containers.DeclarativeContainer):
     attachments = context(AttachmentsContainer, core)
     mail = context(MailContainer, core, attachments)
     scheduling = context(SchedulingContainer, core, mail, attachments)
+    calendar = context(CalendarContainer, core, mail)
     agent = context(AgentContainer, core, mail, scheduling, attachments)
     admin = context(AdminContainer, core, mail)
     notifications = context(NotificationsContainer, core)
 
 
-CONTEXTS = ("core", "identity", "attachments", "mail", "scheduling", "agent", "admin", "notifications")
+CONTEXTS = ("core", "identity", "attachments", "mail", "scheduling", "calendar", "agent", "admin", "notifications")
 
 
 def _expose_context_providers() -> None:

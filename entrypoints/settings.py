@@ -178,6 +178,16 @@ class Settings(BaseSettings):
     cache_message_seconds: int = Field(
         300, ge=0, description="How long a read message is cached, bodies included (0: never)"
     )
+    contacts_cache_seconds: int = Field(
+        3600, ge=0, description="How long contact searches are cached per account (0: never); Redis in production"
+    )
+    demo_timezone: str = Field(
+        "Europe/Lisbon", description="Time zone of a newly made demo calendar (an IANA name such as Europe/Berlin)"
+    )
+    working_hours: str = Field(
+        "09:00-17:30", description="Working hours for free-slot search, HH:MM-HH:MM in the calendar's zone"
+    )
+    working_days: str = Field("mon,tue,wed,thu,fri", description="Working days for free-slot search")
 
     llm_provider: Literal["offline", "anthropic", "openai"] = Field(
         "offline",

@@ -181,12 +181,19 @@ def _csv(rng: random.Random, rows: int = 6) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _ics(summary: str, start: datetime, uid: str) -> bytes:
+def _ics(summary: str, start: datetime, uid: str, organizer: _Person, attendees: Sequence[_Person]) -> bytes:
+    """An iMIP invitation (METHOD:REQUEST) as a calendar program would attach it."""
     stamp = start.strftime("%Y%m%dT%H%M%SZ")
     end = (start + timedelta(hours=8)).strftime("%Y%m%dT%H%M%SZ")
+    people = "".join(
+        f"ATTENDEE;CN={p.name};PARTSTAT={'ACCEPTED' if p is organizer else 'NEEDS-ACTION'};RSVP=TRUE:"
+        f"mailto:{p.address}\r\n"
+        for p in (organizer, *attendees)
+    )
     return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mailagent demo//EN\r\nBEGIN:VEVENT\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mailagent demo//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
         f"UID:{uid}\r\nDTSTAMP:{stamp}\r\nDTSTART:{stamp}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\n"
+        f"LOCATION:Lisbon\r\nORGANIZER;CN={organizer.name}:mailto:{organizer.address}\r\n{people}"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     ).encode()
 
@@ -253,7 +260,13 @@ class _Generator:
                     OutgoingAttachment(
                         filename="offsite.ics",
                         mime_type="text/calendar",
-                        content=_ics("Team offsite", event_day, f"offsite-{self.domain}"),
+                        content=_ics(
+                            "Team offsite",
+                            event_day,
+                            f"offsite-{self.domain}",
+                            CAROL,
+                            [self.owner, JOHN_SMITH, JOHN_PARK, BOB],
+                        ),
                     )
                 ],
             ),

@@ -26,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 
 def _register_subcommands() -> None:
     from entrypoints.cli.agent import chat as agent_chat
+    from entrypoints.cli.calendar import calendar_app, contacts_app
     from entrypoints.cli.demo import demo_app
     from entrypoints.cli.events import events_app
     from entrypoints.cli.llm import llm_app
@@ -35,6 +36,8 @@ def _register_subcommands() -> None:
     app.add_typer(demo_app, name="demo")
     app.add_typer(events_app, name="events")
     app.add_typer(llm_app, name="llm")
+    app.add_typer(calendar_app, name="calendar")
+    app.add_typer(contacts_app, name="contacts")
     app.command("chat")(agent_chat)
 
 

@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from application.use_cases.contacts.search_contacts import SearchContactsInput
 from application.use_cases.mail.suggest_recipients import (
     MAX_LIMIT,
     MAX_QUERY,
     RecipientSuggestion,
     SuggestRecipientsInput,
 )
+from domain.contacts import Contact
 from entrypoints.http.deps import ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.openapi_contract import MAIL
@@ -42,3 +44,42 @@ def suggestions(
     the ones you exchange mail with most, then the most recent. Needs the `mail:read` scope."""
     found = container.suggest_recipients().execute(SuggestRecipientsInput(principal, q, account, limit))
     return ok([RecipientSuggestionOut.of(s) for s in found])
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str
+    emails: list[str]
+    organisation: str
+    title: str
+    phones: list[str]
+    photo_url: str | None
+    other: bool = Field(description="Someone you have written to, not a saved contact")
+
+    @classmethod
+    def of(cls, c: Contact) -> ContactOut:
+        return cls(**c.to_dict())
+
+
+@router.get("/search", response_model=Envelope[list[ContactOut]])
+def search(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    q: Annotated[str, Query(max_length=200, description="Name, address or organisation words")] = "",
+    account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> Envelope[list[ContactOut]]:
+    """Your address book (saved and other contacts) matching every word of `q`, case- and accent-insensitive,
+    best match first; an empty `q` lists them. Cached per account for an hour."""
+    found = container.search_contacts().execute(SearchContactsInput(principal, q, limit, account))
+    return ok([ContactOut.of(c) for c in found])
+
+
+@router.get("/{contact_id}", response_model=Envelope[ContactOut])
+def get_contact(
+    contact_id: str,
+    principal: PrincipalDep,
+    container: ContainerDep,
+    account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
+) -> Envelope[ContactOut]:
+    return ok(ContactOut.of(container.get_contact().execute(principal, contact_id, account)))
