@@ -59,6 +59,7 @@ def draft(title: str = "Sync", hour: int = 10, **fields: object) -> EventDraft:
 WEEK = Interval(datetime(2026, 3, 23, tzinfo=UTC), datetime(2026, 3, 30, tzinfo=UTC))
 
 
+@pytest.mark.property(58)
 def test_create_read_list_update_delete(new_calendar: CalendarFactory) -> None:
     cal = new_calendar()
     assert cal.owner() == ME and cal.timezone() == ZONE
@@ -85,6 +86,7 @@ def test_create_read_list_update_delete(new_calendar: CalendarFactory) -> None:
     assert cal.list_events(WEEK) == []
 
 
+@pytest.mark.property(57)
 def test_recurring_instances_have_ids_that_read_and_cancel_one_instance(new_calendar: CalendarFactory) -> None:
     cal = new_calendar()
     series = cal.create_event(draft("Stand-up", hour=9, recurrence=("RRULE:FREQ=DAILY;COUNT=10",)))
@@ -176,6 +178,7 @@ PEOPLE = [
 ]
 
 
+@pytest.mark.property(61)
 def test_contacts_search_get_and_list(new_contacts: Callable[[list[Contact]], Contacts]) -> None:
     book = new_contacts(PEOPLE)
     assert [c.id for c in book.search("john")] == ["3", "2"]  # by name among equals

@@ -61,6 +61,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     api.client.close()
 
 
+@pytest.mark.property(60)
 def test_the_demo_calendar_matches_the_demo_mail(world: World) -> None:
     data = world.list(NOW, NOW + timedelta(days=14))
     assert data["timezone"] == "Europe/Lisbon"
@@ -87,6 +88,7 @@ def test_the_demo_calendar_matches_the_demo_mail(world: World) -> None:
     assert all(e["recurring_event_id"] == standups[0]["series_id"] for e in standups)
 
 
+@pytest.mark.property(59)
 def test_create_read_update_cancel_with_invitations_mailed(world: World) -> None:
     start = datetime(2026, 3, 24, 15, 0, tzinfo=LISBON)
     body = {
@@ -195,6 +197,7 @@ def test_free_busy_in_working_hours(world: World) -> None:
     assert data["suggestions"][0]["local_start"][11:16] == "12:00"
 
 
+@pytest.mark.property(61)
 def test_contact_search(world: World) -> None:
     r = world.api.get("/api/v1/contacts/search", params={"q": "john"}, headers=world.me.headers)
     assert r.status_code == 200, r.text

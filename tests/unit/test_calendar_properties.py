@@ -77,6 +77,7 @@ def oracle(event: CalendarEvent, step: int, count: int, window: Interval) -> lis
     return found
 
 
+@pytest.mark.property(57)
 @given(series(), days, st.integers(1, 120))
 def test_property_57_expansion_matches_the_wall_clock_oracle(
     s: tuple[CalendarEvent, str, int, int], day: int, span: int
@@ -92,6 +93,7 @@ def test_property_57_expansion_matches_the_wall_clock_oracle(
         assert instance.start.tzinfo is not None
 
 
+@pytest.mark.property(57)
 @given(st.lists(series(), min_size=1, max_size=4), days, st.integers(1, 60))
 def test_property_57_the_in_memory_calendar_lists_every_overlapping_instance(
     many: list[tuple[CalendarEvent, str, int, int]], day: int, span: int
@@ -110,6 +112,7 @@ def test_property_57_the_in_memory_calendar_lists_every_overlapping_instance(
         assert (again.start, again.end) == (instance.start, instance.end)
 
 
+@pytest.mark.property(57)
 def test_a_weekly_meeting_keeps_its_wall_time_across_the_dst_change() -> None:
     tz = ZoneInfo("Europe/Lisbon")
     start = datetime(2026, 3, 16, 9, 0, tzinfo=tz)  # Monday; clocks go forward on Sunday 29 March
@@ -201,6 +204,7 @@ def test_working_hours_in_local_time_on_the_day_clocks_change() -> None:
     assert [p.start.astimezone(UTC).hour for p in periods] == [14, 13, 13]  # Fri EST, Mon and Tue EDT
 
 
+@pytest.mark.property(60)
 @given(
     st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(lambda t: t.strip()),
     zones,
@@ -252,6 +256,7 @@ def test_unreadable_calendar_data_is_a_clear_error() -> None:
         parse_ics(b"this is not a calendar")
 
 
+@pytest.mark.property(58)
 @given(
     st.lists(st.tuples(days, wall_times, lengths), min_size=1, max_size=5),
     st.lists(st.from_regex(r"[a-z]{1,6}@x\.example", fullmatch=True), max_size=4, unique=True),
@@ -304,6 +309,7 @@ contacts_st = st.lists(
 )
 
 
+@pytest.mark.property(61)
 @given(contacts_st, st.text(st.sampled_from("abeéoz nw"), max_size=4), st.integers(1, 30))
 def test_property_61_contact_search_returns_exactly_the_matches_best_first(
     contacts: list[Contact], query: str, limit: int
