@@ -10,7 +10,8 @@ export interface paths {
         };
         /**
          * Healthz
-         * @description The process is up (no dependency is checked).
+         * @description The process is up (no dependency is checked). On the event loop itself, not the thread pool: it answers
+         *     even while every worker thread waits on a hung dependency.
          */
         get: operations["healthz_healthz_get"];
         put?: never;
@@ -72,7 +73,8 @@ export interface paths {
         };
         /**
          * Healthz
-         * @description The process is up (no dependency is checked).
+         * @description The process is up (no dependency is checked). On the event loop itself, not the thread pool: it answers
+         *     even while every worker thread waits on a hung dependency.
          */
         get: operations["healthz_api_v1_healthz_get"];
         put?: never;
