@@ -23,6 +23,7 @@ BENCHMARKS = [
     "incremental_sync.py",
     "ws_fanout.py",
     "scheduled_sends.py",
+    "scheduled_burst_rq.py",
     "attachments.py",
     "agent_turn.py",
     "web_scroll.py",
