@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchlib import machine, percentile
+from benchlib import load_average, machine, percentile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = SPECS_BY_NAME[name]
 
             def run(**kw: Any) -> dict[str, Any]:
-                return toolbox._run(principal, name, validate_args(name, kw), idempotency_key=None)
+                return toolbox._run(principal, name, validate_args(name, kw))
 
             return StructuredTool.from_function(
                 func=run, name=name, description=spec.description, args_schema=dict(spec.parameters)
@@ -156,23 +156,32 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(10):
                 fn()
         times: dict[str, list[float]] = {k: [] for k in variants}
+        cpu: dict[str, list[float]] = {k: [] for k in variants}
         for _ in range(args.rounds):
             for name, fn in variants.items():
                 for _ in range(args.turns):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     fn()
                     times[name].append(time.perf_counter() - t)
-        p50 = {}
+                    cpu[name].append(time.process_time() - c)
+        p50, cpu50 = {}, {}
         for name, values in times.items():
             values.sort()
-            p50[name] = percentile(values, 50)
+            cpu[name].sort()
+            p50[name], cpu50[name] = percentile(values, 50), percentile(cpu[name], 50)
             print(
                 f"{name:>10}: p50 {p50[name] * 1000:7.2f} ms  p99 {percentile(values, 99) * 1000:7.2f} ms  "
-                f"({len(values)} turns)"
+                f"CPU p50 {cpu50[name] * 1000:7.2f} ms  ({len(values)} turns)"
             )
         print(
             f"ratio agent/bare p50: {p50['agent'] / p50['bare']:.2f}x; agent-mem/bare: "
             f"{p50['agent-mem'] / p50['bare']:.2f}x; overhead per turn {(p50['agent'] - p50['bare']) * 1000:.2f} ms"
+        )
+        # CPU time of the process (every thread) per turn: steadier than wall time on a shared machine, and the
+        # checkpoint file's fsyncs (wall, not CPU) show only in the wall ratio.
+        print(
+            f"CPU ratio agent/bare p50: {cpu50['agent'] / cpu50['bare']:.2f}x; agent-mem/bare: "
+            f"{cpu50['agent-mem'] / cpu50['bare']:.2f}x; load average {load_average()}"
         )
     return 0
 

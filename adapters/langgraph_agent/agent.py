@@ -68,6 +68,7 @@ class LangGraphEmailAgent(EmailAgent):
         recursion_limit: int = 30,
     ) -> None:
         self.new_uow, self.clock, self.recursion_limit = uow, clock, recursion_limit
+        self.toolbox = toolbox
         self.model = model_name(model)
         self.graph = build_graph(model, build_tools(toolbox), checkpointer)
 
@@ -189,6 +190,8 @@ class LangGraphEmailAgent(EmailAgent):
                             )
         except GraphRecursionError:
             stopped = True
+        finally:
+            self.toolbox.end_turn(ctx.turn_id)  # the gate's records of this turn's reads, in one transaction
         snapshot = self.graph.get_state(config)
         messages: list[AnyMessage] = list(snapshot.values.get("messages", []))
         pending = _pending_ids(snapshot.interrupts)
@@ -206,7 +209,11 @@ class LangGraphEmailAgent(EmailAgent):
         return AgentTurn(cid, reply, tuple(activity), tuple(pending), self.model)
 
     def _stream(self, graph_input: Any, config: Any, ctx: AgentContext) -> Iterator[dict[str, Any]]:
-        chunks: Iterator[dict[str, Any]] = self.graph.stream(graph_input, config, context=ctx, stream_mode="updates")
+        # durability="exit": the checkpoint is written once when the run ends (answered, interrupted for approval, or
+        # failed), not after every step; a process dying mid-turn loses that turn's transcript (ADR 0016).
+        chunks: Iterator[dict[str, Any]] = self.graph.stream(
+            graph_input, config, context=ctx, stream_mode="updates", durability="exit"
+        )
         return chunks
 
     def _activity(self, m: ToolMessage, calls: Mapping[str, tuple[str, Mapping[str, Any]]], cid: str) -> ToolActivity:

@@ -49,6 +49,27 @@ class SqlAlchemyEventStore(EventStore):
         stmt = insert(EventRow).values(**values).on_conflict_do_nothing(index_elements=["id"])
         return self.s.execute(stmt.returning(EventRow.seq)).first() is not None
 
+    def append_many(self, events: Sequence[DomainEvent]) -> int:
+        if len(events) < 2:
+            return sum(1 for event in events if self.append(event))
+        rows = [
+            {
+                "id": e.id,
+                "user_id": e.user_id,
+                "account_id": e.account_id,
+                "type": e.type.value,
+                "data": dict(e.data),
+                "occurred_at": e.occurred_at,
+                "published_at": None,
+            }
+            for e in events
+        ]
+        dialect = self.s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # One multi-row INSERT .. ON CONFLICT DO NOTHING: rows take their seqs in the order given.
+        stmt = insert(EventRow).values(rows).on_conflict_do_nothing(index_elements=["id"])
+        return len(self.s.execute(stmt.returning(EventRow.seq)).all())
+
     def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
         rows = self.s.scalars(
             select(EventRow)

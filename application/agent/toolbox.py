@@ -10,8 +10,9 @@ to the model is wrapped as untrusted data."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,20 @@ SEND_WINDOW_SECONDS = 3600
 # case-insensitively): apply_label with one of them is held like `trash`, never run on its own.
 DESTRUCTIVE_LABELS = frozenset({"TRASH", "SPAM"})
 BATCH_TOOL = "batch"  # the pending action holding a turn's reversible changes beyond its budget
+MAX_KEPT_PER_TURN = 50  # read-call records kept back for one turn; beyond it they are written at once
+
+
+@dataclass(frozen=True)
+class _KeptRecord:
+    """A read call's audit entry and event, kept back until its turn ends (or the turn records anything else)."""
+
+    ctx: ToolContext
+    action: str
+    tool: str
+    status: str
+    summary: str
+    error: str | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -470,6 +485,8 @@ class UseCaseToolbox(AgentToolbox):
         self.reversible_per_turn = reversible_per_turn
         self._locks_guard = threading.Lock()
         self._turn_locks: dict[str, threading.Lock] = {}
+        self._kept_guard = threading.Lock()
+        self._kept: dict[str, list[_KeptRecord]] = {}  # turn id -> read-call records not written yet
         self.effects = effects or EffectHandlers([mail_effects(use_cases, clock, organisation)])
 
     def specs(self) -> tuple[ToolSpec, ...]:
@@ -503,10 +520,59 @@ class UseCaseToolbox(AgentToolbox):
         try:
             result = self._run(ctx.principal, tool, checked)
         except (DomainError, InfrastructureError) as exc:
-            self._record(ctx, AgentAuditAction.TOOL_FAILED, tool, "error", error=exc.message, summary=summary)
+            self._record_read(ctx, AgentAuditAction.TOOL_FAILED, tool, "error", summary, exc.message)
             return ToolOutcome("error", {"error": exc.message}, summary)
-        self._record(ctx, AgentAuditAction.TOOL_CALL, tool, "ok", summary=summary)
+        self._record_read(ctx, AgentAuditAction.TOOL_CALL, tool, "ok", summary)
         return ToolOutcome("ok", result, summary)
+
+    # -- read calls: recorded once per turn ----------------------------------------------------------------------
+
+    def _record_read(
+        self, ctx: ToolContext, action: str, tool: str, status: str, summary: str, error: str | None = None
+    ) -> None:
+        """A read changed nothing, and its use case already wrote its own audit entry (mail.search, mail.read...)
+        when it ran; the gate's entry and event that say the agent made the call are written with the turn's
+        others in one transaction when the turn ends (ADR 0016). Outside a turn they are written at once."""
+        if not ctx.turn_id:
+            self._record(ctx, action, tool, status, summary=summary, error=error)
+            return
+        kept = _KeptRecord(ctx, action, tool, status, summary, error, self.clock.now())
+        with self._kept_guard:
+            turn = self._kept.setdefault(ctx.turn_id, [])
+            turn.append(kept)
+            full = len(turn) >= MAX_KEPT_PER_TURN
+        if full:
+            self.end_turn(ctx.turn_id)
+
+    @contextlib.contextmanager
+    def _kept_of(self, turn_id: str) -> Iterator[list[_KeptRecord]]:
+        """The turn's kept records, taken for a transaction about to write them; put back if it fails."""
+        with self._kept_guard:
+            kept = self._kept.pop(turn_id, []) if turn_id else []
+        try:
+            yield kept
+        except BaseException:
+            if kept:
+                with self._kept_guard:
+                    self._kept.setdefault(turn_id, [])[:0] = kept
+            raise
+
+    def _write_kept(self, uow: UnitOfWork, kept: list[_KeptRecord]) -> None:
+        events: list[DomainEvent] = []
+        for k in kept:
+            self._audit(uow, k.ctx, k.action, k.tool, k.status, k.summary, None, k.error, at=k.at)
+            kind = EventType.AGENT_TOOL_CALL
+            events.append(self._tool_event(k.ctx, kind, k.tool, k.status, k.summary, None, at=k.at))
+        uow.events.append_many(events)  # one statement for the turn's reads
+
+    def end_turn(self, turn_id: str) -> None:
+        with self._kept_of(turn_id) as kept:
+            if not kept:
+                return
+            with self.new_uow() as uow:
+                self._write_kept(uow, kept)
+                uow.commit()
+        self.relay.flush()
 
     # -- reversible changes: bounded per turn, each kept with its Undo ------------------------------------------
 
@@ -582,7 +648,8 @@ class UseCaseToolbox(AgentToolbox):
         """Add the call to this turn's batch card (made on the first call over the budget)."""
         part = BatchPart(ctx.tool_call_id[:128], tool, effect)
         call = {"tool_call_id": ctx.tool_call_id[:128], "tool": tool, "args": payload}
-        with self.new_uow() as uow:
+        with self._kept_of(ctx.turn_id) as kept, self.new_uow() as uow:
+            self._write_kept(uow, kept)
             batch = self._turn_batch(uow, ctx)
             if batch is not None and batch.snapshot is not None and isinstance(batch.snapshot.effect, BatchEffect):
                 grown = Snapshot.of(batch.snapshot.effect.with_part(part))
@@ -666,7 +733,8 @@ class UseCaseToolbox(AgentToolbox):
             snapshot=snapshot,
         )
         summary = action.summary
-        with self.new_uow() as uow:
+        with self._kept_of(ctx.turn_id) as kept, self.new_uow() as uow:
+            self._write_kept(uow, kept)
             uow.pending_actions.add(action)
             self._audit(
                 uow, ctx, AgentAuditAction.ACTION_PENDING, tool, "pending", summary, action.id, snapshot=snapshot
@@ -804,7 +872,9 @@ class UseCaseToolbox(AgentToolbox):
         snapshot: Snapshot | None = None,
         change_ids: list[str] | None = None,
     ) -> None:
-        with self.new_uow() as uow:
+        # The turn's earlier reads go first, in the same transaction, so the log keeps the calls' order.
+        with self._kept_of(ctx.turn_id) as kept, self.new_uow() as uow:
+            self._write_kept(uow, kept)
             self._audit(uow, ctx, action, tool, status, summary, pending, error, snapshot=snapshot)
             extra = {"change_ids": change_ids} if change_ids else None
             self._event(uow, ctx, EventType.AGENT_TOOL_CALL, tool, status, summary, pending, extra=extra)
@@ -823,6 +893,7 @@ class UseCaseToolbox(AgentToolbox):
         error: str | None = None,
         *,
         snapshot: Snapshot | None = None,
+        at: datetime | None = None,
     ) -> None:
         details: dict[str, Any] = {"conversation_id": ctx.conversation_id, "tool": tool, "status": status}
         if snapshot is not None:
@@ -839,7 +910,7 @@ class UseCaseToolbox(AgentToolbox):
             AuditDraft(
                 action, ctx.principal.user_id, target=f"agent_conversation:{ctx.conversation_id}", details=details
             ),
-            at=self.clock.now(),
+            at=at or self.clock.now(),
         )
 
     def _event(
@@ -854,7 +925,21 @@ class UseCaseToolbox(AgentToolbox):
         *,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        now: datetime = self.clock.now()
+        uow.events.append(self._tool_event(ctx, kind, tool, status, summary, pending, extra=extra))
+
+    def _tool_event(
+        self,
+        ctx: ToolContext,
+        kind: EventType,
+        tool: str,
+        status: str,
+        summary: str,
+        pending: str | None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> DomainEvent:
+        now: datetime = at or self.clock.now()
         data: dict[str, Any] = {"conversation_id": ctx.conversation_id, "tool": tool, "status": status, **(extra or {})}
         if summary:
             data["summary"] = summary[:300]
@@ -862,6 +947,4 @@ class UseCaseToolbox(AgentToolbox):
             data["pending_action_id"] = pending
         if ctx.tool_call_id:
             data["tool_call_id"] = ctx.tool_call_id[:128]
-        uow.events.append(
-            DomainEvent(event_id(kind.value, ctx.conversation_id, new_id()), ctx.principal.user_id, kind, now, data)
-        )
+        return DomainEvent(event_id(kind.value, ctx.conversation_id, new_id()), ctx.principal.user_id, kind, now, data)

@@ -54,3 +54,7 @@ class AgentToolbox(ABC):
         """Validate, classify, and either run the use case (read; reversible unless the user's policy says ask)
         or store a PendingAction (external; reversible when asked) and return status pending. Never raises for a
         tool's own failure: the model gets status error with a message a person understands."""
+
+    def end_turn(self, turn_id: str) -> None:  # noqa: B027 - optional hook: toolboxes that keep nothing per turn
+        """The agent's turn `turn_id` is over (answered, waiting for approval, or failed): write what the gate kept
+        back for it (see UseCaseToolbox: the records of read calls). Called once per run of the graph."""

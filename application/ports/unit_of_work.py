@@ -214,6 +214,11 @@ class EventStore(ABC):
     def append(self, event: DomainEvent) -> bool:
         """Add the event; False (and nothing stored) if an event with the same id exists already."""
 
+    def append_many(self, events: Sequence[DomainEvent]) -> int:
+        """Add the events in order (as `append` one by one would: seqs in this order, a known id skipped, the
+        first of two equal ids kept); returns how many were stored. Adapters may do it in one statement."""
+        return sum(1 for event in events if self.append(event))
+
     @abstractmethod
     def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
         """The user's committed events with seq > after_seq, oldest first, at most `limit`."""

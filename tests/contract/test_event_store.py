@@ -135,6 +135,21 @@ def test_append_dedups_by_id_within_one_transaction_and_across_transactions(new_
     assert stored[0].event == first
 
 
+def test_append_many_stores_in_order_and_skips_known_ids(new_uow: UowFactory) -> None:
+    [user] = add_users(new_uow)
+    with new_uow() as uow:
+        assert uow.events.append(ev(user, 0, id="known")) is True
+        uow.commit()
+    batch = [ev(user, 1), ev(user, 2, id="known"), ev(user, 3, id="twice"), ev(user, 4, id="twice"), ev(user, 5)]
+    with new_uow() as uow:
+        assert uow.events.append_many(batch) == 3
+        assert uow.events.append_many([]) == 0
+        uow.commit()
+    stored = committed(new_uow, user)
+    assert [s.event.data["n"] for s in stored] == [0, 1, 3, 5]
+    assert [s.seq for s in stored] == sorted(s.seq for s in stored)
+
+
 def test_append_dedups_across_concurrent_transactions(new_uow: UowFactory) -> None:
     """Two transactions append the same id at the same time: once both committed, it is stored exactly once.
     (PostgreSQL makes the second wait on the first's unique key; SQLite on its write lock; the fake decides at
