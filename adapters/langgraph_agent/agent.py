@@ -210,7 +210,7 @@ class LangGraphEmailAgent(EmailAgent):
 
     def _stream(self, graph_input: Any, config: Any, ctx: AgentContext) -> Iterator[dict[str, Any]]:
         # durability="exit": the checkpoint is written once when the run ends (answered, interrupted for approval, or
-        # failed), not after every step; a process dying mid-turn loses that turn's transcript (ADR 0016).
+        # failed), not after every step; a process dying mid-turn loses that turn's transcript (ADR 0017).
         chunks: Iterator[dict[str, Any]] = self.graph.stream(
             graph_input, config, context=ctx, stream_mode="updates", durability="exit"
         )

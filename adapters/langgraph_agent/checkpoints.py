@@ -16,7 +16,7 @@ def sqlite_checkpointer(path: Path) -> BaseCheckpointSaver[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False)
     # WAL (SqliteSaver's own setup sets it too) with synchronous=NORMAL: a commit is no longer an fsync; a crash of
-    # the process loses nothing committed, a power loss may lose the last turns' checkpoints (ADR 0016).
+    # the process loses nothing committed, a power loss may lose the last turns' checkpoints (ADR 0017).
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     saver = SqliteSaver(conn)

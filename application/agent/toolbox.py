@@ -532,7 +532,7 @@ class UseCaseToolbox(AgentToolbox):
     ) -> None:
         """A read changed nothing, and its use case already wrote its own audit entry (mail.search, mail.read...)
         when it ran; the gate's entry and event that say the agent made the call are written with the turn's
-        others in one transaction when the turn ends (ADR 0016). Outside a turn they are written at once."""
+        others in one transaction when the turn ends (ADR 0017). Outside a turn they are written at once."""
         if not ctx.turn_id:
             self._record(ctx, action, tool, status, summary=summary, error=error)
             return
