@@ -193,3 +193,21 @@ def chat(
         last_changes = _show_changes(container, principal, cid, started)
     if cid:
         console.print(f"[dim]conversation {cid}[/dim]")
+
+
+def mcp(
+    user: Annotated[
+        str | None, typer.Option("--user", envvar="MAILAGENT_USER", help="Act as this user (e-mail address)")
+    ] = None,
+) -> None:
+    """Serve the agent's tools to an MCP client over stdio (Claude Desktop, Claude Code, ...), as this user. Sends,
+    replies and trashing wait for your approval in the web app or `mailagent chat`; docs/mcp.md."""
+    import anyio
+
+    from entrypoints.cli.mail import _principal
+    from entrypoints.mcp_server import MailagentMcp
+
+    container = _container()
+    principal = _principal(container, user)
+    server = MailagentMcp(container, lambda _ctx: principal)
+    anyio.run(server.run_stdio)

@@ -26,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 
 def _register_subcommands() -> None:
     from entrypoints.cli.agent import chat as agent_chat
+    from entrypoints.cli.agent import mcp as agent_mcp
     from entrypoints.cli.calendar import calendar_app, contacts_app
     from entrypoints.cli.demo import demo_app
     from entrypoints.cli.events import events_app
@@ -39,6 +40,7 @@ def _register_subcommands() -> None:
     app.add_typer(calendar_app, name="calendar")
     app.add_typer(contacts_app, name="contacts")
     app.command("chat")(agent_chat)
+    app.command("mcp")(agent_mcp)
 
 
 _register_subcommands()

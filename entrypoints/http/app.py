@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.routing import Route
 
 from entrypoints.container import Container, build_container
+from entrypoints.http.deps import principal_from_headers
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.metrics_middleware import MetricsMiddleware
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
@@ -32,6 +34,7 @@ from entrypoints.http.routes import (
 )
 from entrypoints.http.routes import help as help_pages
 from entrypoints.http.web_app import install_web_app
+from entrypoints.mcp_server import McpHttp
 from entrypoints.observability import install_samplers, serve_metrics_port
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
@@ -43,6 +46,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     container = container or build_container()
     settings = container.settings()
     runtime = InProcessRuntime(container)
+    mcp_http = McpHttp(container, principal_from_headers)  # /mcp: the agent's tools for MCP clients (docs/mcp.md)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +55,8 @@ def create_app(container: Container | None = None) -> FastAPI:
             runtime.start()
         metrics_server = serve_metrics_port(container)
         try:
-            yield
+            async with mcp_http.lifespan():
+                yield
         finally:
             if metrics_server is not None:
                 metrics_server.shutdown()
@@ -83,6 +88,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)  # probes also at the root, where orchestrators look by default
     app.include_router(metrics.router)  # GET /metrics, for a bearer token (docs/metrics.md)
     app.include_router(help_pages.router)  # GET /help/hosted-model: the offline agent's "use a hosted model" link
+    app.router.routes.append(Route("/mcp", mcp_http, methods=["GET", "POST", "DELETE"]))
     # Each router straight onto the app with the prefix: a router inside a router costs every request a deeper
     # match in FastAPI's routing (measured in bench/auth_me.py).
     for router in (

@@ -91,6 +91,16 @@ async def current_principal(
     return principal
 
 
+async def principal_from_headers(request: Request) -> Principal:
+    """`current_principal` for a request outside FastAPI's dependencies (the MCP endpoint): X-API-Key or Bearer."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    bearer = (
+        HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip()) if scheme.lower() == "bearer" else None
+    )
+    return await current_principal(request, bearer, request.headers.get("x-api-key") or None)
+
+
 async def _count(limiter: RateLimiter, bucket: str, limit: int) -> None:
     """Count one request against the bucket (inline when the counters are in this process); 429 past the limit."""
     if limiter.in_process:

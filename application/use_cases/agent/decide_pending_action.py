@@ -109,6 +109,8 @@ class DecidePendingAction:
         with self.new_uow() as uow:
             actions = uow.pending_actions.list_for_user(principal.user_id, conversation_id=cid)
             record = uow.agent_conversations.get(cid)
+        if record is None:  # held for an MCP client, not a conversation: the client polls get_pending_action
+            return None
         if any(a.status in (PendingStatus.PENDING, PendingStatus.APPROVED) for a in actions):
             return None
         since = record.updated_at if record is not None else None
