@@ -77,6 +77,37 @@ it('keeps what was typed when leaving a compose, and says where it went', async 
   await lookAt(page, 'daily-02-drafts', reports)
 })
 
+it('has one Drafts entry, which opens drafts to edit and send, listed by recipient', async () => {
+  await page.goto('/mail/INBOX')
+  const sidebar = page.getByRole('navigation', { name: 'Mailboxes and sections' })
+  await expect.poll(() => sidebar.getByRole('link', { name: 'Drafts', exact: true }).count()).toBe(1)
+  await sidebar.getByRole('link', { name: 'Drafts', exact: true }).click()
+  await page.waitForURL(/\/drafts$/)
+  await page.getByText('To: carol@northwind.example').first().waitFor()
+  await page.getByRole('link', { name: /^Edit draft: Budget for March/ }).first().waitFor()
+  // The old label address leads to the same screen.
+  await page.goto('/mail/DRAFT')
+  await page.waitForURL(/\/drafts$/)
+})
+
+it('says the server could not be reached during an outage, and clears it when the connection is back', async () => {
+  session.expectConsoleError(/ERR_INTERNET_DISCONNECTED|ERR_NAME_NOT_RESOLVED|WebSocket|Failed to load resource|net::/)
+  await page.goto('/mail/INBOX')
+  const inbox = page.getByRole('list', { name: 'Inbox messages' })
+  const first = inbox.getByRole('link').first()
+  await first.waitFor()
+  await session.context.setOffline(true)
+  await first.click()
+  await page.getByText(/could not be reached/).first().waitFor({ timeout: 30_000 })
+  expect(await page.getByText(/new version/i).count()).toBe(0)
+  await lookAt(page, 'daily-03-outage', reports)
+  await session.context.setOffline(false)
+  // Back: the screen loads by itself (no click on Try again) and the message goes.
+  await page.getByRole('toolbar', { name: 'Conversation actions' }).waitFor({ timeout: 60_000 })
+  await expect.poll(() => page.getByText(/could not be reached/).count(), { timeout: 60_000 }).toBe(0)
+  await page.getByText('Live', { exact: true }).waitFor({ timeout: 60_000 })
+})
+
 it('finishes with no serious accessibility findings and no console errors', () => {
   const findings = reports.filter((r) => r.violations.length > 0)
   expect(findings, JSON.stringify(findings, null, 2)).toEqual([])

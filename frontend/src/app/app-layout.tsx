@@ -92,8 +92,8 @@ function UserMenu() {
   )
 }
 
+// Drafts is one entry, among the mailboxes (it leads to /drafts); it is not repeated here.
 const SECTIONS = [
-  { to: '/drafts', label: 'Drafts' },
   { to: '/scheduled', label: 'Scheduled' },
   { to: '/agent', label: 'Agent' },
   { to: '/settings', label: 'Settings' },

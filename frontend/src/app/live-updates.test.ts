@@ -1,4 +1,5 @@
-import { announce } from './live-updates'
+import { QueryClient } from '@tanstack/react-query'
+import { announce, recoverAfterOutage } from './live-updates'
 
 const toastMock = vi.hoisted(() => {
   const fn = vi.fn() as ReturnType<typeof vi.fn> & { success: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn>; warning: ReturnType<typeof vi.fn> }
@@ -33,5 +34,32 @@ describe('live notifications', () => {
     announce(event('email.labels_changed', { message_id: 'm1' }))
     expect(toastMock).not.toHaveBeenCalled()
     expect(toastMock.success).not.toHaveBeenCalled()
+  })
+
+  it('does not announce a waiting approval on the agent page, which shows the card itself', () => {
+    announce(event('agent.action_pending', { summary: 'Send it' }), { pathname: '/agent/c1' })
+    expect(toastMock).not.toHaveBeenCalled()
+    announce(event('agent.action_pending', { summary: 'Send it' }), { pathname: '/mail/INBOX' })
+    expect(toastMock).toHaveBeenCalledWith('The agent is waiting for your approval', { description: 'Send it' })
+  })
+})
+
+describe('coming back after an outage', () => {
+  it('fetches again what failed while the server was away, and leaves the rest alone', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+    let up = false
+    const failing = vi.fn(async () => {
+      if (!up) throw new TypeError('Failed to fetch')
+      return 'thread'
+    })
+    const fine = vi.fn(async () => 'labels')
+    await client.fetchQuery({ queryKey: ['labels'], queryFn: fine }).catch(() => undefined)
+    await client.fetchQuery({ queryKey: ['thread'], queryFn: failing }).catch(() => undefined)
+    expect(client.getQueryState(['thread'])?.status).toBe('error')
+    up = true
+    await recoverAfterOutage(client)
+    expect(client.getQueryState(['thread'])?.status).toBe('success')
+    expect(client.getQueryData(['thread'])).toBe('thread')
+    expect(fine).toHaveBeenCalledTimes(1)
   })
 })

@@ -1,15 +1,20 @@
 // Live updates: while signed in, keep the WebSocket open, refresh what an event changes and announce what matters.
-import { useQueryClient } from '@tanstack/react-query'
+import { useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { toast } from 'sonner'
-import { onLiveEvent, startLive, stopLive, type LiveEvent } from '@/lib/live-socket'
+import { liveStatus, onLiveEvent, onLiveStatus, startLive, stopLive, type LiveEvent, type LiveStatus } from '@/lib/live-socket'
 import { QUERY_ROOTS } from '@/lib/query-keys'
 
 function text(value: unknown, fallback = ''): string {
   return typeof value === 'string' && value ? value : fallback
 }
 
-export function announce(event: LiveEvent): void {
+/** Where the person is, for announcements that would repeat what the screen already shows. */
+export interface AnnounceContext {
+  pathname: string
+}
+
+export function announce(event: LiveEvent, where: AnnounceContext = { pathname: '' }): void {
   const data = event.data
   switch (event.type) {
     case 'email.received': {
@@ -25,6 +30,8 @@ export function announce(event: LiveEvent): void {
       toast.error('A scheduled email could not be sent', { description: text(data.error, text(data.subject)) })
       break
     case 'agent.action_pending':
+      // The agent's page shows the card itself; a toast there would only cover it (and the Send button).
+      if (where.pathname.startsWith('/agent')) break
       toast('The agent is waiting for your approval', { description: text(data.summary) })
       break
     case 'agent.task_completed':
@@ -41,6 +48,12 @@ export function announce(event: LiveEvent): void {
   }
 }
 
+/** The connection is back: what failed while it was away is fetched again, so its "could not be reached" goes
+ * away by itself (issue 17, item 4) instead of waiting for a click on Try again. */
+export function recoverAfterOutage(queryClient: QueryClient): Promise<void> {
+  return queryClient.refetchQueries({ predicate: (query) => query.state.status === 'error' })
+}
+
 export function useLiveUpdates(enabled: boolean): void {
   const queryClient = useQueryClient()
   useEffect(() => {
@@ -54,11 +67,17 @@ export function useLiveUpdates(enabled: boolean): void {
       if (event.type.startsWith('agent.')) invalidate(QUERY_ROOTS.agent)
       if (event.type === 'mailbox.watch_lapsed') invalidate(QUERY_ROOTS.accounts)
       if (event.type === 'replay.truncated') void queryClient.invalidateQueries()
-      announce(event)
+      announce(event, { pathname: window.location.pathname })
+    })
+    let last: LiveStatus = liveStatus()
+    const offStatus = onLiveStatus((status) => {
+      if (status === 'live' && last !== 'live') recoverAfterOutage(queryClient)
+      last = status
     })
     startLive()
     return () => {
       off()
+      offStatus()
       stopLive()
     }
   }, [enabled, queryClient])

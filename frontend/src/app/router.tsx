@@ -36,6 +36,8 @@ export const router = createBrowserRouter([
             children: [
               { path: '/', element: <Navigate to="/mail/INBOX" replace /> },
               { path: '/mail', element: <Navigate to="/mail/INBOX" replace /> },
+              // The drafts "label" is the drafts screen (editable drafts, listed by recipient), not a read-only list.
+              { path: '/mail/DRAFT', element: <Navigate to="/drafts" replace /> },
               { path: '/mail/:labelId', lazy: () => import('@/features/mail/components/mailbox-page').then((m) => ({ Component: m.MailboxPage })) },
               {
                 path: '/mail/:labelId/:messageId',

@@ -28,6 +28,8 @@ describe('MailSidebar', () => {
     expect(mailboxes.map((l) => l.textContent)).toEqual(['Inbox3', 'Starred', 'Sent', 'Drafts', 'Spam2', 'Trash'])
     // Trash has an unread message but no badge: counts there mean nothing.
     expect(screen.getByRole('link', { name: 'Trash' })).toHaveAttribute('href', '/mail/TRASH')
+    // One Drafts entry, leading to the drafts screen where drafts are edited and sent (issue 17, item 3).
+    expect(screen.getByRole('link', { name: 'Drafts' })).toHaveAttribute('href', '/drafts')
     const mine = within(screen.getByRole('list', { name: 'Labels' })).getAllByRole('link')
     expect(mine.map((l) => l.getAttribute('aria-label'))).toEqual(['Receipts', 'Work, 4 unread'])
     expect(mine[1]).toHaveAttribute('href', '/mail/Label_2')

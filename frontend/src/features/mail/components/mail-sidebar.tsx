@@ -11,7 +11,7 @@ import { useCreateLabel } from '../api/create-label'
 import { accountsQueryOptions } from '../api/list-accounts'
 import { labelsQueryOptions } from '../api/list-labels'
 import { useMailboxStatus } from '../hooks/use-mailbox-status'
-import { showsUnreadCount, SYSTEM_LABELS, userLabels, type Label } from '../types/labels'
+import { labelPath, showsUnreadCount, SYSTEM_LABELS, userLabels, type Label } from '../types/labels'
 
 const linkClass = ({ isActive }: { isActive: boolean }) =>
   `flex items-center justify-between gap-2 rounded-md px-3 py-1.5 text-sm ${
@@ -22,7 +22,7 @@ function LabelLink({ id, name, unread }: { id: string; name: string; unread: num
   const count = showsUnreadCount(id) && unread > 0 ? unread : 0
   return (
     <li>
-      <NavLink to={`/mail/${encodeURIComponent(id)}`} className={linkClass} aria-label={count ? `${name}, ${count} unread` : name}>
+      <NavLink to={labelPath(id)} className={linkClass} aria-label={count ? `${name}, ${count} unread` : name}>
         <span className="truncate">{name}</span>
         {count > 0 && (
           <span className="rounded-full bg-slate-200 px-2 text-xs font-semibold text-slate-800" aria-hidden="true">

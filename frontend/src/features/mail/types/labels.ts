@@ -19,6 +19,11 @@ export function showsUnreadCount(labelId: string): boolean {
   return !NO_UNREAD_COUNT.has(labelId)
 }
 
+/** Where a label's entry leads. Drafts open in the drafts screen, where they can be edited and sent, not read-only. */
+export function labelPath(labelId: string): string {
+  return labelId === 'DRAFT' ? '/drafts' : `/mail/${encodeURIComponent(labelId)}`
+}
+
 export function isUserLabel(label: Label): boolean {
   return label.type === 'user'
 }
