@@ -5,6 +5,7 @@ pending action ids answering "not found"."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,14 @@ def test_mcp_over_http_is_behind_the_gate_and_the_api_key(tmp_path: Path) -> Non
                 out["held"] = structured(held)
                 out["held_error"] = held.is_error
                 out["bad_args"] = await c.call_tool("send_email", {"subject": "nobody"})
+                out["resources"] = {str(r.uri) for r in (await c.list_resources()).resources}
+                labels = await c.read_resource("mailagent://labels")
+                out["labels"] = json.loads(labels.contents[0].text)
+                recent = await c.read_resource("mailagent://threads/recent")
+                out["recent"] = json.loads(recent.contents[0].text)
+                out["prompts"] = {p.name for p in (await c.list_prompts()).prompts}
+                reply = await c.get_prompt("reply", {"about": "the offsite", "points": "I'm in"})
+                out["reply_prompt"] = reply.messages[0].content.text
             async with client(read_only) as c:
                 out["read_only_send"] = structured(
                     await c.call_tool("send_email", {"to": ["dave@example.com"], "subject": "x", "body": "y"})
@@ -94,6 +103,12 @@ def test_mcp_over_http_is_behind_the_gate_and_the_api_key(tmp_path: Path) -> Non
         held = out["held"]
         assert held["status"] == "waiting_for_approval" and held["pending_action_id"] and not out["held_error"]
         assert "From MCP" in held["card"] and "dave@example.com" in held["card"]
+        assert out["resources"] == {"mailagent://labels", "mailagent://threads/recent"}
+        assert "Work" in {label["name"] for label in out["labels"]["labels"]}
+        assert out["recent"]["untrusted_mail_content"]["messages"]  # mail stays wrapped as data
+        assert out["prompts"] == {"triage", "reply"}
+        assert "the offsite" in out["reply_prompt"] and "I'm in" in out["reply_prompt"]
+        assert "approval" in out["reply_prompt"]
         assert out["bad_args"].is_error and "draft_id or at least one recipient" in structured(out["bad_args"])["error"]
         assert "could not be prepared" in out["read_only_send"]["error"]  # the key has no mail:send
         assert out["no_agent"].is_error and "'agent' scope" in structured(out["no_agent"])["error"]
