@@ -55,9 +55,11 @@ pytest: $(STAMP)
 # The plan's 90 correctness properties at 1,000 examples each (Hypothesis profile `thorough`, example database kept in
 # .hypothesis/): only the tests marked @pytest.mark.property, then a table property -> examples -> result -> time
 # (also in var/properties-report.md). Long; not part of `make test` (which runs the same tests on the `ci` profile).
+# Cheap suites first, so a run cut short has covered the most properties; PROPERTY_TESTS=<paths> runs a part.
+PROPERTY_TESTS ?= tests/unit tests/contract tests/integration tests/e2e
 properties: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -m property -p tests.support.property_report --timeout=0 \
-		--ignore=tests/ops $(PYTEST_ARGS)
+		$(PROPERTY_TESTS) $(PYTEST_ARGS)
 
 # Container images with podman: the Debian base (debootstrap, cached), mailagent (API + worker), backing services.
 images: web

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,6 +72,14 @@ class Report:
             outcome.result = "skipped"
         elif report.when == "call" and report.passed and outcome.result == "not run":
             outcome.result = "passed"
+        if report.when == "teardown":  # the table so far, so a run cut short still leaves its part
+            self.write()
+
+    def write(self) -> Path:
+        out = ROOT / "var" / "properties-report.md"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(self.table() + "\n")
+        return out
 
     def table(self) -> str:
         rows, _ = read_table(TABLE.read_text()) if TABLE.exists() else ({}, [])
@@ -80,7 +89,8 @@ class Report:
                 by_property.setdefault(number, []).append((nodeid, outcome))
         lines = [
             f"Hypothesis profile `{profile()}`, {len(self.tests)} property tests, "
-            f"{time.monotonic() - self.started:.0f} s wall clock.",
+            f"{time.monotonic() - self.started:.0f} s wall clock"
+            f" ({sum(1 for o in self.tests.values() if o.result != 'not run')} run so far).",
             "",
             "| Property | Tests | Examples run | Result | Time (s) |",
             "|---:|---:|---:|---|---:|",
@@ -107,9 +117,7 @@ class Report:
         text = self.table()
         terminalreporter.section("correctness properties")
         terminalreporter.write_line(text)
-        out = ROOT / "var" / "properties-report.md"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(text + "\n")
+        out = self.write()
         terminalreporter.write_line(f"(written to {out.relative_to(ROOT)})")
 
 

@@ -295,3 +295,64 @@ def test_property_85_a_multi_step_task_runs_each_step_in_order_and_pauses_only_f
     assert done == tools and turn.reply == "All done."
     assert len(w.toolbox.held) == tools.count("send_email")
     assert "send_email" not in w.toolbox.executed
+
+
+READ_TOOLS = ["search_emails", "get_thread", "create_draft", "apply_label"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@pytest.mark.property(80)
+@settings(max_examples=40, deadline=None)  # each example is a whole LangGraph turn
+@given(
+    steps=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from([*READ_TOOLS, "no_such_tool"]),
+                st.dictionaries(st.sampled_from(["query", "message_id", "label", "body"]), st.text(max_size=20)),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    results=st.dictionaries(st.sampled_from(READ_TOOLS), st.dictionaries(st.text(max_size=8), json_values, max_size=3)),
+    who=st.sampled_from([ALICE, BOB]),
+)
+def test_property_80_every_tool_call_runs_with_the_callers_context_and_its_result_reaches_the_model(
+    steps: list[list[tuple[str, dict[str, str]]]], results: dict[str, dict[str, Any]], who: Principal
+) -> None:
+    """Any number of model steps, each calling one or more tools (known or not) with any arguments: every call of a
+    known tool runs once through the toolbox, in order, with the caller's principal, the conversation and its own
+    call id, and the model's next step sees each call's result (or the error) as the tool message answering it."""
+    script: list[Any] = []
+    expected: list[tuple[str, str, dict[str, str]]] = []
+    for n, step in enumerate(steps):
+        items = [(tool, f"c{n}-{i}", args) for i, (tool, args) in enumerate(step)]
+        script.append(calls(*items))
+        expected += [(call_id, tool, args) for tool, call_id, args in items]
+    script.append(say("Finished."))
+    w = World(script, toolbox=ScriptedToolbox(results=dict(results)))
+    turn = w.agent.chat(who, "do it", conversation_id=None)
+    assert turn.reply == "Finished." and turn.pending_action_ids == ()
+    ran = [(call_id, tool, args) for call_id, tool, args in expected if tool != "no_such_tool"]
+    assert [(ctx.tool_call_id, tool, args) for ctx, tool, args in w.toolbox.calls] == ran  # unknown: never called
+    assert all(
+        ctx.principal.user_id == who.user_id and ctx.conversation_id == turn.conversation_id
+        for ctx, _, _ in w.toolbox.calls
+    )
+    answered = {m.tool_call_id: m for m in w.model.seen[-1] if isinstance(m, ToolMessage)}
+    assert list(answered) == [call_id for call_id, _, _ in expected]
+    for call_id, tool, _ in expected:
+        content = str(answered[call_id].content)
+        if tool == "no_such_tool":  # LangGraph's ToolNode answers the model itself, naming the tools there are
+            assert content.startswith("Error: no_such_tool is not a valid tool") and "search_emails" in content
+        else:
+            assert json.loads(content) == results.get(tool, {"ok": True})
+    assert [(a.tool_call_id, a.status) for a in turn.activity] == [
+        (call_id, "error" if tool == "no_such_tool" else "ok") for call_id, tool, _ in expected
+    ]
