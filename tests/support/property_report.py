@@ -106,9 +106,14 @@ class Report:
             examples = f"{sum(counted)}" if counted else "-"
             if len(counted) < len(ran) and counted:
                 examples += f" (+{len(ran) - len(counted)} not Hypothesis)"
-            results = {o.result for _, o in ran}
-            worst = ("FAILED", "ERROR (setup)", "ERROR (teardown)", "not run", "skipped")
+            results = [o.result for _, o in ran]
+            worst = ("FAILED", "ERROR (setup)", "ERROR (teardown)", "skipped")
             result = next((r for r in worst if r in results), "passed")
+            pending = results.count("not run")
+            if pending == len(results):
+                result = "not run"
+            elif pending:
+                result += f" ({len(results) - pending} of {len(results)} run)"
             seconds = sum(o.seconds for _, o in ran)
             lines.append(f"| {number} | {len(ran)} | {examples} | {result} | {seconds:.1f} |")
         return "\n".join(lines)
