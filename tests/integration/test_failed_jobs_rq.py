@@ -77,7 +77,8 @@ def test_rq_failed_job_is_listed_requeued_and_succeeds(
         assert failed["error"].startswith("TimeoutError: provider timed out on attempt 3")
         assert "abc123secret" not in listed.text
         metrics = api.get(f"{API}/admin/metrics", headers=admin.headers).json()["data"]
-        assert metrics["jobs"] == {"failed": 1, "error": None}
+        assert {k: metrics["jobs"][k] for k in ("failed", "error")} == {"failed": 1, "error": None}
+        assert metrics["jobs"]["depths"]["failed"] == 1
 
         requeued = api.post(f"{API}/admin/jobs/failed/{job_id}/requeue", headers=admin.headers)
         assert requeued.status_code == 200, requeued.text

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from application.use_cases.get_system_metrics import workers_problem, workers_summary
 from domain.errors import InfrastructureError
+from entrypoints.container import Container
 from entrypoints.http.deps import ContainerDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.schemas import HealthOut
@@ -21,8 +25,18 @@ async def healthz() -> Envelope[HealthOut]:
 
 
 @router.get("/readyz", response_model=Envelope[HealthOut], responses={503: {"model": Envelope[HealthOut]}})
-def readyz(container: ContainerDep) -> Envelope[HealthOut] | JSONResponse:
-    """Ready to serve: the database answers and, in production, Redis too. 503 names the failing part."""
+def readyz(
+    container: ContainerDep,
+    workers: Annotated[
+        bool,
+        Query(
+            description="Also require a live worker and a scheduler-role holder (answers 503 without them); for "
+            "monitoring, not for a load balancer's probe: a replica without workers still serves requests",
+        ),
+    ] = False,
+) -> Envelope[HealthOut] | JSONResponse:
+    """Ready to serve: the database answers and, in production, Redis too. With `workers=true`, also who takes
+    jobs: the live workers, the scheduler role's holder and what waits. 503 names the failing part."""
     checks: dict[str, str] = {}
     try:
         container.uow().ping()
@@ -35,7 +49,9 @@ def readyz(container: ContainerDep) -> Envelope[HealthOut] | JSONResponse:
             checks["redis"] = "ok"
         except Exception:
             checks["redis"] = "failing: Redis cannot be reached."
-    failing = [name for name, state in checks.items() if state != "ok"]
+    if workers:
+        checks["workers"] = _workers_check(container)
+    failing = [name for name, state in checks.items() if not state.startswith("ok")]
     body = ok(HealthOut(status="ok" if not failing else "unavailable", checks=checks))
     if failing:
         payload = body.model_dump(mode="json")
@@ -46,3 +62,12 @@ def readyz(container: ContainerDep) -> Envelope[HealthOut] | JSONResponse:
         }
         return JSONResponse(payload, status_code=503)
     return body
+
+
+def _workers_check(container: Container) -> str:
+    try:
+        status = container.job_queue().status()
+    except InfrastructureError as exc:
+        return f"failing: {exc.message}"
+    problem = workers_problem(status)
+    return f"failing: {problem}" if problem else f"ok: {workers_summary(status)}"

@@ -31,7 +31,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers and, in production, Redis too. 503 names the failing part.
+         * @description Ready to serve: the database answers and, in production, Redis too. With `workers=true`, also who takes
+         *     jobs: the live workers, the scheduler role's holder and what waits. 503 names the failing part.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -94,7 +95,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers and, in production, Redis too. 503 names the failing part.
+         * @description Ready to serve: the database answers and, in production, Redis too. With `workers=true`, also who takes
+         *     jobs: the live workers, the scheduler role's holder and what waits. 503 names the failing part.
          */
         get: operations["readyz_api_v1_readyz_get"];
         put?: never;
@@ -2807,6 +2809,40 @@ export interface components {
             failed: number | null;
             /** Error */
             error?: string | null;
+            /**
+             * Workers
+             * @description The live workers; null when the queue cannot be asked
+             */
+            workers?: components["schemas"]["WorkerOut"][] | null;
+            /**
+             * Scheduler
+             * @description The worker holding the scheduler role; null: nobody
+             */
+            scheduler?: string | null;
+            /**
+             * Depths
+             * @description Jobs per lane waiting, and 'delayed', 'running', 'failed'; null when unknown
+             */
+            depths?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * In Process
+             * @description Jobs run inside the serving process (the embedded default)
+             * @default false
+             */
+            in_process: boolean;
+            /**
+             * Summary
+             * @description Who takes jobs, in one sentence; says so plainly when nobody does
+             */
+            summary?: string | null;
+            /**
+             * Problem
+             * @description True when the summary describes something to fix (no worker...)
+             * @default false
+             */
+            problem: boolean;
         };
         /** LabelIn */
         LabelIn: {
@@ -3568,6 +3604,52 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
         };
+        /** WorkerOut */
+        WorkerOut: {
+            /** Id */
+            id: string;
+            /** Host */
+            host: string;
+            /** Pid */
+            pid: number;
+            /**
+             * State
+             * @description idle, busy, waiting (for a dependency that is down) or stopping
+             */
+            state: string;
+            /**
+             * Scheduler
+             * @description It holds the scheduler role (moves delayed jobs onto the queues when due)
+             */
+            scheduler: boolean;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             * @description Its last heartbeat
+             */
+            last_seen_at: string;
+            /** Jobs Done */
+            jobs_done: number;
+            /** Jobs Failed */
+            jobs_failed: number;
+            /**
+             * Down
+             * @description Dependencies it is waiting for right now
+             */
+            down: string[];
+            /**
+             * Outages
+             * @description Outages it has waited out, per dependency
+             */
+            outages: {
+                [key: string]: number;
+            };
+        };
         /** Envelope[MessageOut] */
         entrypoints__http__envelope__Envelope_MessageOut___1: {
             data: components["schemas"]["entrypoints__http__schemas__MessageOut"] | null;
@@ -3696,7 +3778,10 @@ export interface operations {
     };
     readyz_readyz_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also require a live worker and a scheduler-role holder (answers 503 without them); for monitoring, not for a load balancer's probe: a replica without workers still serves requests */
+                workers?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3710,6 +3795,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_HealthOut_"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description Unexpected error; quote the request id */
@@ -3854,7 +3948,10 @@ export interface operations {
     };
     readyz_api_v1_readyz_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also require a live worker and a scheduler-role holder (answers 503 without them); for monitoring, not for a load balancer's probe: a replica without workers still serves requests */
+                workers?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3868,6 +3965,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_HealthOut_"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description Unexpected error; quote the request id */

@@ -36,4 +36,37 @@ describe('SystemPage', () => {
     expect(seen.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/api/v1/admin/jobs/failed/j1/requeue'])
     await waitFor(() => expect(screen.getByText('Failed jobs', { selector: 'dt' }).nextSibling).toHaveTextContent('0'))
   })
+
+  it('lists the live workers and the scheduler holder, and says plainly when no worker runs', async () => {
+    let jobs: Record<string, unknown> = {
+      failed: 0,
+      workers: [
+        { id: 'host:41:ab', host: 'host', pid: 41, state: 'busy', scheduler: true, started_at: '2026-01-01T00:00:00Z', last_seen_at: '2026-01-01T00:01:00Z', jobs_done: 12, jobs_failed: 1, down: [], outages: {} },
+        { id: 'host:42:cd', host: 'host', pid: 42, state: 'waiting', scheduler: false, started_at: '2026-01-01T00:00:00Z', last_seen_at: '2026-01-01T00:01:00Z', jobs_done: 3, jobs_failed: 0, down: ['redis'], outages: { redis: 1 } },
+      ],
+      scheduler: 'host:41:ab',
+      depths: { periodic: 0, default: 4, delayed: 2, running: 1, failed: 0 },
+      in_process: false,
+      summary: '2 worker(s) live; host:41:ab holds the scheduler role; waiting for redis.',
+      problem: false,
+    }
+    mockApi({
+      'GET /api/v1/admin/metrics': () => envelope({ circuits: [], cache: { hits: 0, misses: 0 }, mail_cache: {}, jobs, audit: null }),
+      'GET /api/v1/admin/jobs/failed': () => envelope([], { total: 0 }),
+    })
+    const { unmount } = renderWithApp(<SystemPage />)
+    expect(await screen.findByText('2 worker(s) live; host:41:ab holds the scheduler role; waiting for redis.')).toBeInTheDocument()
+    const table = screen.getByRole('region', { name: 'Workers table' })
+    expect(table).toHaveTextContent('host:41:ab')
+    expect(table).toHaveTextContent('holds the role')
+    expect(table).toHaveTextContent('waiting (waiting for redis)')
+    expect(screen.getByText('default:').nextSibling).toHaveTextContent('4')
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument()
+    unmount()
+
+    jobs = { failed: 0, workers: [], scheduler: null, depths: { periodic: 1, default: 13, delayed: 0, running: 0, failed: 0 }, in_process: false, summary: 'No worker is running: 14 job(s) wait and nothing runs them until a `mailagent worker` process starts.', problem: true }
+    renderWithApp(<SystemPage />)
+    expect(await screen.findByRole('alert')).toHaveTextContent('No worker is running: 14 job(s) wait')
+    expect(screen.queryByRole('region', { name: 'Workers table' })).not.toBeInTheDocument()
+  })
 })

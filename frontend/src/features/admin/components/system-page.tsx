@@ -1,5 +1,5 @@
-// System: this server process's health numbers (circuits, cache, failed jobs, the audit sealer's lag) and the failed
-// jobs with a retry.
+// System: this server process's health numbers (circuits, cache, failed jobs, the audit sealer's lag), who takes jobs
+// (live workers, the scheduler role, queue depths) and the failed jobs with a retry.
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { components } from '@/api/schema'
@@ -14,6 +14,7 @@ import { useRequeueJob } from '../api/requeue-job'
 import { Pager } from './pager'
 
 type CacheStats = components['schemas']['CacheStatsOut']
+type JobsMetrics = components['schemas']['JobsMetricsOut']
 const PAGE_SIZE = 50
 
 function hitRate({ hits, misses }: CacheStats): string {
@@ -28,6 +29,63 @@ function StatCard({ label, value, note }: { label: string; value: string | numbe
       <dd className="mt-1 text-2xl font-semibold text-slate-900">{value}</dd>
       {note && <dd className="text-xs text-slate-600">{note}</dd>}
     </div>
+  )
+}
+
+function Workers({ jobs }: { jobs: JobsMetrics }) {
+  if (jobs.summary == null) return null
+  const workers = jobs.workers ?? []
+  return (
+    <section aria-labelledby="workers-heading" className="flex flex-col gap-2">
+      <h2 id="workers-heading" className="text-lg font-semibold text-slate-900">
+        Workers
+      </h2>
+      <p role={jobs.problem ? 'alert' : undefined} className={jobs.problem ? 'rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900' : 'text-sm text-slate-700'}>
+        {jobs.summary}
+      </p>
+      {jobs.depths && (
+        <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm text-slate-700">
+          {Object.entries(jobs.depths).map(([lane, count]) => (
+            <div key={lane} className="flex gap-1">
+              <dt>{lane}:</dt>
+              <dd className="font-medium text-slate-900">{count}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {workers.length > 0 && (
+        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Workers table">
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Live workers</caption>
+            <thead className="bg-slate-50 text-xs uppercase text-slate-700">
+              <tr>
+                <th scope="col" className="px-3 py-2">Worker</th>
+                <th scope="col" className="px-3 py-2">State</th>
+                <th scope="col" className="px-3 py-2">Scheduler</th>
+                <th scope="col" className="px-3 py-2">Jobs done / failed</th>
+                <th scope="col" className="px-3 py-2">Last heartbeat</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {workers.map((worker) => (
+                <tr key={worker.id}>
+                  <td className="px-3 py-2 font-medium">{worker.id}</td>
+                  <td className="px-3 py-2">
+                    {worker.state}
+                    {worker.down.length > 0 && ` (waiting for ${worker.down.join(', ')})`}
+                  </td>
+                  <td className="px-3 py-2">{worker.scheduler ? 'holds the role' : '—'}</td>
+                  <td className="px-3 py-2">
+                    {worker.jobs_done} / {worker.jobs_failed}
+                  </td>
+                  <td className="px-3 py-2">{fullDate(worker.last_seen_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   )
 }
 
@@ -55,6 +113,7 @@ function Metrics() {
           <StatCard key={kind} label={`Mail cache: ${kind}`} value={`${stats.hits} / ${stats.hits + stats.misses}`} note={hitRate(stats)} />
         ))}
       </dl>
+      <Workers jobs={jobs} />
       {circuits.length > 0 && (
         <div className="overflow-x-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Circuit breakers table">
           <table className="w-full text-left text-sm">
