@@ -58,7 +58,7 @@ class Container(containers.DeclarativeContainer):
     mail = context(MailContainer, core, attachments)
     scheduling = context(SchedulingContainer, core, mail, attachments)
     calendar = context(CalendarContainer, core, mail)
-    agent = context(AgentContainer, core, mail, scheduling, attachments)
+    agent = context(AgentContainer, core, mail, scheduling, attachments, calendar)
     admin = context(AdminContainer, core, mail)
     notifications = context(NotificationsContainer, core)
 

@@ -19,6 +19,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from adapters.llm.offline_calendar import parse_calendar
+from adapters.llm.offline_calendar_steps import calendar_step
 from adapters.llm.offline_language import Intent, parse
 from application.ports.summarizer import MailItem, Summarizer, SummaryRequest
 
@@ -195,10 +197,13 @@ class OfflineCommandModel(BaseChatModel):
             return AIMessage(content=HELP)
         request = messages[last_human]
         text = request.content if isinstance(request.content, str) else str(request.content)
-        intent = parse(text, _sent_at(request))
         earlier, turn = messages[:last_human], messages[last_human + 1 :]
         results = [(m.name or "", _content(m)) for m in turn if isinstance(m, ToolMessage)]
-        reply = self._decide(intent, earlier, results)
+        asked = parse_calendar(text, _sent_at(request) or datetime.now(UTC))
+        if asked is not None and "list_events" in (self.tool_names or ("list_events",)):
+            reply = calendar_step(asked, results, self._call)
+        else:
+            reply = self._decide(parse(text, _sent_at(request)), earlier, results)
         if reply.tool_calls:  # one call per step; ids unique within the conversation
             n = sum(1 for m in messages if isinstance(m, AIMessage) and m.tool_calls) + 1
             reply.tool_calls = [{**c, "id": f"offline_{n}"} for c in reply.tool_calls]

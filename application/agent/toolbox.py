@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.agent.effects.handlers import Applied, EffectHandlers
+from application.agent.effects.calendar import parse_time
+from application.agent.effects.handlers import Applied, EffectHandler, EffectHandlers
 from application.agent.effects.mail import MailEffects
 from application.agent.tools import AgentToolbox, ToolContext, ToolOutcome, ToolSpec
 from application.mail_access import MailAccess
@@ -28,6 +29,9 @@ from application.ports.rate_limiter import RateLimiter
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.attachments.manage_uploads import ListUploads
 from application.use_cases.attachments.outgoing import OutgoingAttachments
+from application.use_cases.calendar.find_free_time import FindFreeTime, FreeBusyInput
+from application.use_cases.calendar.list_events import ListEvents, ListEventsInput
+from application.use_cases.contacts.search_contacts import SearchContacts, SearchContactsInput
 from application.use_cases.mail.get_email import GetEmail, GetEmailInput
 from application.use_cases.mail.get_thread import GetThread, GetThreadInput
 from application.use_cases.mail.modify_labels import ModifyLabels
@@ -39,9 +43,10 @@ from application.use_cases.scheduled.schedule_email import ScheduleEmail
 from domain.agent import ActionClass, AgentChange, PendingAction, PendingStatus
 from domain.approval import BatchEffect, BatchPart, Effect, Snapshot, recipient_addresses
 from domain.audit import AgentAuditAction, AuditDraft
+from domain.calendar import CalendarEvent, Interval, zone
 from domain.errors import DomainError, InfrastructureError, NotFound, RateLimited, ValidationFailed
 from domain.events import DomainEvent, EventType, event_id
-from domain.identity import Principal, new_id
+from domain.identity import Principal, Scope, new_id
 from domain.mail import EmailAddress, Message
 
 UNTRUSTED_NOTE = (
@@ -89,6 +94,11 @@ class AgentUseCases:
     # The user's uploads attached by id (attachments context): resolved, hashed and scanned into the snapshot
     outgoing_attachments: Callable[[], OutgoingAttachments] | None = None
     list_uploads: Callable[[], ListUploads] | None = None  # the list_attachments tool
+    # the calendar context: read tools, and the handler that resolves and runs calendar changes
+    list_events: Callable[[], ListEvents] | None = None
+    find_free_time: Callable[[], FindFreeTime] | None = None
+    search_contacts: Callable[[], SearchContacts] | None = None
+    calendar_effects: EffectHandler | None = None
 
 
 def mail_effects(use_cases: AgentUseCases, clock: Clock, organisation: tuple[str, ...] = ()) -> MailEffects:
@@ -288,6 +298,112 @@ SPECS: tuple[ToolSpec, ...] = (
         ActionClass.EXTERNAL,
     ),
 )
+_WHEN = {"type": "string", "minLength": 1, "maxLength": 64}
+CALENDAR_SPECS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "list_events",
+        "List the user's calendar events between start and end (ISO 8601; a time without an offset is in the "
+        "user's zone). Returns each event's id, title, local times, attendees with their answers, and the zone.",
+        _schema(
+            {
+                "start": {**_WHEN, "description": "e.g. 2026-12-10T00:00"},
+                "end": {**_WHEN, "description": "e.g. 2026-12-11T00:00"},
+                "query": {"type": "string", "maxLength": 200, "description": "Words the events contain"},
+            },
+            ("start", "end"),
+        ),
+        ActionClass.READ,
+    ),
+    ToolSpec(
+        "find_free_time",
+        "Find the user's free time (and the attendees' where visible) between start and end, inside working hours "
+        "in the user's zone; returns free stretches and the first slots of duration_minutes.",
+        _schema(
+            {
+                "start": _WHEN,
+                "end": _WHEN,
+                "attendees": {**_ADDRESSES, "maxItems": 20},
+                "duration_minutes": {"type": "integer", "minimum": 5, "maximum": 1440, "default": 30},
+            },
+            ("start", "end"),
+        ),
+        ActionClass.READ,
+    ),
+    ToolSpec(
+        "create_event",
+        "Create a calendar event. With attendees they get an invitation: the user approves first. Without "
+        "attendees it is only on the user's calendar (undoable).",
+        _schema(
+            {
+                "title": {"type": "string", "minLength": 1, "maxLength": 1000},
+                "start": _WHEN,
+                "end": _WHEN,
+                "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 20160},
+                "timezone": {"type": "string", "maxLength": 64, "description": "IANA zone (default: the user's)"},
+                "attendees": _ADDRESSES,
+                "description": {"type": "string", "maxLength": 8000},
+                "location": {"type": "string", "maxLength": 1000},
+                "conference_url": {"type": "string", "maxLength": 2000},
+            },
+            ("title", "start"),
+        ),
+        ActionClass.EXTERNAL,
+    ),
+    ToolSpec(
+        "update_event",
+        "Change an event the user organises (time, title, place, attendees). Its attendees are told: the user "
+        "approves first.",
+        _schema(
+            {
+                "event_id": _ID,
+                "title": {"type": "string", "minLength": 1, "maxLength": 1000},
+                "start": _WHEN,
+                "end": _WHEN,
+                "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 20160},
+                "location": {"type": "string", "maxLength": 1000},
+                "description": {"type": "string", "maxLength": 8000},
+                "add_attendees": _ADDRESSES,
+                "remove_attendees": _ADDRESSES,
+            },
+            ("event_id",),
+        ),
+        ActionClass.EXTERNAL,
+    ),
+    ToolSpec(
+        "cancel_event",
+        "Cancel an event the user organises (or one instance of a recurring one); attendees are told. Needs the "
+        "user's approval first.",
+        _schema({"event_id": _ID}, ("event_id",)),
+        ActionClass.EXTERNAL,
+    ),
+    ToolSpec(
+        "respond_to_invitation",
+        "Answer an invitation: accepted, tentative or declined, by event_id (from list_events) or message_id (a "
+        "mail carrying the invitation). The organizer is told: the user approves first.",
+        _schema(
+            {
+                "event_id": _ID,
+                "message_id": _ID,
+                "response": {"type": "string", "enum": ["accepted", "tentative", "declined"]},
+            },
+            ("response",),
+        ),
+        ActionClass.EXTERNAL,
+    ),
+    ToolSpec(
+        "search_contacts",
+        "Search the user's address book by name, e-mail address or organisation.",
+        _schema(
+            {
+                "query": {"type": "string", "maxLength": 200},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 25, "default": 10},
+            }
+        ),
+        ActionClass.READ,
+    ),
+)
+CALENDAR_TOOL_NAMES = frozenset(s.name for s in CALENDAR_SPECS)
+SPECS = (*SPECS, *CALENDAR_SPECS)
 SPECS_BY_NAME = {s.name: s for s in SPECS}
 
 
@@ -360,6 +476,8 @@ def action_class(tool: str, args: Mapping[str, Any]) -> ActionClass:
     """The class of this very call: the tool's class, except that adding TRASH or SPAM as a label (by id or by any
     spelling of its name) is trashing, so it is EXTERNAL like the `trash` tool."""
     spec = SPECS_BY_NAME[tool]
+    if tool == "create_event" and not args.get("attendees"):
+        return ActionClass.REVERSIBLE  # only on the user's own calendar, and its Undo deletes it
     if tool == "apply_label":
         label = str(args.get("label", "")).strip()
         if label.upper() in DESTRUCTIVE_LABELS or label.casefold().upper() in DESTRUCTIVE_LABELS:
@@ -411,6 +529,20 @@ def summarize(tool: str, p: Mapping[str, Any]) -> str:
             return f"Remove label {p['label']} from {n} message(s)"
         case "mark_read":
             return f"Mark {n} message(s) {'read' if p.get('read', True) else 'unread'}"
+        case "list_events":
+            return f"Look at the calendar from {p['start']} to {p['end']}"
+        case "find_free_time":
+            people = ", ".join(p.get("attendees") or []) or "you"
+            return f"Find {p.get('duration_minutes', 30)} free minutes for {people} between {p['start']} and {p['end']}"
+        case "search_contacts":
+            return f"Search contacts for '{p.get('query', '')}'"
+        case "create_event":
+            guests = ", ".join(p.get("attendees") or [])
+            return f"Create '{p['title']}' at {p['start']}" + (f" with {guests}" if guests else "")
+        case "update_event" | "cancel_event":
+            return f"{'Change' if tool == 'update_event' else 'Cancel'} the event {p['event_id']}"
+        case "respond_to_invitation":
+            return f"Answer {p['response']} to an invitation"
         case _:
             return tool.replace("_", " ")
 
@@ -452,6 +584,20 @@ def _full(r: ReadableMessage, limit: int) -> dict[str, Any]:
     }
 
 
+def event_for_model(e: CalendarEvent, timezone: str) -> dict[str, Any]:
+    tz = zone(timezone)
+    return {
+        "id": e.id,
+        "title": e.title,
+        "start": e.start.astimezone(tz).isoformat(),
+        "end": e.end.astimezone(tz).isoformat(),
+        "all_day": e.all_day,
+        "location": e.location,
+        "organizer": e.organizer,
+        "attendees": [{"email": x.email, "name": x.name, "response": x.response.value} for x in e.attendees],
+    }
+
+
 def snapshot_audit(snapshot: Snapshot) -> dict[str, Any]:
     """What an audit entry keeps of a snapshot: its hash, kind and the resolved recipients (at most 100)."""
     return {
@@ -487,9 +633,14 @@ class UseCaseToolbox(AgentToolbox):
         self._turn_locks: dict[str, threading.Lock] = {}
         self._kept_guard = threading.Lock()
         self._kept: dict[str, list[_KeptRecord]] = {}  # turn id -> read-call records not written yet
-        self.effects = effects or EffectHandlers([mail_effects(use_cases, clock, organisation)])
+        handlers: list[EffectHandler] = [mail_effects(use_cases, clock, organisation)]
+        if use_cases.calendar_effects is not None:
+            handlers.append(use_cases.calendar_effects)
+        self.effects = effects or EffectHandlers(handlers)
 
     def specs(self) -> tuple[ToolSpec, ...]:
+        if self.uc.list_events is None:  # no calendar context here: the model is not offered its tools
+            return tuple(s for s in SPECS if s.name not in CALENDAR_TOOL_NAMES)
         return SPECS
 
     def validate(self, tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -855,7 +1006,57 @@ class UseCaseToolbox(AgentToolbox):
             case "get_thread":
                 thread_id, messages = self.uc.get_thread().execute(GetThreadInput(principal, a["message_id"], account))
                 return untrusted({"thread_id": thread_id, "messages": [_full(r, THREAD_BODY_LIMIT) for r in messages]})
+            case "list_events" | "find_free_time" | "search_contacts":
+                return self._run_calendar(principal, tool, a, account)
         raise ValidationFailed(f"There is no tool called {tool!r}.")  # pragma: no cover - validated before
+
+    def _calendar_zone(self, principal: Principal, account: str | None) -> str:
+        assert self.uc.list_events is not None
+        return self.uc.list_events().access.run(principal, account, Scope.MAIL_READ, lambda cal, _: cal.timezone())[1]
+
+    def _run_calendar(
+        self, principal: Principal, tool: str, a: Mapping[str, Any], account: str | None
+    ) -> dict[str, Any]:
+        if self.uc.list_events is None or self.uc.find_free_time is None or self.uc.search_contacts is None:
+            raise ValidationFailed("The calendar is not available here.")
+        if tool == "search_contacts":
+            people = self.uc.search_contacts().execute(
+                SearchContactsInput(principal, a.get("query", ""), a.get("limit", 10), account)
+            )
+            return untrusted(
+                {
+                    "contacts": [
+                        {"name": c.name, "emails": list(c.emails), "organisation": c.organisation} for c in people
+                    ]
+                }
+            )
+        tz = self._calendar_zone(principal, account)
+        start, end = parse_time(a["start"], tz, "start"), parse_time(a["end"], tz, "end")
+        if tool == "list_events":
+            listed = self.uc.list_events().execute(ListEventsInput(principal, start, end, a.get("query", ""), account))
+            return untrusted(
+                {"timezone": listed.timezone, "events": [event_for_model(e, listed.timezone) for e in listed.events]}
+            )
+        free = self.uc.find_free_time().execute(
+            FreeBusyInput(
+                principal, start, end, tuple(a.get("attendees") or ()), a.get("duration_minutes", 30), account
+            )
+        )
+        zone_of = zone(free.timezone)
+
+        def span(i: Interval) -> str:
+            s_, e_ = i.start.astimezone(zone_of), i.end.astimezone(zone_of)
+            return f"{s_:%a %d %b %H:%M}–{e_:%H:%M}"
+
+        return {
+            "timezone": free.timezone,
+            "free": [span(i) for i in free.free],
+            "suggestions": [
+                {"start": i.start.astimezone(zone_of).isoformat(), "end": i.end.astimezone(zone_of).isoformat()}
+                for i in free.suggestions
+            ],
+            "not_visible": free.unknown,
+        }
 
     # -- audit and events ------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from application.agent.effects.calendar import CalendarEffects
 from application.agent.toolbox import AgentUseCases, UseCaseToolbox
 from application.use_cases.agent.chat import Chat
 from application.use_cases.agent.decide_pending_action import DecidePendingAction
@@ -47,6 +48,32 @@ class AgentContainer(containers.DeclarativeContainer):
     list_uploads = providers.Dependency()
     # held actions are resolved on the mailbox itself (drafts, originals, attachments' bytes, Sent history)
     mail_access = providers.Dependency()
+    # the calendar context: read tools and the calendar changes held for approval
+    calendar_access = providers.Dependency()
+    list_events = providers.Dependency()
+    find_free_time = providers.Dependency()
+    search_contacts = providers.Dependency()
+    contact_book = providers.Dependency()
+    create_event = providers.Dependency()
+    update_event = providers.Dependency()
+    delete_event = providers.Dependency()
+    respond_to_event = providers.Dependency()
+    answer_mail_invitation = providers.Dependency()
+    get_mail_invitation = providers.Dependency()
+
+    calendar_effects = providers.Singleton(
+        CalendarEffects,
+        calendar_access.provider,
+        mail_access.provider,
+        create_event=create_event.provider,
+        update_event=update_event.provider,
+        delete_event=delete_event.provider,
+        respond_to_event=respond_to_event.provider,
+        answer_mail_invitation=answer_mail_invitation.provider,
+        get_mail_invitation=get_mail_invitation.provider,
+        contacts=contact_book.provider,
+        organisation=providers.Callable(lambda s: tuple(s.organisation_domains), settings),
+    )
 
     agent_use_cases = providers.Singleton(
         AgentUseCases,
@@ -61,6 +88,10 @@ class AgentContainer(containers.DeclarativeContainer):
         get_scheduled_email=get_scheduled_email.provider,
         outgoing_attachments=outgoing_attachments.provider,
         list_uploads=list_uploads.provider,
+        list_events=list_events.provider,
+        find_free_time=find_free_time.provider,
+        search_contacts=search_contacts.provider,
+        calendar_effects=calendar_effects,
     )
     agent_toolbox = providers.Singleton(
         UseCaseToolbox,

@@ -36,6 +36,13 @@ EXPECTED_TOOLS = {
     "schedule_email": ActionClass.EXTERNAL,
     "cancel_scheduled": ActionClass.EXTERNAL,
     "list_attachments": ActionClass.READ,
+    "list_events": ActionClass.READ,
+    "find_free_time": ActionClass.READ,
+    "search_contacts": ActionClass.READ,
+    "create_event": ActionClass.EXTERNAL,  # REVERSIBLE for a call without attendees (action_class)
+    "update_event": ActionClass.EXTERNAL,
+    "cancel_event": ActionClass.EXTERNAL,
+    "respond_to_invitation": ActionClass.EXTERNAL,
 }
 
 
