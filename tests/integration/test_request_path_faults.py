@@ -25,6 +25,8 @@ import pytest
 
 from adapters.sqlalchemy.migrate import upgrade
 from application.use_cases.create_user import CreateUserInput
+from application.use_cases.mail.connect_demo_account import ConnectDemoAccountInput
+from domain.identity import USER_SCOPES, Principal
 from tests.support.installation import PROCESS_START_CEILING, Installation, Process, free_port, wait_until
 from tests.support.services import PrivatePostgres, PrivateRedis
 
@@ -66,7 +68,10 @@ def start_replica(installation: Installation) -> Replica:
 
 
 def add_user(installation: Installation, email: str) -> None:
-    installation.container.create_user().execute(CreateUserInput(email=email, password=PASSWORD))
+    """A user with the demo mailbox connected (MAILAGENT_DEMO_MAILBOX=true in the installation)."""
+    container = installation.container
+    user = container.create_user().execute(CreateUserInput(email=email, password=PASSWORD))
+    container.connect_demo_account().execute(ConnectDemoAccountInput(Principal(user, USER_SCOPES)))
 
 
 class Load:
@@ -88,6 +93,7 @@ class Load:
             ("login", lambda c: c.post("/api/v1/auth/login", json={"email": self.email, "password": PASSWORD})),
             ("bad login", lambda c: c.post("/api/v1/auth/login", json={"email": "eve@example.com", "password": "x"})),
             ("me", lambda c: c.get("/api/v1/auth/me", headers=auth)),
+            ("emails", lambda c: c.get("/api/v1/emails", params={"limit": 5}, headers=auth)),
             ("anonymous me", lambda c: c.get("/api/v1/auth/me")),
             ("unknown api path", lambda c: c.get("/api/v1/nothing-here")),
             ("web app", lambda c: c.get("/")),
@@ -183,6 +189,7 @@ def test_redis_stopped_under_load_no_500_and_login_keeps_working(
     assert during["login"].get(200, 0) > 0 and set(during["login"]) == {200}, during["login"]
     assert set(during["bad login"]) <= {401, 429}, during["bad login"]
     assert set(during["me"]) == {200}, during["me"]
+    assert set(during["emails"]) == {200}, during["emails"]  # the mail cache falls through to the mailbox
     assert set(during["anonymous me"]) == {401}, during["anonymous me"]
     assert set(during["unknown api path"]) == {404}, during["unknown api path"]
     assert set(during["web app"]) == {200}, during["web app"]
