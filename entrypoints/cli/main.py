@@ -32,6 +32,7 @@ def _register_subcommands() -> None:
     from entrypoints.cli.events import events_app
     from entrypoints.cli.llm import llm_app
     from entrypoints.cli.mail import mail_app
+    from entrypoints.cli.webhooks import webhooks_app
 
     app.add_typer(mail_app, name="mail")
     app.add_typer(demo_app, name="demo")
@@ -39,6 +40,7 @@ def _register_subcommands() -> None:
     app.add_typer(llm_app, name="llm")
     app.add_typer(calendar_app, name="calendar")
     app.add_typer(contacts_app, name="contacts")
+    app.add_typer(webhooks_app, name="webhooks")
     app.command("chat")(agent_chat)
     app.command("mcp")(agent_mcp)
 
