@@ -17,6 +17,7 @@ from adapters.in_memory.agent import (
 from adapters.in_memory.attachments import InMemoryAttachmentRepository
 from adapters.in_memory.mail_sync import InMemoryMailSyncRepository
 from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
+from adapters.in_memory.slack import InMemorySlackIntegrationRepository
 from adapters.in_memory.webhooks import InMemoryWebhookRepository
 from application.ports.agent_store import ConversationRecord
 from application.ports.unit_of_work import (
@@ -74,6 +75,7 @@ class InMemoryStore:
     webhook_endpoints: dict[str, Any] = field(default_factory=dict)
     webhook_deliveries: dict[str, Any] = field(default_factory=dict)
     webhook_attempts: dict[str, Any] = field(default_factory=dict)
+    slack_integrations: dict[str, Any] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -94,6 +96,7 @@ class InMemoryStore:
         "webhook_endpoints",
         "webhook_deliveries",
         "webhook_attempts",
+        "slack_integrations",
     )
 
 
@@ -457,6 +460,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.attachments = InMemoryAttachmentRepository(self._tx)
         self.agent_changes = InMemoryAgentChangeRepository(self._tx)
         self.webhooks = InMemoryWebhookRepository(self._tx)
+        self.slack = InMemorySlackIntegrationRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -498,7 +502,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
         agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.agent_changes)
-        others = (self.attachments, self.webhooks)
+        others = (self.attachments, self.webhooks, self.slack)
         for repo in (
             *repos,
             self.audit,

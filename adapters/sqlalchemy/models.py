@@ -420,3 +420,20 @@ class WebhookAttemptRow(Base):
     response: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(String(500))
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class SlackIntegrationRow(Base):
+    """A user's Slack settings (see domain.slack); the webhook URL or bot token is a reference into the secret store.
+    `config` holds the rules: events, quiet hours, the mail filter and the summary schedule."""
+
+    __tablename__ = "slack_integrations"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    secret_ref: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_summary_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

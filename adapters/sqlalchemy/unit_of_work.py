@@ -32,6 +32,7 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from adapters.sqlalchemy.scheduled_emails import SqlAlchemyScheduledEmailRepository
+from adapters.sqlalchemy.slack import SqlAlchemySlackIntegrationRepository
 from adapters.sqlalchemy.webhooks import SqlAlchemyWebhookRepository
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import ServiceUnavailable
@@ -77,6 +78,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.attachments = SqlAlchemyAttachmentRepository(self._session)
         self.agent_changes = SqlAlchemyAgentChangeRepository(self._session)
         self.webhooks = SqlAlchemyWebhookRepository(self._session)
+        self.slack = SqlAlchemySlackIntegrationRepository(self._session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -17,6 +17,7 @@ from application.ports.agent_store import (
 )
 from application.ports.attachments import AttachmentRepository
 from application.ports.mail_sync import MailSyncRepository
+from application.ports.notifier import SlackIntegrationRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
 from application.ports.webhooks import WebhookRepository
 from domain.audit import AuditDraft, AuditEvent, AuditHead
@@ -282,6 +283,7 @@ class UnitOfWork(ABC):
     attachments: AttachmentRepository
     agent_changes: AgentChangeRepository
     webhooks: WebhookRepository
+    slack: SlackIntegrationRepository
 
     def __enter__(self) -> Self:
         self.begin()
