@@ -121,10 +121,13 @@ class Settings(BaseSettings):
 
     webhook_allow_loopback: bool | None = Field(
         None,
-        description="Let webhooks go to http://127.0.0.1 / localhost (default: yes in the local profile only; "
-        "production sends https to public addresses only)",
+        description="Let webhooks (and Slack incoming webhooks) go to http://127.0.0.1 / localhost (default: yes in "
+        "the local profile only; production sends https to public addresses and hooks.slack.com only)",
     )
     webhook_timeout_seconds: float = Field(15, gt=0, le=60, description="Longest wait for a webhook receiver")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API base URL (chat.postMessage for bot tokens)"
+    )
     webhook_sweep_seconds: float = Field(
         60, gt=0, description="How often deliveries whose job was lost (a killed worker) are enqueued again"
     )

@@ -32,6 +32,7 @@ def _register_subcommands() -> None:
     from entrypoints.cli.events import events_app
     from entrypoints.cli.llm import llm_app
     from entrypoints.cli.mail import mail_app
+    from entrypoints.cli.slack import slack_app
     from entrypoints.cli.webhooks import webhooks_app
 
     app.add_typer(mail_app, name="mail")
@@ -41,6 +42,7 @@ def _register_subcommands() -> None:
     app.add_typer(calendar_app, name="calendar")
     app.add_typer(contacts_app, name="contacts")
     app.add_typer(webhooks_app, name="webhooks")
+    app.add_typer(slack_app, name="slack")
     app.command("chat")(agent_chat)
     app.command("mcp")(agent_mcp)
 

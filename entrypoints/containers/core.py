@@ -23,6 +23,7 @@ from application.fallbacks import FallbackRateLimiter, FallthroughCache
 from application.outbox import OutboxRelay
 from application.session_tokens import revoked_token_cache_key
 from application.use_cases.notifications.deliver_webhooks import WebhookFanOut
+from application.use_cases.notifications.slack import SlackFanOut
 from application.use_cases.read_events import PruneEvents, ReadEvents
 from entrypoints.settings import Settings
 
@@ -170,8 +171,9 @@ class CoreContainer(containers.DeclarativeContainer):
         local=providers.Singleton(InMemoryEventBus),
         production=providers.Singleton(_redis_event_bus, settings),
     )
-    # The relay also turns relayed events into webhook deliveries, in the same transaction (never lost).
+    # The relay also turns relayed events into webhook deliveries and Slack alerts, in the same transaction.
     webhook_fan_out = providers.Singleton(WebhookFanOut, clock)
+    slack_fan_out = providers.Singleton(SlackFanOut, clock)
     outbox_relay = providers.Singleton(
         OutboxRelay,
         uow.provider,
@@ -179,7 +181,7 @@ class CoreContainer(containers.DeclarativeContainer):
         event_bus,
         clock,
         outages=outages,
-        sinks=providers.List(webhook_fan_out),
+        sinks=providers.List(webhook_fan_out, slack_fan_out),
     )
     read_events = providers.Factory(ReadEvents, uow)
     prune_events = providers.Factory(PruneEvents, uow, clock, settings.provided.event_retention_seconds)

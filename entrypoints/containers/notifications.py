@@ -1,5 +1,5 @@
-"""Notifications: outgoing webhooks (endpoints, signed deliveries with retries, replays) — and the Summarizer.
-The HTTP sender is built on first use."""
+"""Notifications: outgoing webhooks (endpoints, signed deliveries with retries, replays) and Slack (alerts per the
+user's rules, daily summaries through the Summarizer: the offline extractive one). Senders are built on first use."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ from application.use_cases.notifications.manage_webhooks import (
     UpdateWebhook,
     WebhookRules,
 )
+from application.use_cases.notifications.slack import (
+    BuildSlackSummary,
+    ConfigureSlack,
+    DisconnectSlack,
+    GetSlack,
+    NotifySlack,
+    PreviewSlackSummary,
+    SendDueSlackSummaries,
+    SendSlackTest,
+    SlackRules,
+)
 from application.use_cases.notifications.webhook_deliveries import (
     ListDeliveries,
     ReplayDelivery,
@@ -32,6 +43,22 @@ def _webhook_sender(settings: Settings) -> Any:
     return HttpxWebhookSender(
         allow_loopback=settings.webhooks_to_loopback, timeout_seconds=settings.webhook_timeout_seconds
     )
+
+
+def _notifier(settings: Settings) -> Any:
+    from adapters.slack.notifier import SlackNotifier
+
+    return SlackNotifier(api_url=settings.slack_api_url)
+
+
+def _summarizer() -> Any:
+    from adapters.summarizer.extractive import ExtractiveSummarizer
+
+    return ExtractiveSummarizer()
+
+
+def _slack_rules(settings: Settings) -> SlackRules:
+    return SlackRules(allow_loopback=settings.webhooks_to_loopback, app_url=settings.public_url)
 
 
 def _webhook_rules(settings: Settings) -> WebhookRules:
@@ -72,3 +99,17 @@ class NotificationsContainer(containers.DeclarativeContainer):
     replay_webhook_delivery = providers.Factory(ReplayDelivery, uow.provider, clock, outbox_relay)
     replay_failed_webhooks = providers.Factory(ReplayFailedSince, uow.provider, clock, outbox_relay)
     test_webhook = providers.Factory(TestWebhook, uow.provider, clock, deliver_webhook)
+
+    notifier = providers.Singleton(_notifier, settings)
+    summarizer = providers.Singleton(_summarizer)
+    slack_rules = providers.Singleton(_slack_rules, settings)
+    configure_slack = providers.Factory(ConfigureSlack, uow, secret_store, clock, slack_rules)
+    get_slack = providers.Factory(GetSlack, uow)
+    disconnect_slack = providers.Factory(DisconnectSlack, uow, secret_store)
+    send_slack_test = providers.Factory(SendSlackTest, uow, secret_store, notifier, slack_rules)
+    notify_slack = providers.Factory(NotifySlack, uow.provider, secret_store, notifier, clock, slack_rules)
+    build_slack_summary = providers.Factory(BuildSlackSummary, uow.provider, summarizer, notifier, clock, slack_rules)
+    preview_slack_summary = providers.Factory(PreviewSlackSummary, uow, build_slack_summary)
+    send_due_slack_summaries = providers.Factory(
+        SendDueSlackSummaries, uow.provider, secret_store, notifier, clock, build_slack_summary
+    )

@@ -29,6 +29,7 @@ from entrypoints.http.routes import (
     mail_push,
     metrics,
     scheduled,
+    slack,
     webhooks,
     ws,
 )
@@ -108,6 +109,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         agent.router,
         attachments.router,
         webhooks.router,
+        slack.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route

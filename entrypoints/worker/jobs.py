@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
 from application.use_cases.notifications.deliver_webhooks import SWEEP_JOB
+from application.use_cases.notifications.slack import SUMMARIES_JOB
 from entrypoints.worker import scheduled_jobs, sync_jobs, webhook_jobs
 from entrypoints.worker.periodic import PeriodicJob
 
@@ -68,4 +69,6 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         PeriodicJob(sync_jobs.WATCH_RENEW_JOB, lambda: sync_jobs.WATCH_RENEW_SECONDS),
         # Webhook deliveries whose job was lost (a worker killed mid-attempt): enqueued again once their lease ends.
         PeriodicJob(SWEEP_JOB, lambda: settings.webhook_sweep_seconds),
+        # Daily Slack summaries: each connected user's scheduled moment is checked once a minute.
+        PeriodicJob(SUMMARIES_JOB, lambda: 60),
     ]

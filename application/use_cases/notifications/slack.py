@@ -180,7 +180,7 @@ class DisconnectSlack:
         self.secrets.delete(found.secret_ref)
 
 
-def _destination(secrets: SecretStore, integration: SlackIntegration) -> Destination:
+def destination_of(secrets: SecretStore, integration: SlackIntegration) -> Destination:
     return Destination(integration.mode, secrets.get(integration.secret_ref), integration.channel)
 
 
@@ -307,7 +307,7 @@ class NotifySlack:
         notification = notification_for(event, self.rules.app_url)
         if notification is None:
             return "off"
-        self.notifier.send(_destination(self.secrets, integration), notification)  # failures: the queue retries
+        self.notifier.send(destination_of(self.secrets, integration), notification)  # failures: the queue retries
         return "sent"
 
 
@@ -318,7 +318,7 @@ class SendSlackTest:
     def execute(self, principal: Principal) -> None:
         integration = GetSlack(self.uow).execute(principal)
         self.notifier.send(
-            _destination(self.secrets, integration),
+            destination_of(self.secrets, integration),
             Notification(
                 NotificationKind.TEST,
                 title="mailagent is connected",
@@ -447,7 +447,7 @@ class SendDueSlackSummaries:
         for integration, moment in due:
             try:
                 preview = self.build.for_user(integration.user_id, integration)
-                self.notifier.send(_destination(self.secrets, integration), preview.notification)
+                self.notifier.send(destination_of(self.secrets, integration), preview.notification)
             except Exception as exc:  # one user's Slack failing must not hold up the others; retried next tick
                 logger.warning("slack: summary for user %s failed: %s", integration.user_id, type(exc).__name__)
                 continue

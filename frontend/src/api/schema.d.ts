@@ -1548,6 +1548,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/slack/configure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Configuration
+         * @description Your Slack settings (never the URL or the token); 404 when Slack is not connected.
+         */
+        get: operations["get_configuration_api_v1_integrations_slack_configure_get"];
+        put?: never;
+        /**
+         * Configure
+         * @description Connect Slack or change its rules. Leave out webhook_url and bot_token to keep the current connection.
+         */
+        post: operations["configure_api_v1_integrations_slack_configure_post"];
+        /**
+         * Disconnect
+         * @description Disconnect Slack and delete the stored URL or token.
+         */
+        delete: operations["disconnect_api_v1_integrations_slack_configure_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/slack/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Message
+         * @description Post a test message now.
+         */
+        post: operations["test_message_api_v1_integrations_slack_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/slack/summary/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary Preview
+         * @description The summary that would be posted now (nothing is sent), and when the next one is due.
+         */
+        get: operations["summary_preview_api_v1_integrations_slack_summary_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2346,6 +2414,24 @@ export interface components {
         /** Envelope[ScheduledEmailOut] */
         Envelope_ScheduledEmailOut_: {
             data: components["schemas"]["ScheduledEmailOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[SentOut] */
+        Envelope_SentOut_: {
+            data: components["schemas"]["SentOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[SlackOut] */
+        Envelope_SlackOut_: {
+            data: components["schemas"]["SlackOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[SummaryPreviewOut] */
+        Envelope_SummaryPreviewOut_: {
+            data: components["schemas"]["SummaryPreviewOut"] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -3349,6 +3435,11 @@ export interface components {
          * @enum {string}
          */
         ScheduledStatus: "scheduled" | "sending" | "sent" | "failed" | "cancelled";
+        /** SentOut */
+        SentOut: {
+            /** Sent */
+            sent: boolean;
+        };
         /** SessionOut */
         SessionOut: {
             /** Id */
@@ -3377,6 +3468,99 @@ export interface components {
              */
             current: boolean;
         };
+        /** SlackConfigureIn */
+        SlackConfigureIn: {
+            /**
+             * Webhook Url
+             * @description Incoming webhook URL (https://hooks.slack.com/services/…); stored secretly
+             */
+            webhook_url?: string | null;
+            /**
+             * Bot Token
+             * @description A bot token (xoxb-…) instead; needs `channel`
+             */
+            bot_token?: string | null;
+            /**
+             * Channel
+             * @description Channel for the bot token, e.g. #mail
+             */
+            channel?: string | null;
+            /**
+             * Events
+             * @description Which events to post: email.received, agent.action_pending, scheduled_email.failed
+             */
+            events?: string[];
+            /**
+             * Timezone
+             * @description IANA zone for quiet hours and the summary time
+             * @default UTC
+             */
+            timezone: string;
+            /**
+             * Quiet Start
+             * @description Quiet hours start, e.g. 22:00 (no alerts until quiet_end)
+             */
+            quiet_start?: string | null;
+            /**
+             * Quiet End
+             * @description Quiet hours end, e.g. 07:00
+             */
+            quiet_end?: string | null;
+            /**
+             * Mail Filter
+             * @description Only mail matching this Gmail query, e.g. is:important
+             * @default
+             */
+            mail_filter: string;
+            /**
+             * Summary At
+             * @description A daily summary at this local time, e.g. 08:00 (none if empty)
+             */
+            summary_at?: string | null;
+            /**
+             * Summary Weekdays
+             * @description mon … sun
+             */
+            summary_weekdays?: string[];
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** SlackOut */
+        SlackOut: {
+            /**
+             * Mode
+             * @description webhook or bot
+             */
+            mode: string;
+            /** Channel */
+            channel: string | null;
+            /** Events */
+            events: string[];
+            /** Timezone */
+            timezone: string;
+            /** Quiet Start */
+            quiet_start: string | null;
+            /** Quiet End */
+            quiet_end: string | null;
+            /** Mail Filter */
+            mail_filter: string;
+            /** Summary At */
+            summary_at: string | null;
+            /** Summary Weekdays */
+            summary_weekdays: string[];
+            /** Enabled */
+            enabled: boolean;
+            /** Last Summary At */
+            last_summary_at: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** SnapshotOut */
         SnapshotOut: {
             /**
@@ -3397,6 +3581,31 @@ export interface components {
             effect: {
                 [key: string]: unknown;
             };
+        };
+        /** SummaryPreviewOut */
+        SummaryPreviewOut: {
+            /**
+             * Text
+             * @description The summary as plain text
+             */
+            text: string;
+            /**
+             * Message
+             * @description The Slack message as it would be posted (text + Block Kit)
+             */
+            message: {
+                [key: string]: unknown;
+            };
+            /**
+             * Next At
+             * @description When the next summary is due (none without a schedule)
+             */
+            next_at: string | null;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
         };
         /** ThreadOut */
         ThreadOut: {
@@ -12351,6 +12560,418 @@ export interface operations {
             };
             /** @description Unexpected error; quote the request id */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_configuration_api_v1_integrations_slack_configure_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SlackOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    configure_api_v1_integrations_slack_configure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlackConfigureIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SlackOut_"];
+                };
+            };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    disconnect_api_v1_integrations_slack_configure_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SentOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    test_message_api_v1_integrations_slack_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SentOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    summary_preview_api_v1_integrations_slack_summary_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SummaryPreviewOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
