@@ -11,4 +11,6 @@ export const QUERY_ROOTS = {
   admin: 'admin',
   me: 'me',
   contacts: 'contacts',
+  webhooks: 'webhooks',
+  slack: 'slack',
 } as const
