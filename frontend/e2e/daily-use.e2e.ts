@@ -108,6 +108,61 @@ it('says the server could not be reached during an outage, and clears it when th
   await page.getByText('Live', { exact: true }).waitFor({ timeout: 60_000 })
 })
 
+it('undoes an archive from the list with z, and a trash from the thread with the Undo button', async () => {
+  await page.goto('/mail/INBOX')
+  const inbox = page.getByRole('list', { name: 'Inbox messages' })
+  await inbox.getByRole('listitem').first().waitFor()
+  const firstSubject = async () => (await inbox.getByRole('listitem').first().getByRole('link').first().textContent()) ?? ''
+  const before = await firstSubject()
+  await page.locator('body').click({ position: { x: 5, y: 300 } })
+  await page.keyboard.press('e')
+  await toast('Message archived')
+  await expect.poll(firstSubject, { timeout: 15_000 }).not.toBe(before)
+  await lookAt(page, 'daily-04-undo-toast', reports)
+  await page.keyboard.press('z')
+  await toast('Undone')
+  await expect.poll(firstSubject, { timeout: 15_000 }).toBe(before)
+
+  await inbox.getByRole('listitem').first().getByRole('link').first().click()
+  const toolbar = page.getByRole('toolbar', { name: 'Conversation actions' })
+  await toolbar.waitFor()
+  await toolbar.getByRole('button', { name: 'Trash' }).click()
+  await page.waitForURL(/\/mail\/INBOX(\?|$)/)
+  const undo = page.locator('[data-sonner-toast]').filter({ hasText: /moved to Trash/ }).getByRole('button', { name: 'Undo' })
+  await undo.click()
+  await toast('Undone')
+  await expect.poll(firstSubject, { timeout: 15_000 }).toBe(before)
+})
+
+it('holds a send for the undo window: Undo brings the message back as a draft; left alone, it goes out', async () => {
+  await page.goto('/compose')
+  await page.getByRole('heading', { name: 'New message' }).waitFor()
+  const to = page.getByRole('combobox', { name: 'To' })
+  await to.fill('dora@northwind.example')
+  await to.press('Enter')
+  await page.getByLabel('Subject').fill('Second thoughts')
+  await page.getByRole('textbox', { name: 'Message body' }).click()
+  await page.keyboard.type('Maybe not.')
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
+  const sending = page.locator('[data-sonner-toast]').filter({ hasText: /Sends in \d+ s/ })
+  await sending.waitFor({ timeout: 15_000 })
+  await lookAt(page, 'daily-05-undo-send', reports)
+  await sending.getByRole('button', { name: 'Undo' }).click()
+  await page.waitForURL(/\/compose\?draft=/, { timeout: 15_000 })
+  await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('Second thoughts')
+
+  // Send again and leave it: it goes out once the window closes, and is in Sent once.
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
+  await toast('Message sent', 60_000)
+  const sentCopies = async () => {
+    await page.goto('/mail/SENT')
+    const list = page.getByRole('list', { name: /messages/ })
+    await list.getByRole('listitem').first().waitFor()
+    return list.getByRole('link', { name: /Second thoughts/ }).count()
+  }
+  await expect.poll(sentCopies, { timeout: 60_000, interval: 2_000 }).toBe(1)
+})
+
 it('finishes with no serious accessibility findings and no console errors', () => {
   const findings = reports.filter((r) => r.violations.length > 0)
   expect(findings, JSON.stringify(findings, null, 2)).toEqual([])

@@ -3,6 +3,8 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useLogout } from '@/features/auth/api/logout'
 import { MailSidebar } from '@/features/mail/components/mail-sidebar'
+import { isTypingTarget } from '@/features/mail/hooks/use-shortcuts'
+import { undoLatest } from '@/lib/undo'
 import { crossesImagePolicy } from '@/lib/document-policy'
 import { liveStatus, onLiveStatus, type LiveStatus } from '@/lib/live-socket'
 import { useSession } from '@/lib/use-session'
@@ -107,6 +109,17 @@ export function AppLayout() {
   const [drawerPath, setDrawerPath] = useState<string | null>(null)
   const drawerOpen = drawerPath === location.pathname
   const setDrawerOpen = (open: boolean) => setDrawerPath(open ? location.pathname : null)
+  // `z` anywhere takes back the latest change offered for Undo (archive, trash, labels, read state, a send).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'z' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return
+      if (isTypingTarget(event.target)) return
+      event.preventDefault()
+      void undoLatest()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [])
   // Escape closes the drawer, as it closes every other overlay.
   useEffect(() => {
     if (!drawerOpen) return undefined

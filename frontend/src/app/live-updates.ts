@@ -4,6 +4,7 @@ import { useEffect } from 'react'
 import { toast } from 'sonner'
 import { liveStatus, onLiveEvent, onLiveStatus, startLive, stopLive, type LiveEvent, type LiveStatus } from '@/lib/live-socket'
 import { QUERY_ROOTS } from '@/lib/query-keys'
+import { isHeldSend } from '@/lib/undo-send'
 
 function text(value: unknown, fallback = ''): string {
   return typeof value === 'string' && value ? value : fallback
@@ -24,6 +25,8 @@ export function announce(event: LiveEvent, where: AnnounceContext = { pathname: 
       break
     }
     case 'scheduled_email.sent':
+      // A send held for its undo window already said "Message sent" when the window closed.
+      if (isHeldSend(data.scheduled_id)) break
       toast.success('Scheduled email sent', { description: text(data.subject) })
       break
     case 'scheduled_email.failed':

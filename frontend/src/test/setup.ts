@@ -25,3 +25,8 @@ if (typeof HTMLDialogElement !== 'undefined' && typeof HTMLDialogElement.prototy
     this.dispatchEvent(new Event('close'))
   }
 }
+
+// jsdom has no pointer capture; sonner's toasts take it when their buttons (Undo) are pressed.
+Element.prototype.setPointerCapture ??= () => undefined
+Element.prototype.releasePointerCapture ??= () => undefined
+Element.prototype.hasPointerCapture ??= () => false

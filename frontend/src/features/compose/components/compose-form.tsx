@@ -22,6 +22,9 @@ import { QUERY_ROOTS } from '@/lib/query-keys'
 import type { Message } from '../hooks/use-compose-source'
 import { useAttachments } from '../hooks/use-attachments'
 import type { ComposeAttachment } from '../lib/attachments'
+import { offerUndo } from '@/lib/undo'
+import { rememberHeldSend, undoSendSeconds } from '@/lib/undo-send'
+import { cancelHeldSend } from '../api/cancel-send'
 import { autosave } from '../lib/autosave'
 import { quotedHtml, quoteHeader } from '../lib/quoting'
 import { splitRecipients, type Recipient } from '../lib/recipients'
@@ -278,6 +281,33 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     return true
   }
 
+  /** Undo send (issue 17): the server holds the message for `seconds` (a scheduled send due then, so closing the
+   * tab neither loses nor doubles it); Undo or `z` cancels it and reopens it as a draft. */
+  const sendWithUndo = async (lists: Record<RecipientField, Recipient[]>, seconds: number) => {
+    const content = composeBody(lists)
+    const held = await schedule.mutateAsync({
+      body: { ...content, send_at: new Date(Date.now() + seconds * 1000).toISOString(), timezone: 'UTC' },
+      account,
+    })
+    rememberHeldSend(held.id)
+    await dropSavedDraft()
+    finished.current = true
+    setSavedSnapshot(snapshot)
+    const restore = async () => {
+      await cancelHeldSend(held.id)
+      const draft: DraftIn = { ...content, reply_to_message_id: null }
+      // The files held for the send may be gone with it: keep the text rather than fail over them.
+      const saved = await saveDraftRequest({ draftId: null, body: draft, account }).catch(() =>
+        saveDraftRequest({ draftId: null, body: { ...draft, attachment_ids: [] }, account }),
+      )
+      void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.drafts] })
+      void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.scheduled] })
+      navigate(`/compose?draft=${encodeURIComponent(saved.id)}`)
+    }
+    offerUndo('Sending…', restore, seconds, { text: (left) => `Sends in ${left} s`, done: 'Message sent' })
+    navigate('/mail/INBOX')
+  }
+
   const send = async () => {
     if (sendingRef.current || !uploadsSettled()) return
     const lists = checkedRecipients(true)
@@ -318,6 +348,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
         })
         await dropSavedDraft()
         finish('Message sent', '/mail/INBOX')
+      } else if (undoSendSeconds() > 0) {
+        await sendWithUndo(lists, undoSendSeconds())
       } else if (draftIdRef.current) {
         const draftId = draftIdRef.current
         // A saved draft is sent as stored: bring it up to date first if it was edited since.

@@ -61,11 +61,14 @@ beforeAll(() => {
 // Autosave is tested on its own below; elsewhere it waits longer than any test, so a slow run cannot add a save.
 beforeEach(() => {
   window.localStorage.setItem('mailagent.activeAccount', 'acc-1')
+  // Sends go out at once unless a test is about the undo window.
+  window.localStorage.setItem('mailagent.undoSendSeconds', '0')
   autosave.delayMs = 3_600_000
 })
 afterEach(() => window.localStorage.clear())
 
-describe('ComposePage', () => {
+// Generous ceilings: the first test also pays for loading the editor on a busy machine.
+describe('ComposePage', { timeout: 60_000 }, () => {
   it('sends html and text bodies once, with an Idempotency-Key, then goes to the inbox', async () => {
     let release: () => void = () => {}
     const seen = mockApi({
@@ -214,6 +217,38 @@ describe('ComposePage', () => {
     await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'), { timeout: 15_000 })
     await screen.findByText('Message sent', {}, { timeout: 15_000 })
     expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(0)
+  }, 60_000)
+
+  it('holds a send for the undo window on the server, counts down, and Undo cancels it and reopens it as a draft', async () => {
+    window.localStorage.setItem('mailagent.undoSendSeconds', '10')
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/schedule': ({ body }) =>
+        envelope({ id: 's1', status: 'pending', send_at: (body as { send_at: string }).send_at, timezone: 'UTC' }, {}, 201),
+      'DELETE /api/v1/emails/scheduled/s1': () => envelope({ id: 's1', status: 'cancelled' }),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd5', message: message({ id: 'dm5' }) }, {}, 201),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Oops')
+    await typeBody(user, 'Not yet')
+    const before = Date.now()
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'), { timeout: 15_000 })
+    // Nothing went to /emails/send: the server holds it, due at the end of the window.
+    expect(posts(seen, '/api/v1/emails/send')).toHaveLength(0)
+    const held = posts(seen, '/api/v1/emails/schedule')[0]?.body as { send_at: string; subject: string; to: string[] }
+    expect(held).toMatchObject({ subject: 'Oops', to: ['bob@example.org'] })
+    const due = Date.parse(held.send_at) - before
+    expect(due).toBeGreaterThanOrEqual(9_000)
+    expect(due).toBeLessThanOrEqual(11_000 + (Date.now() - before))
+    expect(await screen.findByText(/Sends in \d+ s/, {}, { timeout: 15_000 })).toBeInTheDocument()
+
+    await user.click(screen.getByRole('button', { name: 'Undo' }))
+    await waitFor(() => expect(seen.some((r) => r.method === 'DELETE' && r.path === '/api/v1/emails/scheduled/s1')).toBe(true), { timeout: 15_000 })
+    await waitFor(() => expect(router.state.location.search).toBe('?draft=d5'), { timeout: 15_000 })
+    expect(posts(seen, '/api/v1/emails/draft')[0]?.body).toMatchObject({ subject: 'Oops', to: ['bob@example.org'] })
   }, 60_000)
 
   it('opens a saved draft with its recipients, text and attachments, and keeps the attachments on save', async () => {

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient, type QueryClient, type QueryKey } from '@t
 import { api, unwrap } from '@/api/client'
 import { useActiveAccountId } from '@/lib/active-account'
 import { QUERY_ROOTS } from '@/lib/query-keys'
+import { offerUndo } from '@/lib/undo'
 import type { EmailsData } from './search-emails'
 import type { Thread } from './get-thread'
 
@@ -66,7 +67,59 @@ export function applyLabelChangeToCache(queryClient: QueryClient, change: LabelC
   return snapshot
 }
 
-export function useBatchModify() {
+
+/** A label change in words, for the Undo toast. */
+export function describeChange(change: LabelChange, names: ReadonlyMap<string, string> = new Map(), noun?: string): string {
+  const add = change.add ?? []
+  const remove = change.remove ?? []
+  const what = noun ?? (change.ids.length === 1 ? 'Message' : `${change.ids.length} messages`)
+  if (add.includes('TRASH')) return `${what} moved to Trash`
+  if (remove.includes('INBOX') && add.length === 0) return `${what} archived`
+  if (add.includes('UNREAD')) return `${what} marked as unread`
+  if (remove.includes('UNREAD')) return `${what} marked as read`
+  const label = (id: string) => names.get(id) ?? id
+  if (add.length) return `Label ${add.map(label).join(', ')} added`
+  return `Label ${remove.map(label).join(', ')} removed`
+}
+
+/** What takes `change` back, from each message's labels before it (read from the cache; the plain opposite for a
+ * message not cached): archive puts INBOX back only where it was, trash takes TRASH off only where it was added. */
+export function inverseOf(queryClient: QueryClient, change: LabelChange): LabelChange[] {
+  const before = new Map<string, string[]>()
+  for (const [, data] of queryClient.getQueriesData<EmailsData>({ queryKey: [QUERY_ROOTS.emails] })) {
+    for (const page of data?.pages ?? []) for (const m of page.messages) if (!before.has(m.id)) before.set(m.id, m.label_ids)
+  }
+  for (const [, data] of queryClient.getQueriesData<Thread>({ queryKey: [QUERY_ROOTS.thread] })) {
+    for (const m of data?.messages ?? []) if (!before.has(m.id)) before.set(m.id, m.label_ids)
+  }
+  const groups = new Map<string, LabelChange>()
+  for (const id of change.ids) {
+    const had = before.get(id)
+    const add = (change.remove ?? []).filter((label) => !had || had.includes(label))
+    const remove = (change.add ?? []).filter((label) => !had || !had.includes(label))
+    if (add.length === 0 && remove.length === 0) continue
+    const key = JSON.stringify([add, remove])
+    const group = groups.get(key) ?? { ids: [], add, remove }
+    group.ids.push(id)
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+}
+
+/** Apply label changes now (cache first, then the server), outside any component: an undo outlives the screen. */
+export async function applyLabelChanges(queryClient: QueryClient, accountId: string | null, changes: LabelChange[]): Promise<void> {
+  try {
+    for (const change of changes) applyLabelChangeToCache(queryClient, change)
+    for (const change of changes) await batchModify(accountId, change)
+  } finally {
+    void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.emails] })
+    void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.labels] })
+    void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.thread] })
+  }
+}
+
+/** `describe`: what a change did, in words; given, every change made through the hook is offered for Undo (`z`). */
+export function useBatchModify(describe?: (change: LabelChange) => string) {
   const accountId = useActiveAccountId()
   const queryClient = useQueryClient()
   return useMutation({
@@ -74,7 +127,14 @@ export function useBatchModify() {
     onMutate: async (change) => {
       await queryClient.cancelQueries({ queryKey: [QUERY_ROOTS.emails] })
       await queryClient.cancelQueries({ queryKey: [QUERY_ROOTS.thread] })
-      return { snapshot: applyLabelChangeToCache(queryClient, change) }
+      // Read before the cache changes: how to take it back (Undo, `z`).
+      const inverse = inverseOf(queryClient, change)
+      return { snapshot: applyLabelChangeToCache(queryClient, change), inverse }
+    },
+    onSuccess: (_data, change, context) => {
+      const inverse = context?.inverse ?? []
+      if (!describe || inverse.length === 0) return
+      offerUndo(describe(change), () => applyLabelChanges(queryClient, accountId, inverse))
     },
     onError: (_error, _change, context) => {
       for (const [key, data] of context?.snapshot ?? []) queryClient.setQueryData(key, data)

@@ -9,7 +9,7 @@ import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
 import { useActiveAccountId } from '@/lib/active-account'
-import { useBatchModify, type LabelChange } from '../api/batch-modify'
+import { describeChange, useBatchModify, type LabelChange } from '../api/batch-modify'
 import { labelsQueryOptions } from '../api/list-labels'
 import { emailsInfiniteQueryOptions, type MessageSummary } from '../api/search-emails'
 import { useMailboxStatus } from '../hooks/use-mailbox-status'
@@ -57,7 +57,8 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
   const [focusIndex, setFocusIndex] = useState(0)
   const [status, setStatus] = useState('')
   const [addLabel, setAddLabel] = useState('')
-  const modify = useBatchModify()
+  const labelNamesForUndo = useMemo(() => new Map(labels.map((l) => [l.id, l.name])), [labels])
+  const modify = useBatchModify((change) => describeChange(change, labelNamesForUndo))
   const scrollRef = useRef<HTMLDivElement>(null)
   const moveFocus = useRef(false)
 

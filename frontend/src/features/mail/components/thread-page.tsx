@@ -8,7 +8,7 @@ import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
 import { useActiveAccountId } from '@/lib/active-account'
 import { useAddLabels } from '../api/add-labels'
-import { useBatchModify } from '../api/batch-modify'
+import { describeChange, useBatchModify } from '../api/batch-modify'
 import { threadQueryOptions, type Message } from '../api/get-thread'
 import { labelsQueryOptions } from '../api/list-labels'
 import { useRemoveLabel } from '../api/remove-label'
@@ -57,7 +57,8 @@ export function ThreadPage() {
   const backHref = `/mail/${encodeURIComponent(labelId)}${location.search}`
   const listName = labelName(labelId, labelsQuery.data?.labels)
   const markRead = useBatchModify()
-  const action = useBatchModify()
+  // Archive, trash and unread from here can be undone (toast, `z`); reading it on open cannot, as nobody asked.
+  const action = useBatchModify((change) => describeChange(change, labelNames, change.ids.length > 1 ? 'Conversation' : 'Message'))
   const [toggled, setToggled] = useState<ReadonlySet<string>>(() => new Set())
   const [labelsOpen, setLabelsOpen] = useState(false)
 

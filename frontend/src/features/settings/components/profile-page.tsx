@@ -1,5 +1,6 @@
 // Profile: who is signed in, and every session (device) with a way to sign the other ones out.
 import { useQuery } from '@tanstack/react-query'
+import { useId, useState } from 'react'
 import { Button } from '@/components/button'
 import { EmptyState } from '@/components/empty-state'
 import { ErrorMessage } from '@/components/error-message'
@@ -8,6 +9,8 @@ import { Loading } from '@/components/loading'
 import { meQueryOptions } from '../api/me'
 import { useRevokeSession } from '../api/revoke-session'
 import { sessionsQueryOptions } from '../api/sessions'
+import { setUndoSendSeconds, undoSendSeconds } from '@/lib/undo-send'
+import { deviceName } from '../lib/device'
 import { Section } from './section'
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -47,11 +50,11 @@ function SessionList() {
       <ErrorMessage error={revoke.error} />
       <ul className="divide-y divide-slate-100 rounded-md border border-slate-200 bg-white">
         {active.map((session) => {
-          const device = session.user_agent || 'Unknown device'
+          const device = deviceName(session.user_agent)
           return (
             <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3">
               <div className="min-w-0 text-sm">
-                <p className="truncate font-medium text-slate-900">
+                <p className="truncate font-medium text-slate-900" title={session.user_agent ?? undefined}>
                   {device}
                   {session.current && (
                     <span className="ml-2 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800">This device</span>
@@ -80,11 +83,48 @@ function SessionList() {
   )
 }
 
+const UNDO_CHOICES = [0, 5, 10, 20, 30]
+
+function UndoSendSetting() {
+  const id = useId()
+  const [seconds, setSeconds] = useState(undoSendSeconds)
+  return (
+    <div className="flex flex-wrap items-center gap-3 rounded-md border border-slate-200 bg-white px-4 py-3 text-sm">
+      <label htmlFor={id} className="text-slate-900">
+        Undo send window
+      </label>
+      <select
+        id={id}
+        value={seconds}
+        onChange={(event) => {
+          const next = Number(event.target.value)
+          setUndoSendSeconds(next)
+          setSeconds(next)
+        }}
+        className="rounded-md border border-slate-300 bg-white px-2 py-1"
+      >
+        {UNDO_CHOICES.map((choice) => (
+          <option key={choice} value={choice}>
+            {choice === 0 ? 'Off (send at once)' : `${choice} seconds`}
+          </option>
+        ))}
+      </select>
+      <p className="w-full text-slate-600">
+        A new message waits this long on the server before it leaves, with Undo (or <kbd>z</kbd>) to take it back. Kept in
+        this browser.
+      </p>
+    </div>
+  )
+}
+
 export function ProfilePage() {
   return (
     <div className="flex flex-col gap-8">
       <Section title="Profile">
         <ProfileDetails />
+      </Section>
+      <Section title="Sending">
+        <UndoSendSetting />
       </Section>
       <Section title="Sessions">
         <p className="-mt-1 text-sm text-slate-600">Devices signed in to your account. Signing one out ends it at once.</p>
