@@ -316,7 +316,11 @@ class OfflineCommandModel(BaseChatModel):
             return self._nothing(intent, "nobody wrote about it")
         people: dict[str, list[Mapping[str, Any]]] = {}
         for m in found:
+            if "SENT" in m.get("labels", ()):  # the person asking wrote it: not an answer to "who wrote"
+                continue
             people.setdefault(address_of(str(m.get("from", ""))), []).append(m)
+        if not people:
+            return AIMessage(content=f"Only you wrote {intent.described}.")
         lines = []
         for mails in people.values():
             newest = mails[0]

@@ -107,3 +107,25 @@ def test_conversation_titles_are_the_first_words_of_the_first_request() -> None:
     assert short_title("what's new?  Also, anything important?") == "What's new"
     assert short_title("   ") == "New conversation"
     assert len(short_title("x" * 500)) <= 49
+
+
+def test_who_wrote_lists_each_sender_once_and_not_the_person_asking() -> None:
+    import json
+
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    def mail(i: str, sender: str, labels: list[str]) -> dict[str, Any]:
+        return {"id": i, "from": sender, "subject": "Offsite", "date": "2026-12-0" + i, "labels": labels}
+
+    found = [
+        mail("3", "Me <me@example.com>", ["SENT"]),
+        mail("2", "Carol <carol@example.com>", ["INBOX"]),
+        mail("1", "Carol <carol@example.com>", ["INBOX"]),
+    ]
+    call = {"name": "search_emails", "args": {}, "id": "c1", "type": "tool_call"}
+    result = ToolMessage(json.dumps({"untrusted_mail_content": {"messages": found}}), tool_call_id="c1", name="x")
+    answer = OfflineCommandModel().step(
+        [HumanMessage("who wrote about the offsite?"), AIMessage("", tool_calls=[call]), result]
+    )
+    assert "1 person wrote about offsite" in str(answer.content) and "and 1 more" in str(answer.content)
+    assert "me@example.com" not in str(answer.content)
