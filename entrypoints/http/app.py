@@ -11,8 +11,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 
 from entrypoints.container import Container, build_container
-from entrypoints.http.deps import principal_from_headers
 from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.mcp_endpoint import McpEndpoint
 from entrypoints.http.metrics_middleware import MetricsMiddleware
 from entrypoints.http.middleware import RequestContextMiddleware, ResponseRedactionMiddleware
 from entrypoints.http.openapi_contract import errors, install_openapi
@@ -35,7 +35,6 @@ from entrypoints.http.routes import (
 )
 from entrypoints.http.routes import help as help_pages
 from entrypoints.http.web_app import install_web_app
-from entrypoints.mcp_server import McpHttp
 from entrypoints.observability import install_samplers, serve_metrics_port
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
@@ -47,7 +46,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     container = container or build_container()
     settings = container.settings()
     runtime = InProcessRuntime(container)
-    mcp_http = McpHttp(container, principal_from_headers)  # /mcp: the agent's tools for MCP clients (docs/mcp.md)
+    mcp_http = McpEndpoint(container)  # /mcp: the agent's tools for MCP clients (docs/mcp.md)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +55,7 @@ def create_app(container: Container | None = None) -> FastAPI:
             runtime.start()
         metrics_server = serve_metrics_port(container)
         try:
-            async with mcp_http.lifespan():
+            async with mcp_http.running():
                 yield
         finally:
             if metrics_server is not None:

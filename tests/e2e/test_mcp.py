@@ -137,6 +137,15 @@ def test_mcp_over_http_is_behind_the_gate_and_the_api_key(tmp_path: Path) -> Non
     api.client.close()
 
 
+def test_mcp_without_the_app_lifespan_says_it_is_not_running(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    app, _ = make_app(settings)
+    api = Api(app, settings)  # no `with`: the lifespan (which loads the MCP SDK) never ran
+    r = api.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "service_unavailable"
+    api.client.close()
+
+
 def test_mailagent_mcp_over_stdio(tmp_path: Path) -> None:
     env = {
         **os.environ,
