@@ -128,6 +128,12 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", description="Slack Web API base URL (chat.postMessage for bot tokens)"
     )
+    webhook_lease_seconds: float = Field(
+        60,
+        ge=2,
+        description="How long one delivery attempt holds its delivery; a worker killed mid-attempt frees it after "
+        "this long (keep it above the timeout)",
+    )
     webhook_sweep_seconds: float = Field(
         60, gt=0, description="How often deliveries whose job was lost (a killed worker) are enqueued again"
     )

@@ -61,6 +61,11 @@ def _slack_rules(settings: Settings) -> SlackRules:
     return SlackRules(allow_loopback=settings.webhooks_to_loopback, app_url=settings.public_url)
 
 
+def _delivery_policy(settings: Settings) -> DeliveryPolicy:
+    lease = max(settings.webhook_lease_seconds, settings.webhook_timeout_seconds + 1)
+    return DeliveryPolicy(lease_seconds=lease, sweep_grace_seconds=lease)
+
+
 def _webhook_rules(settings: Settings) -> WebhookRules:
     return WebhookRules(allow_http_loopback=settings.webhooks_to_loopback)
 
@@ -75,7 +80,7 @@ class NotificationsContainer(containers.DeclarativeContainer):
     metrics = providers.Dependency()
 
     webhook_rules = providers.Singleton(_webhook_rules, settings)
-    webhook_policy = providers.Singleton(DeliveryPolicy)
+    webhook_policy = providers.Singleton(_delivery_policy, settings)
     webhook_sender = providers.Singleton(_webhook_sender, settings)
 
     create_webhook = providers.Factory(CreateWebhook, uow, secret_store, clock, webhook_rules)
