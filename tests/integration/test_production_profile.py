@@ -19,6 +19,9 @@ def replicas(tmp_path: Path, postgres_url: str, redis_url: str, redis_client: An
         redis_url=redis_url,
         rate_limit_per_minute=8,
         anonymous_rate_limit_per_minute=1000,
+        # These tests are about sharing, not outages: a shared Redis slowed past the 250 ms default by a busy
+        # machine would hand a call to one replica's own counters (tests/integration/test_request_path_faults.py).
+        redis_timeout_seconds=5,
     )
     first, container = make_app(settings)
     second, _ = make_app(settings, migrate=False)
