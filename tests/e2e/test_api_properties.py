@@ -21,7 +21,7 @@ import math
 import re
 import string
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from adapters.in_memory.clock import InMemoryClock
 from application.use_cases.create_user import CreateUserInput
+from domain import errors
 from entrypoints.http.web_app import is_reserved
 from entrypoints.settings import Settings
 from tests.support.app import PASSWORD, Account, Api, make_app, make_settings
@@ -942,3 +943,50 @@ def test_p90_any_unhandled_exception_is_a_generic_500_logged_with_its_traceback(
     assert "Traceback" in logged and marker in logged and request_id in logged, logged[-2000:]
     assert kind.__name__ in logged
     assert world.api.client.request(method, path, headers=world.user.headers).status_code == 200
+
+
+# The documented answer to each kind of failure a use case reports: (status, error code).
+FAILURES: list[tuple[Callable[[str], Exception], int, str]] = [
+    (lambda m: errors.ValidationFailed(m, details=[{"field": "subject"}]), 422, "validation_failed"),
+    (errors.NotFound, 404, "not_found"),
+    (errors.PermissionDenied, 403, "permission_denied"),
+    (errors.Conflict, 409, "conflict"),
+    (errors.ReauthRequired, 409, "reauth_required"),
+    (lambda m: errors.RateLimited(m, retry_after=17), 429, "rate_limited"),
+    (errors.QuotaExceeded, 429, "quota_exceeded"),
+    (errors.NotConfigured, 501, "not_configured"),
+    (lambda m: errors.ServiceUnavailable(m, service="gmail", retry_after=30), 503, "service_unavailable"),
+    (lambda m: errors.UpstreamError(m, service="gmail"), 502, "upstream_error"),
+]
+sentences = st.builds(
+    lambda words, end: " ".join(words).capitalize() + end,
+    st.lists(st.text(alphabet=string.ascii_lowercase + "'", min_size=1, max_size=9), min_size=1, max_size=8),
+    st.sampled_from([".", "; try again later.", "."]),
+)
+
+
+@pytest.mark.property(87)
+@PROPS
+@given(failure=st.sampled_from(FAILURES), message=sentences, route=st.sampled_from(sorted(BROKEN_ROUTES)))
+def test_p87_every_failure_reaches_the_user_as_its_status_and_its_sentence(
+    world: World, failure: tuple[Callable[[str], Exception], int, str], message: str, route: str
+) -> None:
+    """Whatever a use case reports (not found, refused, conflict, limits, a dependency down, ...): the caller gets
+    the documented status and code in the envelope, with the use case's own sentence as the message — no
+    exception name, no traceback — and Retry-After when the failure says when to try again."""
+    make, status, code = failure
+    error = make(message)
+    provider = getattr(world.container, route)
+    provider.override(providers.Object(RaisingUseCase(error)))
+    method, path = BROKEN_ROUTES[route]
+    try:
+        r = world.api.client.request(method, path, headers=world.user.headers)
+    finally:
+        provider.reset_override()
+    assert r.status_code == status, r.text
+    body = assert_envelope(r)
+    assert body["error"]["code"] == code and body["error"]["message"] == message
+    assert type(error).__name__ not in r.text and "Traceback" not in r.text
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        assert r.headers["retry-after"] == str(retry_after)

@@ -302,3 +302,69 @@ def test_property_76_reads_through_the_cache_always_equal_the_mailbox_after_chan
     hits = w.stats.snapshot()["labels"].hits
     box.list_labels()
     assert w.stats.snapshot()["labels"].hits == hits + 1
+
+
+class FlakyCache(Cache):
+    """The in-memory cache behind a switch: while `down`, every call fails as Redis's would."""
+
+    def __init__(self, inner: InMemoryCache) -> None:
+        self.inner, self.down = inner, False
+
+    def _check(self) -> None:
+        if self.down:
+            raise ServiceUnavailable("The cache (Redis) cannot be reached.", service="redis")
+
+    def get(self, key: str) -> str | None:
+        self._check()
+        return self.inner.get(key)
+
+    def set(self, key: str, value: str, *, ttl_seconds: int) -> None:
+        self._check()
+        self.inner.set(key, value, ttl_seconds=ttl_seconds)
+
+    def delete(self, *keys: str) -> None:
+        self._check()
+        self.inner.delete(*keys)
+
+    def stats(self) -> CacheStats:
+        return self.inner.stats()
+
+
+@pytest.mark.property(89)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["down", "up", "get", "labels", "search", "read", "unread", "star", "unstar", "send"]),
+            st.integers(0, 3),
+        ),
+        max_size=25,
+    )
+)
+def test_property_89_reads_and_changes_never_fail_because_of_the_cache_and_never_answer_wrong(
+    steps: list[tuple[str, int]],
+) -> None:
+    """The cache coming and going at any moment: every read and change through the caching mailbox still succeeds,
+    and what a read returns is what the mailbox itself holds — the cache is only ever a fallback of speed."""
+    w = World()
+    flaky = FlakyCache(w.cache)
+    box = CachingMailbox(w.inner, flaky, w.clock, account_id=ACCOUNT, ttls=MailCacheTtls(), stats=w.stats)
+    for action, n in steps:
+        note(f"{action} {n} (cache {'down' if flaky.down else 'up'})")
+        target = w.ids[n % len(w.ids)]
+        if action in ("down", "up"):
+            flaky.down = action == "down"
+        elif action == "get":
+            assert outcome(box.get_message, target) == outcome(w.inner.get_message, target)
+        elif action == "labels":
+            assert box.list_labels() == w.inner.list_labels()
+        elif action == "search":
+            assert box.search("in:inbox") == w.inner.search("in:inbox")
+        elif action == "read":
+            box.mark_read([target])
+        elif action == "unread":
+            box.mark_unread([target])
+        elif action in ("star", "unstar"):
+            box.modify_labels([target], **({"add": [STARRED]} if action == "star" else {"remove": [STARRED]}))
+        elif action == "send":
+            box.send(outgoing(f"sent {n}"))
+        w.clock.advance(seconds=1)

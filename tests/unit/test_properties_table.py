@@ -13,6 +13,9 @@ import pytest
 
 from tests.support.properties import PROPERTY_COUNT, ROOT, TABLE, read_table
 
+# Collecting the whole suite imports every test module: minutes on a fully busy 2-core machine.
+pytestmark = pytest.mark.timeout(1800)
+
 
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
