@@ -97,6 +97,8 @@ function UserMenu() {
 // Drafts is one entry, among the mailboxes (it leads to /drafts); it is not repeated here.
 const SECTIONS = [
   { to: '/scheduled', label: 'Scheduled' },
+  { to: '/calendar', label: 'Calendar' },
+  { to: '/contacts', label: 'Contacts' },
   { to: '/agent', label: 'Agent' },
   { to: '/settings', label: 'Settings' },
 ]

@@ -40,6 +40,10 @@ export function announce(event: LiveEvent, where: AnnounceContext = { pathname: 
     case 'agent.task_completed':
       toast.success('The agent finished', { description: text(data.summary) })
       break
+    case 'calendar.event_created':
+    case 'calendar.event_updated':
+    case 'calendar.event_deleted':
+      break // the calendar refreshes itself (invalidated below); no toast for what the person just did
     case 'mailbox.watch_lapsed':
       toast.warning('Live updates from Gmail paused; checking every few minutes instead.')
       break
@@ -69,6 +73,7 @@ export function useLiveUpdates(enabled: boolean): void {
       if (event.type.startsWith('scheduled_email.')) invalidate(QUERY_ROOTS.scheduled)
       if (event.type.startsWith('agent.')) invalidate(QUERY_ROOTS.agent)
       if (event.type === 'mailbox.watch_lapsed') invalidate(QUERY_ROOTS.accounts)
+      if (event.type.startsWith('calendar.')) invalidate(QUERY_ROOTS.calendar)
       if (event.type === 'replay.truncated') void queryClient.invalidateQueries()
       announce(event, { pathname: window.location.pathname })
     })

@@ -49,6 +49,8 @@ export const router = createBrowserRouter([
                 path: '/scheduled',
                 lazy: () => import('@/features/scheduled/components/scheduled-page').then((m) => ({ Component: m.ScheduledPage })),
               },
+              { path: '/calendar', lazy: () => import('@/features/calendar/components/calendar-page').then((m) => ({ Component: m.CalendarPage })) },
+              { path: '/contacts', lazy: () => import('@/features/calendar/components/contacts-page').then((m) => ({ Component: m.ContactsPage })) },
               { path: '/agent', lazy: () => import('@/features/agent/components/agent-page').then((m) => ({ Component: m.AgentPage })) },
               {
                 path: '/agent/:conversationId',

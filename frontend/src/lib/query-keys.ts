@@ -13,4 +13,5 @@ export const QUERY_ROOTS = {
   contacts: 'contacts',
   webhooks: 'webhooks',
   slack: 'slack',
+  calendar: 'calendar',
 } as const
