@@ -5,8 +5,8 @@ starts its own private Redis or PostgreSQL on a free port and stops, hangs (SIGS
   anonymous routes answer as usual, the web app is served, and signed-in reads answer (the principal falls through to
   the database). Only 503 with Retry-After would be allowed, for a route that truly needs Redis.
 - Redis hung: `/healthz` answers at once while logins wait on Redis, and the logins succeed: the request path's
-  Redis calls time out after 250 ms and never run on the event loop (before: a 5 s wait per call, on the loop, so
-  `/healthz` took 24.5 s).
+  Redis calls time out (250 ms by default, 1 s here) and never run on the event loop (before: a 5 s wait per call,
+  on the loop, so `/healthz` took 24.5 s).
 - PostgreSQL restarted under load: no 500; 503s carry Retry-After; everything answers again afterwards.
 
 Every wait is on a condition with a ceiling sized for a loaded 2-core machine; no assertion is about speed except
@@ -157,7 +157,11 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 @pytest.fixture
 def on_private_redis(tmp_path: Path, postgres_url: str, private_redis: PrivateRedis) -> Iterator[Installation]:
     upgrade(postgres_url)
-    installation = Installation(tmp_path, postgres_url, private_redis.url, log_level="WARNING", **LIMITS)
+    # 1 s instead of the 250 ms default: a stopped Redis refuses at once and a hung one is waited out either way,
+    # while a busy test machine should not trip the fallback before the fault.
+    installation = Installation(
+        tmp_path, postgres_url, private_redis.url, log_level="WARNING", redis_timeout_seconds="1", **LIMITS
+    )
     try:
         yield installation
     finally:
@@ -195,8 +199,10 @@ def test_redis_stopped_under_load_no_500_and_login_keeps_working(
     assert set(during["web app"]) == {200}, during["web app"]
     assert replica.process.alive()
     assert replica.login("ann@example.com").status_code == 200
-    # The outage is one warning line in the replica's log, however many requests met it.
-    assert replica.process.output().count("redis is unreachable") == 1, replica.process.output()[-3000:]
+    # The outage is one warning line in the replica's log, not one per request (two at most: a busy machine may
+    # have slowed Redis past the timeout once before it was stopped).
+    lines = replica.process.output().count("redis is unreachable")
+    assert 1 <= lines <= 2, replica.process.output()[-3000:]
 
 
 def test_hung_redis_never_stalls_healthz_and_logins_still_succeed(
