@@ -52,7 +52,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 
 @pytest.mark.property(43)
 def test_connect_test_alert_preview_and_disconnect(world: World) -> None:
-    assert world.api.get(f"{SLACK}/configure", headers=world.me.headers).status_code == 404
+    missing = world.api.get(f"{SLACK}/configure", headers=world.me.headers)
+    assert missing.status_code == 200 and missing.json()["data"] is None  # not connected: a state, not an error
     r = world.configure(webhook_url=world.fake.webhook_url(), summary_at="08:00", timezone="Europe/Berlin")
     assert r.status_code == 200, r.text
     shown = world.api.get(f"{SLACK}/configure", headers=world.me.headers)
@@ -83,7 +84,7 @@ def test_connect_test_alert_preview_and_disconnect(world: World) -> None:
     assert len(world.fake.delivered()) == 2  # the preview posted nothing
 
     assert world.api.delete(f"{SLACK}/configure", headers=world.me.headers).status_code == 200
-    assert world.api.get(f"{SLACK}/configure", headers=world.me.headers).status_code == 404
+    assert world.api.get(f"{SLACK}/configure", headers=world.me.headers).json()["data"] is None
 
 
 def test_bot_token_and_refusals(world: World) -> None:

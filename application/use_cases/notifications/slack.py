@@ -156,10 +156,14 @@ class GetSlack:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    def execute(self, principal: Principal) -> SlackIntegration:
+    def find(self, principal: Principal) -> SlackIntegration | None:
+        """The user's Slack settings, or None when Slack is not connected (a state, not an error)."""
         _require(principal)
         with self.uow as uow:
-            found = uow.slack.get(principal.user_id)
+            return uow.slack.get(principal.user_id)
+
+    def execute(self, principal: Principal) -> SlackIntegration:
+        found = self.find(principal)
         if found is None:
             raise NotFound("Slack is not connected.")
         return found

@@ -105,10 +105,11 @@ def configure(body: SlackConfigureIn, principal: PrincipalDep, container: Contai
     return ok(SlackOut.of(integration))
 
 
-@router.get("/configure", response_model=Envelope[SlackOut])
-def get_configuration(principal: PrincipalDep, container: ContainerDep) -> Envelope[SlackOut]:
-    """Your Slack settings (never the URL or the token); 404 when Slack is not connected."""
-    return ok(SlackOut.of(container.get_slack().execute(principal)))
+@router.get("/configure", response_model=Envelope[SlackOut | None])
+def get_configuration(principal: PrincipalDep, container: ContainerDep) -> Envelope[SlackOut | None]:
+    """Your Slack settings (never the URL or the token); `data: null` when Slack is not connected."""
+    found = container.get_slack().find(principal)
+    return ok(SlackOut.of(found) if found else None)
 
 
 @router.delete("/configure", response_model=Envelope[SentOut])

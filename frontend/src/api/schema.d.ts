@@ -1557,7 +1557,7 @@ export interface paths {
         };
         /**
          * Get Configuration
-         * @description Your Slack settings (never the URL or the token); 404 when Slack is not connected.
+         * @description Your Slack settings (never the URL or the token); `data: null` when Slack is not connected.
          */
         get: operations["get_configuration_api_v1_integrations_slack_configure_get"];
         put?: never;
@@ -2450,6 +2450,12 @@ export interface components {
         /** Envelope[TurnOut] */
         Envelope_TurnOut_: {
             data: components["schemas"]["TurnOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[Union[SlackOut, NoneType]] */
+        Envelope_Union_SlackOut__NoneType__: {
+            data: components["schemas"]["SlackOut"] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -12595,7 +12601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_SlackOut_"];
+                    "application/json": components["schemas"]["Envelope_Union_SlackOut__NoneType__"];
                 };
             };
             /** @description Missing, invalid, expired or revoked credentials */

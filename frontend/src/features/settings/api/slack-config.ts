@@ -1,16 +1,10 @@
 // GET /integrations/slack/configure: your Slack settings (never the URL or token); null when Slack is not connected.
 import { queryOptions } from '@tanstack/react-query'
 import { api, unwrap } from '@/api/client'
-import { ApiError } from '@/lib/api-error'
 import { QUERY_ROOTS } from '@/lib/query-keys'
 
 export async function fetchSlackConfig() {
-  try {
-    return await unwrap(api.GET('/api/v1/integrations/slack/configure'))
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null
-    throw error
-  }
+  return (await unwrap(api.GET('/api/v1/integrations/slack/configure'))) ?? null
 }
 
 export function slackConfigQueryOptions() {

@@ -38,10 +38,7 @@ const failed = {
 }
 
 function slackMissing() {
-  return new Response(JSON.stringify({ data: null, error: { code: 'not_found', message: 'Slack is not connected.', details: [] }, meta: {} }), {
-    status: 404,
-    headers: { 'Content-Type': 'application/json' },
-  })
+  return envelope(null)
 }
 
 describe('IntegrationsPage', () => {

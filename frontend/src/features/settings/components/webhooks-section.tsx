@@ -213,7 +213,7 @@ function WebhookCard({ webhook, onSecret }: { webhook: Webhook; onSecret: (secre
       </div>
       {result && (
         <p role="status" className="text-sm text-slate-700">
-          Test {result.status}: {result.attempt_log[0]?.status_code ?? 'no answer'}
+          Test {result.status === 'pending' ? 'failed, will be retried' : result.status}: {result.attempt_log[0]?.status_code ?? 'no answer'}
           {result.attempt_log[0]?.error ? ` — ${result.attempt_log[0].error}` : ''}
         </p>
       )}
