@@ -4,6 +4,7 @@ import type { Message } from '../api/get-thread'
 import { formatAddress, formatAddresses, senderOf } from '../types/addresses'
 import { AttachmentList } from './attachment-list'
 import { EmailBody } from './email-body'
+import { InvitationCard } from './invitation-card'
 
 export interface ThreadMessageProps {
   message: Message
@@ -69,6 +70,7 @@ export function ThreadMessage({ message, expanded, onToggle, labelNames }: Threa
             )}
           </dl>
           <EmailBody html={message.html} text={message.text_body} title={`Message from ${sender}`} />
+          {message.attachments.some((a) => a.mime_type.startsWith('text/calendar')) && <InvitationCard messageId={message.id} />}
           <AttachmentList messageId={message.id} attachments={message.attachments} />
         </div>
       )}
