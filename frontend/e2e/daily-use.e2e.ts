@@ -163,6 +163,38 @@ it('holds a send for the undo window: Undo brings the message back as a draft; l
   await expect.poll(sentCopies, { timeout: 60_000, interval: 2_000 }).toBe(1)
 })
 
+it('works from the keyboard: ? lists the shortcuts, c composes, Escape leaves, j/k in a thread, r lands in the editor', async () => {
+  await page.goto('/mail/INBOX')
+  const inbox = page.getByRole('list', { name: 'Inbox messages' })
+  await inbox.getByRole('listitem').first().waitFor()
+  await page.keyboard.press('?')
+  const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+  await sheet.waitFor()
+  await lookAt(page, 'daily-06-shortcuts', reports)
+  await page.keyboard.press('Escape')
+  await sheet.waitFor({ state: 'hidden' })
+
+  await page.keyboard.press('c')
+  await page.waitForURL(/\/compose$/)
+  await page.getByLabel('Subject').fill('Escaped')
+  await page.keyboard.press('Escape')
+  await page.waitForURL(/\/mail\/INBOX/)
+  await toast('Your message is in Drafts.')
+
+  await inbox.getByRole('link', { name: /Team offsite in Lisbon/ }).first().click()
+  await page.getByRole('toolbar', { name: 'Conversation actions' }).waitFor()
+  await page.getByRole('article', { name: /^Message from/ }).first().waitFor()
+  await page.keyboard.press('j')
+  await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')).toMatch(/^Message from/)
+  await page.keyboard.press('r')
+  await page.waitForURL(/\/compose\?reply=/)
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.closest('[aria-label="Message body"]') !== null), { timeout: 15_000 })
+    .toBe(true)
+  await page.keyboard.type('Typed straight away.')
+  await page.getByRole('textbox', { name: 'Message body' }).getByText('Typed straight away.').waitFor()
+})
+
 it('finishes with no serious accessibility findings and no console errors', () => {
   const findings = reports.filter((r) => r.violations.length > 0)
   expect(findings, JSON.stringify(findings, null, 2)).toEqual([])

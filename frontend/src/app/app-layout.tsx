@@ -9,6 +9,7 @@ import { crossesImagePolicy } from '@/lib/document-policy'
 import { liveStatus, onLiveStatus, type LiveStatus } from '@/lib/live-socket'
 import { useSession } from '@/lib/use-session'
 import { useLiveUpdates } from './live-updates'
+import { ShortcutSheet } from './shortcut-sheet'
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
   connecting: 'Connecting…',
@@ -111,17 +112,23 @@ export function AppLayout() {
   const [drawerPath, setDrawerPath] = useState<string | null>(null)
   const drawerOpen = drawerPath === location.pathname
   const setDrawerOpen = (open: boolean) => setDrawerPath(open ? location.pathname : null)
-  // `z` anywhere takes back the latest change offered for Undo (archive, trash, labels, read state, a send).
+  // Shortcuts that work on every screen: `z` takes back the latest change offered for Undo, `c` composes, `?`
+  // lists every shortcut. Never while typing.
+  const navigate = useNavigate()
+  const [sheetOpen, setSheetOpen] = useState(false)
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'z' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return
       if (isTypingTarget(event.target)) return
+      if (event.key === 'z') void undoLatest()
+      else if (event.key === 'c') void navigate('/compose')
+      else if (event.key === '?') setSheetOpen(true)
+      else return
       event.preventDefault()
-      void undoLatest()
     }
     document.addEventListener('keydown', onKey)
     return () => document.removeEventListener('keydown', onKey)
-  }, [])
+  }, [navigate])
   // Escape closes the drawer, as it closes every other overlay.
   useEffect(() => {
     if (!drawerOpen) return undefined
@@ -191,6 +198,7 @@ export function AppLayout() {
         <main id="main" className="relative flex min-w-0 flex-1 flex-col overflow-hidden">
           <Outlet />
         </main>
+        <ShortcutSheet open={sheetOpen} onClose={() => setSheetOpen(false)} />
       </div>
     </div>
   )

@@ -7,9 +7,11 @@ export interface DialogProps {
   onClose: () => void
   children: ReactNode
   footer?: ReactNode
+  /** Long read-only content: the body can take focus so it scrolls from the keyboard. */
+  scrollable?: boolean
 }
 
-export function Dialog({ open, title, onClose, children, footer }: DialogProps) {
+export function Dialog({ open, title, onClose, children, footer, scrollable = false }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   useEffect(() => {
@@ -45,7 +47,9 @@ export function Dialog({ open, title, onClose, children, footer }: DialogProps) 
               ✕
             </button>
           </div>
-          <div className="max-h-[70vh] overflow-y-auto px-4 py-3">{children}</div>
+          <div className="max-h-[70vh] overflow-y-auto px-4 py-3" tabIndex={scrollable ? 0 : undefined}>
+          {children}
+        </div>
           {footer && <div className="flex justify-end gap-2 border-t border-slate-200 px-4 py-3">{footer}</div>}
         </div>
       )}

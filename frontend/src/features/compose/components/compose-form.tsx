@@ -462,6 +462,13 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   }
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    // Escape leaves the compose (what was typed is kept as a draft on the way out); a dialog or an open suggestion
+    // list takes its own Escape first.
+    if (event.key === 'Escape' && !event.defaultPrevented && !(event.target instanceof HTMLElement && event.target.closest('dialog'))) {
+      event.preventDefault()
+      navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+      return
+    }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault()
       void send()
@@ -535,6 +542,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
           error={fieldError('subject')}
         />
         <RichTextEditor
+          autoFocus={mode.kind === 'reply'}
           initialHtml={initial.html}
           onChange={setBody}
           onReady={(ready) => {

@@ -17,6 +17,8 @@ export interface RichTextEditorProps {
   /** Called once the editor exists, with its content as the editor normalises it (the "unchanged" baseline). */
   onReady?: (value: EditorContentValue) => void
   error?: string | undefined
+  /** Put the cursor in the body at once (a reply: `r` from a thread lands in the editor). */
+  autoFocus?: boolean
 }
 
 function valueOf(editor: Editor): EditorContentValue {
@@ -74,11 +76,12 @@ function LinkDialog({ editor, open, onClose }: { editor: Editor; open: boolean; 
   )
 }
 
-export function RichTextEditor({ initialHtml, onChange, onReady, error }: RichTextEditorProps) {
+export function RichTextEditor({ initialHtml, onChange, onReady, error, autoFocus = false }: RichTextEditorProps) {
   const [linkOpen, setLinkOpen] = useState(false)
   const editor = useEditor({
     extensions: [StarterKit.configure({ link: { openOnClick: false, autolink: true, defaultProtocol: 'https' } })],
     content: initialHtml,
+    autofocus: autoFocus ? 'start' : false,
     editorProps: {
       attributes: {
         'aria-label': 'Message body',

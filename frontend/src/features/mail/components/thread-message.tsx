@@ -20,7 +20,7 @@ export function ThreadMessage({ message, expanded, onToggle, labelNames }: Threa
     ...message.label_ids.filter((id) => labelNames.has(id)).map((id) => labelNames.get(id) ?? id),
   ]
   return (
-    <article aria-label={`Message from ${sender}`} className="rounded-lg border border-slate-200 bg-white">
+    <article aria-label={`Message from ${sender}`} tabIndex={-1} className="rounded-lg border border-slate-200 bg-white focus:outline-2 focus:outline-brand-600">
       <h2 className="text-sm">
         <button
           type="button"

@@ -84,7 +84,18 @@ export function ThreadPage() {
   const modifyThenLeave = (add: string[], remove: string[], ids = messages.map((m) => m.id)) =>
     action.mutate({ ids, add, remove }, { onSuccess: goBack })
 
+  // j/k move between the conversation's messages (focus and scroll), newest last.
+  const moveInThread = (step: number) => {
+    const articles = Array.from(document.querySelectorAll<HTMLElement>('article[aria-label^="Message from"]'))
+    if (articles.length === 0) return
+    const current = articles.findIndex((a) => a.contains(document.activeElement))
+    const next = Math.max(0, Math.min(articles.length - 1, current < 0 ? (step > 0 ? 0 : articles.length - 1) : current + step))
+    articles[next]?.focus()
+    articles[next]?.scrollIntoView({ block: 'nearest' })
+  }
   useShortcuts({
+    j: () => moveInThread(1),
+    k: () => moveInThread(-1),
     u: goBack,
     r: () => latest && navigate(replyHref),
     a: () => latest && navigate(replyAllHref),
