@@ -26,6 +26,7 @@ from domain.errors import (
     ValidationFailed,
 )
 from entrypoints.http.envelope import error_body
+from entrypoints.http.metrics_middleware import RouteTemplates
 from entrypoints.logging_setup import get_logger
 
 log = get_logger("mailagent.http")
@@ -65,14 +66,22 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method some route answers at this request's path, for `Allow`. FastAPI keeps one route per method,
-    and Starlette's 405 names only the first route whose path matched (OPTIONS /labels said `GET` only)."""
-    routes = request.app.router.routes
-    found = [
-        method
-        for method in METHOD_ORDER
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
-    ]
+    """Every method of the path, for `Allow`: the operations the OpenAPI document lists under the template this
+    path matches (literal segments win, so /emails/send is POST only though /emails/{message_id} takes GET).
+    FastAPI keeps one route per method, and Starlette's 405 named only the first route whose path matched
+    (OPTIONS /labels said `GET`). Paths outside the document (/openapi.json, /docs) ask the routes themselves."""
+    app = request.app
+    templates: RouteTemplates | None = getattr(app.state, "route_templates", None)
+    if templates is None:
+        templates = app.state.route_templates = RouteTemplates(app.openapi)
+    operations = app.openapi().get("paths", {}).get(templates.match(request.url.path), {})
+    found = [m for m in METHOD_ORDER if m.lower() in operations]
+    if not found:
+        found = [
+            method
+            for method in METHOD_ORDER
+            if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in app.router.routes)
+        ]
     return ", ".join([*found, "OPTIONS"])
 
 

@@ -8,17 +8,20 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 
 from application.mail_compose import Compose, ReadableMessage, readable
 from application.ports.html_sanitizer import HtmlSanitizer
 from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment
 from domain.mail_account import MailAccount
 from entrypoints.email_syntax import EmailNotValidError, validate_email
+from entrypoints.http.constraints import RECIPIENT_SCHEMA
 
 MAX_BODY = 2_000_000
 ATTACHMENT_IDS_HELP = "Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)"
 MAX_ATTACHMENT_B64 = 34 * 1024 * 1024  # 25 MB of content, base64-encoded
+ONE_LINE = r"^[^\r\n]*$"  # header values: a line break would start another header (checked with its own message)
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
 def _check_recipient(value: str) -> str:
@@ -43,14 +46,19 @@ def _attachment_ids() -> list[str]:
 
 
 AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
+# A recipient, checked by _check_recipient; the schema says the same (constraints.RECIPIENT_SCHEMA).
+Recipient = Annotated[str, WithJsonSchema(RECIPIENT_SCHEMA)]
+MIME_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$"
 
 
 class AttachmentIn(BaseModel):
     """A file sent inline as base64 (older clients; prefer uploading and `attachment_ids`)."""
 
-    filename: str = Field(min_length=1, max_length=255)
-    mime_type: str = Field("application/octet-stream", max_length=255)
-    content_base64: str = Field(max_length=MAX_ATTACHMENT_B64)
+    filename: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": ONE_LINE})
+    mime_type: str = Field("application/octet-stream", max_length=255, json_schema_extra={"pattern": MIME_TYPE_PATTERN})
+    content_base64: str = Field(
+        max_length=MAX_ATTACHMENT_B64, json_schema_extra={"format": "byte", "pattern": BASE64_PATTERN}
+    )
 
     def to_domain(self) -> OutgoingAttachment:
         try:
@@ -70,10 +78,15 @@ class AttachmentIn(BaseModel):
 
 
 class ComposeIn(BaseModel):
-    to: list[str] = Field(default_factory=list, max_length=100, examples=[["Alice <alice@example.com>"]])
-    cc: list[str] = Field(default_factory=list, max_length=100)
-    bcc: list[str] = Field(default_factory=list, max_length=100)
-    subject: str = Field("", max_length=998)
+    to: list[Recipient] = Field(
+        default_factory=list,
+        max_length=100,
+        examples=[["Alice <alice@example.com>"]],
+        description="At least one and at most 100 recipients in to, cc and bcc together (a draft may have none)",
+    )
+    cc: list[Recipient] = Field(default_factory=list, max_length=100)
+    bcc: list[Recipient] = Field(default_factory=list, max_length=100)
+    subject: str = Field("", max_length=998, json_schema_extra={"pattern": ONE_LINE})
     text_body: str = Field("", max_length=MAX_BODY)
     html_body: str | None = Field(None, max_length=MAX_BODY)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
@@ -112,7 +125,7 @@ class ReplyIn(BaseModel):
     text_body: str = Field(max_length=MAX_BODY)
     html_body: str | None = Field(None, max_length=MAX_BODY)
     reply_all: bool = False
-    cc: list[str] = Field(default_factory=list, max_length=100)
+    cc: list[Recipient] = Field(default_factory=list, max_length=100)
     attachment_ids: list[AttachmentId] = _attachment_ids()
 
     @field_validator("cc")
@@ -122,8 +135,8 @@ class ReplyIn(BaseModel):
 
 
 class ForwardIn(BaseModel):
-    to: list[str] = Field(min_length=1, max_length=100)
-    cc: list[str] = Field(default_factory=list, max_length=100)
+    to: list[Recipient] = Field(min_length=1, max_length=100)
+    cc: list[Recipient] = Field(default_factory=list, max_length=100)
     text_body: str = Field("", max_length=MAX_BODY)
     include_attachments: bool = True
     attachment_ids: list[AttachmentId] = _attachment_ids()
@@ -144,7 +157,11 @@ class AddLabelsIn(BaseModel):
 
 class BatchModifyIn(BaseModel):
     ids: list[str] = Field(min_length=1, max_length=1000)
-    add: list[str] = Field(default_factory=list, max_length=100, description="Label ids or names to add")
+    add: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Label ids or names to add (at least one to add or remove; none in both)",
+    )
     remove: list[str] = Field(default_factory=list, max_length=100, description="Label ids or names to remove")
 
 

@@ -52,8 +52,10 @@ def errors(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
 
 
 # What a whole area can answer (layer 2).
-MAIL = errors(409, 502)  # reauth_required / conflicting change; the mail provider failed
-AGENT = errors(409, 501, 502)  # a decision made meanwhile; no model configured; the model provider failed
+# Mail: 409 reauth_required or a conflicting change; 502 the mail provider failed.
+MAIL = errors(404, 409, 502, s404="No such mail account, label, message or draft (or not yours)")
+# Agent: 409 decided meanwhile; 501 no model configured; 502 the model provider failed.
+AGENT = errors(404, 409, 501, 502, s404="No such conversation, action or change (or not yours)")
 GOOGLE = errors(501, s501="Google is not configured on this installation (MAILAGENT_GOOGLE_CLIENT_ID/SECRET)")
 
 

@@ -5,21 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 import entrypoints.email_syntax  # noqa: F401  (allows intranet .local addresses before EmailStr is used)
 from domain.audit import AuditEvent
 from domain.identity import ApiKey, Role, Session, User, UserStatus
+from entrypoints.http.constraints import PASSWORD_SCHEMA, SCOPES_SCHEMA, Email
 
 
 class RegisterIn(BaseModel):
-    email: EmailStr
-    password: str = Field(min_length=1, max_length=256)
+    email: Email
+    password: str = Field(min_length=1, max_length=256, json_schema_extra=PASSWORD_SCHEMA)
     display_name: str | None = Field(None, max_length=200)
 
 
 class LoginIn(BaseModel):
-    email: EmailStr
+    email: Email
     password: str = Field(min_length=1, max_length=256)
     refresh_cookie: bool = Field(
         False,
@@ -34,22 +35,22 @@ class RefreshIn(BaseModel):
         max_length=4096,
         description="Omit it to use the mailagent_refresh cookie (then send 'X-Requested-With: mailagent')",
     )
-    email: EmailStr | None = None
+    email: Email | None = None
 
 
 class VerifyEmailIn(BaseModel):
     token: str | None = Field(None, max_length=512, description="The token from the verification link")
-    email: EmailStr | None = Field(None, description="With `code`, when an external identity provider is used")
+    email: Email | None = Field(None, description="With `code`, when an external identity provider is used")
     code: str | None = Field(None, max_length=64)
 
 
 class ResetRequestIn(BaseModel):
-    email: EmailStr
+    email: Email
 
 
 class ResetConfirmIn(BaseModel):
     token: str = Field(min_length=1, max_length=512)
-    new_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256, json_schema_extra=PASSWORD_SCHEMA)
 
 
 class UserOut(BaseModel):
@@ -117,7 +118,9 @@ class SessionOut(BaseModel):
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    scopes: list[str] = Field(default_factory=list, description="Empty means every scope you have")
+    scopes: list[str] = Field(
+        default_factory=list, description="Empty means every scope you have", json_schema_extra=SCOPES_SCHEMA
+    )
     expires_in_days: int | None = Field(None, ge=1, le=3650)
 
 

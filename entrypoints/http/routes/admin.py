@@ -3,7 +3,7 @@ Administrators only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -15,6 +15,7 @@ from application.use_cases.list_users import ListUsersInput
 from application.use_cases.requeue_failed_job import RequeueFailedJobInput
 from application.use_cases.update_user import UpdateUserInput
 from entrypoints.http.admin_schemas import FailedJobOut, MetricsOut, RequeuedOut
+from entrypoints.http.constraints import MAX_OFFSET, IsoDateTime
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.openapi_contract import errors
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 def users(
     principal: PrincipalDep,
     container: ContainerDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Envelope[list[UserOut]]:
     found, total = container.list_users().execute(ListUsersInput(principal, offset, limit))
@@ -53,9 +54,9 @@ def audit_logs(
     container: ContainerDep,
     user_id: Annotated[str | None, Query(description="Actor user id")] = None,
     action: Annotated[str | None, Query(description="e.g. auth.login_success")] = None,
-    since: Annotated[datetime | None, Query()] = None,
-    until: Annotated[datetime | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[IsoDateTime | None, Query(description="From this time on (not after `until`)")] = None,
+    until: Annotated[IsoDateTime | None, Query()] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[list[AuditEventOut]]:
     """Audit entries, newest first, filtered by actor, action and time range (a time without a zone is UTC)."""
@@ -70,7 +71,7 @@ def audit_logs(
 def failed_jobs(
     principal: PrincipalDep,
     container: ContainerDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[list[FailedJobOut]]:
     """Background jobs that failed their last attempt, newest first, with a one-line error summary."""

@@ -30,6 +30,7 @@ from application.use_cases.mail.send_draft import SendDraftInput
 from application.use_cases.mail.send_email import SendEmailInput
 from application.use_cases.mail.start_google_connect import StartGoogleConnectInput
 from domain.errors import DomainError
+from entrypoints.http.constraints import PAGE_TOKEN_HELP, PAGE_TOKEN_PATTERN, RETURN_TO_PATTERN
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ErrorEnvelope, ok
 from entrypoints.http.mail_schemas import (
@@ -57,6 +58,7 @@ emails = APIRouter(prefix="/emails", tags=["emails"], responses=MAIL)
 labels = APIRouter(prefix="/labels", tags=["labels"], responses=MAIL)
 
 AccountQ = Annotated[str | None, Query(alias="account", description="Mail account id (default: your first)")]
+PageToken = Annotated[str | None, Query(max_length=500, pattern=PAGE_TOKEN_PATTERN, description=PAGE_TOKEN_HELP)]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=200, description="Repeat a send safely: same key, one message"),
@@ -81,7 +83,10 @@ def connect_demo(principal: PrincipalDep, container: ContainerDep, ctx: AuditCon
 def google_authorize(
     principal: PrincipalDep,
     container: ContainerDep,
-    return_to: Annotated[str | None, Query(max_length=300, description="App path to come back to")] = None,
+    return_to: Annotated[
+        str | None,
+        Query(max_length=300, description="App path to come back to", json_schema_extra={"pattern": RETURN_TO_PATTERN}),
+    ] = None,
 ) -> Envelope[AuthorizeOut]:
     """The Google consent URL to send the browser to (offline access, PKCE, single-use state)."""
     url = container.start_google_connect().execute(StartGoogleConnectInput(principal, return_to))
@@ -126,7 +131,7 @@ def search(
     account: AccountQ = None,
     q: Annotated[str, Query(max_length=1000, description="Gmail search syntax, e.g. from:alice is:unread")] = "",
     label: Annotated[list[str] | None, Query(description="Only messages with these label ids")] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    page_token: PageToken = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[list[MessageSummaryOut]]:
     """Search with Gmail syntax, newest first; follow `meta.next_page_token` for the next page."""
@@ -146,7 +151,7 @@ def list_drafts(
     principal: PrincipalDep,
     container: ContainerDep,
     account: AccountQ = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    page_token: PageToken = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[list[DraftOut]]:
     page = container.list_drafts().execute(ListDraftsInput(principal, account, page_token, limit))

@@ -14,6 +14,7 @@ from application.use_cases.scheduled.list_scheduled_emails import MAX_LIMIT, Lis
 from application.use_cases.scheduled.reschedule_scheduled_email import RescheduleScheduledEmailInput
 from application.use_cases.scheduled.schedule_email import ScheduleEmailInput
 from domain.scheduled_email import ScheduledEmail, ScheduledStatus
+from entrypoints.http.constraints import MAX_OFFSET, timezone_schema
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.mail_schemas import AddressOut, ComposeIn
@@ -31,7 +32,9 @@ TIMEZONE_HELP = "IANA zone (Europe/Berlin, America/New_York) or an offset (+02:0
 
 class ScheduleIn(ComposeIn):
     send_at: str = Field(min_length=1, max_length=64, description=SEND_AT_HELP, examples=["2026-12-24T09:00:00"])
-    timezone: str | None = Field(None, max_length=64, description=TIMEZONE_HELP, examples=["Europe/Berlin"])
+    timezone: str | None = Field(
+        None, max_length=64, examples=["Europe/Berlin"], json_schema_extra=timezone_schema(TIMEZONE_HELP)
+    )
 
 
 class RescheduleIn(BaseModel):
@@ -39,7 +42,9 @@ class RescheduleIn(BaseModel):
 
     send_at: str = Field(min_length=1, max_length=64, description=SEND_AT_HELP)
     timezone: str | None = Field(
-        None, max_length=64, description=TIMEZONE_HELP + "; default: the zone it was scheduled in"
+        None,
+        max_length=64,
+        json_schema_extra=timezone_schema(TIMEZONE_HELP + "; default: the zone it was scheduled in"),
     )
 
 
@@ -114,7 +119,7 @@ def list_scheduled(
     status_: Annotated[
         list[ScheduledStatus] | None, Query(alias="status", description="Only these statuses (repeatable)")
     ] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Envelope[list[ScheduledEmailOut]]:
     """Your scheduled emails by send time; `meta.total` counts all that match."""

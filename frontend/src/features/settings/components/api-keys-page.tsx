@@ -18,11 +18,12 @@ import { Section } from './section'
 
 type ApiKey = components['schemas']['ApiKeyOut']
 type CreatedKey = components['schemas']['ApiKeyCreatedOut']
+type Scope = NonNullable<components['schemas']['ApiKeyIn']['scopes']>[number]
 
 function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
   const create = useCreateApiKey()
   const [name, setName] = useState('')
-  const [scopes, setScopes] = useState<string[]>([])
+  const [scopes, setScopes] = useState<Scope[]>([])
   const [expiry, setExpiry] = useState('')
   const submit = (event: FormEvent) => {
     event.preventDefault()
