@@ -28,6 +28,7 @@ class EventType(enum.StrEnum):
     CALENDAR_EVENT_CREATED = "calendar.event_created"
     CALENDAR_EVENT_UPDATED = "calendar.event_updated"
     CALENDAR_EVENT_DELETED = "calendar.event_deleted"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 
 
 MAX_EVENT_DATA_CHARS = 16_000

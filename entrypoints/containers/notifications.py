@@ -34,6 +34,7 @@ from application.use_cases.notifications.webhook_deliveries import (
     ReplayFailedSince,
     TestWebhook,
 )
+from entrypoints.containers.identity import _system_mailer
 from entrypoints.settings import Settings
 
 
@@ -82,6 +83,7 @@ class NotificationsContainer(containers.DeclarativeContainer):
     webhook_rules = providers.Singleton(_webhook_rules, settings)
     webhook_policy = providers.Singleton(_delivery_policy, settings)
     webhook_sender = providers.Singleton(_webhook_sender, settings)
+    owner_mailer = providers.Singleton(_system_mailer, settings)  # the verification/reset mailer: tells of disables
 
     create_webhook = providers.Factory(CreateWebhook, uow, secret_store, clock, webhook_rules)
     list_webhooks = providers.Factory(ListWebhooks, uow)
@@ -98,6 +100,8 @@ class NotificationsContainer(containers.DeclarativeContainer):
         outbox_relay,
         webhook_policy,
         metrics=metrics,
+        mailer=owner_mailer,
+        app_url=providers.Callable(lambda s: s.public_url, settings),
     )
     sweep_webhook_deliveries = providers.Factory(SweepWebhookDeliveries, uow.provider, clock, job_queue, webhook_policy)
     list_webhook_deliveries = providers.Factory(ListDeliveries, uow)

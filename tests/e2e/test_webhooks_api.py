@@ -8,6 +8,7 @@ dead-lettered, each with a record of every attempt."""
 
 from __future__ import annotations
 
+import email.policy
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -206,6 +207,33 @@ def test_a_dead_lettered_delivery_is_listed_with_its_attempts_and_replayed(world
     since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     r = world.api.post(f"{HOOKS}/{created['id']}/replay-failed", json={"since": since}, headers=world.me.headers)
     assert r.status_code == 200 and r.json()["data"]["replayed"] == 0
+
+
+def test_a_410_disables_the_endpoint_and_tells_its_owner_live_and_by_mail(world: World) -> None:
+    world.receiver.script("/gone", "410")
+    created = world.create("/gone")
+    world.emit(EventType.EMAIL_RECEIVED, "evt-gone")
+    world.run_jobs()
+    with world.container.uow() as uow:
+        told = [s.event for s in uow.events.after(world.me.user_id, 0, limit=100)]
+    (event,) = [e for e in told if e.type is EventType.WEBHOOK_ENDPOINT_DISABLED]
+    assert event.data == {
+        "endpoint_id": created["id"],
+        "url_host": "127.0.0.1",
+        "description": created["description"],
+        "reason": "gone",
+    }
+    assert len(world.receiver.received("/gone")) == 1  # the disable is not delivered to the endpoint itself
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(world.api.settings.outbox_dir.glob("*.eml"))
+    ]
+    (mail,) = [m for m in mails if "was disabled" in str(m["Subject"])]
+    assert mail["To"] == "me@example.com"
+    body = mail.get_body(("plain",))
+    text = body.get_content() if body else ""
+    assert created["id"] in text and "410 Gone" in text and "Settings -> Integrations" in text
+    assert created["secret"] not in text
 
 
 @pytest.mark.property(52, 53, 55)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.event_bus import InMemoryEventBus
 from adapters.in_memory.job_queue import InProcessJobQueue
+from adapters.in_memory.mailer import InMemoryMailer
 from adapters.in_memory.secret_store import InMemorySecretStore
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from application.outbox import OutboxRelay
@@ -111,6 +112,7 @@ class World:
     secrets: InMemorySecretStore = field(default_factory=InMemorySecretStore)
     sender: ScriptedSender = field(default_factory=ScriptedSender)
     rules: WebhookRules = field(default_factory=lambda: WebhookRules(allow_http_loopback=False))
+    mailer: InMemoryMailer = field(default_factory=InMemoryMailer)
 
     def __post_init__(self) -> None:
         registry = JobRegistry()
@@ -120,8 +122,18 @@ class World:
             self.uow, self.queue, InMemoryEventBus(), self.clock, sinks=[WebhookFanOut(self.clock)]
         )
         self.deliver = DeliverWebhook(
-            self.uow, self.sender, self.secrets, self.clock, self.relay, DeliveryPolicy(), rng=random.Random(7)
+            self.uow,
+            self.sender,
+            self.secrets,
+            self.clock,
+            self.relay,
+            DeliveryPolicy(),
+            rng=random.Random(7),
+            mailer=self.mailer,
+            app_url="https://mail.example.com",
         )
+        for who in (ME, YOU):
+            self.store.users[who.user_id] = who.user
 
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store)
@@ -421,7 +433,8 @@ def test_retry_after_stretches_the_wait(world: World) -> None:
 
 
 def test_410_dead_letters_and_disables_the_endpoint(world: World) -> None:
-    endpoint = world.create(ME).endpoint
+    created = world.create(ME)
+    endpoint = created.endpoint
     world.emit(ME, EventType.EMAIL_RECEIVED, eid="a")
     world.emit(ME, EventType.EMAIL_SENT, eid="b")
     world.sender.answers = [SendResult(410, 2, "gone")]
@@ -432,10 +445,31 @@ def test_410_dead_letters_and_disables_the_endpoint(world: World) -> None:
     got = GetWebhook(world.uow()).execute(GetWebhookInput(ME, endpoint.id))
     assert not got.enabled and got.disabled_reason is DisabledReason.GONE
     assert len(world.sender.sent) == 1
+    assert_owner_told(world, endpoint.id, created.secret, "gone", "410 Gone")
+
+
+def assert_owner_told(world: World, endpoint_id: str, secret: str, reason: str, why: str) -> None:
+    """One `webhook.endpoint_disabled` event in the owner's stream (what the WebSocket replays and pushes) and one
+    system mail to the owner; the secret in neither, and no delivery of that event to any endpoint."""
+    with world.uow() as uow:
+        told = [s.event for s in uow.events.after(ME.user_id, 0, limit=100)]
+        assert not uow.events.after(YOU.user_id, 0, limit=100)
+    disabled = [e for e in told if e.type is EventType.WEBHOOK_ENDPOINT_DISABLED]
+    assert [e.data for e in disabled] == [
+        {"endpoint_id": endpoint_id, "url_host": "hooks.example.com", "description": "CRM", "reason": reason}
+    ]
+    assert all(d.event_type != EventType.WEBHOOK_ENDPOINT_DISABLED.value for d in world.deliveries())
+    (mail,) = world.mailer.sent
+    assert mail.to == ME.user.email and "disabled" in mail.subject and "hooks.example.com" in mail.subject
+    assert why in mail.text and endpoint_id in mail.text
+    assert "Settings -> Integrations" in mail.text and f"PATCH /api/v1/integrations/webhooks/{endpoint_id}" in mail.text
+    assert mail.link == "https://mail.example.com/settings/integrations"
+    assert secret not in mail.text and secret not in json.dumps([e.data for e in told])
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled_and_success_clears_the_streak(world: World) -> None:
-    endpoint = world.create(ME).endpoint
+    created = world.create(ME)
+    endpoint = created.endpoint
     world.emit(ME, EventType.EMAIL_RECEIVED, eid="ok-later")
     world.sender.answers = [SendResult(None, 1, error="connection refused"), SendResult(200, 1)]
     world.run_due()
@@ -449,6 +483,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_success_clears_the_st
         world.run_due()
     got = GetWebhook(world.uow()).execute(GetWebhookInput(ME, endpoint.id))
     assert not got.enabled and got.disabled_reason is DisabledReason.FAILING
+    assert_owner_told(world, endpoint.id, created.secret, "failing", "failed for 5 days")
 
 
 def test_a_leased_delivery_is_not_sent_twice_and_the_sweep_recovers_a_lost_one(world: World) -> None:

@@ -12,16 +12,18 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from application.outbox import EventSink, OutboxRelay, enqueue_after_commit
 from application.ports.clock import Clock
 from application.ports.job_queue import JobQueue, scrub_error_text
+from application.ports.mailer import Mailer, SystemMail
 from application.ports.metrics import NO_METRICS, WEBHOOK_DELIVERIES, Metrics
 from application.ports.secret_store import SecretStore
 from application.ports.unit_of_work import UnitOfWork
 from application.ports.webhooks import OutgoingWebhook, SendResult, WebhookSender
 from domain.errors import NotFound
-from domain.events import StoredEvent
+from domain.events import DomainEvent, EventType, StoredEvent, event_id
 from domain.identity import new_id
 from domain.webhooks import (
     FAILING_DISABLE_AFTER,
@@ -121,6 +123,48 @@ class AttemptReport:
     attempt: DeliveryAttempt | None  # None: nothing was sent (not pending, leased elsewhere, endpoint gone)
 
 
+_DISABLE_REASONS = {
+    DisabledReason.GONE: "it answered 410 Gone (the receiver says it no longer exists)",
+    DisabledReason.FAILING: "every delivery to it failed for 5 days",
+}
+
+
+def endpoint_disabled_event(endpoint: WebhookEndpoint, reason: DisabledReason, now: datetime) -> DomainEvent:
+    """What the owner's live clients hear when an endpoint is disabled automatically: ids, the URL's host and the
+    reason only (never the secret or the full URL, whose path or query may carry a token). Not a webhook event type
+    (WEBHOOK_EVENT_TYPES), so it is never delivered to any endpoint, the disabled one included."""
+    return DomainEvent(
+        event_id(EventType.WEBHOOK_ENDPOINT_DISABLED.value, endpoint.id, now.isoformat()),
+        endpoint.user_id,
+        EventType.WEBHOOK_ENDPOINT_DISABLED,
+        now,
+        {
+            "endpoint_id": endpoint.id,
+            "url_host": urlsplit(endpoint.url).hostname or "",
+            "description": endpoint.description,
+            "reason": reason.value,
+        },
+    )
+
+
+def endpoint_disabled_mail(to: str, endpoint: WebhookEndpoint, reason: DisabledReason, app_url: str) -> SystemMail:
+    host = urlsplit(endpoint.url).hostname or "?"
+    label = f"{endpoint.description} ({host})" if endpoint.description else host
+    link = f"{app_url.rstrip('/')}/settings/integrations" if app_url else None
+    return SystemMail(
+        to=to,
+        subject=f"Webhook endpoint {host} was disabled",
+        text=(
+            f"Your webhook endpoint {label} (id {endpoint.id}) was disabled: {_DISABLE_REASONS[reason]}.\n"
+            "No further events are sent to it; its failed deliveries stay in the log and can be replayed.\n\n"
+            "To turn it back on, open Settings -> Integrations -> Webhooks and enable it"
+            + (f" ({link})" if link else "")
+            + f',\nor call PATCH /api/v1/integrations/webhooks/{endpoint.id} with {{"enabled": true}}.\n'
+        ),
+        link=link,
+    )
+
+
 class DeliverWebhook:
     """One attempt: lease the delivery, sign and POST outside any transaction, then record the attempt and decide
     (delivered; retry later per the schedule and Retry-After; dead-lettered; 410 disables the endpoint)."""
@@ -135,9 +179,11 @@ class DeliverWebhook:
         policy: DeliveryPolicy = DeliveryPolicy(),
         metrics: Metrics = NO_METRICS,
         rng: random.Random | None = None,
+        mailer: Mailer | None = None,
+        app_url: str = "",
     ) -> None:
         self.new_uow, self.sender, self.secrets, self.clock, self.relay = new_uow, sender, secrets, clock, relay
-        self.policy, self.metrics = policy, metrics
+        self.policy, self.metrics, self.mailer, self.app_url = policy, metrics, mailer, app_url
         self.rng = rng or random.Random()
 
     def execute(self, delivery_id: str) -> AttemptReport | None:
@@ -184,6 +230,7 @@ class DeliverWebhook:
         now = self.clock.now()
         number = leased.attempts + 1
         error = scrub_error_text(result.error) if result.error else None
+        disabled: tuple[WebhookEndpoint, DisabledReason, str | None] | None = None
         with self.new_uow() as uow:
             endpoint = uow.webhooks.get_endpoint(leased.endpoint_id)
             if endpoint is None:  # deleted while we were sending: nothing left to record on
@@ -201,6 +248,7 @@ class DeliverWebhook:
                 done = replace(done, status=DeliveryStatus.FAILED, next_attempt_at=None)
                 uow.webhooks.update_endpoint(endpoint.disabled(DisabledReason.GONE, now))
                 logger.info("webhooks: endpoint %s answered 410 Gone and is disabled", endpoint.id)
+                disabled = self._announce_disabled(uow, endpoint, DisabledReason.GONE, now)
             else:
                 delay = retry_delay(number, self.rng, result.retry_after)
                 failing_since = endpoint.failing_since or sent_at
@@ -215,6 +263,7 @@ class DeliverWebhook:
                         replace(endpoint.disabled(DisabledReason.FAILING, now), failing_since=failing_since)
                     )
                     logger.info("webhooks: endpoint %s failed for 5 days and is disabled", endpoint.id)
+                    disabled = self._announce_disabled(uow, endpoint, DisabledReason.FAILING, now)
                 elif endpoint.failing_since is None:
                     uow.webhooks.update_endpoint(replace(endpoint, failing_since=failing_since))
             attempt = DeliveryAttempt(
@@ -234,9 +283,27 @@ class DeliverWebhook:
                 schedule_attempt(uow, self.clock, done)
             uow.commit()
         self.metrics.increment(WEBHOOK_DELIVERIES, outcome=outcome)
-        if outcome == "retrying":
+        if outcome == "retrying" or disabled is not None:
             self.relay.flush()
+        if disabled is not None:
+            self._mail_owner(*disabled)
         return AttemptReport(done, attempt)
+
+    def _announce_disabled(
+        self, uow: UnitOfWork, endpoint: WebhookEndpoint, reason: DisabledReason, now: datetime
+    ) -> tuple[WebhookEndpoint, DisabledReason, str | None]:
+        """The event commits with the disable (outbox: it reaches the owner's WebSocket); the mail goes after commit."""
+        uow.events.append(endpoint_disabled_event(endpoint, reason, now))
+        owner = uow.users.get(endpoint.user_id)
+        return endpoint, reason, owner.email if owner is not None else None
+
+    def _mail_owner(self, endpoint: WebhookEndpoint, reason: DisabledReason, to: str | None) -> None:
+        if self.mailer is None or not to:
+            return
+        try:
+            self.mailer.send(endpoint_disabled_mail(to, endpoint, reason, self.app_url))
+        except Exception:  # the disable is committed and announced live; a mail outage must not undo the attempt
+            logger.warning("webhooks: could not mail the owner that endpoint %s was disabled", endpoint.id)
 
 
 class SweepWebhookDeliveries:

@@ -36,6 +36,13 @@ describe('live notifications', () => {
     expect(toastMock.success).not.toHaveBeenCalled()
   })
 
+  it('announces a webhook endpoint disabled automatically, with how to enable it again', () => {
+    announce(event('webhook.endpoint_disabled', { endpoint_id: 'w1', url_host: 'hooks.example.com', reason: 'gone' }))
+    expect(toastMock.warning).toHaveBeenCalledWith('Webhook endpoint hooks.example.com was disabled', {
+      description: 'It answered 410 Gone. Enable it again in Settings → Integrations.',
+    })
+  })
+
   it('does not announce a waiting approval on the agent page, which shows the card itself', () => {
     announce(event('agent.action_pending', { summary: 'Send it' }), { pathname: '/agent/c1' })
     expect(toastMock).not.toHaveBeenCalled()

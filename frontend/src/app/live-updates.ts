@@ -47,6 +47,14 @@ export function announce(event: LiveEvent, where: AnnounceContext = { pathname: 
     case 'mailbox.watch_lapsed':
       toast.warning('Live updates from Gmail paused; checking every few minutes instead.')
       break
+    case 'webhook.endpoint_disabled':
+      toast.warning(`Webhook endpoint ${text(data.url_host, '')} was disabled`, {
+        description:
+          data.reason === 'gone'
+            ? 'It answered 410 Gone. Enable it again in Settings → Integrations.'
+            : 'Every delivery failed for 5 days. Enable it again in Settings → Integrations.',
+      })
+      break
     case 'replay.truncated':
       toast('You were offline for a while; the mailbox was reloaded.')
       break
@@ -74,6 +82,7 @@ export function useLiveUpdates(enabled: boolean): void {
       if (event.type.startsWith('agent.')) invalidate(QUERY_ROOTS.agent)
       if (event.type === 'mailbox.watch_lapsed') invalidate(QUERY_ROOTS.accounts)
       if (event.type.startsWith('calendar.')) invalidate(QUERY_ROOTS.calendar)
+      if (event.type === 'webhook.endpoint_disabled') invalidate(QUERY_ROOTS.webhooks)
       if (event.type === 'replay.truncated') void queryClient.invalidateQueries()
       announce(event, { pathname: window.location.pathname })
     })
