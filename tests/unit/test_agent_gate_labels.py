@@ -29,5 +29,15 @@ def test_removing_a_label_keeps_the_tools_class(tool: str) -> None:
 
 def test_every_other_tool_keeps_its_declared_class() -> None:
     for name, spec in SPECS_BY_NAME.items():
-        if name != "apply_label":
+        if name not in ("apply_label", "create_event"):
             assert action_class(name, {}) is spec.action
+
+
+def test_an_event_is_external_exactly_when_it_invites_someone() -> None:
+    """create_event is declared EXTERNAL (its most dangerous form); without attendees it touches only the user's own
+    calendar and its Undo deletes it, so that call is reversible."""
+    assert SPECS_BY_NAME["create_event"].action is ActionClass.EXTERNAL
+    assert action_class("create_event", {"title": "Dentist"}) is ActionClass.REVERSIBLE
+    assert action_class("create_event", {"title": "Dentist", "attendees": []}) is ActionClass.REVERSIBLE
+    invite = {"title": "Sync", "attendees": ["alice@example.com"]}
+    assert action_class("create_event", invite) is ActionClass.EXTERNAL
