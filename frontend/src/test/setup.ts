@@ -26,7 +26,10 @@ if (typeof HTMLDialogElement !== 'undefined' && typeof HTMLDialogElement.prototy
   }
 }
 
-// jsdom has no pointer capture; sonner's toasts take it when their buttons (Undo) are pressed.
-Element.prototype.setPointerCapture ??= () => undefined
-Element.prototype.releasePointerCapture ??= () => undefined
-Element.prototype.hasPointerCapture ??= () => false
+// jsdom has no pointer capture; sonner's toasts take it when their buttons (Undo) are pressed. (Node-environment test
+// files such as scripts/*.test.mjs have no Element at all.)
+if (typeof Element !== 'undefined') {
+  Element.prototype.setPointerCapture ??= () => undefined
+  Element.prototype.releasePointerCapture ??= () => undefined
+  Element.prototype.hasPointerCapture ??= () => false
+}
