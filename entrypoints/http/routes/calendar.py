@@ -47,7 +47,10 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=1000)
     start: datetime = Field(description="ISO 8601 with an offset, e.g. 2026-12-10T15:00:00+00:00")
-    end: datetime = Field(description="ISO 8601 with an offset; for an all-day event the day after the last day")
+    end: datetime = Field(
+        description="ISO 8601 with an offset, after `start` and at most 366 days later; for an all-day event the day "
+        "after the last day"
+    )
     timezone: str | None = Field(None, max_length=64, description="IANA zone; default: the calendar's")
     all_day: bool = False
     description: str = Field("", max_length=8000)
@@ -157,8 +160,8 @@ class IntervalOut(BaseModel):
 
 class FreeBusyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: datetime
-    end: datetime
+    start: datetime = Field(description="Window start, ISO 8601 with an offset")
+    end: datetime = Field(description="Window end: after `start` and at most 400 days later (else a 422)")
     attendees: list[str] = Field(default_factory=list, max_length=20, description="Other people to fit in")
     duration_minutes: int = Field(30, ge=5, le=1440)
 
@@ -205,7 +208,12 @@ def list_events(
     start: Annotated[
         datetime | None, Query(description="Window start, ISO 8601 with offset (default: today 00:00 UTC)")
     ] = None,
-    end: Annotated[datetime | None, Query(description=f"Window end (default: start + {DEFAULT_DAYS} days)")] = None,
+    end: Annotated[
+        datetime | None,
+        Query(
+            description=f"Window end, after `start` and at most 400 days later (default: start + {DEFAULT_DAYS} days)"
+        ),
+    ] = None,
     q: Annotated[str, Query(max_length=200, description="Words the title, place, notes or attendees contain")] = "",
     account: AccountQuery = None,
 ) -> Envelope[EventListOut]:

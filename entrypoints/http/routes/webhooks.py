@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from application.use_cases.notifications.deliver_webhooks import AttemptReport
 from application.use_cases.notifications.manage_webhooks import (
@@ -40,6 +40,15 @@ from entrypoints.http.openapi_contract import errors
 # 409: a test or replay on a disabled endpoint, a replay of a delivery still being tried.
 router = APIRouter(prefix="/integrations/webhooks", tags=["webhooks"], responses=errors(409))
 
+# What domain/webhooks.py parse_webhook_url accepts, as far as a pattern can say it: https to a host name (an IP
+# literal in a refused range is refused with a 422 the description names), http only to the loopback host, an
+# optional port, no user:password@, no #fragment. Documented only: the domain checks it and words the 422.
+URL_PATTERN = r"^(https://[A-Za-z][A-Za-z0-9.-]{0,252}|http://(127\.0\.0\.1|localhost))(:[1-9][0-9]{0,3})?(/[^\s#]*)?$"
+URL_HELP = (
+    "https URL of your receiver (http://127.0.0.1 or http://localhost only in the embedded default); no user "
+    "name or password, no #fragment, no private or link-local IP address"
+)
+
 EVENT_TYPES_HELP = f"Event types to receive: {', '.join(WEBHOOK_EVENT_TYPES)}, or '{ALL_EVENTS}' for all"
 
 
@@ -49,23 +58,26 @@ class WebhookIn(BaseModel):
     url: str = Field(
         min_length=1,
         max_length=2000,
-        description="https URL of your receiver (http://127.0.0.1 only in the embedded default)",
+        description=URL_HELP,
+        json_schema_extra={"pattern": URL_PATTERN},
         examples=["https://example.com/hooks/mailagent"],
     )
     event_types: list[str] = Field(
         default_factory=lambda: [ALL_EVENTS], max_length=50, description=EVENT_TYPES_HELP, examples=[["email.received"]]
     )
     description: str = Field("", max_length=300)
-    enabled: bool = True
+    enabled: StrictBool = True  # JSON true/false only: 0 or "no" is a 422, not a silent false
 
 
 class WebhookPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(None, min_length=1, max_length=2000)
+    url: str | None = Field(
+        None, min_length=1, max_length=2000, description=URL_HELP, json_schema_extra={"pattern": URL_PATTERN}
+    )
     event_types: list[str] | None = Field(None, max_length=50, description=EVENT_TYPES_HELP)
     description: str | None = Field(None, max_length=300)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class WebhookOut(BaseModel):

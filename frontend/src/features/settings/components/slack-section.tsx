@@ -16,6 +16,7 @@ import { useTestSlack } from '../api/test-slack'
 import { Section } from './section'
 
 type SlackConfig = components['schemas']['SlackOut']
+type SlackConfigureIn = components['schemas']['SlackConfigureIn']
 
 const EVENTS = [
   { value: 'email.received', label: 'New mail' },
@@ -38,13 +39,14 @@ function SlackForm({ current }: { current: SlackConfig | null }) {
     event.preventDefault()
     configure.mutate({
       webhook_url: webhookUrl.trim() || null,
-      events,
-      timezone,
+      events: events as SlackConfigureIn['events'],
+      // The server names the zones it accepts (an enum) and answers 422 for any other.
+      timezone: timezone as SlackConfigureIn['timezone'],
       quiet_start: quietStart || null,
       quiet_end: quietEnd || null,
       mail_filter: filter,
       summary_at: summaryAt || null,
-      summary_weekdays: days,
+      summary_weekdays: days as SlackConfigureIn['summary_weekdays'],
       enabled: true,
     })
   }
