@@ -19,10 +19,16 @@ from application.use_cases.calendar.list_events import ListEventsInput
 from application.use_cases.calendar.respond_to_event import RespondToEventInput
 from application.use_cases.calendar.update_event import UpdateEventInput
 from domain.calendar import CalendarEvent, Interval, ResponseStatus, zone
+from entrypoints.http.constraints import IsoDateTime
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
+from entrypoints.http.openapi_contract import errors
 
-router = APIRouter(prefix="/calendar", tags=["calendar"])
+router = APIRouter(
+    prefix="/calendar",
+    tags=["calendar"],
+    responses=errors(404, s404="No such mail account, event or invitation (or not yours)"),
+)
 
 AccountQuery = Annotated[str | None, Query(description="Mail account id (default: your first)")]
 DEFAULT_DAYS = 7
@@ -206,10 +212,10 @@ def list_events(
     principal: PrincipalDep,
     container: ContainerDep,
     start: Annotated[
-        datetime | None, Query(description="Window start, ISO 8601 with offset (default: today 00:00 UTC)")
+        IsoDateTime | None, Query(description="Window start, ISO 8601 with offset (default: today 00:00 UTC)")
     ] = None,
     end: Annotated[
-        datetime | None,
+        IsoDateTime | None,
         Query(
             description=f"Window end, after `start` and at most 400 days later (default: start + {DEFAULT_DAYS} days)"
         ),

@@ -37,6 +37,7 @@ class SlackConfigureIn(BaseModel):
 
     webhook_url: str | None = Field(
         None,
+        min_length=1,
         max_length=500,
         description="Incoming webhook URL (https://hooks.slack.com/services/…; http://127.0.0.1 only in the embedded "
         "default); stored secretly. Not together with bot_token",
@@ -44,12 +45,14 @@ class SlackConfigureIn(BaseModel):
     )
     bot_token: str | None = Field(
         None,
+        min_length=1,
         max_length=300,
         description="A bot token (xoxb-…) instead; needs `channel`",
         json_schema_extra={"pattern": r"^xoxb-[A-Za-z0-9-]{1,290}$"},
     )
     channel: str | None = Field(
         None,
+        min_length=1,
         max_length=100,
         description="Channel for the bot token, e.g. #mail or C0123456789",
         json_schema_extra={"pattern": r"^[#@]?[A-Za-z0-9._-]{1,80}$"},

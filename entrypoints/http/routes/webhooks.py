@@ -49,6 +49,8 @@ URL_HELP = (
     "name or password, no #fragment, no private or link-local IP address"
 )
 
+# Documented, checked by the domain (which words the 422): known types or '*', at least one.
+EVENT_TYPES_SCHEMA = {"minItems": 1, "items": {"type": "string", "enum": [*WEBHOOK_EVENT_TYPES, ALL_EVENTS]}}
 EVENT_TYPES_HELP = f"Event types to receive: {', '.join(WEBHOOK_EVENT_TYPES)}, or '{ALL_EVENTS}' for all"
 
 
@@ -63,7 +65,11 @@ class WebhookIn(BaseModel):
         examples=["https://example.com/hooks/mailagent"],
     )
     event_types: list[str] = Field(
-        default_factory=lambda: [ALL_EVENTS], max_length=50, description=EVENT_TYPES_HELP, examples=[["email.received"]]
+        default_factory=lambda: [ALL_EVENTS],
+        max_length=50,
+        description=EVENT_TYPES_HELP,
+        examples=[["email.received"]],
+        json_schema_extra=EVENT_TYPES_SCHEMA,
     )
     description: str = Field("", max_length=300)
     enabled: StrictBool = True  # JSON true/false only: 0 or "no" is a 422, not a silent false
@@ -75,7 +81,9 @@ class WebhookPatch(BaseModel):
     url: str | None = Field(
         None, min_length=1, max_length=2000, description=URL_HELP, json_schema_extra={"pattern": URL_PATTERN}
     )
-    event_types: list[str] | None = Field(None, max_length=50, description=EVENT_TYPES_HELP)
+    event_types: list[str] | None = Field(
+        None, max_length=50, description=EVENT_TYPES_HELP, json_schema_extra=EVENT_TYPES_SCHEMA
+    )
     description: str | None = Field(None, max_length=300)
     enabled: StrictBool | None = None
 

@@ -3779,7 +3779,7 @@ export interface components {
              *       "email.received"
              *     ]
              */
-            event_types?: string[];
+            event_types?: ("email.received" | "email.sent" | "email.labels_changed" | "email.deleted" | "scheduled_email.sent" | "scheduled_email.failed" | "agent.action_pending" | "agent.task_completed" | "*")[];
             /**
              * Description
              * @default
@@ -9330,6 +9330,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description No such mail account, event or invitation (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
@@ -9419,6 +9428,15 @@ export interface operations {
             };
             /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such mail account, event or invitation (or not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9520,6 +9538,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description No such mail account, event or invitation (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The request is not valid; `error.details` names each field */
             422: {
                 headers: {
@@ -9603,7 +9630,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description No such mail account, event or invitation (or not yours) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9708,7 +9735,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description No such mail account, event or invitation (or not yours) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9800,7 +9827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description No such mail account, event or invitation (or not yours) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9905,7 +9932,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description No such mail account, event or invitation (or not yours) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9997,7 +10024,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description No such mail account, event or invitation (or not yours) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10102,7 +10129,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description No such mail account, event or invitation (or not yours) */
             404: {
                 headers: {
                     [name: string]: unknown;

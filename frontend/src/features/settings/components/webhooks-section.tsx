@@ -23,6 +23,7 @@ import { webhooksQueryOptions } from '../api/webhooks'
 import { Section } from './section'
 
 type Webhook = components['schemas']['WebhookOut']
+type EventTypes = components['schemas']['WebhookIn']['event_types']
 type Secret = { title: string; secret: string; note: string }
 
 function EventPicker({ value, onChange }: { value: string[]; onChange: (next: string[]) => void }) {
@@ -58,7 +59,7 @@ function CreateWebhookForm({ onSecret }: { onSecret: (secret: Secret) => void })
   const submit = (event: FormEvent) => {
     event.preventDefault()
     create.mutate(
-      { url: url.trim(), description, event_types: events, enabled: true },
+      { url: url.trim(), description, event_types: events as EventTypes, enabled: true },
       {
         onSuccess: (created) => {
           setUrl('')
