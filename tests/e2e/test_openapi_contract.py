@@ -63,6 +63,7 @@ STATEFUL_INPUT = {
     "GET /api/v1/emails/drafts": "page_token must be a cursor an earlier page returned",
     "POST /api/v1/emails/schedule": "send_at must lie in the future",
     "PATCH /api/v1/emails/scheduled/{scheduled_id}": "send_at must lie in the future",
+    "POST /api/v1/integrations/webhooks": "at most 20 endpoints per user, and the run creates more",
 }
 
 SENDS = {"POST /api/v1/emails/send", "POST /api/v1/emails/schedule"}
