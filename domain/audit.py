@@ -287,6 +287,7 @@ class AuditAction:
     USER_DISABLED = "admin.user_disabled"
     USER_ENABLED = "admin.user_enabled"
     JOB_REQUEUED = "admin.job_requeued"
+    AUDIT_EXPORTED = "admin.audit_exported"
 
 
 class MailAuditAction:

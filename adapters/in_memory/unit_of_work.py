@@ -334,6 +334,7 @@ class InMemoryAuditLog(AuditLog):
             for e in sorted(self._committed(), key=lambda e: (e.occurred_at, e.id), reverse=True)
             if (query.actor_id is None or e.actor_id == query.actor_id)
             and (query.action is None or e.action == query.action)
+            and e.action not in query.exclude_actions
             and (query.since is None or e.occurred_at >= query.since)
             and (query.until is None or e.occurred_at <= query.until)
         ]

@@ -303,6 +303,8 @@ class SqlAlchemyAuditLog(AuditLog):
             stmt = stmt.where(AuditLogRow.actor_id == query.actor_id)
         if query.action:
             stmt = stmt.where(AuditLogRow.action == query.action)
+        if query.exclude_actions:
+            stmt = stmt.where(AuditLogRow.action.not_in(query.exclude_actions))
         if query.since:
             stmt = stmt.where(AuditLogRow.occurred_at >= query.since)
         if query.until:

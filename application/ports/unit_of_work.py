@@ -144,6 +144,7 @@ class OAuthStateRepository(ABC):
 class AuditQuery:
     actor_id: str | None = None
     action: str | None = None
+    exclude_actions: tuple[str, ...] = ()  # routine entries (refreshes, searches) an admin chose to hide
     since: datetime | None = None
     until: datetime | None = None
     offset: int = 0

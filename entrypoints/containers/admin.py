@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from application.use_cases.export_audit_log import ExportAuditLog
 from application.use_cases.get_system_metrics import GetSystemMetrics
 from application.use_cases.list_audit_logs import ListAuditLogs
 from application.use_cases.list_failed_jobs import ListFailedJobs
@@ -25,6 +26,7 @@ class AdminContainer(containers.DeclarativeContainer):
     list_users = providers.Factory(ListUsers, uow)
     update_user = providers.Factory(UpdateUser, uow, cache, clock)
     list_audit_logs = providers.Factory(ListAuditLogs, uow)
+    export_audit_log = providers.Factory(ExportAuditLog, uow, clock)
     verify_audit_chain = providers.Factory(VerifyAuditChain, uow)
     seal_audit_log = providers.Factory(SealAuditLog, uow, clock)
     list_failed_jobs = providers.Factory(ListFailedJobs, job_queue)

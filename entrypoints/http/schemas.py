@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 import entrypoints.email_syntax  # noqa: F401  (allows intranet .local addresses before EmailStr is used)
+from application.use_cases.list_audit_logs import AuditActor
 from domain.audit import AuditEvent
 from domain.identity import ApiKey, Role, Session, User, UserStatus
 from entrypoints.http.constraints import PASSWORD_SCHEMA, SCOPES_SCHEMA, Email
@@ -164,6 +165,8 @@ class AuditEventOut(BaseModel):
     occurred_at: datetime
     action: str
     actor_id: str | None
+    actor_email: str | None = Field(None, description="The actor's e-mail address (null: no actor, or unknown id)")
+    actor_name: str | None = Field(None, description="The actor's display name, when they set one")
     target: str | None
     ip: str | None
     user_agent: str | None
@@ -172,13 +175,15 @@ class AuditEventOut(BaseModel):
     hash: str | None = Field(description="The entry's hash in the chain; null until it is sealed")
 
     @classmethod
-    def of(cls, e: AuditEvent) -> AuditEventOut:
+    def of(cls, e: AuditEvent, actor: AuditActor | None = None) -> AuditEventOut:
         return cls(
             seq=e.seq,
             id=e.id,
             occurred_at=e.occurred_at,
             action=e.action,
             actor_id=e.actor_id,
+            actor_email=actor.email if actor else None,
+            actor_name=actor.display_name if actor else None,
             target=e.target,
             ip=e.ip,
             user_agent=e.user_agent,

@@ -237,6 +237,8 @@ def test_audit_query_filters_and_pages_newest_first(new_uow: UowFactory) -> None
         assert total_u2 == 6 and all(e.actor_id == "u2" for e in mine)
         window, total_w = uow.audit.query(AuditQuery(since=T0 + timedelta(minutes=3), until=T0 + timedelta(minutes=5)))
         assert total_w == 3 and {e.occurred_at for e in window} == {T0 + timedelta(minutes=m) for m in (3, 4, 5)}
+        quiet, total_q = uow.audit.query(AuditQuery(actor_id="u1", exclude_actions=("a.odd", "a.other")))
+        assert total_q == 3 and {e.action for e in quiet} == {"a.even"}
 
 
 @given(emails=st.lists(st.emails().map(lambda e: e[:300]), min_size=1, max_size=5, unique_by=lambda e: e.lower()))

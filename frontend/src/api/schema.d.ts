@@ -400,9 +400,30 @@ export interface paths {
         };
         /**
          * Audit Logs
-         * @description Audit entries, newest first, filtered by actor, action and time range (a time without a zone is UTC).
+         * @description Audit entries, newest first, filtered by actor (e-mail or id), action, left-out actions and time range;
+         *     each names its actor's e-mail and display name.
          */
         get: operations["audit_logs_api_v1_admin_audit_logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit-logs/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit Logs
+         * @description Every entry matching the filters (no paging), newest first, as a CSV file; the export itself is audited.
+         */
+        get: operations["export_audit_logs_api_v1_admin_audit_logs_export_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1875,6 +1896,16 @@ export interface components {
             action: string;
             /** Actor Id */
             actor_id: string | null;
+            /**
+             * Actor Email
+             * @description The actor's e-mail address (null: no actor, or unknown id)
+             */
+            actor_email?: string | null;
+            /**
+             * Actor Name
+             * @description The actor's display name, when they set one
+             */
+            actor_name?: string | null;
             /** Target */
             target: string | null;
             /** Ip */
@@ -5461,15 +5492,19 @@ export interface operations {
     audit_logs_api_v1_admin_audit_logs_get: {
         parameters: {
             query?: {
+                offset?: number;
+                limit?: number;
                 /** @description Actor user id */
                 user_id?: string | null;
+                /** @description Actor e-mail address (any case); no match gives no entries */
+                actor?: string | null;
                 /** @description e.g. auth.login_success */
                 action?: string | null;
+                /** @description Leave these actions out (repeat it), e.g. auth.refresh and mail.search */
+                exclude_action?: string[] | null;
                 /** @description From this time on (not after `until`) */
                 since?: string | null;
                 until?: string | null;
-                offset?: number;
-                limit?: number;
             };
             header?: never;
             path?: never;
@@ -5484,6 +5519,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_list_AuditEventOut__"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    export_audit_logs_api_v1_admin_audit_logs_export_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Actor user id */
+                user_id?: string | null;
+                /** @description Actor e-mail address (any case); no match gives no entries */
+                actor?: string | null;
+                /** @description e.g. auth.login_success */
+                action?: string | null;
+                /** @description Leave these actions out (repeat it), e.g. auth.refresh and mail.search */
+                exclude_action?: string[] | null;
+                /** @description From this time on (not after `until`) */
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Missing, invalid, expired or revoked credentials */
