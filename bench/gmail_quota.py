@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from adapters.demo.generator import generate_demo_mailbox, seed_mailbox
-    from adapters.gmail.mailbox import QUOTA_UNITS, GmailMailbox, StaticTokenSource
+    from adapters.gmail import QUOTA_UNITS, GmailMailbox, StaticTokenSource
     from tests.support.fake_gmail import FakeGmailServer
 
     print("== Gmail adapter: quota units per page of search results (list + batch get), local fake Gmail ==")

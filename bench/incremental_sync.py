@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, nargs="+", default=[100, 500], help="naive poll page sizes")
     args = parser.parse_args(argv)
 
-    from adapters.gmail.mailbox import QUOTA_UNITS, GmailMailbox, StaticTokenSource
+    from adapters.gmail import QUOTA_UNITS, GmailMailbox, StaticTokenSource
     from adapters.in_memory.clock import InMemoryClock
     from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
     from application.ports.mailbox_provider import MailboxProvider

@@ -1,0 +1,1 @@
+"""Shared by the Google API adapters (Gmail, Calendar, People): tokens, transport, failure classification."""
