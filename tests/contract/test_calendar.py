@@ -1,16 +1,19 @@
 """One contract for the Calendar and Contacts ports: the in-memory fakes and the demo's SQLite calendar and address
 book behave alike — create/read/update/cancel, recurring instances by id, answers, imports by UID, free/busy, search
-and clear errors. (A Google adapter joins these parameters when it exists.)"""
+and clear errors. GoogleCalendar and GooglePeopleContacts run the same assertions over HTTP against the local
+Calendar v3 / People v1 fake, whose every request and answer is checked against the discovery documents."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.google_calendar.calendar import GoogleCalendar
+from adapters.google_people.contacts import GooglePeopleContacts
 from adapters.in_memory.calendar import InMemoryCalendar, InMemoryContacts
 from adapters.sqlite_calendar.calendar import SqliteCalendar, SqliteContacts
 from application.ports.calendar import Calendar
@@ -18,6 +21,8 @@ from application.ports.contacts import Contacts
 from domain.calendar import Attendee, CalendarEvent, EventDraft, Interval, ResponseStatus
 from domain.contacts import Contact
 from domain.errors import NotFound, ValidationFailed
+from tests.support.fake_gmail import DEFAULT_SCOPES, FakeGmailServer, FakeTokenSource
+from tests.support.fake_google_calendar import WORKSPACE_SCOPES, FakeGoogleWorkspace
 
 ME = "me@example.com"
 ZONE = "Europe/Lisbon"
@@ -27,28 +32,59 @@ NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 CalendarFactory = Callable[..., Calendar]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def new_calendar(request: pytest.FixtureRequest, tmp_path: Path) -> CalendarFactory:
+@pytest.fixture(scope="module")
+def google() -> Iterator[FakeGoogleWorkspace]:
+    with FakeGmailServer() as gmail, FakeGoogleWorkspace(gmail, clock=lambda: NOW) as apis:
+        yield apis
+
+
+@pytest.fixture(params=["memory", "sqlite", "google"])
+def new_calendar(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CalendarFactory]:
+    apis: FakeGoogleWorkspace | None = None
+
     def make(events: tuple[CalendarEvent, ...] = (), account: str = "acc1") -> Calendar:
+        nonlocal apis
         if request.param == "memory":
             return InMemoryCalendar(ME, ZONE, lambda: NOW, events)
+        if request.param == "google":
+            assert not events, "seed a Google calendar through the fake"
+            apis = request.getfixturevalue("google")
+            # a fresh Google account per test: same address, its own calendar
+            fake_account = apis.gmail.add_account(ME, scopes=DEFAULT_SCOPES | WORKSPACE_SCOPES)
+            apis.forget(ME)
+            apis.set_timezone(fake_account, ZONE)
+            return GoogleCalendar(FakeTokenSource(fake_account), owner=ME, root_url=apis.url, clock=lambda: NOW)
         calendar = SqliteCalendar(tmp_path / "cal.db", account, owner=ME, timezone=ZONE, clock=lambda: NOW)
         calendar.put_all(events)
         return calendar
 
-    return make
+    yield make
+    if apis is not None:
+        assert apis.drift == []
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def new_contacts(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[list[Contact]], Contacts]:
+@pytest.fixture(params=["memory", "sqlite", "google"])
+def new_contacts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[list[Contact]], Contacts]]:
+    apis: FakeGoogleWorkspace | None = None
+
     def make(people: list[Contact]) -> Contacts:
+        nonlocal apis
         if request.param == "memory":
             return InMemoryContacts(people)
+        if request.param == "google":
+            apis = request.getfixturevalue("google")
+            account = apis.gmail.add_account("book@example.com", scopes=DEFAULT_SCOPES | WORKSPACE_SCOPES)
+            apis.forget(account.address)
+            for c in people:
+                apis.add_contact(account, c.name, c.email, c.organisation, other=c.other, contact_id=c.id)
+            return GooglePeopleContacts(FakeTokenSource(account), root_url=apis.url)
         book = SqliteContacts(tmp_path / "cal.db", "acc1")
         book.put_all(people)
         return book
 
-    return make
+    yield make
+    if apis is not None:
+        assert apis.drift == []
 
 
 def draft(title: str = "Sync", hour: int = 10, **fields: object) -> EventDraft:

@@ -1,0 +1,1 @@
+"""Google Calendar v3: the Calendar port (google-api-python-client, offline discovery document)."""
