@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, replace
 
 from application.authorization import require_scope
 from application.mail_access import MailAccess
@@ -10,6 +11,7 @@ from application.mail_compose import Compose, to_outgoing
 from application.outbox import OutboxRelay
 from application.ports.clock import Clock
 from application.ports.html_sanitizer import HtmlSanitizer
+from application.ports.mailbox import Mailbox
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.attachments.outgoing import OutgoingAttachments
 from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
@@ -17,10 +19,26 @@ from domain.attachments import Upload, scheduled_holder
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import ReauthRequired, ValidationFailed
 from domain.identity import Principal, Scope, new_id
-from domain.mail import EmailAddress, OutgoingMessage
+from domain.mail import EmailAddress, Message, OutgoingAttachment, OutgoingMessage
 from domain.mail_account import AccountStatus, MailAccount
-from domain.mime import deterministic_message_id
+from domain.mime import deterministic_message_id, reply_threading
 from domain.scheduled_email import ResolvedSendTime, ScheduledAuditAction, ScheduledEmail, resolve_send_at
+
+
+class ThreadKind(enum.StrEnum):
+    REPLY = "reply"
+    FORWARD = "forward"
+
+
+@dataclass(frozen=True)
+class ThreadReference:
+    """The message a scheduled reply or forward belongs with. The send keeps that conversation: In-Reply-To and
+    References name the message (as Gmail does for forwards too) and it joins the same thread. A forward can take
+    the message's own attachments along (scanned now, like any file that leaves)."""
+
+    message_id: str  # the provider's id of the message (GET /emails/{id})
+    kind: ThreadKind = ThreadKind.REPLY
+    include_attachments: bool = True  # forwards only
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,13 @@ class ScheduleEmailInput:
     timezone: str | None = None
     account_id: str | None = None
     context: AuditContext = AuditContext()
+    thread: ThreadReference | None = None
+
+
+@dataclass(frozen=True)
+class _Original:
+    message: Message
+    files: tuple[OutgoingAttachment, ...]
 
 
 @dataclass(frozen=True)
@@ -74,12 +99,23 @@ class ScheduleEmail:
         if self.attachments is not None:
             collected = self.attachments.collect(inp.principal, compose, inp.context, when="when scheduled")
             compose, uploads = collected.compose, collected.uploads
+        in_reply_to: str | None = None
+        references: tuple[str, ...] = ()
+        thread_id: str | None = None
+        if inp.thread is not None:
+            original = self._original(inp.principal, account, inp.thread, inp.context)
+            in_reply_to, references = reply_threading(original.message)
+            thread_id = original.message.thread_id
+            compose = replace(compose, attachments=original.files + compose.attachments)
         email_id = new_id()
         domain = account.address.rpartition("@")[2] or "mailagent.local"
         outgoing = to_outgoing(
             compose,
             sender=EmailAddress(address=account.address),
             sanitizer=self.sanitizer,
+            in_reply_to=in_reply_to,
+            references=references,
+            thread_id=thread_id,
             message_id=deterministic_message_id(f"scheduled:{account.id}:{email_id}", domain),
         )
         done = self._store(inp.principal, account, email_id, outgoing, when, inp.context)
@@ -100,6 +136,33 @@ class ScheduleEmail:
             raise ValidationFailed("A prepared message needs its Message-ID.")
         account = self._account(inp.principal, inp.account_id)
         return self._store(inp.principal, account, new_id(), inp.message, inp.when, inp.context)
+
+    def _original(
+        self, principal: Principal, account: MailAccount, thread: ThreadReference, context: AuditContext
+    ) -> _Original:
+        """The message replied to or forwarded, read from the mailbox now (NotFound if it is not there), with the
+        files a forward takes along."""
+        forwarding = thread.kind is ThreadKind.FORWARD and thread.include_attachments
+
+        def read(mailbox: Mailbox, _: MailAccount) -> _Original:
+            message = mailbox.get_message(thread.message_id)
+            files = tuple(
+                OutgoingAttachment(
+                    filename=a.filename,
+                    mime_type=a.mime_type,
+                    content=mailbox.get_attachment(message.id, a.id),
+                    content_id=a.content_id,
+                    inline=a.inline,
+                )
+                for a in message.attachments
+                if forwarding
+            )
+            return _Original(message, files)
+
+        _, original = self.access.run(principal, account.id, Scope.MAIL_SEND, read)
+        if original.files and self.attachments is not None:  # what someone sent us leaves only if the scanner agrees
+            self.attachments.scan(principal, original.files, context, when="when scheduled")
+        return original
 
     def _account(self, principal: Principal, account_id: str | None) -> MailAccount:
         account = self.access.account(principal, account_id)

@@ -12,7 +12,8 @@ from application.use_cases.scheduled.cancel_scheduled_email import CancelSchedul
 from application.use_cases.scheduled.get_scheduled_email import GetScheduledEmailInput
 from application.use_cases.scheduled.list_scheduled_emails import MAX_LIMIT, ListScheduledEmailsInput
 from application.use_cases.scheduled.reschedule_scheduled_email import RescheduleScheduledEmailInput
-from application.use_cases.scheduled.schedule_email import ScheduleEmailInput
+from application.use_cases.scheduled.schedule_email import ScheduleEmailInput, ThreadKind, ThreadReference
+from domain.errors import ValidationFailed
 from domain.scheduled_email import ScheduledEmail, ScheduledStatus
 from entrypoints.http.constraints import MAX_OFFSET, timezone_schema
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
@@ -35,6 +36,34 @@ class ScheduleIn(ComposeIn):
     timezone: str | None = Field(
         None, max_length=64, examples=["Europe/Berlin"], json_schema_extra=timezone_schema(TIMEZONE_HELP)
     )
+    reply_to_message_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="A reply: the id of the message it answers (GET /emails/{id}). The send stays in that "
+        "conversation (In-Reply-To, References, thread). Recipients, subject and body are sent as given: quote the "
+        "original yourself. Not together with forward_message_id.",
+    )
+    forward_message_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="A forward: the id of the message forwarded. It stays in that conversation, and the message's "
+        "own attachments go along unless include_attachments is false. Not together with reply_to_message_id.",
+    )
+    include_attachments: bool = Field(True, description="With forward_message_id: attach the original's files")
+
+    def thread(self) -> ThreadReference | None:
+        if self.reply_to_message_id and self.forward_message_id:
+            raise ValidationFailed(
+                "A message is either a reply or a forward: give reply_to_message_id or forward_message_id, not both.",
+                details=[{"field": "forward_message_id", "issue": "conflicts_with_reply_to_message_id"}],
+            )
+        if self.reply_to_message_id:
+            return ThreadReference(self.reply_to_message_id, ThreadKind.REPLY)
+        if self.forward_message_id:
+            return ThreadReference(self.forward_message_id, ThreadKind.FORWARD, self.include_attachments)
+        return None
 
 
 class RescheduleIn(BaseModel):
@@ -65,6 +94,8 @@ class ScheduledEmailOut(BaseModel):
     attempts: int
     error: str | None
     message_id: str = Field(description="The RFC 5322 Message-ID it is sent with")
+    in_reply_to: str | None = Field(description="The Message-ID of the message it answers or forwards, if any")
+    thread_id: str | None = Field(description="The conversation it is sent in (a reply or forward), if any")
     sent_message_id: str | None = Field(description="The sent message's id in the mailbox (GET /emails/{id})")
     created_at: datetime
     updated_at: datetime
@@ -90,6 +121,8 @@ class ScheduledEmailOut(BaseModel):
             attempts=e.attempts,
             error=e.error,
             message_id=e.message_id,
+            in_reply_to=m.in_reply_to,
+            thread_id=m.thread_id,
             sent_message_id=e.provider_message_id,
             created_at=e.created_at,
             updated_at=e.updated_at,
@@ -105,9 +138,11 @@ def schedule(
     ctx: AuditContextDep,
     account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
 ) -> Envelope[ScheduledEmailOut]:
-    """Send this message later. Checked now as a send would be; sent once at `send_at` (needs `mail:send`)."""
+    """Send this message later. Checked now as a send would be; sent once at `send_at` (needs `mail:send`). A reply
+    or forward names its message (`reply_to_message_id` / `forward_message_id`) and is sent in that conversation;
+    an unknown message is 404. The web app holds every send here for the undo window."""
     done = container.schedule_email().execute(
-        ScheduleEmailInput(principal, body.to_compose(), body.send_at, body.timezone, account, ctx)
+        ScheduleEmailInput(principal, body.to_compose(), body.send_at, body.timezone, account, ctx, body.thread())
     )
     return ok(ScheduledEmailOut.of(done.email, done.adjustment))
 

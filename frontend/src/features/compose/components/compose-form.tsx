@@ -286,7 +286,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   const sendWithUndo = async (lists: Record<RecipientField, Recipient[]>, seconds: number) => {
     const content = composeBody(lists)
     const held = await schedule.mutateAsync({
-      body: { ...content, send_at: new Date(Date.now() + seconds * 1000).toISOString(), timezone: 'UTC' },
+      body: { ...content, send_at: new Date(Date.now() + seconds * 1000).toISOString(), timezone: 'UTC', include_attachments: true },
       account,
     })
     rememberHeldSend(held.id)
@@ -405,7 +405,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       return
     }
     try {
-      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), send_at: sendAt, timezone: timeZone }, account })
+      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), send_at: sendAt, timezone: timeZone, include_attachments: true }, account })
       await dropSavedDraft()
       setScheduleOpen(false)
       const when = new Date(scheduled.send_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: scheduled.timezone })
