@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 import string
@@ -9,45 +10,59 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
+import typer.main
 from rich.console import Console
+from typer.core import TyperGroup
 
 from domain.errors import DomainError, InfrastructureError
 from entrypoints.cli import context
 
-app = typer.Typer(help="mailagent — a self-hostable email agent platform.", no_args_is_help=True)
+# Sub-command groups imported only when they are run (or listed by --help): `audit verify` or `db current` must not
+# pay for the calendar, webhook, mail and agent stacks (issue 13: cheap commands <= 1 s). name -> (module, attribute).
+LAZY_SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "mail": ("entrypoints.cli.mail", "mail_app"),
+    "demo": ("entrypoints.cli.demo", "demo_app"),
+    "events": ("entrypoints.cli.events", "events_app"),
+    "llm": ("entrypoints.cli.llm", "llm_app"),
+    "calendar": ("entrypoints.cli.calendar", "calendar_app"),
+    "contacts": ("entrypoints.cli.calendar", "contacts_app"),
+    "webhooks": ("entrypoints.cli.webhooks", "webhooks_app"),
+    "slack": ("entrypoints.cli.slack", "slack_app"),
+    "chat": ("entrypoints.cli.agent", "chat"),
+    "mcp": ("entrypoints.cli.agent", "mcp"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """Click's documented lazy-loading group: a sub-command's module is imported the first time it is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_SUBCOMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_SUBCOMMANDS:
+            module_name, attribute = LAZY_SUBCOMMANDS[cmd_name]
+            target = getattr(importlib.import_module(module_name), attribute)
+            holder = typer.Typer(add_completion=False)
+            if isinstance(target, typer.Typer):
+                holder.add_typer(target, name=cmd_name)
+            else:
+                holder.command(cmd_name)(target)
+            holder.command("-")(lambda: None)  # two entries: Typer never collapses the holder into its only command
+            command = typer.main.get_group(holder).commands[cmd_name]
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+app = typer.Typer(help="mailagent — a self-hostable email agent platform.", no_args_is_help=True, cls=LazyGroup)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
-
-
-def _register_subcommands() -> None:
-    from entrypoints.cli.agent import chat as agent_chat
-    from entrypoints.cli.agent import mcp as agent_mcp
-    from entrypoints.cli.calendar import calendar_app, contacts_app
-    from entrypoints.cli.demo import demo_app
-    from entrypoints.cli.events import events_app
-    from entrypoints.cli.llm import llm_app
-    from entrypoints.cli.mail import mail_app
-    from entrypoints.cli.slack import slack_app
-    from entrypoints.cli.webhooks import webhooks_app
-
-    app.add_typer(mail_app, name="mail")
-    app.add_typer(demo_app, name="demo")
-    app.add_typer(events_app, name="events")
-    app.add_typer(llm_app, name="llm")
-    app.add_typer(calendar_app, name="calendar")
-    app.add_typer(contacts_app, name="contacts")
-    app.add_typer(webhooks_app, name="webhooks")
-    app.add_typer(slack_app, name="slack")
-    app.command("chat")(agent_chat)
-    app.command("mcp")(agent_mcp)
-
-
-_register_subcommands()
 
 console = Console()
 err = Console(stderr=True)

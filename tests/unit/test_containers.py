@@ -61,6 +61,8 @@ def test_a_cheap_cli_command_builds_only_its_contexts(tmp_path: Path) -> None:
         "import sys\n"
         "assert not any(m.startswith('entrypoints.containers.mail') for m in sys.modules)\n"
         "assert 'entrypoints.container' not in sys.modules\n"
+        "lazy = ['entrypoints.cli.' + n for n in ('calendar', 'webhooks', 'mail', 'agent')]\n"
+        "assert not any(m in sys.modules for m in lazy), [m for m in lazy if m in sys.modules]\n"
     )
     loaded = _modules_after(code, env)
     # alembic: this was a fresh data dir, so the local profile migrated it first
