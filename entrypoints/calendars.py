@@ -6,32 +6,65 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
+from application.guarded_calendar import GuardedCalendar, GuardedContacts
 from application.ports.calendar import Calendar
 from application.ports.calendar_provider import CalendarProvider
+from application.ports.circuit_breaker import CircuitBreakers
 from application.ports.contacts import Contacts
-from domain.errors import NotConfigured
+from domain.errors import NotConfigured, ReauthRequired
 from domain.mail_account import MailAccount, MailProvider
 
-GOOGLE_NOT_YET = (
-    "Calendar and contacts are not available for Google accounts on this installation yet; the demo account has "
-    "both (POST /api/v1/mail/accounts/demo)."
+GOOGLE_NOT_CONFIGURED = (
+    "Google is not configured on this installation (MAILAGENT_GOOGLE_CLIENT_ID and MAILAGENT_GOOGLE_CLIENT_SECRET), "
+    "so a Google account's calendar and contacts cannot be reached; the demo account has both."
 )
+# What a Google grant must hold (adapters.google_oauth.client.GOOGLE_SCOPES asks for them, incrementally).
+CALENDAR_SCOPES = frozenset({"https://www.googleapis.com/auth/calendar"})
+CONTACTS_SCOPES = frozenset(
+    {"https://www.googleapis.com/auth/contacts", "https://www.googleapis.com/auth/contacts.readonly"}
+)
+
+
+def _missing_scope(account: MailAccount, what: str) -> ReauthRequired:
+    return ReauthRequired(
+        f"The Google account {account.address} was connected without {what} access. Reconnect to allow calendar "
+        f"access: Mail accounts → Reconnect (your mail keeps working meanwhile).",
+        details=[{"reason": "scope_missing", "account_id": account.id, "needs": what}],
+    )
+
+
+class GoogleCalendars(Protocol):
+    def calendar(self, account: MailAccount) -> Calendar: ...
+
+    def contacts(self, account: MailAccount) -> Contacts: ...
 
 
 class InstallationCalendars(CalendarProvider):
     """The demo account's calendar and address book live in one SQLite file in the data dir (every process of the
     installation shares it), generated on first use from the account's connection time, so they match the demo
-    mailbox generated then (the Lisbon offsite, Alice, the two Johns)."""
+    mailbox generated then (the Lisbon offsite, Alice, the two Johns).
 
-    def __init__(self, *, clock: Callable[[], datetime], demo_path: Path | None, demo_timezone: str) -> None:
+    A Google account's calendar and contacts are Google Calendar and People (`google`), behind the "calendar" and
+    "people" circuit breakers, once its grant holds those scopes; an account connected before they were asked for
+    gets ReauthRequired (409) saying to reconnect, and its mail keeps working."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime],
+        demo_path: Path | None,
+        demo_timezone: str,
+        google: GoogleCalendars | None = None,
+        breakers: CircuitBreakers | None = None,
+    ) -> None:
         self.clock, self.demo_path, self.demo_timezone = clock, demo_path, demo_timezone
+        self.google, self.breakers = google, breakers
         self._seeded: set[str] = set()
         self._lock = threading.Lock()
 
     def _demo_path(self, account: MailAccount) -> Path:
-        if account.provider is not MailProvider.DEMO:
-            raise NotConfigured(GOOGLE_NOT_YET)
         if self.demo_path is None:
             raise NotConfigured("The demo calendar is only available in the embedded default (local profile).")
         return self.demo_path
@@ -62,8 +95,25 @@ class InstallationCalendars(CalendarProvider):
             self._seed(account, calendar, contacts)
         return calendar, contacts
 
+    def _google(self, account: MailAccount) -> GoogleCalendars:
+        if self.google is None:
+            raise NotConfigured(GOOGLE_NOT_CONFIGURED)
+        return self.google
+
     def calendar(self, account: MailAccount) -> Calendar:
-        return self._open(account)[0]
+        if account.provider is MailProvider.DEMO:
+            return self._open(account)[0]
+        google = self._google(account)
+        if not CALENDAR_SCOPES & set(account.scopes):
+            raise _missing_scope(account, "calendar")
+        calendar = google.calendar(account)
+        return calendar if self.breakers is None else GuardedCalendar(calendar, self.breakers)
 
     def contacts(self, account: MailAccount) -> Contacts:
-        return self._open(account)[1]
+        if account.provider is MailProvider.DEMO:
+            return self._open(account)[1]
+        google = self._google(account)
+        if not CONTACTS_SCOPES & set(account.scopes):
+            raise _missing_scope(account, "contacts")
+        contacts = google.contacts(account)
+        return contacts if self.breakers is None else GuardedContacts(contacts, self.breakers)

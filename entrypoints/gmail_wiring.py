@@ -33,10 +33,40 @@ class QuotaMeter:
             return self._units[user_id]
 
 
-def _count_call(metrics: Metrics, user_id: str, method: str, units: int) -> None:
-    name = method.removeprefix("gmail.")  # "gmail.users.messages.get" -> "users.messages.get"
-    metrics.increment(GOOGLE_API_CALLS, api="gmail", method=name, user=user_id)
-    metrics.increment(GOOGLE_QUOTA_UNITS, float(units), api="gmail", method=name, user=user_id)
+def _count_call(metrics: Metrics, user_id: str, method: str, units: int, api: str = "gmail") -> None:
+    name = method.removeprefix(f"{api}.")  # "gmail.users.messages.get" -> "users.messages.get"
+    metrics.increment(GOOGLE_API_CALLS, api=api, method=name, user=user_id)
+    metrics.increment(GOOGLE_QUOTA_UNITS, float(units), api=api, method=name, user=user_id)
+
+
+def google_tokens(settings: Any, secret_store: SecretStore, account: MailAccount) -> GoogleOAuthTokenSource:
+    """The account's Google OAuth tokens from the SecretStore, refreshed tokens written back (Gmail, Calendar and
+    People share one grant)."""
+    if not account.secret_ref:
+        raise ReauthRequired(f"The account {account.address} has no stored access; connect it again.")
+    stored = json.loads(secret_store.get(account.secret_ref))
+
+    def keep(access_token: str, expiry: datetime | None, refresh_token: str | None) -> None:
+        secret_store.put(
+            token_secret_name(account.user_id, account.id),
+            tokens_json(
+                access_token,
+                refresh_token or stored["refresh_token"],
+                expiry.isoformat() if expiry else None,
+                tuple(stored.get("scopes") or ()),
+            ),
+        )
+
+    return GoogleOAuthTokenSource(
+        client_id=settings.google_client_id,
+        client_secret=settings.google_client_secret.get_secret_value(),
+        refresh_token=stored["refresh_token"],
+        access_token=stored.get("access_token"),
+        expiry=datetime.fromisoformat(stored["expires_at"]) if stored.get("expires_at") else None,
+        token_uri=settings.google_token_uri,
+        scopes=stored.get("scopes") or None,
+        on_refresh=keep,
+    )
 
 
 def gmail_factory(
@@ -53,29 +83,7 @@ def gmail_factory(
         with lock:
             if key in cache:
                 return cache[key]
-        stored = json.loads(secret_store.get(account.secret_ref))
-
-        def keep(access_token: str, expiry: datetime | None, refresh_token: str | None) -> None:
-            secret_store.put(
-                token_secret_name(account.user_id, account.id),
-                tokens_json(
-                    access_token,
-                    refresh_token or stored["refresh_token"],
-                    expiry.isoformat() if expiry else None,
-                    tuple(stored.get("scopes") or ()),
-                ),
-            )
-
-        tokens = GoogleOAuthTokenSource(
-            client_id=settings.google_client_id,
-            client_secret=settings.google_client_secret.get_secret_value(),
-            refresh_token=stored["refresh_token"],
-            access_token=stored.get("access_token"),
-            expiry=datetime.fromisoformat(stored["expires_at"]) if stored.get("expires_at") else None,
-            token_uri=settings.google_token_uri,
-            scopes=stored.get("scopes") or None,
-            on_refresh=keep,
-        )
+        tokens = google_tokens(settings, secret_store, account)
         mailbox = GmailMailbox(
             tokens,
             address=account.address,

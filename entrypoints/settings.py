@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     google_token_uri: str = Field("https://oauth2.googleapis.com/token", description="Google token endpoint")
     google_revoke_uri: str = Field("https://oauth2.googleapis.com/revoke", description="Google revocation endpoint")
     gmail_api_root: str = Field("https://gmail.googleapis.com/", description="Gmail API root URL")
+    google_calendar_api_root: str = Field(
+        "https://www.googleapis.com/", description="Google Calendar v3 API root URL (a Google account's calendar)"
+    )
+    google_people_api_root: str = Field(
+        "https://people.googleapis.com/", description="Google People v1 API root URL (a Google account's contacts)"
+    )
     google_push_topic: str | None = Field(
         None, description="Pub/Sub topic Gmail pushes mailbox changes to (projects/PROJECT/topics/TOPIC)"
     )

@@ -1,4 +1,5 @@
-"""GoogleOAuthClient: the authorization-code flow for Gmail (and, later, Calendar and Contacts) access."""
+"""GoogleOAuthClient: the authorization-code flow for Gmail, Calendar and Contacts access (incremental: a reconnect
+asks for every scope with include_granted_scopes, so an account connected before Calendar was asked for gains it)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/gmail.send",
     "https://www.googleapis.com/auth/calendar",
     "https://www.googleapis.com/auth/contacts",
+    "https://www.googleapis.com/auth/contacts.other.readonly",  # people the user wrote to ("other contacts")
 )
 
 

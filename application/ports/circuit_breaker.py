@@ -17,6 +17,8 @@ T = TypeVar("T")
 # How a service is named to a person in "... is not answering" messages; unknown services use their key.
 SERVICE_NAMES: dict[str, str] = {
     "gmail": "Gmail",
+    "calendar": "Google Calendar",
+    "people": "Google Contacts",
     "slack": "Slack",
     "webhooks": "The webhook target",
     "llm": "The language model",

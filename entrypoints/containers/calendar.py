@@ -22,11 +22,21 @@ from entrypoints.calendars import InstallationCalendars
 from entrypoints.settings import Settings
 
 
-def _calendars(settings: Settings, clock: Any) -> InstallationCalendars:
+def _calendars(
+    settings: Settings, clock: Any, secret_store: Any, oauth_client: Any, circuit_breakers: Any, metrics: Any
+) -> InstallationCalendars:
+    google = None
+    if oauth_client is not None:  # googleapiclient is heavy to import: only when Google is configured
+        from application.ports.metrics import NO_METRICS
+        from entrypoints.google_calendar_wiring import GoogleWorkspace
+
+        google = GoogleWorkspace(settings, secret_store, metrics or NO_METRICS)
     return InstallationCalendars(
         clock=clock.now,
         demo_path=settings.data_dir / "demo-calendar.db" if settings.demo_enabled else None,
         demo_timezone=settings.demo_timezone,
+        google=google,
+        breakers=circuit_breakers,
     )
 
 
@@ -42,8 +52,12 @@ class CalendarContainer(containers.DeclarativeContainer):
     cache = providers.Dependency()
     outbox_relay = providers.Dependency()
     mail_access = providers.Dependency()
+    secret_store = providers.Dependency()
+    oauth_client = providers.Dependency()
+    circuit_breakers = providers.Dependency()
+    metrics = providers.Dependency()
 
-    calendars = providers.Singleton(_calendars, settings, clock)
+    calendars = providers.Singleton(_calendars, settings, clock, secret_store, oauth_client, circuit_breakers, metrics)
     working_hours = providers.Singleton(_working_hours, settings)
     calendar_access = providers.Factory(
         CalendarAccess, mail_access, calendars, uow, clock, relay=outbox_relay, hours=working_hours

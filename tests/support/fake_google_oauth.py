@@ -35,6 +35,10 @@ class FakeGoogle:
     on_revoke: Callable[[str], None] | None = None
     # The account a browser "signs in" with on the consent page (tests driving a real browser).
     browser_email: str = "someone@gmail.example"
+    # Scopes the user leaves unticked on the consent page (Google's granular consent): not granted.
+    withheld: set[str] = field(default_factory=set)
+    # What each address has granted so far: with include_granted_scopes=true a new grant adds to it.
+    granted: dict[str, set[str]] = field(default_factory=dict)
 
     def consent(self, authorization_url: str, email: str) -> str:
         """Play the user clicking "Allow": returns the callback URL Google would redirect the browser to."""
@@ -43,13 +47,18 @@ class FakeGoogle:
         assert query["response_type"] == "code"
         code = "4/" + secrets.token_urlsafe(24)
         with self.lock:
+            allowed = {s for s in query.get("scope", "").split() if s not in self.withheld}
+            if query.get("include_granted_scopes") == "true":
+                allowed |= self.granted.get(email, set())
+            self.granted[email] = allowed
             self.codes[code] = {
                 "email": email,
                 "challenge": query.get("code_challenge", ""),
                 "redirect_uri": query["redirect_uri"],
-                "scope": query.get("scope", ""),
+                "scope": " ".join(sorted(allowed)),
             }
-        return f"{query['redirect_uri']}?{urlencode({'state': query['state'], 'code': code, 'scope': query['scope']})}"
+        granted = " ".join(sorted(allowed))
+        return f"{query['redirect_uri']}?{urlencode({'state': query['state'], 'code': code, 'scope': granted})}"
 
     def issue(self, email: str) -> tuple[str, str]:
         access, refresh = "ya29." + secrets.token_urlsafe(40), "1//0" + secrets.token_urlsafe(40)
