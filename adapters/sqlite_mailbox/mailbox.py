@@ -357,6 +357,41 @@ class SqliteMailbox(Mailbox):
                 count += 1
             return count
 
+    def expunge(self, message_id: str) -> None:
+        """Forget a message the provider no longer has (and its draft, if it was one), as a MESSAGE_DELETED change:
+        how a local index follows a message deleted on the server (adapters.imap_smtp)."""
+        with self._write() as db:
+            db.execute("DELETE FROM mb_drafts WHERE account = ? AND message_id = ?", (self._account, message_id))
+            self._delete(db, message_id)
+
+    def apply_provider_labels(self, message_id: str, *, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
+        """Labels as the provider now has them, including SENT and DRAFT, which no user action may change (a sync
+        sees a copy of a message appear in the Sent folder)."""
+        with self._write() as db:
+            to_add, to_remove = frozenset(add), frozenset(remove)
+            self._check_labels(db, to_add | to_remove)
+            message = self._get(db, message_id)
+            labels = (message.label_ids | to_add) - to_remove
+            if labels != message.label_ids:
+                self._set_labels(db, message, labels)
+
+    def register_draft(self, message_id: str) -> str:
+        """Make a stored message (with the DRAFT label) a draft, e.g. one written by another mail client; returns
+        the draft id (the existing one when it already is a draft)."""
+        with self._write() as db:
+            self._get(db, message_id)
+            row = db.execute(
+                "SELECT id FROM mb_drafts WHERE account = ? AND message_id = ?", (self._account, message_id)
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+            draft_id = f"r{self._next_id(db):016x}"
+            db.execute(
+                "INSERT INTO mb_drafts (account, id, message_id) VALUES (?, ?, ?)",
+                (self._account, draft_id, message_id),
+            )
+            return draft_id
+
     def expire_history(self) -> None:
         """Test hook: forget the change feed so far (a cursor from before now gets HistoryExpired)."""
         with self._write() as db:

@@ -1,0 +1,1 @@
+"""IMAP/SMTP accounts: the Mailbox port over any mail server (imapclient + smtplib, a local SQLite index)."""
