@@ -7,7 +7,9 @@ every other recipient: nothing leaves the machine and no bounce comes back."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -242,7 +244,18 @@ def start_mail_servers(workdir: Path) -> tuple[MailServers, Path]:
 
 
 def stop_mail_servers(servers: MailServers, postfix_dir: Path) -> None:
-    subprocess.run(["script", "-qc", f"postfix -c {postfix_dir} stop", "/dev/null"], capture_output=True, timeout=120)
+    postfix_bin = shutil.which("postfix") or "/usr/sbin/postfix"
+    pid_file = postfix_dir / "queue" / "pid" / "master.pid"
+    master = int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+    subprocess.run(
+        ["script", "-qc", f"{postfix_bin} -c {postfix_dir} stop", "/dev/null"], capture_output=True, timeout=120
+    )
+    if master is not None:  # `postfix stop` returns before the master has gone; make sure it has
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{master}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if Path(f"/proc/{master}").exists():
+            os.kill(master, signal.SIGKILL)
     servers.stop_imap()
 
 
