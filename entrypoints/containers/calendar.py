@@ -17,6 +17,7 @@ from application.use_cases.calendar.list_events import ListEvents
 from application.use_cases.calendar.respond_to_event import RespondToEvent
 from application.use_cases.calendar.update_event import UpdateEvent
 from application.use_cases.contacts.search_contacts import ContactBook, GetContact, SearchContacts
+from application.use_cases.mail.suggest_recipients import SuggestRecipients
 from domain.calendar import working_hours_from
 from entrypoints.calendars import InstallationCalendars
 from entrypoints.settings import Settings
@@ -77,3 +78,7 @@ class CalendarContainer(containers.DeclarativeContainer):
     )
     search_contacts = providers.Factory(SearchContacts, contact_book)
     get_contact = providers.Factory(GetContact, contact_book)
+    # The compose autocomplete: the address book merged with the people seen in mail (issue 15).
+    suggest_recipients = providers.Factory(
+        SuggestRecipients, mail_access, cache, address_book=contact_book.provided.contacts_of
+    )

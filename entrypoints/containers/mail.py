@@ -33,7 +33,6 @@ from application.use_cases.mail.search_emails import SearchEmails
 from application.use_cases.mail.send_draft import SendDraft
 from application.use_cases.mail.send_email import SendEmail
 from application.use_cases.mail.start_google_connect import StartGoogleConnect
-from application.use_cases.mail.suggest_recipients import SuggestRecipients
 from application.use_cases.mail.sync_mailbox import SyncMailbox
 from domain.errors import NotConfigured
 from entrypoints.mailboxes import InstallationMailboxes
@@ -130,7 +129,6 @@ class MailContainer(containers.DeclarativeContainer):
     list_mail_accounts = providers.Factory(ListMailAccounts, uow)
     disconnect_mail_account = providers.Factory(DisconnectMailAccount, uow, oauth_client, secret_store, clock)
     search_emails = providers.Factory(SearchEmails, mail_access)
-    suggest_recipients = providers.Factory(SuggestRecipients, mail_access, cache)
     get_email = providers.Factory(GetEmail, mail_access, html_sanitizer)
     get_thread = providers.Factory(GetThread, mail_access, html_sanitizer)
     get_attachment = providers.Factory(GetAttachment, mail_access, malware_scanner)

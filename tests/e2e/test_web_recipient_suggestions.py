@@ -27,6 +27,19 @@ def _is_prefix_match(item: dict[str, Any], q: str) -> bool:
     return item["address"].lower().startswith(q) or any(w.lower().startswith(q) for w in item["name"].split())
 
 
+def _book(api: Api, me: Account) -> dict[str, dict[str, Any]]:
+    """The demo address book by lower-cased address, read through the contacts API."""
+    r = api.get("/api/v1/contacts/search", params={"limit": 100}, headers=me.headers)
+    assert r.status_code == 200, r.text
+    return {e: c for c in r.json()["data"] for e in c["emails"]}
+
+
+def _score(item: dict[str, Any], book: dict[str, dict[str, Any]]) -> int:
+    """The documented ranking: messages exchanged, plus 5 for a saved contact and 2 for an "other" one."""
+    contact = book.get(item["address"].lower())
+    return int(item["count"]) + (0 if contact is None else 2 if contact["other"] else 5)
+
+
 def test_suggestions_for_a_come_from_the_mailbox_ranked_and_without_me(
     demo: tuple[Api, Account, dict[str, Any]],
 ) -> None:
@@ -40,15 +53,17 @@ def test_suggestions_for_a_come_from_the_mailbox_ranked_and_without_me(
     addresses = [i["address"].lower() for i in items]
     assert own not in addresses
     assert len(set(addresses)) == len(addresses)  # one entry per address
+    book = _book(api, me)
     for item in items:
-        assert set(item) == {"name", "address", "count"}
-        assert "@" in item["address"] and item["count"] >= 1
+        assert set(item) == {"name", "address", "count", "in_contacts"}
+        assert item["in_contacts"] == (item["address"].lower() in book)
+        assert "@" in item["address"] and (item["count"] >= 1 or item["in_contacts"])
         assert "a" in item["address"].lower() or "a" in item["name"].lower()
-    # Prefix matches come first, and within them the most frequent first.
+    # Prefix matches come first, and within them the highest score (mail exchanged + address book) first.
     tiers = [0 if _is_prefix_match(i, "a") else 1 for i in items]
     assert tiers == sorted(tiers)
-    prefix_counts = [i["count"] for i in items if _is_prefix_match(i, "a")]
-    assert prefix_counts == sorted(prefix_counts, reverse=True)
+    prefix_scores = [_score(i, book) for i in items if _is_prefix_match(i, "a")]
+    assert prefix_scores == sorted(prefix_scores, reverse=True)
 
     # The count of the top suggestion is the number of messages it is on (from, to or cc), checked message by
     # message through the ordinary mail API.
@@ -67,8 +82,9 @@ def test_the_limit_the_account_and_the_query_are_honoured(demo: tuple[Api, Accou
     api, me, account = demo
     everyone = api.get(URL, params={"limit": 20}, headers=me.headers).json()["data"]
     assert 2 < len(everyone) <= 20  # the demo mailbox holds a few dozen people at most
-    counts = [i["count"] for i in everyone]
-    assert counts == sorted(counts, reverse=True)  # no query: the most frequent first
+    book = _book(api, me)
+    scores = [_score(i, book) for i in everyone]
+    assert scores == sorted(scores, reverse=True)  # no query: the highest score first
     two = api.get(URL, params={"q": "", "limit": 2}, headers=me.headers).json()["data"]
     assert two == everyone[:2]
     by_id = api.get(URL, params={"account": account["id"], "limit": 20}, headers=me.headers).json()["data"]
@@ -78,6 +94,29 @@ def test_the_limit_the_account_and_the_query_are_honoured(demo: tuple[Api, Accou
     narrowed = api.get(URL, params={"q": target[:-1].upper()}, headers=me.headers).json()["data"]
     assert narrowed[0]["address"] == target
     assert api.get(URL, params={"q": "zzzz-no-such-person"}, headers=me.headers).json()["data"] == []
+
+
+def test_address_book_contacts_are_suggested_even_before_any_mail_with_them(tmp_path: Path) -> None:
+    """Issue 15: the autocomplete merges the Contacts port with addresses seen in mail. With a demo mailbox of one
+    message, the people of the demo address book are still offered, once each, under their saved names."""
+    settings = make_settings(tmp_path, demo_mailbox_size=1)
+    app, _ = make_app(settings)
+    api = Api(app, settings)
+    me = api.signup("fresh@example.com")
+    assert api.post("/api/v1/mail/accounts/demo", headers=me.headers).status_code == 201
+    book = _book(api, me)
+    saved = [c for c in book.values() if not c["other"]]
+    assert saved, "the demo address book has saved contacts"
+    for contact in saved[:3]:
+        first_word = contact["name"].split()[0]
+        found = api.get(URL, params={"q": first_word, "limit": 20}, headers=me.headers).json()["data"]
+        match = [i for i in found if i["address"].lower() == contact["emails"][0]]
+        assert len(match) == 1, (contact, found)
+        assert match[0]["name"] == contact["name"] and match[0]["in_contacts"] is True
+    everyone = api.get(URL, params={"limit": 20}, headers=me.headers).json()["data"]
+    addresses = [i["address"].lower() for i in everyone]
+    assert len(addresses) == len(set(addresses))
+    assert sum(1 for i in everyone if i["in_contacts"] and i["count"] == 0) >= 1  # known only from the book
 
 
 def test_bad_input_and_missing_rights_get_the_error_envelope(demo: tuple[Api, Account, dict[str, Any]]) -> None:

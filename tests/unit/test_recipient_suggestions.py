@@ -16,7 +16,8 @@ from application.use_cases.mail.suggest_recipients import (
     SuggestRecipients,
     SuggestRecipientsInput,
 )
-from domain.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.contacts import Contact
+from domain.errors import NotConfigured, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 from domain.identity import USER_SCOPES, Principal, Role, Scope, User, UserStatus, new_id
 from domain.mail import INBOX, SENT, EmailAddress
 from domain.mail_account import AccountStatus, MailAccount, MailProvider
@@ -163,3 +164,64 @@ def test_without_a_cache_every_call_scans(box: Setup) -> None:
     assert uncached.execute(SuggestRecipientsInput(box.principal(), "alfred")) == []
     box.receive(person("alfred@x.org", "Alfred"), age_minutes=1)
     assert [s.address for s in uncached.execute(SuggestRecipientsInput(box.principal(), "alfred"))] == ["alfred@x.org"]
+
+
+# ------------------------------------------------------------------ merged with the address book (issue 15)
+
+
+class Book:
+    """An address book as the contacts context hands it over (principal, account id) -> contacts."""
+
+    def __init__(self, contacts: list[Contact], failure: Exception | None = None) -> None:
+        self.contacts, self.failure, self.calls = contacts, failure, 0
+
+    def __call__(self, principal: Principal, account_id: str | None) -> list[Contact]:
+        self.calls += 1
+        if self.failure is not None:
+            raise self.failure
+        return self.contacts
+
+
+def merged(box: Setup, book: Book, query: str = "", limit: int = 10) -> list[tuple[str, str, int, bool]]:
+    access = MailAccess(InMemoryUnitOfWork(box.store), box.provider, box.clock)
+    found = SuggestRecipients(access, box.cache, address_book=book).execute(
+        SuggestRecipientsInput(box.principal(), query, limit=limit)
+    )
+    return [(s.name, s.address, s.count, s.in_contacts) for s in found]
+
+
+def test_contacts_join_the_people_seen_in_mail_once_per_address(box: Setup) -> None:
+    book = Book(
+        [
+            Contact("c1", "Alice S. (saved)", ("ALICE@x.org", "alice.home@x.org")),  # seen in mail, and a 2nd address
+            Contact("c2", "Alberta Never-Mailed", ("alberta@w.org",)),  # only in the book
+            Contact("c3", "Me Myself", (OWNER,)),  # the owner, saved as a contact: still never suggested
+        ]
+    )
+    assert merged(box, book, "al") == [
+        ("Alice S. (saved)", "alice@x.org", 3, True),  # 3 messages + 5 for a saved contact; the saved name wins
+        ("Alberta Never-Mailed", "alberta@w.org", 0, True),  # 0 + 5: before people seen once
+        ("Alice S. (saved)", "alice.home@x.org", 0, True),  # the contact's other address, its own suggestion
+        ("Alan", "alan@x.org", 1, False),
+        ("Zed Albright", "zed@z.org", 1, False),
+        ("Mallory", "mallory.alvarez@y.org", 1, False),  # inside the address only: after every prefix match
+    ]
+    addresses = [a.lower() for _, a, _, _ in merged(box, book, "", limit=20)]
+    assert len(addresses) == len(set(addresses)) and OWNER not in addresses
+
+
+def test_a_frequent_correspondent_outranks_a_saved_contact_never_written_to(box: Setup) -> None:
+    book = Book([Contact("c9", "Bea Saved", ("bea@w.org",)), Contact("c8", "Bo Other", ("bo@w.org",), other=True)])
+    ranked = [a for _, a, _, _ in merged(box, book, "b")]
+    # Bob: 6 messages; Bea: a saved contact (worth 5); Bo: an "other" contact (worth 2).
+    assert ranked[:3] == ["bob@x.org", "bea@w.org", "bo@w.org"]
+    # An "other" contact does not rename someone seen in mail; a saved one does.
+    book = Book([Contact("c7", "Robert From Google", ("bob@x.org",), other=True)])
+    assert merged(box, book, "bob")[0][:2] == ("Bob Jones", "bob@x.org")
+
+
+def test_an_address_book_that_cannot_be_read_leaves_the_mail_suggestions(box: Setup) -> None:
+    for failure in (NotConfigured("Reconnect to allow contacts access."), ServiceUnavailable("contacts down")):
+        book = Book([], failure)
+        assert merged(box, book, "al") == [(n, a, c, False) for n, a, c in box.suggest("al")]
+        assert book.calls == 1

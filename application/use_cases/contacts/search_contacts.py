@@ -41,6 +41,10 @@ class ContactBook:
         account, contacts = self.access.contacts(principal, account_id)
         return account, self._cached(account, contacts)
 
+    def contacts_of(self, principal: Principal, account_id: str | None) -> list[Contact]:
+        """The account's contacts alone (the compose autocomplete merges them with the people seen in mail)."""
+        return self.all(principal, account_id)[1]
+
     def _cached(self, account: MailAccount, contacts: Contacts) -> list[Contact]:
         key = cache_key(account.id)
         if self.cache is not None and self.ttl > 0:

@@ -23,13 +23,16 @@ router = APIRouter(prefix="/contacts", tags=["contacts"], responses=MAIL)
 
 
 class RecipientSuggestionOut(BaseModel):
-    name: str = Field(description="The most recent display name seen for the address (may be empty)")
+    name: str = Field(description="A saved contact's name, else the most recent display name seen (may be empty)")
     address: str
-    count: int = Field(description="Recent messages this address is on (from, to or cc)")
+    count: int = Field(
+        description="Recent messages this address is on (from, to or cc); 0 for a contact not seen in mail"
+    )
+    in_contacts: bool = Field(description="The address is in your address book (a saved or an 'other' contact)")
 
     @classmethod
     def of(cls, s: RecipientSuggestion) -> RecipientSuggestionOut:
-        return cls(name=s.name, address=s.address, count=s.count)
+        return cls(name=s.name, address=s.address, count=s.count, in_contacts=s.in_contacts)
 
 
 @router.get("/suggestions", response_model=Envelope[list[RecipientSuggestionOut]])
@@ -40,8 +43,11 @@ def suggestions(
     account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> Envelope[list[RecipientSuggestionOut]]:
-    """People from your recent mail (you excluded) whose name or address matches `q`: prefix matches first, then
-    the ones you exchange mail with most, then the most recent. Needs the `mail:read` scope."""
+    """People from your address book and your recent mail (you excluded), one per address, whose name or address
+    matches `q`: prefix matches first, then the ones you exchange mail with most (a saved contact counts as five
+    messages, an "other" contact as two), then the most recent. A contact's saved name is the one shown. When the
+    address book cannot be read (an account to reconnect for contacts) the suggestions come from mail alone.
+    Needs the `mail:read` scope."""
     found = container.suggest_recipients().execute(SuggestRecipientsInput(principal, q, account, limit))
     return ok([RecipientSuggestionOut.of(s) for s in found])
 

@@ -952,8 +952,11 @@ export interface paths {
         };
         /**
          * Suggestions
-         * @description People from your recent mail (you excluded) whose name or address matches `q`: prefix matches first, then
-         *     the ones you exchange mail with most, then the most recent. Needs the `mail:read` scope.
+         * @description People from your address book and your recent mail (you excluded), one per address, whose name or address
+         *     matches `q`: prefix matches first, then the ones you exchange mail with most (a saved contact counts as five
+         *     messages, an "other" contact as two), then the most recent. A contact's saved name is the one shown. When the
+         *     address book cannot be read (an account to reconnect for contacts) the suggestions come from mail alone.
+         *     Needs the `mail:read` scope.
          */
         get: operations["suggestions_api_v1_contacts_suggestions_get"];
         put?: never;
@@ -3240,16 +3243,21 @@ export interface components {
         RecipientSuggestionOut: {
             /**
              * Name
-             * @description The most recent display name seen for the address (may be empty)
+             * @description A saved contact's name, else the most recent display name seen (may be empty)
              */
             name: string;
             /** Address */
             address: string;
             /**
              * Count
-             * @description Recent messages this address is on (from, to or cc)
+             * @description Recent messages this address is on (from, to or cc); 0 for a contact not seen in mail
              */
             count: number;
+            /**
+             * In Contacts
+             * @description The address is in your address book (a saved or an 'other' contact)
+             */
+            in_contacts: boolean;
         };
         /** RefreshIn */
         RefreshIn: {

@@ -18,8 +18,8 @@ function Harness({ initial = [] as Recipient[] }) {
 }
 
 const SUGGESTIONS = [
-  { name: 'Alice Archer', address: 'alice@example.com', count: 9 },
-  { name: 'Alan Smith', address: 'alan@example.com', count: 3 },
+  { name: 'Alice Archer', address: 'alice@example.com', count: 9, in_contacts: true },
+  { name: 'Alan Smith', address: 'alan@example.com', count: 3, in_contacts: false },
 ]
 
 beforeEach(() => window.localStorage.setItem('mailagent.activeAccount', 'acc-1'))
@@ -45,6 +45,9 @@ describe('RecipientInput', () => {
 
     await user.keyboard('{ArrowDown}{ArrowDown}')
     const options = screen.getAllByRole('option')
+    // An address from the address book says so; one only seen in mail does not.
+    expect(options[0]).toHaveTextContent('Contact')
+    expect(options[1]).not.toHaveTextContent('Contact')
     expect(options[1]).toHaveAttribute('aria-selected', 'true')
     expect(input).toHaveAttribute('aria-activedescendant', options[1]?.id)
     await user.keyboard('{ArrowUp}')

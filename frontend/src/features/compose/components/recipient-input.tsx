@@ -213,6 +213,7 @@ export function RecipientInput({ label, recipients, onRecipientsChange, text, on
               ) : (
                 option.address
               )}
+              {option.in_contacts && <span className="ml-2 rounded bg-slate-100 px-1 text-xs text-slate-600">Contact</span>}
             </li>
           ))}
       </ul>
