@@ -14,13 +14,18 @@ from application.ports.mailbox_provider import MailboxProvider
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
 from domain.audit import AuditContext, AuditDraft
-from domain.errors import NotFound, ReauthRequired
+from domain.errors import NotFound, ReauthRequired, ValidationFailed
 from domain.identity import Principal, Scope
 from domain.mail_account import AccountStatus, MailAccount
 
 T = TypeVar("T")
 
 NO_ACCOUNT = "Connect a mailbox first (POST /api/v1/mail/accounts/demo or the Google connect flow)."
+ALL_ACCOUNTS = "all"  # the unified inbox: listing and searching only (ADR 0026)
+ONE_ACCOUNT_NEEDED = (
+    "Choose one mail account for this: account=all works only for listing and searching mail; each message "
+    "says its account_id."
+)
 
 
 class MailAccess:
@@ -31,8 +36,9 @@ class MailAccess:
 
     def account(self, principal: Principal, account_id: str | None) -> MailAccount:
         """The caller's account by id, or their first connected one. Someone else's id is simply not found."""
-        with self.uow as uow:
-            accounts = list(uow.mail_accounts.list_for_user(principal.user_id))
+        if account_id == ALL_ACCOUNTS:
+            raise ValidationFailed(ONE_ACCOUNT_NEEDED, details=[{"field": "account", "issue": "one_account_needed"}])
+        accounts = self.accounts(principal)
         if account_id:
             found = next((a for a in accounts if a.id == account_id), None)
             if found is None:
@@ -41,6 +47,11 @@ class MailAccess:
         if not accounts:
             raise NotFound(NO_ACCOUNT)
         return next((a for a in accounts if a.status is AccountStatus.ACTIVE), accounts[0])
+
+    def accounts(self, principal: Principal) -> list[MailAccount]:
+        """Every account of the caller, oldest connection first (the unified inbox's tie-break order)."""
+        with self.uow as uow:
+            return list(uow.mail_accounts.list_for_user(principal.user_id))
 
     def run(
         self,
@@ -51,7 +62,10 @@ class MailAccess:
     ) -> tuple[MailAccount, T]:
         """Open the mailbox and run `action`; a refused grant marks the account for re-authorisation."""
         require_scope(principal, scope)
-        account = self.account(principal, account_id)
+        return self.run_on(self.account(principal, account_id), action)
+
+    def run_on(self, account: MailAccount, action: Callable[[Mailbox, MailAccount], T]) -> tuple[MailAccount, T]:
+        """`run` for an account already found (the caller's own, scope checked)."""
         if account.status is AccountStatus.REAUTH_REQUIRED:
             raise ReauthRequired(
                 f"The mailbox {account.address} must be connected again: the provider no longer accepts our access."

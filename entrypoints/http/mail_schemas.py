@@ -222,9 +222,22 @@ class AttachmentOut(BaseModel):
         )
 
 
+class MailboxRefOut(BaseModel):
+    """The account a message belongs to: pass `id` as `account` to read, reply to or change that message."""
+
+    id: str
+    address: str
+    provider: str
+
+    @classmethod
+    def of(cls, a: MailAccount) -> MailboxRefOut:
+        return cls(id=a.id, address=a.address, provider=a.provider.value)
+
+
 class MessageSummaryOut(BaseModel):
     id: str
     thread_id: str
+    account: MailboxRefOut
     from_: AddressOut | None = Field(serialization_alias="from")
     to: list[AddressOut]
     subject: str
@@ -236,10 +249,11 @@ class MessageSummaryOut(BaseModel):
     has_attachments: bool
 
     @classmethod
-    def of(cls, m: Message) -> MessageSummaryOut:
+    def of(cls, m: Message, account: MailAccount) -> MessageSummaryOut:
         return cls(
             id=m.id,
             thread_id=m.thread_id,
+            account=MailboxRefOut.of(account),
             from_=AddressOut.of(m.from_) if m.from_ else None,
             to=[AddressOut.of(a) for a in m.to],
             subject=m.subject,
@@ -263,10 +277,10 @@ class MessageOut(MessageSummaryOut):
     in_reply_to: str | None
 
     @classmethod
-    def of_readable(cls, r: ReadableMessage) -> MessageOut:
+    def of_readable(cls, r: ReadableMessage, account: MailAccount) -> MessageOut:
         m = r.message
         return cls(
-            **MessageSummaryOut.of(m).model_dump(),
+            **MessageSummaryOut.of(m, account).model_dump(),
             cc=[AddressOut.of(a) for a in m.cc],
             bcc=[AddressOut.of(a) for a in m.bcc],
             reply_to=[AddressOut.of(a) for a in m.reply_to],
@@ -288,8 +302,8 @@ class DraftOut(BaseModel):
     message: MessageOut
 
 
-def draft_out(draft: Draft, sanitizer: HtmlSanitizer) -> DraftOut:
-    return DraftOut(id=draft.id, message=MessageOut.of_readable(readable(draft.message, sanitizer)))
+def draft_out(draft: Draft, sanitizer: HtmlSanitizer, account: MailAccount) -> DraftOut:
+    return DraftOut(id=draft.id, message=MessageOut.of_readable(readable(draft.message, sanitizer), account))
 
 
 class LabelOut(BaseModel):

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import RedirectResponse
 
+from application.mail_access import ALL_ACCOUNTS
 from application.mail_compose import readable
 from application.use_cases.mail.complete_google_connect import CompleteGoogleConnectInput
 from application.use_cases.mail.connect_demo_account import ConnectDemoAccountInput
@@ -25,11 +26,16 @@ from application.use_cases.mail.list_mail_accounts import ListMailAccountsInput
 from application.use_cases.mail.modify_labels import ModifyLabelsInput
 from application.use_cases.mail.reply_to_email import ReplyToEmailInput
 from application.use_cases.mail.save_draft import SaveDraftInput
+from application.use_cases.mail.search_all_mailboxes import SearchAllMailboxesInput
 from application.use_cases.mail.search_emails import SearchEmailsInput
 from application.use_cases.mail.send_draft import SendDraftInput
 from application.use_cases.mail.send_email import SendEmailInput
 from application.use_cases.mail.start_google_connect import StartGoogleConnectInput
 from domain.errors import DomainError
+from domain.identity import Principal
+from domain.mail import Message
+from domain.mail_account import MailAccount
+from entrypoints.container import Container
 from entrypoints.http.constraints import PAGE_TOKEN_HELP, PAGE_TOKEN_PATTERN, RETURN_TO_PATTERN
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
 from entrypoints.http.envelope import Envelope, ErrorEnvelope, ok
@@ -58,11 +64,33 @@ emails = APIRouter(prefix="/emails", tags=["emails"], responses=MAIL)
 labels = APIRouter(prefix="/labels", tags=["labels"], responses=MAIL)
 
 AccountQ = Annotated[str | None, Query(alias="account", description="Mail account id (default: your first)")]
+SearchAccountQ = Annotated[
+    str | None,
+    Query(
+        alias="account",
+        max_length=64,
+        description="Mail account id (default: your first), or `all` for every account merged newest first "
+        "(the unified inbox; each message says its account)",
+    ),
+]
 PageToken = Annotated[str | None, Query(max_length=500, pattern=PAGE_TOKEN_PATTERN, description=PAGE_TOKEN_HELP)]
+# a unified-inbox token keeps each account's place, so it is longer than one provider's
+SearchPageToken = Annotated[
+    str | None, Query(max_length=4000, pattern=r"^[A-Za-z0-9_\-=.~]{1,4000}$", description=PAGE_TOKEN_HELP)
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=200, description="Repeat a send safely: same key, one message"),
 ]
+
+
+def owner_of(container: Container, principal: Principal, account: str | None) -> MailAccount:
+    """The account a single-account request acted on (the one named, or the caller's default), for the answer."""
+    return container.mail_access().account(principal, account)
+
+
+def sent_out(container: Container, principal: Principal, account: str | None, sent: Message) -> MessageOut:
+    return MessageOut.of_readable(readable(sent, container.html_sanitizer()), owner_of(container, principal, account))
 
 
 # ------------------------------------------------------------------------------------------------- accounts
@@ -128,18 +156,29 @@ def search(
     principal: PrincipalDep,
     container: ContainerDep,
     ctx: AuditContextDep,
-    account: AccountQ = None,
+    account: SearchAccountQ = None,
     q: Annotated[str, Query(max_length=1000, description="Gmail search syntax, e.g. from:alice is:unread")] = "",
     label: Annotated[list[str] | None, Query(description="Only messages with these label ids")] = None,
-    page_token: PageToken = None,
+    page_token: SearchPageToken = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[list[MessageSummaryOut]]:
-    """Search with Gmail syntax, newest first; follow `meta.next_page_token` for the next page."""
-    _, page = container.search_emails().execute(
+    """Search with Gmail syntax, newest first; follow `meta.next_page_token` for the next page. With `account=all`
+    every connected account is searched and merged by date (a mailbox that cannot be read right now is named in
+    `meta.notice`, with `meta.degraded: true`, and tried again on the next page)."""
+    if account == ALL_ACCOUNTS:
+        merged = container.search_all_mailboxes().execute(
+            SearchAllMailboxesInput(principal, q, tuple(label or ()), page_token, limit, ctx)
+        )
+        summaries = [MessageSummaryOut.of(i.message, i.account) for i in merged.items]
+        extra = {"degraded": True, "notice": merged.notice} if merged.notice else {}
+        return ok(
+            summaries, next_page_token=merged.next_page_token, total=merged.result_size_estimate, limit=limit, **extra
+        )
+    owner, page = container.search_emails().execute(
         SearchEmailsInput(principal, q, account, tuple(label or ()), page_token, limit, ctx)
     )
     return ok(
-        [MessageSummaryOut.of(m) for m in page.messages],
+        [MessageSummaryOut.of(m, owner) for m in page.messages],
         next_page_token=page.next_page_token,
         total=page.result_size_estimate,
         limit=limit,
@@ -156,7 +195,8 @@ def list_drafts(
 ) -> Envelope[list[DraftOut]]:
     page = container.list_drafts().execute(ListDraftsInput(principal, account, page_token, limit))
     sanitizer = container.html_sanitizer()
-    return ok([draft_out(d, sanitizer) for d in page.drafts], next_page_token=page.next_page_token)
+    owner = owner_of(container, principal, account)
+    return ok([draft_out(d, sanitizer, owner) for d in page.drafts], next_page_token=page.next_page_token)
 
 
 @emails.post("/draft", status_code=status.HTTP_201_CREATED, response_model=Envelope[DraftOut])
@@ -166,7 +206,7 @@ def create_draft(
     draft = container.save_draft().execute(
         SaveDraftInput(principal, body.to_compose(), None, body.reply_to_message_id, account, ctx)
     )
-    return ok(draft_out(draft, container.html_sanitizer()))
+    return ok(draft_out(draft, container.html_sanitizer(), owner_of(container, principal, account)))
 
 
 @emails.get("/draft/{draft_id}", response_model=Envelope[DraftOut])
@@ -174,7 +214,7 @@ def get_draft(
     draft_id: str, principal: PrincipalDep, container: ContainerDep, account: AccountQ = None
 ) -> Envelope[DraftOut]:
     draft = container.get_draft().execute(GetDraftInput(principal, draft_id, account))
-    return ok(draft_out(draft, container.html_sanitizer()))
+    return ok(draft_out(draft, container.html_sanitizer(), owner_of(container, principal, account)))
 
 
 @emails.put("/draft/{draft_id}", response_model=Envelope[DraftOut])
@@ -189,7 +229,7 @@ def update_draft(
     draft = container.save_draft().execute(
         SaveDraftInput(principal, body.to_compose(), draft_id, body.reply_to_message_id, account, ctx)
     )
-    return ok(draft_out(draft, container.html_sanitizer()))
+    return ok(draft_out(draft, container.html_sanitizer(), owner_of(container, principal, account)))
 
 
 @emails.delete("/draft/{draft_id}", response_model=Envelope[ModifiedOut])
@@ -205,7 +245,9 @@ def send_draft(
     draft_id: str, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep, account: AccountQ = None
 ) -> Envelope[MessageOut]:
     sent = container.send_draft().execute(SendDraftInput(principal, draft_id, account, ctx))
-    return ok(MessageOut.of_readable(readable(sent, container.html_sanitizer())))
+    return ok(
+        MessageOut.of_readable(readable(sent, container.html_sanitizer()), owner_of(container, principal, account))
+    )
 
 
 @emails.post("/send", response_model=Envelope[MessageOut])
@@ -219,7 +261,9 @@ def send(
 ) -> Envelope[MessageOut]:
     """Send now. With an Idempotency-Key, a retried request returns the first send instead of sending again."""
     sent = container.send_email().execute(SendEmailInput(principal, body.to_compose(), account, idempotency_key, ctx))
-    return ok(MessageOut.of_readable(readable(sent, container.html_sanitizer())))
+    return ok(
+        MessageOut.of_readable(readable(sent, container.html_sanitizer()), owner_of(container, principal, account))
+    )
 
 
 @emails.post("/batch-modify", response_model=Envelope[ModifiedOut])
@@ -242,7 +286,8 @@ def get_email(
     message_id: str, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep, account: AccountQ = None
 ) -> Envelope[MessageOut]:
     """One message with its text body and sanitized HTML."""
-    return ok(MessageOut.of_readable(container.get_email().execute(GetEmailInput(principal, message_id, account, ctx))))
+    read = container.get_email().execute(GetEmailInput(principal, message_id, account, ctx))
+    return ok(MessageOut.of_readable(read, owner_of(container, principal, account)))
 
 
 @emails.get("/{message_id}/thread", response_model=Envelope[ThreadOut])
@@ -251,7 +296,8 @@ def get_thread(
 ) -> Envelope[ThreadOut]:
     """The whole conversation of a message, oldest first."""
     thread_id, messages = container.get_thread().execute(GetThreadInput(principal, message_id, account, ctx))
-    return ok(ThreadOut(id=thread_id, messages=[MessageOut.of_readable(m) for m in messages]))
+    owner = owner_of(container, principal, account)
+    return ok(ThreadOut(id=thread_id, messages=[MessageOut.of_readable(m, owner) for m in messages]))
 
 
 @emails.get(
@@ -305,7 +351,9 @@ def reply(
             idempotency_key, ctx, tuple(body.attachment_ids),
         )
     )  # fmt: skip
-    return ok(MessageOut.of_readable(readable(sent, container.html_sanitizer())))
+    return ok(
+        MessageOut.of_readable(readable(sent, container.html_sanitizer()), owner_of(container, principal, account))
+    )
 
 
 @emails.post("/{message_id}/forward", response_model=Envelope[MessageOut])
@@ -324,7 +372,9 @@ def forward(
             idempotency_key, ctx, tuple(body.attachment_ids),
         )
     )  # fmt: skip
-    return ok(MessageOut.of_readable(readable(sent, container.html_sanitizer())))
+    return ok(
+        MessageOut.of_readable(readable(sent, container.html_sanitizer()), owner_of(container, principal, account))
+    )
 
 
 @emails.post("/{message_id}/labels", response_model=Envelope[ModifiedOut])

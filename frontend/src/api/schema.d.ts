@@ -668,7 +668,9 @@ export interface paths {
         };
         /**
          * Search
-         * @description Search with Gmail syntax, newest first; follow `meta.next_page_token` for the next page.
+         * @description Search with Gmail syntax, newest first; follow `meta.next_page_token` for the next page. With `account=all`
+         *     every connected account is searched and merged by date (a mailbox that cannot be read right now is named in
+         *     `meta.notice`, with `meta.degraded: true`, and tried again on the next page).
          */
         get: operations["search_api_v1_emails_get"];
         put?: never;
@@ -3047,6 +3049,18 @@ export interface components {
             /** @description The same event (by UID) on your calendar, if it is there */
             on_calendar: components["schemas"]["EventOut"] | null;
         };
+        /**
+         * MailboxRefOut
+         * @description The account a message belongs to: pass `id` as `account` to read, reply to or change that message.
+         */
+        MailboxRefOut: {
+            /** Id */
+            id: string;
+            /** Address */
+            address: string;
+            /** Provider */
+            provider: string;
+        };
         /** MeOut */
         MeOut: {
             /** Id */
@@ -3078,6 +3092,7 @@ export interface components {
             id: string;
             /** Thread Id */
             thread_id: string;
+            account: components["schemas"]["MailboxRefOut"];
             from: components["schemas"]["AddressOut"] | null;
             /** To */
             to: components["schemas"]["AddressOut"][];
@@ -3977,6 +3992,7 @@ export interface components {
             id: string;
             /** Thread Id */
             thread_id: string;
+            account: components["schemas"]["MailboxRefOut"];
             from: components["schemas"]["AddressOut"] | null;
             /** To */
             to: components["schemas"]["AddressOut"][];
@@ -7019,7 +7035,7 @@ export interface operations {
     search_api_v1_emails_get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first), or `all` for every account merged newest first (the unified inbox; each message says its account) */
                 account?: string | null;
                 /** @description Gmail search syntax, e.g. from:alice is:unread */
                 q?: string;

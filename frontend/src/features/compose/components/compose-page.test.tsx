@@ -12,6 +12,7 @@ function message(overrides: Record<string, unknown> = {}) {
   return {
     id: 'm1',
     thread_id: 't1',
+    account: { id: 'a1', address: 'me@example.com', provider: 'demo' },
     from: { name: 'Alice', address: 'alice@example.com' },
     to: [{ name: '', address: 'me@example.com' }],
     cc: [],

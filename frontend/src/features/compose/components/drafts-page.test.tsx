@@ -10,6 +10,7 @@ function draft(id: string, subject: string) {
     message: {
       id: `m-${id}`,
       thread_id: `t-${id}`,
+      account: { id: 'a1', address: 'me@example.com', provider: 'demo' },
       from: null,
       to: [{ name: 'Bob', address: 'bob@example.org' }],
       cc: [],

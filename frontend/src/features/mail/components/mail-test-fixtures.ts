@@ -26,6 +26,7 @@ export function summary(index: number, overrides: Partial<MessageSummary> = {}):
   return {
     id: `m${index}`,
     thread_id: `t${index}`,
+    account: { id: ACCOUNT.id, address: ACCOUNT.address, provider: ACCOUNT.provider },
     from: { name: `Sender ${index}`, address: `sender${index}@example.com` },
     to: [{ name: '', address: 'me@example.com' }],
     subject: `Subject ${index}`,
