@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { envelope, mockApi } from '@/test/fetch-mock'
+import { apiError, envelope, mockApi } from '@/test/fetch-mock'
 import { renderWithApp } from '@/test/render'
 import { CalendarPage } from './calendar-page'
 import { ContactsPage } from './contacts-page'
@@ -117,5 +117,34 @@ describe('ContactsPage', () => {
     await screen.findByText('John Smith')
     expect(screen.getByText('Designer, Contoso')).toBeInTheDocument()
     expect(seen.at(-1)?.search.get('q')).toBe('john')
+  })
+})
+
+describe('Reconnect prompt', () => {
+  const MESSAGE =
+    'The Google account ann@gmail.example was connected without calendar access. Reconnect to allow calendar access: Mail accounts → Reconnect (your mail keeps working meanwhile).'
+
+  it('offers to reconnect a Google account connected without calendar access, and comes back to the calendar', async () => {
+    const assign = vi.fn()
+    vi.stubGlobal('location', { ...window.location, assign })
+    const seen = mockApi({
+      'GET /api/v1/calendar/events': () => apiError(409, 'reauth_required', MESSAGE, [{ reason: 'scope_missing', needs: 'calendar' }]),
+      'GET /api/v1/mail/accounts/google/authorize': () => envelope({ url: 'https://accounts.example/consent?x=1' }),
+    })
+    const user = userEvent.setup()
+    renderWithApp(<CalendarPage />, { url: '/calendar', path: '/calendar' })
+    const prompt = await screen.findByRole('region', { name: 'Reconnect to allow calendar access' })
+    expect(within(prompt).getByText(MESSAGE)).toBeInTheDocument()
+    await user.click(within(prompt).getByRole('button', { name: 'Reconnect Google account' }))
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('https://accounts.example/consent?x=1'))
+    expect(seen.find((r) => r.path.endsWith('/authorize'))?.search.get('return_to')).toBe('/calendar')
+    vi.unstubAllGlobals()
+  })
+
+  it('shows other errors as they are, without a reconnect button', async () => {
+    mockApi({ 'GET /api/v1/contacts/search': () => apiError(503, 'service_unavailable', 'Google Contacts is unavailable right now; try again later.') })
+    renderWithApp(<ContactsPage />, { url: '/contacts', path: '/contacts' })
+    expect(await screen.findByRole('alert')).toHaveTextContent('Google Contacts is unavailable right now')
+    expect(screen.queryByRole('button', { name: 'Reconnect Google account' })).not.toBeInTheDocument()
   })
 })

@@ -6,7 +6,6 @@ import { useSearchParams } from 'react-router'
 import { toast } from 'sonner'
 import { Button } from '@/components/button'
 import { EmptyState } from '@/components/empty-state'
-import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
 import { useDeleteEvent } from '../api/delete-event'
@@ -14,6 +13,7 @@ import { eventsQueryOptions, type CalendarEvent } from '../api/list-events'
 import { useRespondToEvent, type Answer } from '../api/respond-event'
 import { addDays, dayKey, formatDay, formatTime, minuteOfDay, mondayOf } from '../lib/zoned-time'
 import { EventDialog } from './event-dialog'
+import { CalendarErrorOrReconnect } from './reconnect-prompt'
 
 const ANSWERS: { value: Answer; label: string }[] = [
   { value: 'accepted', label: 'Accept' },
@@ -179,7 +179,7 @@ export function CalendarPage() {
 
   let content
   if (list.isPending) content = <Loading label="Loading your calendar…" />
-  else if (list.isError) content = <ErrorMessage error={list.error} className="m-4" />
+  else if (list.isError) content = <CalendarErrorOrReconnect error={list.error} returnTo="/calendar" className="m-4" />
   else if (view === 'week') content = <Week monday={start} events={list.data.events} zone={zone} onEdit={(e) => setEditing({ event: e, key: Date.now() })} />
   else content = <Agenda events={list.data.events} zone={zone} onEdit={(e) => setEditing({ event: e, key: Date.now() })} />
 

@@ -2,11 +2,11 @@
 import { useQuery } from '@tanstack/react-query'
 import { useDeferredValue, useState } from 'react'
 import { EmptyState } from '@/components/empty-state'
-import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
 import { TextField } from '@/components/text-field'
 import { contactSearchQueryOptions } from '../api/search-contacts'
+import { CalendarErrorOrReconnect } from './reconnect-prompt'
 
 function initials(name: string, email: string): string {
   const words = (name || email).split(/[\s@.]+/).filter(Boolean)
@@ -19,7 +19,7 @@ export function ContactsPage() {
   const found = useQuery(contactSearchQueryOptions(deferred, 100))
   let content
   if (found.isPending) content = <Loading label="Searching contacts…" />
-  else if (found.isError) content = <ErrorMessage error={found.error} className="m-4" />
+  else if (found.isError) content = <CalendarErrorOrReconnect error={found.error} returnTo="/contacts" className="m-4" />
   else if (found.data.length === 0) content = <EmptyState title="Nobody matches.">Try part of a name, an address or a company.</EmptyState>
   else
     content = (
