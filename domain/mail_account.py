@@ -10,6 +10,7 @@ from datetime import datetime
 class MailProvider(enum.StrEnum):
     GOOGLE = "google"
     DEMO = "demo"
+    IMAP = "imap"  # any IMAP/SMTP server, signed in with an (app) password kept in the secret store
 
 
 class AccountStatus(enum.StrEnum):

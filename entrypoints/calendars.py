@@ -103,6 +103,8 @@ class InstallationCalendars(CalendarProvider):
     def calendar(self, account: MailAccount) -> Calendar:
         if account.provider is MailProvider.DEMO:
             return self._open(account)[0]
+        if account.provider is MailProvider.IMAP:
+            raise NotConfigured(f"{account.address} is an IMAP mailbox: it has no calendar here.")
         google = self._google(account)
         if not CALENDAR_SCOPES & set(account.scopes):
             raise _missing_scope(account, "calendar")
@@ -112,6 +114,8 @@ class InstallationCalendars(CalendarProvider):
     def contacts(self, account: MailAccount) -> Contacts:
         if account.provider is MailProvider.DEMO:
             return self._open(account)[1]
+        if account.provider is MailProvider.IMAP:
+            raise NotConfigured(f"{account.address} is an IMAP mailbox: it has no contacts here.")
         google = self._google(account)
         if not CONTACTS_SCOPES & set(account.scopes):
             raise _missing_scope(account, "contacts")

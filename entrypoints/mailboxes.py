@@ -21,7 +21,8 @@ GmailFactory = Callable[[MailAccount], Mailbox]
 
 class InstallationMailboxes(MailboxProvider):
     """The demo mailbox lives in one SQLite file shared by every process of the installation (server, CLI,
-    workers), one account per key; Gmail accounts get a GmailMailbox built with their stored tokens.
+    workers), one account per key; IMAP accounts an ImapSmtpMailbox (entrypoints.imap_wiring); Gmail accounts
+    get a GmailMailbox built with their stored tokens.
 
     A Gmail mailbox is opened behind the "gmail" circuit breaker (fail fast while Gmail is down) and the mail cache
     (labels and messages, see application.caching_mailbox). The demo mailbox is neither: it is a local file, cheap
@@ -33,6 +34,7 @@ class InstallationMailboxes(MailboxProvider):
         clock: Clock,
         demo_path: Path | None,
         gmail_factory: GmailFactory | None,
+        imap_factory: GmailFactory | None = None,
         demo_size: int = 300,
         breakers: CircuitBreakers | None = None,
         cache: Cache | None = None,
@@ -41,6 +43,7 @@ class InstallationMailboxes(MailboxProvider):
         self.clock = clock
         self.demo_path = demo_path
         self.gmail_factory = gmail_factory
+        self.imap_factory = imap_factory
         self.demo_size = demo_size
         self.breakers = breakers
         self.cache = cache
@@ -52,6 +55,8 @@ class InstallationMailboxes(MailboxProvider):
     def supports(self, provider: MailProvider) -> bool:
         if provider is MailProvider.DEMO:
             return self.demo_path is not None
+        if provider is MailProvider.IMAP:
+            return self.imap_factory is not None
         return self.gmail_factory is not None
 
     def _demo_mailbox(self, account: MailAccount) -> Mailbox:
@@ -72,6 +77,12 @@ class InstallationMailboxes(MailboxProvider):
     def open(self, account: MailAccount) -> Mailbox:
         if account.provider is MailProvider.DEMO:
             return self._demo_mailbox(account)
+        if account.provider is MailProvider.IMAP:
+            if self.imap_factory is None:
+                raise NotConfigured("IMAP accounts are turned off on this server.")
+            imap = self.imap_factory(account)
+            # a local index serves the reads: no mail cache; the breaker fails fast while the server is down
+            return imap if self.breakers is None else GuardedMailbox(imap, self.breakers, service="imap")
         if self.gmail_factory is None:
             raise NotConfigured(
                 "Gmail is not configured on this installation: set MAILAGENT_GOOGLE_CLIENT_ID and "

@@ -33,11 +33,11 @@ def without_bcc(raw: bytes) -> bytes:
     return b"\r\n".join(kept) + sep + body
 
 
-def submit(
-    account: ImapSmtpAccount, raw: bytes, *, sender: str, recipients: Sequence[str], timeout: float = 60.0
-) -> None:
+def sign_in(account: ImapSmtpAccount, *, timeout: float = 60.0) -> smtplib.SMTP:
+    """A connection to the account's SMTP server, encrypted as configured and signed in (when it offers AUTH)."""
     endpoint = account.smtp
     where = f"the SMTP server {endpoint.label()}"
+    server = f"The SMTP server {endpoint.label()}"
     try:
         smtp: smtplib.SMTP
         if endpoint.security is Security.TLS:
@@ -46,26 +46,40 @@ def submit(
             smtp = smtplib.SMTP(endpoint.host, endpoint.port, timeout=timeout)
     except (OSError, smtplib.SMTPException) as exc:
         raise ServiceUnavailable(f"Could not reach {where}; nothing was sent.", service="smtp") from exc
-    with smtp:
-        try:
-            if endpoint.security is Security.STARTTLS:
-                smtp.ehlo()
-                if not smtp.has_extn("starttls"):
-                    raise ValidationFailed(
-                        f"{where} does not offer STARTTLS, and it will not get the password without encryption; "
-                        "nothing was sent."
-                    )
-                smtp.starttls(context=ssl.create_default_context())
+    try:
+        if endpoint.security is Security.STARTTLS:
             smtp.ehlo()
-            if smtp.has_extn("auth"):
-                smtp.login(account.username, account.password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise ReauthRequired(
-                f"{where} refused the password for {account.username}; nothing was sent. Connect the account again "
-                "with a new (app) password."
-            ) from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise ServiceUnavailable(f"Could not sign in to {where}; nothing was sent.", service="smtp") from exc
+            if not smtp.has_extn("starttls"):
+                raise ValidationFailed(
+                    f"{server} does not offer STARTTLS, and it will not get the password without encryption; "
+                    "nothing was sent."
+                )
+            smtp.starttls(context=ssl.create_default_context())
+        smtp.ehlo()
+        if smtp.has_extn("auth"):
+            smtp.login(account.username, account.password)
+        return smtp
+    except smtplib.SMTPAuthenticationError as exc:
+        smtp.close()
+        raise ReauthRequired(
+            f"{server} refused the password for {account.username}; nothing was sent. Connect the account again "
+            "with a new (app) password."
+        ) from exc
+    except ValidationFailed:
+        smtp.close()
+        raise
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        raise ServiceUnavailable(f"Could not sign in to {where}; nothing was sent.", service="smtp") from exc
+
+
+def submit(
+    account: ImapSmtpAccount, raw: bytes, *, sender: str, recipients: Sequence[str], timeout: float = 60.0
+) -> None:
+    """Hand the message to the SMTP server once. Refusals are ValidationFailed/UpstreamError (nothing was sent);
+    a connection broken after the message was handed over is OutcomeUnknown."""
+    where = f"The SMTP server {account.smtp.label()}"
+    with sign_in(account, timeout=timeout) as smtp:
         try:
             # recipients refused one by one (others accepted) are not retried: the message is sent
             smtp.sendmail(sender, list(recipients), without_bcc(raw))
@@ -84,8 +98,8 @@ def submit(
             ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise OutcomeUnknown(
-                f"The connection to {where} broke while sending; the message may have been sent. It will not be "
-                "sent again before the Sent folder has been checked.",
+                f"The connection to the SMTP server {account.smtp.label()} broke while sending; the message may "
+                "have been sent. It will not be sent again before the Sent folder has been checked.",
                 service="smtp",
             ) from exc
 

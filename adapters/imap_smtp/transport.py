@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import ipaddress
-import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,22 +15,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from domain.errors import ReauthRequired, ServiceUnavailable, UpstreamError, ValidationFailed
 from domain.mail import DRAFT, INBOX, SENT, SPAM, TRASH
-
-
-class Security(enum.StrEnum):
-    TLS = "tls"  # implicit TLS (IMAPS 993, SMTPS 465)
-    STARTTLS = "starttls"  # plain connection upgraded before login (IMAP 143, submission 587)
-    NONE = "none"  # no encryption: only for servers on this machine (tests, a local bridge)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    host: str
-    port: int
-    security: Security
-
-    def label(self) -> str:
-        return f"{self.host}:{self.port}"
+from domain.mail_servers import Endpoint, Security
 
 
 @dataclass(frozen=True)
@@ -44,29 +27,6 @@ class ImapSmtpAccount:
     password: str = field(repr=False)
     imap: Endpoint
     smtp: Endpoint
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_endpoint(endpoint: Endpoint, what: str) -> None:
-    """ValidationFailed for what a connection must not be: an out-of-range port, or no encryption to another
-    machine (the password would cross the network in clear)."""
-    if not 1 <= endpoint.port <= 65535:
-        raise ValidationFailed(f"The {what} port must be between 1 and 65535.")
-    if not endpoint.host or len(endpoint.host) > 253 or not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", endpoint.host):
-        raise ValidationFailed(f"The {what} server name is not a host name.")
-    if endpoint.security is Security.NONE and not is_loopback(endpoint.host):
-        raise ValidationFailed(
-            f"The {what} server {endpoint.host} must be reached over TLS or STARTTLS: without encryption the password "
-            "would cross the network in clear."
-        )
 
 
 class Role(enum.StrEnum):
@@ -202,8 +162,8 @@ class ImapSession:
             if endpoint.security is Security.STARTTLS:
                 if not client.has_capability("STARTTLS"):
                     raise ValidationFailed(
-                        f"{self.where} does not offer STARTTLS, and it will not get the password without encryption. "
-                        "Choose TLS (usually port 993) instead."
+                        f"The IMAP server {endpoint.label()} does not offer STARTTLS, and it will not get the password "
+                        "without encryption. Choose TLS (usually port 993) instead."
                     )
                 client.starttls(_tls_context())
             client.normalise_times = False
@@ -211,8 +171,8 @@ class ImapSession:
         except LoginError as exc:
             _close_quietly(client)
             raise ReauthRequired(
-                f"{self.where} refused the password for {self.account.username}. Connect the account again with a "
-                "new (app) password."
+                f"The IMAP server {self.account.imap.label()} refused the password for {self.account.username}. "
+                "Connect the account again with a new (app) password."
             ) from exc
         except ValidationFailed:
             _close_quietly(client)
@@ -241,7 +201,9 @@ class ImapSession:
                 f"Lost the connection to {self.where} ({_reason(exc)}); try again.", service="imap"
             ) from exc
         except IMAPClientError as exc:
-            raise UpstreamError(f"{self.where} refused a request: {_reason(exc)}.", service="imap") from exc
+            raise UpstreamError(
+                f"The IMAP server {self.account.imap.label()} refused a request: {_reason(exc)}.", service="imap"
+            ) from exc
 
     def drop(self) -> None:
         if self._client is not None:

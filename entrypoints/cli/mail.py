@@ -101,6 +101,73 @@ def connect_demo(user: UserOpt = None) -> None:
     console.print(f"connected demo mailbox [bold]{account.address}[/bold] (account {account.id})")
 
 
+@mail_app.command("imap-presets")
+def imap_presets() -> None:
+    """The providers whose IMAP/SMTP servers are known (use --preset other for your own)."""
+    from domain.mail_servers import PRESETS
+
+    table = Table(title="IMAP/SMTP presets")
+    for column in ("preset", "provider", "imap", "smtp", "app password"):
+        table.add_column(column, overflow="fold")
+    for p in PRESETS.values():
+        table.add_row(
+            p.id, p.name, f"{p.imap.label()} {p.imap.security}", f"{p.smtp.label()} {p.smtp.security}", p.help
+        )
+    console.print(table)
+
+
+@mail_app.command("connect-imap")
+def connect_imap(
+    address: Annotated[str, typer.Argument(help="The mailbox's address")],
+    preset: Annotated[
+        str, typer.Option(help="outlook, fastmail, icloud, yahoo, gmx, or other (then give the servers)")
+    ] = "other",
+    username: Annotated[str | None, typer.Option(help="Login name (default: the address)")] = None,
+    imap_host: Annotated[str | None, typer.Option()] = None,
+    imap_port: Annotated[int, typer.Option(min=1, max=65535)] = 993,
+    imap_security: Annotated[str, typer.Option(help="tls, starttls, or none (this machine only)")] = "tls",
+    smtp_host: Annotated[str | None, typer.Option()] = None,
+    smtp_port: Annotated[int, typer.Option(min=1, max=65535)] = 465,
+    smtp_security: Annotated[str, typer.Option(help="tls, starttls, or none (this machine only)")] = "tls",
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    user: UserOpt = None,
+) -> None:
+    """Connect an IMAP/SMTP mailbox. The (app) password is asked for without echo, read from standard input, or
+    taken from MAILAGENT_IMAP_PASSWORD; never from the command line, where shell history would keep it."""
+    import os
+
+    from application.use_cases.mail.connect_imap_account import ConnectImapAccountInput
+    from domain.mail_servers import Endpoint, Security
+
+    container = _container()
+    principal = _principal(container, user) if user else _fail("--user is required to connect a mailbox")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = os.environ.get("MAILAGENT_IMAP_PASSWORD") or typer.prompt("Password", hide_input=True)
+    try:
+        imap = Endpoint(imap_host, imap_port, Security(imap_security)) if imap_host else None
+        smtp = Endpoint(smtp_host, smtp_port, Security(smtp_security)) if smtp_host else None
+    except ValueError:
+        _fail("Security is one of tls, starttls, none.")
+    console.print("signing in to the IMAP and SMTP servers...")
+    account = _run(
+        lambda: container.connect_imap_account().execute(
+            ConnectImapAccountInput(
+                principal,
+                address=address,
+                password=password,
+                preset=preset,
+                username=username,
+                imap=imap,
+                smtp=smtp,
+                context=CLI_CONTEXT,
+            )
+        )
+    )
+    console.print(f"connected IMAP mailbox [bold]{account.address}[/bold] (account {account.id})")
+
+
 @mail_app.command("search")
 def search(
     query: Annotated[str, typer.Argument(help="Gmail syntax, e.g. 'from:alice is:unread'")] = "",

@@ -12,6 +12,7 @@ from application.caching_mailbox import MailCacheTtls
 from application.mail_access import MailAccess
 from application.use_cases.mail.complete_google_connect import CompleteGoogleConnect
 from application.use_cases.mail.connect_demo_account import ConnectDemoAccount
+from application.use_cases.mail.connect_imap_account import ConnectImapAccount
 from application.use_cases.mail.create_label import CreateLabel
 from application.use_cases.mail.delete_draft import DeleteDraft
 from application.use_cases.mail.disconnect_mail_account import DisconnectMailAccount
@@ -82,10 +83,13 @@ def _mailboxes(
         from entrypoints.gmail_wiring import gmail_factory
 
         gmail = gmail_factory(settings, secret_store, oauth, metrics=metrics or NO_METRICS)
+    from entrypoints.imap_wiring import imap_factory
+
     return InstallationMailboxes(
         clock=clock,
         demo_path=settings.data_dir / "demo-mailbox.db" if settings.demo_enabled else None,
         gmail_factory=gmail,
+        imap_factory=imap_factory(secret_store, settings.data_dir / "imap", clock),
         demo_size=settings.demo_mailbox_size,
         breakers=breakers,
         cache=cache,
@@ -93,6 +97,12 @@ def _mailboxes(
             message_seconds=settings.cache_message_seconds, labels_seconds=settings.cache_labels_seconds
         ),
     )
+
+
+def _mail_server_check() -> Any:
+    from adapters.imap_smtp.check import ImapSmtpServerCheck
+
+    return ImapSmtpServerCheck()
 
 
 class MailContainer(containers.DeclarativeContainer):
@@ -116,6 +126,8 @@ class MailContainer(containers.DeclarativeContainer):
     mail_access = providers.Factory(MailAccess, uow, mailboxes, clock, relay=outbox_relay)
 
     connect_demo_account = providers.Factory(ConnectDemoAccount, uow, mailboxes, clock)
+    mail_server_check = providers.Singleton(_mail_server_check)
+    connect_imap_account = providers.Factory(ConnectImapAccount, uow, mailboxes, secret_store, mail_server_check, clock)
     start_google_connect = providers.Factory(
         StartGoogleConnect, uow, providers.Callable(_required_oauth, oauth_client), clock
     )

@@ -6,7 +6,7 @@ import base64
 import binascii
 from datetime import datetime
 from email.utils import parseaddr
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 
@@ -14,6 +14,7 @@ from application.mail_compose import Compose, ReadableMessage, readable
 from application.ports.html_sanitizer import HtmlSanitizer
 from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment
 from domain.mail_account import MailAccount
+from domain.mail_servers import ADDRESS_PATTERN, HOST_PATTERN, Endpoint, Security, ServerPreset
 from entrypoints.email_syntax import EmailNotValidError, validate_email
 from entrypoints.http.constraints import RECIPIENT_SCHEMA
 
@@ -326,3 +327,60 @@ class LabelOut(BaseModel):
 
 class ModifiedOut(BaseModel):
     ids: list[str]
+
+
+class ImapConnectIn(BaseModel):
+    address: str = Field(max_length=254, json_schema_extra={"pattern": ADDRESS_PATTERN}, examples=["you@fastmail.com"])
+    password: str = Field(
+        min_length=1,
+        max_length=1024,
+        json_schema_extra={"format": "password", "pattern": r"^[^\r\n]+$"},
+        description="The account's password; an app password where the provider offers one. Kept in the secret "
+        "store only: never returned or logged.",
+    )
+    preset: Literal["outlook", "fastmail", "icloud", "yahoo", "gmx", "other"] = Field(
+        description="The provider's servers; 'other' takes the imap_* and smtp_* fields"
+    )
+    username: str | None = Field(
+        None, max_length=320, json_schema_extra={"pattern": r"^[^\r\n]+$"}, description="Default: the address"
+    )
+    imap_host: str | None = Field(None, max_length=253, json_schema_extra={"pattern": HOST_PATTERN})
+    imap_port: int | None = Field(None, ge=1, le=65535)
+    imap_security: Literal["tls", "starttls", "none"] | None = Field(
+        None, description="'none' only for a server on this machine"
+    )
+    smtp_host: str | None = Field(None, max_length=253, json_schema_extra={"pattern": HOST_PATTERN})
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_security: Literal["tls", "starttls", "none"] | None = None
+
+    def endpoints(self) -> tuple[Endpoint | None, Endpoint | None]:
+        def one(host: str | None, port: int | None, security: str | None, default_port: int) -> Endpoint | None:
+            if not host:
+                return None
+            return Endpoint(host, port or default_port, Security(security or "tls"))
+
+        return (
+            one(self.imap_host, self.imap_port, self.imap_security, 993),
+            one(self.smtp_host, self.smtp_port, self.smtp_security, 465),
+        )
+
+
+class EndpointOut(BaseModel):
+    host: str
+    port: int
+    security: str
+
+
+class ImapPresetOut(BaseModel):
+    id: str
+    name: str
+    imap: EndpointOut
+    smtp: EndpointOut
+    help: str
+
+    @classmethod
+    def of(cls, p: ServerPreset) -> ImapPresetOut:
+        def endpoint(e: Endpoint) -> EndpointOut:
+            return EndpointOut(host=e.host, port=e.port, security=e.security.value)
+
+        return cls(id=p.id, name=p.name, imap=endpoint(p.imap), smtp=endpoint(p.smtp), help=p.help)

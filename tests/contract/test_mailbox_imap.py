@@ -21,9 +21,10 @@ from hypothesis import given, settings
 
 from adapters.imap_smtp.mailbox import ImapSmtpMailbox
 from adapters.imap_smtp.sync import FLAGGED, SEEN
-from adapters.imap_smtp.transport import Endpoint, ImapSmtpAccount, Role, Security
+from adapters.imap_smtp.transport import ImapSmtpAccount, Role
 from application.ports.mailbox import Mailbox
 from domain.mail import STARRED, TRASH, UNREAD, LabelType
+from domain.mail_servers import Endpoint, Security
 from domain.mime import parse_mime
 from tests.contract import test_mailbox as _suite
 from tests.contract.test_mailbox import *  # noqa: F403  (the whole suite runs again, against IMAP/SMTP)

@@ -14,9 +14,10 @@ import pytest
 from imapclient import IMAPClient
 
 from adapters.imap_smtp.mailbox import ImapSmtpMailbox
-from adapters.imap_smtp.transport import Endpoint, ImapSmtpAccount, Security, check_endpoint
+from adapters.imap_smtp.transport import ImapSmtpAccount
 from domain.errors import ReauthRequired, ServiceUnavailable, ValidationFailed
 from domain.mail import INBOX, STARRED, UNREAD, EmailAddress, OutgoingMessage
+from domain.mail_servers import Endpoint, Security, check_endpoint
 from domain.mail_sync import ChangeKind
 from domain.mime import deterministic_message_id
 from tests.support.mail_servers import PASSWORD, RECEIVER, MailServers, mail_servers  # noqa: F401

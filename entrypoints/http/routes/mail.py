@@ -12,6 +12,7 @@ from application.mail_access import ALL_ACCOUNTS
 from application.mail_compose import readable
 from application.use_cases.mail.complete_google_connect import CompleteGoogleConnectInput
 from application.use_cases.mail.connect_demo_account import ConnectDemoAccountInput
+from application.use_cases.mail.connect_imap_account import ConnectImapAccountInput
 from application.use_cases.mail.create_label import CreateLabelInput
 from application.use_cases.mail.delete_draft import DeleteDraftInput
 from application.use_cases.mail.disconnect_mail_account import DisconnectMailAccountInput
@@ -35,6 +36,7 @@ from domain.errors import DomainError
 from domain.identity import Principal
 from domain.mail import Message
 from domain.mail_account import MailAccount
+from domain.mail_servers import PRESETS
 from entrypoints.container import Container
 from entrypoints.http.constraints import PAGE_TOKEN_HELP, PAGE_TOKEN_PATTERN, RETURN_TO_PATTERN
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
@@ -47,6 +49,8 @@ from entrypoints.http.mail_schemas import (
     DraftIn,
     DraftOut,
     ForwardIn,
+    ImapConnectIn,
+    ImapPresetOut,
     LabelIn,
     LabelOut,
     MailAccountOut,
@@ -57,7 +61,7 @@ from entrypoints.http.mail_schemas import (
     ThreadOut,
     draft_out,
 )
-from entrypoints.http.openapi_contract import GOOGLE, MAIL
+from entrypoints.http.openapi_contract import GOOGLE, MAIL, errors
 
 accounts = APIRouter(prefix="/mail/accounts", tags=["mail accounts"], responses=MAIL)
 emails = APIRouter(prefix="/emails", tags=["emails"], responses=MAIL)
@@ -105,6 +109,43 @@ def list_accounts(principal: PrincipalDep, container: ContainerDep) -> Envelope[
 def connect_demo(principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep) -> Envelope[MailAccountOut]:
     """Connect the demo mailbox (embedded default): a realistic sample inbox, no Google account needed."""
     return ok(MailAccountOut.of(container.connect_demo_account().execute(ConnectDemoAccountInput(principal, ctx))))
+
+
+@accounts.get("/imap/presets", response_model=Envelope[list[ImapPresetOut]])
+def imap_presets(principal: PrincipalDep) -> Envelope[list[ImapPresetOut]]:
+    """The providers whose IMAP/SMTP servers are known (choose 'other' to give your own), with where to make an
+    app password."""
+    return ok([ImapPresetOut.of(p) for p in PRESETS.values()])
+
+
+@accounts.post(
+    "/imap",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Envelope[MailAccountOut],
+    responses=errors(
+        422, s422="Not valid, or the servers refused the login or could not be reached (the message says)"
+    ),
+)
+def connect_imap(
+    body: ImapConnectIn, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
+) -> Envelope[MailAccountOut]:
+    """Connect any IMAP/SMTP mailbox with its address and an (app) password. Both servers are tried before anything
+    is stored; the password goes to the secret store only. Connecting the same address again replaces the password
+    (and clears `reauth_required`)."""
+    imap, smtp = body.endpoints()
+    account = container.connect_imap_account().execute(
+        ConnectImapAccountInput(
+            principal,
+            address=body.address,
+            password=body.password,
+            preset=body.preset,
+            username=body.username,
+            imap=imap,
+            smtp=smtp,
+            context=ctx,
+        )
+    )
+    return ok(MailAccountOut.of(account))
 
 
 @accounts.get("/google/authorize", response_model=Envelope[AuthorizeOut], responses=GOOGLE)

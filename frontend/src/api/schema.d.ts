@@ -532,6 +532,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mail/accounts/imap/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Imap Presets
+         * @description The providers whose IMAP/SMTP servers are known (choose 'other' to give your own), with where to make an
+         *     app password.
+         */
+        get: operations["imap_presets_api_v1_mail_accounts_imap_presets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/accounts/imap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect Imap
+         * @description Connect any IMAP/SMTP mailbox with its address and an (app) password. Both servers are tried before anything
+         *     is stored; the password goes to the secret store only. Connecting the same address again replaces the password
+         *     (and clears `reauth_required`).
+         */
+        post: operations["connect_imap_api_v1_mail_accounts_imap_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mail/accounts/google/authorize": {
         parameters: {
             query?: never;
@@ -2310,6 +2353,15 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Host */
+            host: string;
+            /** Port */
+            port: number;
+            /** Security */
+            security: string;
+        };
         /** Envelope[ApiKeyCreatedOut] */
         Envelope_ApiKeyCreatedOut_: {
             data: components["schemas"]["ApiKeyCreatedOut"] | null;
@@ -2573,6 +2625,13 @@ export interface components {
         Envelope_list_FailedJobOut__: {
             /** Data */
             data: components["schemas"]["FailedJobOut"][] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[list[ImapPresetOut]] */
+        Envelope_list_ImapPresetOut__: {
+            /** Data */
+            data: components["schemas"]["ImapPresetOut"][] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -2917,6 +2976,57 @@ export interface components {
             checks?: {
                 [key: string]: string;
             };
+        };
+        /** ImapConnectIn */
+        ImapConnectIn: {
+            /**
+             * Address
+             * @example you@fastmail.com
+             */
+            address: string;
+            /**
+             * Password
+             * Format: password
+             * @description The account's password; an app password where the provider offers one. Kept in the secret store only: never returned or logged.
+             */
+            password: string;
+            /**
+             * Preset
+             * @description The provider's servers; 'other' takes the imap_* and smtp_* fields
+             * @enum {string}
+             */
+            preset: "outlook" | "fastmail" | "icloud" | "yahoo" | "gmx" | "other";
+            /**
+             * Username
+             * @description Default: the address
+             */
+            username?: string | null;
+            /** Imap Host */
+            imap_host?: string | null;
+            /** Imap Port */
+            imap_port?: number | null;
+            /**
+             * Imap Security
+             * @description 'none' only for a server on this machine
+             */
+            imap_security?: ("tls" | "starttls" | "none") | null;
+            /** Smtp Host */
+            smtp_host?: string | null;
+            /** Smtp Port */
+            smtp_port?: number | null;
+            /** Smtp Security */
+            smtp_security?: ("tls" | "starttls" | "none") | null;
+        };
+        /** ImapPresetOut */
+        ImapPresetOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            imap: components["schemas"]["EndpointOut"];
+            smtp: components["schemas"]["EndpointOut"];
+            /** Help */
+            help: string;
         };
         /** IntervalOut */
         IntervalOut: {
@@ -6105,6 +6215,220 @@ export interface operations {
             };
             /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    imap_presets_api_v1_mail_accounts_imap_presets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_ImapPresetOut__"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such mail account, label, message or draft (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    connect_imap_api_v1_mail_accounts_imap_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImapConnectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MailAccountOut_"];
+                };
+            };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such mail account, label, message or draft (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid, or the servers refused the login or could not be reached (the message says) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

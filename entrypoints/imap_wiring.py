@@ -1,0 +1,58 @@
+"""Build an ImapSmtpMailbox for a connected IMAP account: server settings and password from the SecretStore, the local
+index in the data directory (one SQLite file per account), one open instance per account and stored secret."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from application.ports.mailbox import Mailbox
+from application.ports.secret_store import SecretStore
+from domain.errors import NotFound, ReauthRequired
+from domain.mail_account import MailAccount
+from domain.mail_servers import Endpoint, Security
+
+
+def imap_factory(secret_store: SecretStore, index_dir: Path, clock: Any) -> Any:
+    from adapters.imap_smtp.mailbox import ImapSmtpMailbox
+    from adapters.imap_smtp.transport import ImapSmtpAccount
+
+    opened: dict[str, tuple[tuple[str | None, datetime], ImapSmtpMailbox]] = {}
+    lock = threading.Lock()
+
+    def endpoint(data: dict[str, Any]) -> Endpoint:
+        return Endpoint(str(data["host"]), int(data["port"]), Security(data["security"]))
+
+    def build(account: MailAccount) -> Mailbox:
+        key = (account.secret_ref, account.updated_at)
+        with lock:
+            found = opened.get(account.id)
+            if found is not None and found[0] == key:
+                return found[1]
+            if not account.secret_ref:
+                raise ReauthRequired(f"The account {account.address} has no stored password; connect it again.")
+            try:
+                stored = json.loads(secret_store.get(account.secret_ref))
+            except NotFound as exc:
+                raise ReauthRequired(f"The password of {account.address} is gone; connect it again.") from exc
+            mailbox = ImapSmtpMailbox(
+                ImapSmtpAccount(
+                    address=account.address,
+                    username=stored["username"],
+                    password=stored["password"],
+                    imap=endpoint(stored["imap"]),
+                    smtp=endpoint(stored["smtp"]),
+                ),
+                index_dir / f"{account.id}.sqlite3",
+                account_key=account.id,
+                clock=clock.now,
+            )
+            if found is not None:
+                found[1].close()
+            opened[account.id] = (key, mailbox)
+            return mailbox
+
+    return build
