@@ -16,15 +16,34 @@ from domain.mail_account import MailAccount
 from domain.mail_servers import Endpoint, Security
 
 
+def _endpoint(data: dict[str, Any]) -> Endpoint:
+    return Endpoint(str(data["host"]), int(data["port"]), Security(data["security"]))
+
+
+def imap_account(secret_store: SecretStore, account: MailAccount) -> Any:
+    """The account's ImapSmtpAccount (servers and password) from the SecretStore; ReauthRequired when it is gone."""
+    from adapters.imap_smtp.transport import ImapSmtpAccount
+
+    if not account.secret_ref:
+        raise ReauthRequired(f"The account {account.address} has no stored password; connect it again.")
+    try:
+        stored = json.loads(secret_store.get(account.secret_ref))
+    except NotFound as exc:
+        raise ReauthRequired(f"The password of {account.address} is gone; connect it again.") from exc
+    return ImapSmtpAccount(
+        address=account.address,
+        username=stored["username"],
+        password=stored["password"],
+        imap=_endpoint(stored["imap"]),
+        smtp=_endpoint(stored["smtp"]),
+    )
+
+
 def imap_factory(secret_store: SecretStore, index_dir: Path, clock: Any) -> Any:
     from adapters.imap_smtp.mailbox import ImapSmtpMailbox
-    from adapters.imap_smtp.transport import ImapSmtpAccount
 
     opened: dict[str, tuple[tuple[str | None, datetime], ImapSmtpMailbox]] = {}
     lock = threading.Lock()
-
-    def endpoint(data: dict[str, Any]) -> Endpoint:
-        return Endpoint(str(data["host"]), int(data["port"]), Security(data["security"]))
 
     def build(account: MailAccount) -> Mailbox:
         key = (account.secret_ref, account.updated_at)
@@ -32,20 +51,8 @@ def imap_factory(secret_store: SecretStore, index_dir: Path, clock: Any) -> Any:
             found = opened.get(account.id)
             if found is not None and found[0] == key:
                 return found[1]
-            if not account.secret_ref:
-                raise ReauthRequired(f"The account {account.address} has no stored password; connect it again.")
-            try:
-                stored = json.loads(secret_store.get(account.secret_ref))
-            except NotFound as exc:
-                raise ReauthRequired(f"The password of {account.address} is gone; connect it again.") from exc
             mailbox = ImapSmtpMailbox(
-                ImapSmtpAccount(
-                    address=account.address,
-                    username=stored["username"],
-                    password=stored["password"],
-                    imap=endpoint(stored["imap"]),
-                    smtp=endpoint(stored["smtp"]),
-                ),
+                imap_account(secret_store, account),
                 index_dir / f"{account.id}.sqlite3",
                 account_key=account.id,
                 clock=clock.now,

@@ -168,6 +168,44 @@ def connect_imap(
     console.print(f"connected IMAP mailbox [bold]{account.address}[/bold] (account {account.id})")
 
 
+@mail_app.command("idle")
+def idle(
+    refresh: Annotated[float, typer.Option(help="Seconds between looks for newly connected accounts")] = 60.0,
+) -> None:
+    """Push for IMAP accounts: hold an IDLE connection to each one's INBOX and queue its sync job the moment mail
+    arrives (run beside the workers; without it IMAP accounts are polled every MAILAGENT_MAIL_POLL_SECONDS)."""
+    import threading
+
+    from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
+    from domain.mail_account import AccountStatus, MailProvider
+    from entrypoints.imap_push import ImapPushWatcher
+    from entrypoints.imap_wiring import imap_account
+
+    container = _container()
+    jobs, secrets = container.job_queue(), container.secret_store()
+
+    def queue_sync(account_id: str) -> None:
+        jobs.enqueue(SYNC_JOB, {"account_id": account_id}, job_id=sync_job_id(account_id), retry=SYNC_RETRY)
+
+    watcher = ImapPushWatcher(queue_sync)
+    stop = threading.Event()
+    console.print("watching IMAP accounts with IDLE (Ctrl-C stops)")
+    try:
+        while not stop.is_set():
+            with container.uow() as uow:
+                found = [a for a in uow.mail_sync.accounts(MailProvider.IMAP) if a.status is AccountStatus.ACTIVE]
+            for account in found:
+                try:
+                    watcher.watch(account.id, imap_account(secrets, account))
+                except (DomainError, InfrastructureError) as exc:
+                    err.print(f"account {account.id}: {exc.message}")
+            stop.wait(refresh)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop(timeout=5)
+
+
 @mail_app.command("search")
 def search(
     query: Annotated[str, typer.Argument(help="Gmail syntax, e.g. 'from:alice is:unread'")] = "",

@@ -13,6 +13,7 @@ from typing import TypeVar
 import pytest
 from imapclient import IMAPClient
 
+from adapters.imap_smtp.idle import ImapIdle
 from adapters.imap_smtp.mailbox import ImapSmtpMailbox
 from adapters.imap_smtp.transport import ImapSmtpAccount
 from domain.errors import ReauthRequired, ServiceUnavailable, ValidationFailed
@@ -20,6 +21,7 @@ from domain.mail import INBOX, STARRED, UNREAD, EmailAddress, OutgoingMessage
 from domain.mail_servers import Endpoint, Security, check_endpoint
 from domain.mail_sync import ChangeKind
 from domain.mime import deterministic_message_id
+from entrypoints.imap_push import ImapPushWatcher
 from tests.support.mail_servers import PASSWORD, RECEIVER, MailServers, mail_servers  # noqa: F401
 from tests.support.mailbox_seed import OWNER, incoming_raw
 from tests.support.tcp_proxy import TcpProxy
@@ -241,3 +243,31 @@ def test_a_send_reaches_postfix_once_without_bcc_and_is_filed_in_sent(
             client.logout()
     finally:
         smtp_proxy.close()
+
+
+def test_idle_queues_a_sync_the_moment_mail_arrives(
+    mail_servers: MailServers,  # noqa: F811
+) -> None:
+    user = mail_servers.add_user()
+    calls: list[str] = []
+    watcher = ImapPushWatcher(calls.append, retry_seconds=1)
+    try:
+        watcher.watch("account-1", account(mail_servers, user))
+        wait_for(lambda: calls, "the catch-up sync when watching starts")
+        calls.clear()
+        append(mail_servers, user, 1)
+        wait_for(lambda: calls, "the IDLE notification of the new message")
+        assert set(calls) == {"account-1"}
+    finally:
+        watcher.stop(timeout=30)
+
+
+def test_idle_waits_quietly_when_nothing_changes(mail_servers: MailServers) -> None:  # noqa: F811
+    idle = ImapIdle(account(mail_servers, mail_servers.add_user()))
+    try:
+        idle.start()
+        assert idle.wait(0.5) is False
+        append(mail_servers, idle.session.account.username, 1)
+        assert wait_for(lambda: idle.wait(1.0), "IDLE to report the message") is True
+    finally:
+        idle.close()
