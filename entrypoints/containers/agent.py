@@ -37,6 +37,7 @@ class AgentContainer(containers.DeclarativeContainer):
     metrics = providers.Dependency()
     # the use cases the agent's tools call (mail and scheduling contexts)
     search_emails = providers.Dependency()
+    search_all_mailboxes = providers.Dependency()
     get_email = providers.Dependency()
     get_thread = providers.Dependency()
     save_draft = providers.Dependency()
@@ -78,6 +79,7 @@ class AgentContainer(containers.DeclarativeContainer):
     agent_use_cases = providers.Singleton(
         AgentUseCases,
         search_emails=search_emails.provider,
+        search_all_mailboxes=search_all_mailboxes.provider,
         get_email=get_email.provider,
         get_thread=get_thread.provider,
         save_draft=save_draft.provider,

@@ -23,8 +23,10 @@ DEMO = "you@demo.mailagent.local"
 
 
 class World:
-    def __init__(self, api: Api, google: FakeGoogle, gmail: FakeGmailServer, account: FakeAccount) -> None:
-        self.api, self.google, self.gmail, self.account = api, google, gmail, account
+    def __init__(
+        self, api: Api, google: FakeGoogle, gmail: FakeGmailServer, account: FakeAccount, container: Any
+    ) -> None:
+        self.api, self.google, self.gmail, self.account, self.container = api, google, gmail, account, container
 
 
 @pytest.fixture
@@ -46,8 +48,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         google.on_revoke = lambda email: account.revoke()
         overrides = {**google_settings(google), "gmail_api_root": gmail.url, "demo_mailbox_size": 40}
         settings = make_settings(tmp_path, **overrides)
-        app, _ = make_app(settings)
-        yield World(Api(app, settings), google, gmail, account)
+        app, container = make_app(settings)
+        yield World(Api(app, settings), google, gmail, account, container)
 
 
 def connect_both(world: World) -> tuple[Account, dict[str, str]]:
@@ -191,3 +193,67 @@ def test_another_users_accounts_never_appear(world: World) -> None:
     nobody = world.api.signup("carol@example.com")
     empty = world.api.get("/api/v1/emails", headers=nobody.headers, params={"account": "all"})
     assert empty.status_code == 404 and "Connect a mailbox first" in empty.json()["error"]["message"]
+
+
+def test_the_agent_searches_every_account_and_replies_from_the_one_that_received_the_mail(world: World) -> None:
+    """The agent's tools (the MCP server's too) on two accounts: search_emails without an account covers both and
+    says each message's account; a reply to a Gmail message, with no account given, is held with Gmail's address as
+    From, and once approved it is sent once, by Gmail."""
+    from application.agent.tools import ToolContext
+    from tests.support.principals import principal_for
+
+    me, ids = connect_both(world)
+    toolbox = world.container.agent_toolbox()
+    ctx = ToolContext(principal_for(me.user_id), "conversation-unified", "call-1")
+    found = toolbox.call(ctx, "search_emails", {"query": "is:unread", "limit": 25})
+    assert found.status == "ok", found.content
+    rows = found.content["untrusted_mail_content"]["messages"]
+    assert {r["account"] for r in rows} == {GMAIL, DEMO}
+    assert all(r["account_id"] == ids[r["account"]] for r in rows)
+    gmail_row = next(r for r in rows if r["account"] == GMAIL)
+
+    read = toolbox.call(ctx, "read_email", {"message_id": gmail_row["id"]})  # no account: found where it is
+    assert read.status == "ok", read.content
+    body = read.content["untrusted_mail_content"]
+    assert body["account"] == GMAIL and body["subject"] == gmail_row["subject"]
+
+    held = toolbox.call(ctx, "reply", {"message_id": gmail_row["id"], "body": "Thanks, got it."})
+    assert held.status == "pending", held.content
+    actions = world.api.get("/api/v1/agent/actions", headers=me.headers).json()["data"]
+    action = next(a for a in actions if a["id"] == held.pending_action_id)
+    assert GMAIL in str(action["snapshot"]) and DEMO not in str(action["snapshot"])
+    assert world.gmail.count("gmail.users.messages.send") == 0
+    approved = world.api.post(f"/api/v1/agent/actions/{action['id']}/approve", headers=me.headers)
+    assert approved.status_code == 200, approved.text
+    assert world.gmail.count("gmail.users.messages.send") == 1
+    sent = world.api.get("/api/v1/emails", headers=me.headers, params={"account": ids[GMAIL], "label": "SENT"}).json()[
+        "data"
+    ]
+    assert [(m["from"]["address"], m["subject"]) for m in sent] == [(GMAIL, f"Re: {gmail_row['subject']}")]
+
+
+def test_the_agent_is_told_to_pick_when_a_message_id_is_in_two_accounts(world: World) -> None:
+    from application.agent.tools import ToolContext
+    from tests.support.principals import principal_for
+
+    me, ids = connect_both(world)
+    toolbox = world.container.agent_toolbox()
+    ctx = ToolContext(principal_for(me.user_id), "conversation-unified", "call-2")
+    demo_id = inbox(world, me, account=ids[DEMO], limit=1)["data"][0]["id"]
+    original = world.container.mailboxes().open
+
+    def open_with_twin(account: Any) -> Any:  # the Gmail mailbox also answers for the demo message's id
+        mailbox = original(account)
+        if account.address == GMAIL:
+            demo = original(next(a for a in world.container.mail_access().accounts(ctx.principal) if a.address == DEMO))
+            mailbox.get_message = demo.get_message
+        return mailbox
+
+    world.container.mailboxes().open = open_with_twin
+    try:
+        refused = toolbox.call(ctx, "read_email", {"message_id": demo_id})
+    finally:
+        world.container.mailboxes().open = original
+    assert refused.status == "error" and "give its account_id" in refused.content["error"]
+    chosen = toolbox.call(ctx, "read_email", {"message_id": demo_id, "account_id": ids[DEMO]})
+    assert chosen.status == "ok", chosen.content
