@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,13 @@ class SqlAlchemyAttachmentRepository(AttachmentRepository):
         # narrowing to rows that are held at all (expires_at is NULL exactly then).
         rows = self.session.execute(select(T).where(T.c.expires_at.is_(None)).order_by(T.c.created_at, T.c.id))
         return [u for u in map(_entity, rows) if holder in u.holders]
+
+    def held_by_any(self, holders: Collection[str]) -> Sequence[Upload]:
+        wanted = frozenset(holders)
+        if not wanted:
+            return []
+        rows = self.session.execute(select(T).where(T.c.expires_at.is_(None)).order_by(T.c.created_at, T.c.id))
+        return [u for u in map(_entity, rows) if u.holders & wanted]
 
     def expired(self, now: datetime, *, limit: int) -> Sequence[Upload]:
         rows = self.session.execute(

@@ -66,9 +66,16 @@ class SqlAlchemyEventStore(EventStore):
         ]
         dialect = self.s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        # One multi-row INSERT .. ON CONFLICT DO NOTHING: rows take their seqs in the order given.
-        stmt = insert(EventRow).values(rows).on_conflict_do_nothing(index_elements=["id"])
-        return len(self.s.execute(stmt.returning(EventRow.seq)).all())
+        # INSERT .. ON CONFLICT DO NOTHING with the rows as parameters: SQLAlchemy sends them as multi-row VALUES
+        # ("insertmanyvalues", rows take their seqs in the order given) from one statement compiled once, instead
+        # of compiling a new statement for every list of rows.
+        table = EventRow.__table__
+        stmt = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(table.c.seq, sort_by_parameter_order=True)
+        )
+        return len(self.s.execute(stmt, rows).all())
 
     def after(self, user_id: str, after_seq: int, *, limit: int) -> Sequence[StoredEvent]:
         rows = self.s.scalars(

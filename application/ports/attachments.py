@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from domain.attachments import Upload
@@ -31,6 +31,15 @@ class AttachmentRepository(ABC):
     @abstractmethod
     def held_by(self, holder: str) -> Sequence[Upload]:
         """Uploads a draft or scheduled e-mail (`holder`) holds."""
+
+    def held_by_any(self, holders: Collection[str]) -> Sequence[Upload]:
+        """Uploads that at least one of `holders` holds, each once, oldest first (a batch of scheduled sends
+        releases its holds in one read). Adapters may answer it with one query."""
+        found: dict[str, Upload] = {}
+        for holder in dict.fromkeys(holders):
+            for upload in self.held_by(holder):
+                found.setdefault(upload.id, upload)
+        return sorted(found.values(), key=lambda u: (u.created_at, u.id))
 
     @abstractmethod
     def expired(self, now: datetime, *, limit: int) -> Sequence[Upload]:

@@ -13,7 +13,7 @@ from application.ports.clock import Clock
 from application.ports.job_queue import JobQueue
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.scheduled.common import DISPATCH_JOB, DeliveryPolicy, help_job_id
-from application.use_cases.scheduled.send_scheduled_email import Checkpoint, Outcome, SendScheduledEmail
+from application.use_cases.scheduled.send_scheduled_email import Checkpoint, SendScheduledEmail
 from domain.errors import DomainError, InfrastructureError
 from domain.scheduled_email import ScheduledEmail
 
@@ -66,22 +66,10 @@ class DispatchDueScheduledEmails:
     def _send_all(
         self, pool: ThreadPoolExecutor, claimed: Sequence[ScheduledEmail], checkpoint: Checkpoint | None
     ) -> None:
-        if self.policy.send_concurrency <= 1 or len(claimed) == 1:
-            for email in claimed:
-                self.sender().deliver(email, checkpoint)
-            return
-        futures = [pool.submit(self._deliver, email, checkpoint) for email in claimed]
-        failure: BaseException | None = None
-        for future in futures:  # wait for every send before raising: each one holds a row
-            try:
-                future.result()
-            except BaseException as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise failure
-
-    def _deliver(self, email: ScheduledEmail, checkpoint: Checkpoint | None) -> Outcome:
-        return self.sender().deliver(email, checkpoint)
+        """The sends run on the pool; the checks before them and the marks after them are one transaction each
+        for the whole batch (SendScheduledEmail.deliver_batch)."""
+        concurrent = self.policy.send_concurrency > 1
+        self.sender().deliver_batch(claimed, checkpoint, pool if concurrent else None)
 
     def _ask_for_help(self) -> None:
         if self.jobs is None:

@@ -12,7 +12,8 @@ step 2 finds what step 2 already sent. Sending must take less than the lease (se
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from application.ports.job_queue import failure_text
 from application.ports.mailbox_provider import MailboxProvider
 from application.ports.metrics import NO_METRICS, SCHEDULED_SEND_LATENESS, SCHEDULED_SENDS, Metrics
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.attachments.common import release_holds
+from application.use_cases.attachments.common import release_holds, release_holds_many
 from application.use_cases.mail.sync_mailbox import SYNC_JOB, SYNC_RETRY, sync_job_id
 from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_up
 from domain.attachments import scheduled_holder
@@ -61,6 +62,19 @@ class _Permanent(Exception):
         self.message, self.reauth = message, reauth
 
 
+@dataclass(frozen=True)
+class _Transmitted:
+    held: ScheduledEmail
+    message: Message
+    outcome: Outcome  # SENT, or RECONCILED when an earlier attempt had sent it
+
+
+@dataclass(frozen=True)
+class _Refused:
+    held: ScheduledEmail
+    why: _Permanent | str  # a permanent refusal, or the text of a passing failure (tried again later)
+
+
 class SendScheduledEmail:
     def __init__(
         self,
@@ -88,42 +102,61 @@ class SendScheduledEmail:
     def deliver(self, held: ScheduledEmail, checkpoint: Checkpoint | None = None) -> Outcome:
         """Send a row this process holds (status `sending`, its lease ours) and record the outcome. The caller
         relays afterwards (a batch relays once)."""
-        outcome = self._deliver(held, checkpoint)
-        if outcome in (Outcome.SENT, Outcome.RECONCILED):
-            self.metrics.increment(SCHEDULED_SENDS, outcome="sent")
-        elif outcome is Outcome.FAILED:
-            self.metrics.increment(SCHEDULED_SENDS, outcome="failed")
-        return outcome
+        return self.deliver_batch([held], checkpoint)[held.id]
 
-    def _deliver(self, held: ScheduledEmail, checkpoint: Checkpoint | None = None) -> Outcome:
+    def deliver_batch(
+        self, batch: Sequence[ScheduledEmail], checkpoint: Checkpoint | None = None, pool: Executor | None = None
+    ) -> dict[str, Outcome]:
+        """Send rows this process holds and record the outcomes: one read transaction checks every sender and
+        mailbox of the batch, the sends run on `pool` (one after another without it), and one write transaction
+        marks every sent row with its event and audit entry. A failure is recorded on its own row. A crash before
+        that transaction leaves the batch `sending`: once the lease runs out, the next claim finds each sent
+        message in Sent (step 2) instead of sending it again. The caller relays afterwards."""
         step = checkpoint or (lambda _step, _detail: None)
-        try:
-            account = self._account(held)
-            mailbox = self.mailboxes.open(account)
-            already = mailbox.find_by_message_id(held.message_id)
-            if already is not None and SENT in already.label_ids:
-                sent, outcome = already, Outcome.RECONCILED
-            else:
-                sent, outcome = mailbox.send(held.message), Outcome.SENT
-                step("provider_sent", held.id)
-        except _Permanent as exc:
-            self._fail(held, exc.message, reauth=exc.reauth)
-            return Outcome.FAILED
-        except (RateLimited, QuotaExceeded) as exc:
-            return self._retry_or_fail(held, failure_text(exc))
-        except ReauthRequired as exc:
-            self._fail(held, exc.message, reauth=True)
-            return Outcome.FAILED
-        except DomainError as exc:  # the provider refused this message (bad address, too large...)
-            self._fail(held, exc.message)
-            return Outcome.FAILED
-        except Exception as exc:  # a passing failure (network, provider 5xx) or a bug: try again later
-            return self._retry_or_fail(held, failure_text(exc))
-        self._mark_sent(held, sent)
-        lateness = (self.clock.now() - held.send_at).total_seconds()
-        self.metrics.observe(SCHEDULED_SEND_LATENESS, max(0.0, lateness))
-        step("marked_sent", held.id)
-        return outcome
+        accounts = self._accounts(batch)
+        ready = [(email, account) for email in batch if isinstance(account := accounts[email.id], MailAccount)]
+        outcomes: dict[str, Outcome] = {}
+        interrupted: BaseException | None = None
+        results: list[_Transmitted | _Refused] = []
+        if pool is None or len(ready) <= 1:
+            try:
+                for email, account in ready:
+                    results.append(self._transmit(email, account, step))
+            except BaseException as exc:  # a crash test's stand-in for SIGKILL: keep what went out, then go on
+                interrupted = exc
+        else:
+            futures = [pool.submit(self._transmit, email, account, step) for email, account in ready]
+            for future in futures:  # wait for every send before recording: each one holds a row
+                try:
+                    results.append(future.result())
+                except BaseException as exc:
+                    interrupted = interrupted or exc
+        sent = [r for r in results if isinstance(r, _Transmitted)]
+        if sent:
+            marked = self._mark_sent(sent)
+            done = set(marked)
+            for r in sent:  # a row whose lease was taken over meanwhile is its new holder's
+                outcomes[r.held.id] = r.outcome if r.held.id in done else Outcome.SKIPPED
+            if marked:
+                step("marked_sent", ",".join(marked))
+        refused = [r for r in results if isinstance(r, _Refused)]
+        for email in batch:
+            check = accounts[email.id]
+            if isinstance(check, _Permanent):
+                refused.append(_Refused(email, check))
+        for failure in refused:
+            outcomes[failure.held.id] = self._refused(failure)
+        if interrupted is not None:
+            raise interrupted
+        now = self.clock.now()
+        for r in sent:
+            if outcomes[r.held.id] in (Outcome.SENT, Outcome.RECONCILED):
+                self.metrics.increment(SCHEDULED_SENDS, outcome="sent")
+                self.metrics.observe(SCHEDULED_SEND_LATENESS, max(0.0, (now - r.held.send_at).total_seconds()))
+        for outcome in outcomes.values():
+            if outcome is Outcome.FAILED:
+                self.metrics.increment(SCHEDULED_SENDS, outcome="failed")
+        return outcomes
 
     # -- steps -----------------------------------------------------------------------------------------------
 
@@ -148,62 +181,112 @@ class SendScheduledEmail:
                 return None
         return held
 
-    def _account(self, email: ScheduledEmail) -> MailAccount:
-        """The checks a send now would make: the user may still send, and still has this mailbox."""
+    def _accounts(self, batch: Sequence[ScheduledEmail]) -> dict[str, MailAccount | _Permanent]:
+        """The checks a send now would make, for the whole batch in one read: the user may still send, and still
+        has this mailbox."""
         with self.uow as uow:
-            user = uow.users.get(email.user_id)
-            account = uow.mail_accounts.get(email.account_id)
-        if user is None or not user.is_active:
-            raise _Permanent("The account that scheduled this email is disabled.")
-        if account is None or account.user_id != email.user_id:
-            raise _Permanent("The mailbox this email was to be sent from is no longer connected.")
-        if account.status is AccountStatus.REAUTH_REQUIRED:
-            raise _Permanent(f"The mailbox {account.address} must be connected again: the provider refused access.")
-        return account
+            users = {user_id: uow.users.get(user_id) for user_id in {e.user_id for e in batch}}
+            accounts = {account_id: uow.mail_accounts.get(account_id) for account_id in {e.account_id for e in batch}}
+        found: dict[str, MailAccount | _Permanent] = {}
+        for email in batch:
+            user, account = users[email.user_id], accounts[email.account_id]
+            if user is None or not user.is_active:
+                found[email.id] = _Permanent("The account that scheduled this email is disabled.")
+            elif account is None or account.user_id != email.user_id:
+                found[email.id] = _Permanent("The mailbox this email was to be sent from is no longer connected.")
+            elif account.status is AccountStatus.REAUTH_REQUIRED:
+                found[email.id] = _Permanent(
+                    f"The mailbox {account.address} must be connected again: the provider refused access.",
+                    reauth=True,
+                )
+            else:
+                found[email.id] = account
+        return found
 
-    def _mark_sent(self, held: ScheduledEmail, sent: Message) -> None:
+    def _transmit(self, held: ScheduledEmail, account: MailAccount, step: Checkpoint) -> _Transmitted | _Refused:
+        """Steps 2 and 3 for one row, without the database: look in Sent, send if it is not there."""
+        try:
+            mailbox = self.mailboxes.open(account)
+            already = mailbox.find_by_message_id(held.message_id)
+            if already is not None and SENT in already.label_ids:
+                return _Transmitted(held, already, Outcome.RECONCILED)
+            sent = mailbox.send(held.message)
+            step("provider_sent", held.id)
+            return _Transmitted(held, sent, Outcome.SENT)
+        except _Permanent as exc:
+            return _Refused(held, exc)
+        except (RateLimited, QuotaExceeded) as exc:
+            return _Refused(held, failure_text(exc))
+        except ReauthRequired as exc:
+            return _Refused(held, _Permanent(exc.message, reauth=True))
+        except DomainError as exc:  # the provider refused this message (bad address, too large...)
+            return _Refused(held, _Permanent(exc.message))
+        except Exception as exc:  # a passing failure (network, provider 5xx) or a bug: try again later
+            return _Refused(held, failure_text(exc))
+
+    def _refused(self, refused: _Refused) -> Outcome:
+        if isinstance(refused.why, _Permanent):
+            self._fail(refused.held, refused.why.message, reauth=refused.why.reauth)
+            return Outcome.FAILED
+        return self._retry_or_fail(refused.held, refused.why)
+
+    def _mark_sent(self, sent: Sequence[_Transmitted]) -> list[str]:
+        """One transaction for the batch: each row marked sent by compare-and-set (a row whose lease was taken
+        over is left to its new holder, which finds the message in Sent), with its event and audit entry; one
+        follow-up sync per account. Returns the ids marked."""
+        marked: list[str] = []
         with self.uow as uow:
             now = self.clock.now()
-            done = held.mark_sent(sent.id, now)
-            try:
-                uow.scheduled_emails.update(done, expected_version=held.version)
-            except Conflict:
-                return  # our lease was taken over: the new holder finds the message in Sent and marks it
-            uow.events.append(
-                DomainEvent(
-                    id=event_id(EventType.SCHEDULED_EMAIL_SENT.value, held.id),
-                    user_id=held.user_id,
-                    account_id=held.account_id,
-                    type=EventType.SCHEDULED_EMAIL_SENT,
-                    occurred_at=now,
-                    data={**_display(done), "email_id": sent.id, "thread_id": sent.thread_id},
+            events: list[DomainEvent] = []
+            for r in sent:
+                held, message = r.held, r.message
+                done = held.mark_sent(message.id, now)
+                try:
+                    uow.scheduled_emails.update(done, expected_version=held.version)
+                except Conflict:
+                    continue
+                marked.append(held.id)
+                events.append(
+                    DomainEvent(
+                        id=event_id(EventType.SCHEDULED_EMAIL_SENT.value, held.id),
+                        user_id=held.user_id,
+                        account_id=held.account_id,
+                        type=EventType.SCHEDULED_EMAIL_SENT,
+                        occurred_at=now,
+                        data={**_display(done), "email_id": message.id, "thread_id": message.thread_id},
+                    )
                 )
-            )
-            uow.audit.append(
-                AuditDraft(
-                    ScheduledAuditAction.SENT,
-                    actor_id=held.user_id,
-                    target=f"message:{held.account_id}/{sent.id}",
-                    context=AuditContext(),
-                    details={
-                        "recipients": len(held.message.recipients),
-                        "message_id": held.message_id,
-                        "scheduled_id": held.id,
-                    },
-                ),
-                at=now,
-            )
-            release_holds(uow, scheduled_holder(held.id), now)
+                uow.audit.append(
+                    AuditDraft(
+                        ScheduledAuditAction.SENT,
+                        actor_id=held.user_id,
+                        target=f"message:{held.account_id}/{message.id}",
+                        context=AuditContext(),
+                        details={
+                            "recipients": len(held.message.recipients),
+                            "message_id": held.message_id,
+                            "scheduled_id": held.id,
+                        },
+                    ),
+                    at=now,
+                )
+            if not marked:
+                return marked
+            release_holds_many(uow, [scheduled_holder(email_id) for email_id in marked], now)
+            uow.events.append_many(events)
             # Like any send through the API: a sync picks the message up from Sent and announces email.sent.
-            enqueue_after_commit(
-                uow,
-                self.clock,
-                SYNC_JOB,
-                {"account_id": held.account_id},
-                job_id=sync_job_id(held.account_id),
-                retry=SYNC_RETRY,
-            )
+            done_ids = set(marked)
+            for account_id in dict.fromkeys(r.held.account_id for r in sent if r.held.id in done_ids):
+                enqueue_after_commit(
+                    uow,
+                    self.clock,
+                    SYNC_JOB,
+                    {"account_id": account_id},
+                    job_id=sync_job_id(account_id),
+                    retry=SYNC_RETRY,
+                )
             uow.commit()
+        return marked
 
     def _retry_or_fail(self, held: ScheduledEmail, error: str) -> Outcome:
         if held.attempts >= self.policy.max_attempts:
