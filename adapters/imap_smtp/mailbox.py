@@ -75,7 +75,8 @@ class ImapSmtpMailbox(Mailbox):
         self.account = account
         self._clock = clock or (lambda: datetime.now(UTC))
         self.index = SqliteMailbox(index_path, f"imap:{account_key}", address=account.address, clock=self._clock)
-        self._state = SyncState(index_path, account_key)
+        # its own file: the sync holds one transaction on it while the index takes its own
+        self._state = SyncState(index_path if str(index_path) == ":memory:" else f"{index_path}.sync", account_key)
         self.session = ImapSession(account, timeout=timeout)
         self._sync = FolderSync(self.session, self._state, self.index)
         self._lock = threading.RLock()

@@ -40,7 +40,8 @@ def flag_labels(flags: Iterable[str]) -> set[str]:
 
 
 def decode_flags(flags: Iterable[bytes | str]) -> frozenset[str]:
-    return frozenset(f.decode() if isinstance(f, bytes) else f for f in flags)
+    """The flags that mean something to the mailbox (\\Recent is per session, never stored)."""
+    return frozenset(f.decode() if isinstance(f, bytes) else f for f in flags) - {"\\Recent"}
 
 
 def message_key(header: bytes | None) -> str | None:
@@ -111,6 +112,8 @@ class FolderSync:
         removes: list[Copy] = []
         saves: list[tuple[str, FolderState]] = []
         pending: set[str] = set()  # keys of new messages met earlier in this run
+        with self.session.guarded() as client:
+            client.noop()  # STATUS of the selected folder may be stale until the server has had a chance to say
         for folder in self.synced(folders):
             report.folders_checked += 1
             with self.session.guarded() as client:
@@ -139,9 +142,10 @@ class FolderSync:
             flag_changes.extend(changed)
             saves.append((folder.name, now))
         report.added, report.vanished, report.flags_changed = len(adds), len(removes), len(flag_changes)
-        self._apply(folders, adds, flag_changes, removes)
-        for name, folder_state in saves:
-            self.state.save_folder(name, folder_state)
+        with self.state.batch():
+            self._apply(folders, adds, flag_changes, removes)
+            for name, folder_state in saves:
+                self.state.save_folder(name, folder_state)
         return report
 
     def _folder_changes(
@@ -197,7 +201,7 @@ class FolderSync:
                     copy = known.get(uid)
                     if copy is None or uid in gone:
                         continue
-                    current = decode_flags(data.get(b"FLAGS", ())) - {"\\Recent"}
+                    current = decode_flags(data.get(b"FLAGS", ()))
                     if current != copy.flags:
                         changed.append((copy, current))
             # bodies only for messages the index has never seen

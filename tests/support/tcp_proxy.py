@@ -4,8 +4,11 @@ a number of bytes (a server gone in the middle of an answer)."""
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
+
+_TAGGED = re.compile(rb"(?:^|\r\n)[A-Z]{4}\d+ [A-Z]")  # imaplib's tags: four letters and a number
 
 
 class TcpProxy:
@@ -14,6 +17,9 @@ class TcpProxy:
         self.budget: int | None = None  # bytes the server may send on one connection before it is cut
         self.connections = 0
         self.cuts = 0
+        self.bytes_up = 0  # client -> server
+        self.bytes_down = 0  # server -> client
+        self.commands = 0  # IMAP commands: client lines starting with a tag (literals and IDLE's DONE are not)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._stop = threading.Event()
@@ -33,10 +39,10 @@ class TcpProxy:
                 client.close()
                 continue
             budget = self.budget
-            threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, budget), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, None, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, budget, False), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, budget: int | None) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, budget: int | None, up: bool) -> None:
         sent = 0
         try:
             while True:
@@ -49,6 +55,11 @@ class TcpProxy:
                     break
                 sink.sendall(data)
                 sent += len(data)
+                if up:
+                    self.bytes_up += len(data)
+                    self.commands += len(_TAGGED.findall(data))
+                else:
+                    self.bytes_down += len(data)
         except OSError:
             pass
         finally:
