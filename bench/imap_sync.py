@@ -25,20 +25,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchlib import machine  # noqa: E402
-from imapclient import IMAPClient  # noqa: E402
+from benchlib import machine
+from imapclient import IMAPClient
 
-from adapters.imap_smtp.mailbox import ImapSmtpMailbox  # noqa: E402
-from adapters.imap_smtp.transport import ImapSmtpAccount  # noqa: E402
-from domain.mail_servers import Endpoint, Security  # noqa: E402
-from tests.support.mail_servers import (  # noqa: E402
+from adapters.imap_smtp.mailbox import ImapSmtpMailbox
+from adapters.imap_smtp.transport import ImapSmtpAccount
+from domain.mail_servers import Endpoint, Security
+from tests.support.mail_servers import (
     MAIL_UID,
     PASSWORD,
     server_workdir,
     start_mail_servers,
     stop_mail_servers,
 )
-from tests.support.tcp_proxy import TcpProxy  # noqa: E402
+from tests.support.tcp_proxy import TcpProxy
 
 OWNER = "bench@mailagent.test"
 
