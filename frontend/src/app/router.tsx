@@ -41,7 +41,7 @@ export const router = createBrowserRouter([
               { path: '/mail/:labelId', lazy: () => import('@/features/mail/components/mailbox-page').then((m) => ({ Component: m.MailboxPage })) },
               {
                 path: '/mail/:labelId/:messageId',
-                lazy: () => import('@/features/mail/components/thread-page').then((m) => ({ Component: m.ThreadPage })),
+                lazy: () => import('./thread-route').then((m) => ({ Component: m.ThreadRoute })),
               },
               { path: '/compose', lazy: () => import('@/features/compose/components/compose-page').then((m) => ({ Component: m.ComposePage })) },
               { path: '/drafts', lazy: () => import('@/features/compose/components/drafts-page').then((m) => ({ Component: m.DraftsPage })) },

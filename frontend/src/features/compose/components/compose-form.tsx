@@ -13,7 +13,6 @@ import { useActiveAccountId } from '@/lib/active-account'
 import { ApiError } from '@/lib/api-error'
 import { useDeleteDraft } from '../api/delete-draft'
 import { useForwardEmail } from '../api/forward-email'
-import { useReplyToEmail } from '../api/reply-to-email'
 import { saveDraft as saveDraftRequest, useSaveDraft } from '../api/save-draft'
 import { useScheduleEmail } from '../api/schedule-email'
 import { useSendDraft } from '../api/send-draft'
@@ -26,7 +25,9 @@ import { offerUndo } from '@/lib/undo'
 import { rememberHeldSend, undoSendSeconds } from '@/lib/undo-send'
 import { cancelHeldSend } from '../api/cancel-send'
 import { autosave } from '../lib/autosave'
-import { quotedHtml, quoteHeader } from '../lib/quoting'
+import { forwardedHtml, forwardedText, quotedHtml, quotedText, quoteHeader } from '../lib/quoting'
+import { downloadAttachmentBlob } from '../api/download-attachment'
+import { uploadAttachment } from '../api/upload-attachment'
 import { splitRecipients, type Recipient } from '../lib/recipients'
 import { AttachmentPanel } from './attachment-panel'
 import { RecipientInput } from './recipient-input'
@@ -34,6 +35,9 @@ import { RichTextEditor, type EditorContentValue } from './rich-text-editor'
 
 type ComposeIn = components['schemas']['ComposeIn']
 type DraftIn = components['schemas']['DraftIn']
+type ScheduleIn = components['schemas']['ScheduleIn']
+/** How a held or scheduled send names its conversation (POST /emails/schedule's thread reference). */
+type ThreadFields = Pick<ScheduleIn, 'reply_to_message_id' | 'forward_message_id' | 'include_attachments'>
 
 export type ComposeMode = { kind: 'new' } | { kind: 'reply'; original: Message; all: boolean } | { kind: 'forward'; original: Message }
 
@@ -52,6 +56,10 @@ export interface ComposeFormProps {
   initial: ComposeInitial
   /** Where Discard of a saved draft goes back to. */
   leaveTo: string
+  /** A saved reply being continued: the id of the message it answers, so its send stays in that conversation. */
+  replyToMessageId?: string | null
+  /** Shown inside a conversation (Gmail-style) rather than on its own page: closing returns to the conversation. */
+  inline?: { onClose: () => void }
 }
 
 type RecipientField = 'to' | 'cc' | 'bcc'
@@ -72,12 +80,7 @@ function hasFiles(transfer: DataTransfer | null): boolean {
   return !!transfer && Array.from(transfer.types).includes('Files')
 }
 
-function replyRecipients(original: Message): string {
-  const people = original.reply_to.length ? original.reply_to : original.from ? [original.from] : []
-  return people.map((p) => (p.name ? `${p.name} <${p.address}>` : p.address)).join(', ') || 'the sender'
-}
-
-export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
+export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, inline }: ComposeFormProps) {
   const ids = useId()
   const navigate = useNavigate()
   const account = useActiveAccountId()
@@ -113,13 +116,23 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
   const sendDraft = useSendDraft()
   const saveDraft = useSaveDraft()
   const deleteDraft = useDeleteDraft()
-  const reply = useReplyToEmail()
   const forward = useForwardEmail()
   const schedule = useScheduleEmail()
 
   const isReply = mode.kind === 'reply'
   const isForward = mode.kind === 'forward'
   const subjectLocked = isReply || isForward
+  /** The conversation a send stays in: the message replied to or forwarded, or the one a saved reply answers. */
+  const threadMessageId = mode.kind === 'new' ? replyToMessageId : mode.original.id
+  const threadFields = (): ThreadFields =>
+    mode.kind === 'forward'
+      ? { forward_message_id: mode.original.id, include_attachments: includeAttachments }
+      : { reply_to_message_id: threadMessageId, include_attachments: true }
+  /** Where leaving goes: back to the conversation for a reply, else the given place. */
+  const leave = () => {
+    if (inline) inline.onClose()
+    else navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+  }
   const snapshotFor = (lists: Record<RecipientField, Recipient[]>, typedNow: Record<RecipientField, string>, html: string) =>
     snapshotOf([
       lists.to.map((r) => r.value),
@@ -157,28 +170,33 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     for (const field of ['to', 'cc', 'bcc'] as const) {
       if (lists[field].some((r) => !r.valid)) errors[field] = 'Fix or remove the addresses marked as not valid.'
     }
-    const needsTo = isForward ? lists.to.length === 0 : !isReply && lists.to.length + lists.cc.length + lists.bcc.length === 0
+    const needsTo = isForward ? lists.to.length === 0 : lists.to.length + lists.cc.length + lists.bcc.length === 0
     if (requireOne && needsTo && !errors.to) errors.to = 'Add at least one recipient.'
     setLocalErrors(errors)
     return Object.keys(errors).length ? null : lists
   }
 
+  /** The message as it leaves: a reply or forward carries the original below the text, as the server's own reply
+   * and forward endpoints add it. */
   const composeBody = (lists: Record<RecipientField, Recipient[]>): ComposeIn => {
-    const quote = mode.kind === 'reply' ? quotedHtml(mode.original) : ''
+    const quote = mode.kind === 'reply' ? quotedHtml(mode.original) : mode.kind === 'forward' ? forwardedHtml(mode.original) : ''
+    const quoteText = mode.kind === 'reply' ? quotedText(mode.original) : mode.kind === 'forward' ? forwardedText(mode.original) : ''
     return {
-      to: mode.kind === 'reply' && lists.to.length === 0 ? [replyRecipients(mode.original)] : lists.to.map((r) => r.value),
+      to: lists.to.map((r) => r.value),
       cc: lists.cc.map((r) => r.value),
       bcc: lists.bcc.map((r) => r.value),
       subject,
-      text_body: body.text,
-      html_body: body.html ? body.html + quote : null,
+      text_body: body.text + quoteText,
+      html_body: body.html ? body.html + quote : quote || null,
       attachment_ids: attachments.ids,
     }
   }
 
   const draftBody = (lists: Record<RecipientField, Recipient[]>): DraftIn => ({
     ...composeBody(lists),
-    reply_to_message_id: mode.kind === 'reply' ? mode.original.id : null,
+    text_body: body.text,
+    html_body: body.html || null,
+    reply_to_message_id: threadMessageId,
   })
 
   // Autosave (issue 17): once typing has paused (lib/autosave.ts), what is on screen is saved as a draft (created on
@@ -212,7 +230,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.drafts] })
       if (!draftId) {
         setDraftId(saved.id)
-        navigate(`/compose?draft=${encodeURIComponent(saved.id)}`, { replace: true, state: { keepForm: true } })
+        if (!inline) navigate(`/compose?draft=${encodeURIComponent(saved.id)}`, { replace: true, state: { keepForm: true } })
       }
     } catch {
       setAutosave('failed')
@@ -255,7 +273,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     finished.current = true
     setSavedSnapshot(snapshot)
     toast.success(message, description ? { description, duration: 10_000 } : undefined)
-    navigate(destination)
+    if (inline) inline.onClose()
+    else navigate(destination)
   }
 
   const dropSavedDraft = async () => {
@@ -285,19 +304,31 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
    * tab neither loses nor doubles it); Undo or `z` cancels it and reopens it as a draft. */
   const sendWithUndo = async (lists: Record<RecipientField, Recipient[]>, seconds: number) => {
     const content = composeBody(lists)
+    const thread = threadFields()
     const held = await schedule.mutateAsync({
-      body: { ...content, send_at: new Date(Date.now() + seconds * 1000).toISOString(), timezone: 'UTC', include_attachments: true },
+      body: { ...content, ...thread, send_at: new Date(Date.now() + seconds * 1000).toISOString(), timezone: 'UTC' },
       account,
     })
     rememberHeldSend(held.id)
     await dropSavedDraft()
     finished.current = true
     setSavedSnapshot(snapshot)
+    const draft = draftBody(lists)
+    const original = mode.kind === 'forward' && includeAttachments ? mode.original : null
     const restore = async () => {
       await cancelHeldSend(held.id)
-      const draft: DraftIn = { ...content, reply_to_message_id: null }
+      // A forward's own files come back as uploads, so the reopened draft still carries them.
+      const forwarded = original
+        ? await Promise.all(
+            original.attachments.map(async (a) => {
+              const blob = await downloadAttachmentBlob(a.download_url, account)
+              return (await uploadAttachment(blob, a.filename || 'attachment').done).id
+            }),
+          ).catch(() => [])
+        : []
+      const withFiles = { ...draft, attachment_ids: [...draft.attachment_ids ?? [], ...forwarded] }
       // The files held for the send may be gone with it: keep the text rather than fail over them.
-      const saved = await saveDraftRequest({ draftId: null, body: draft, account }).catch(() =>
+      const saved = await saveDraftRequest({ draftId: null, body: withFiles, account }).catch(() =>
         saveDraftRequest({ draftId: null, body: { ...draft, attachment_ids: [] }, account }),
       )
       void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.drafts] })
@@ -305,7 +336,8 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       navigate(`/compose?draft=${encodeURIComponent(saved.id)}`)
     }
     offerUndo('Sending…', restore, seconds, { text: (left) => `Sends in ${left} s`, done: 'Message sent' })
-    navigate('/mail/INBOX')
+    if (inline) inline.onClose()
+    else navigate(mode.kind === 'new' ? '/mail/INBOX' : `/mail/INBOX/${encodeURIComponent(mode.original.id)}`)
   }
 
   const send = async () => {
@@ -318,20 +350,13 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     // An autosave in flight may be creating the draft: wait for it, so the sent message does not leave one behind.
     await pendingAutosave.current
     try {
-      if (mode.kind === 'reply') {
-        await reply.mutateAsync({
-          messageId: mode.original.id,
-          idempotencyKey,
-          account,
-          body: {
-            text_body: body.text,
-            html_body: body.html ? body.html + quotedHtml(mode.original) : null,
-            reply_all: mode.all,
-            cc: lists.cc.map((r) => r.value),
-            attachment_ids: attachments.ids,
-          },
-        })
-        await dropSavedDraft()
+      if (undoSendSeconds() > 0) {
+        // Every send, a reply or forward too, is held for the undo window in its conversation.
+        await sendWithUndo(lists, undoSendSeconds())
+      } else if (mode.kind === 'reply') {
+        // Sent as a draft in the thread, so the recipients are exactly the ones on screen.
+        const saved = await saveDraft.mutateAsync({ draftId: draftIdRef.current, body: { ...composeBody(lists), reply_to_message_id: mode.original.id }, account })
+        await sendDraft.mutateAsync({ draftId: saved.id, account })
         finish('Message sent', `/mail/INBOX/${encodeURIComponent(mode.original.id)}`)
       } else if (mode.kind === 'forward') {
         await forward.mutateAsync({
@@ -348,8 +373,6 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
         })
         await dropSavedDraft()
         finish('Message sent', '/mail/INBOX')
-      } else if (undoSendSeconds() > 0) {
-        await sendWithUndo(lists, undoSendSeconds())
       } else if (draftIdRef.current) {
         const draftId = draftIdRef.current
         // A saved draft is sent as stored: bring it up to date first if it was edited since.
@@ -405,7 +428,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
       return
     }
     try {
-      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), send_at: sendAt, timezone: timeZone, include_attachments: true }, account })
+      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), ...threadFields(), send_at: sendAt, timezone: timeZone }, account })
       await dropSavedDraft()
       setScheduleOpen(false)
       const when = new Date(scheduled.send_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: scheduled.timezone })
@@ -432,12 +455,12 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     finished.current = true
     setSavedSnapshot(snapshot)
     toast('Message discarded')
-    navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+    leave()
   }
 
   const askDiscard = () => {
     if (dirty || draftId) setDiscardOpen(true)
-    else navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+    else leave()
   }
 
   const onDragOver = (event: DragEvent<HTMLDivElement>) => {
@@ -466,7 +489,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
     // list takes its own Escape first.
     if (event.key === 'Escape' && !event.defaultPrevented && !(event.target instanceof HTMLElement && event.target.closest('dialog'))) {
       event.preventDefault()
-      navigate(mode.kind === 'reply' ? `/mail/INBOX/${encodeURIComponent(mode.original.id)}` : leaveTo)
+      leave()
       return
     }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
@@ -510,13 +533,7 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
         </p>
       )}
       <div className="mx-auto flex w-full max-w-3xl flex-col gap-4 p-4">
-        {mode.kind === 'reply' && (
-          <p className="text-sm text-slate-700">
-            To: <span className="font-medium">{replyRecipients(mode.original)}</span>
-            {mode.all && ' and everyone else on the message'}
-          </p>
-        )}
-        {!isReply && recipientField('to', 'To', to, setTo, true)}
+        {recipientField('to', 'To', to, setTo, !isReply)}
         {(!showCc || (!showBcc && !isReply && !isForward)) && (
           <div className="flex gap-2">
             {!showCc && (
@@ -572,11 +589,9 @@ export function ComposeForm({ mode, initial, leaveTo }: ComposeFormProps) {
           <Button variant="primary" busy={sending} disabled={busy} onClick={() => void send()} aria-keyshortcuts="Control+Enter Meta+Enter">
             Send
           </Button>
-          {mode.kind === 'new' && (
-            <Button onClick={openSchedule} disabled={busy}>
-              Schedule send
-            </Button>
-          )}
+          <Button onClick={openSchedule} disabled={busy}>
+            Schedule send
+          </Button>
           <Button onClick={() => void save()} busy={saveDraft.isPending} disabled={busy}>
             Save draft
           </Button>

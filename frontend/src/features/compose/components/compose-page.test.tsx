@@ -285,30 +285,68 @@ describe('ComposePage', { timeout: 60_000 }, () => {
     })
   })
 
-  it('replies: prefills "Re:" and the quote, and posts to the reply endpoint', async () => {
+  it('replies all: recipients shown and editable (never me), sent as a draft in the thread when there is no undo window', async () => {
+    const original = message({ cc: [{ name: 'Carol', address: 'carol@example.com' }, { name: 'Me again', address: 'ME@example.com' }] })
     const seen = mockApi({
       'GET /api/v1/contacts/suggestions': () => envelope([]),
-      'GET /api/v1/emails/m1': () => envelope(message()),
-      'POST /api/v1/emails/m1/reply': () => envelope(message({ id: 'r1' })),
+      'GET /api/v1/mail/accounts': () => envelope([{ id: 'acc-1', address: 'me@example.com', provider: 'demo', status: 'active', scopes: [], created_at: '2026-11-01T00:00:00Z', last_error: null }]),
+      'GET /api/v1/emails/m1': () => envelope(original),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd1', message: message({ id: 'd1' }) }),
+      'POST /api/v1/emails/draft/d1/send': () => envelope(message({ id: 'r1' })),
     })
     const user = userEvent.setup()
     const { router } = renderCompose('/compose?reply=m1&all=1')
     expect(screen.getByRole('heading', { level: 1, name: 'Reply all' })).toBeInTheDocument()
     expect(await screen.findByRole('textbox', { name: 'Subject' })).toHaveValue('Re: Lunch plans')
     expect(screen.getByText('Shall we meet at noon?')).toBeInTheDocument()
-    expect(screen.getByText(/Alice <alice@example.com>/, { selector: 'span' })).toBeInTheDocument()
+    // To: the sender; Cc: everyone else on the message but me (in any casing).
+    expect(screen.getByRole('button', { name: 'Remove alice@example.com' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Remove carol@example.com' })).toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: /Remove me@example.com/i })).toBeNull()
+    await user.click(screen.getByRole('button', { name: 'Remove carol@example.com' }))
 
     await typeBody(user, 'Yes!')
     await user.click(screen.getByRole('button', { name: 'Send' }))
     await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX/m1'))
-    const replies = posts(seen, '/api/v1/emails/m1/reply')
-    expect(replies).toHaveLength(1)
-    expect(replies[0]?.headers.get('Idempotency-Key')).toBeTruthy()
-    const body = replies[0]?.body as { text_body: string; html_body: string; reply_all: boolean }
-    expect(body.reply_all).toBe(true)
-    expect(body.text_body).toBe('Yes!')
+    const drafts = posts(seen, '/api/v1/emails/draft')
+    expect(drafts).toHaveLength(1)
+    const body = drafts[0]?.body as { to: string[]; cc: string[]; text_body: string; html_body: string; reply_to_message_id: string }
+    expect(body.reply_to_message_id).toBe('m1')
+    expect(body.to).toEqual(['Alice <alice@example.com>'])
+    expect(body.cc).toEqual([])
+    expect(body.text_body).toMatch(/^Yes!\n\nOn .*Alice <alice@example.com> wrote:\n> Shall we meet at noon\?\n$/)
     expect(body.html_body).toMatch(/^<p>Yes!<\/p>.*<blockquote>Shall we meet at noon\?<\/blockquote>$/)
+    expect(posts(seen, '/api/v1/emails/draft/d1/send')).toHaveLength(1)
     expect(posts(seen, '/api/v1/emails/send')).toHaveLength(0)
+  })
+
+  it('a reply waits out the undo window in its thread: held with reply_to_message_id, Undo reopens it as a draft', async () => {
+    window.localStorage.setItem('mailagent.undoSendSeconds', '10')
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'GET /api/v1/mail/accounts': () => envelope([{ id: 'acc-1', address: 'me@example.com', provider: 'demo', status: 'active', scopes: [], created_at: '2026-11-01T00:00:00Z', last_error: null }]),
+      'GET /api/v1/emails/m1': () => envelope(message()),
+      'POST /api/v1/emails/schedule': () => envelope({ id: 's9', status: 'scheduled', send_at: '2026-11-20T12:00:10Z', timezone: 'UTC' }),
+      'DELETE /api/v1/emails/scheduled/s9': () => envelope({ id: 's9', status: 'cancelled' }),
+      'POST /api/v1/emails/draft': () => envelope({ id: 'd9', message: message({ id: 'd9' }) }),
+    })
+    const user = userEvent.setup()
+    const { router } = renderCompose('/compose?reply=m1')
+    await screen.findByRole('button', { name: 'Remove alice@example.com' })
+    await typeBody(user, 'Noon works')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/schedule')).toHaveLength(1))
+    const held = posts(seen, '/api/v1/emails/schedule')[0]?.body as Record<string, unknown>
+    expect(held).toMatchObject({ reply_to_message_id: 'm1', to: ['Alice <alice@example.com>'], subject: 'Re: Lunch plans', timezone: 'UTC' })
+    expect(held.forward_message_id).toBeUndefined()
+    expect(String(held.text_body)).toMatch(/^Noon works\n\nOn .* wrote:\n> Shall we meet at noon\?/)
+    await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX/m1'))
+    expect(posts(seen, '/api/v1/emails/m1/reply')).toHaveLength(0) // nothing left before the window
+    await user.click(await screen.findByRole('button', { name: 'Undo' }))
+    await waitFor(() => expect(seen.some((r) => r.method === 'DELETE' && r.path === '/api/v1/emails/scheduled/s9')).toBe(true))
+    await waitFor(() => expect(posts(seen, '/api/v1/emails/draft')).toHaveLength(1))
+    expect(posts(seen, '/api/v1/emails/draft')[0]?.body).toMatchObject({ reply_to_message_id: 'm1', text_body: 'Noon works' })
+    await waitFor(() => expect(router.state.location.search).toBe('?draft=d9'))
   })
 
   it('forwards to the chosen recipients with "Fwd:" shown', async () => {

@@ -1,5 +1,6 @@
 // /compose: write a new message, continue a draft (?draft=), reply (?reply=[&all=1]) or forward (?forward=).
 import { useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
 import { useLocation, useSearchParams } from 'react-router'
 import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
@@ -8,6 +9,8 @@ import { useActiveAccountId } from '@/lib/active-account'
 import { sourceFromParams, useComposeSource, type ComposeSource } from '../hooks/use-compose-source'
 import { prefixedSubject, textToHtml } from '../lib/quoting'
 import { recipientFromAddress } from '../lib/recipients'
+import { replyRecipients } from '../lib/reply-recipients'
+import { ownAddressQueryOptions } from '../api/own-address'
 import { ComposeForm, type ComposeInitial, type ComposeMode } from './compose-form'
 
 const EMPTY: ComposeInitial = { to: [], cc: [], bcc: [], subject: '', html: '', attachments: [], draftId: null }
@@ -43,10 +46,11 @@ export function ComposePage() {
     }
   }
   const { draft, original } = useComposeSource(source, account)
+  const own = useQuery({ ...ownAddressQueryOptions(account), enabled: source.kind === 'reply' })
   const title = titleOf(source)
 
   let content
-  if (draft?.isPending || original?.isPending) {
+  if (draft?.isPending || original?.isPending || (source.kind === 'reply' && own.isPending)) {
     content = <Loading label={source.kind === 'draft' ? 'Loading the draft…' : 'Loading the message…'} />
   } else if (draft?.isError || original?.isError) {
     content = <ErrorMessage error={draft?.error ?? original?.error} className="m-4" />
@@ -67,9 +71,18 @@ export function ComposePage() {
     } else if ((source.kind === 'reply' || source.kind === 'forward') && original?.data) {
       const message = original.data
       mode = source.kind === 'reply' ? { kind: 'reply', original: message, all: source.all } : { kind: 'forward', original: message }
-      initial = { ...EMPTY, subject: prefixedSubject(message.subject, source.kind === 'reply' ? 'Re:' : 'Fwd:') }
+      const people = source.kind === 'reply' ? replyRecipients(message, own.data ?? null, source.all) : { to: [], cc: [] }
+      initial = { ...EMPTY, ...people, subject: prefixedSubject(message.subject, source.kind === 'reply' ? 'Re:' : 'Fwd:') }
     }
-    content = <ComposeForm key={formKey} mode={mode} initial={initial} leaveTo={source.kind === 'draft' ? '/drafts' : '/mail/INBOX'} />
+    content = (
+      <ComposeForm
+        key={formKey}
+        mode={mode}
+        initial={initial}
+        leaveTo={source.kind === 'draft' ? '/drafts' : '/mail/INBOX'}
+        replyToMessageId={source.kind === 'draft' ? (draft?.data?.replyToMessageId ?? null) : null}
+      />
+    )
   }
 
   return (

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query'
 import type { components } from '@/api/schema'
 import { QUERY_ROOTS } from '@/lib/query-keys'
 import { downloadAttachmentBlob } from '../api/download-attachment'
+import { findByMessageId } from '../api/find-by-message-id'
 import { getDraft } from '../api/get-draft'
 import { originalEmailQueryOptions } from '../api/get-email'
 import { uploadAttachment } from '../api/upload-attachment'
@@ -30,6 +31,8 @@ export interface LoadedDraft {
   id: string
   message: Message
   attachments: ComposeAttachment[]
+  /** A saved reply: the mailbox id of the message it answers (null when it answers none, or that one is gone). */
+  replyToMessageId: string | null
 }
 
 async function loadDraft(id: string, account: string | null): Promise<LoadedDraft> {
@@ -52,7 +55,8 @@ async function loadDraft(id: string, account: string | null): Promise<LoadedDraf
       }
     }),
   )
-  return { id: draft.id, message: draft.message, attachments }
+  const replyToMessageId = draft.message.in_reply_to ? await findByMessageId(draft.message.in_reply_to, account).catch(() => null) : null
+  return { id: draft.id, message: draft.message, attachments, replyToMessageId }
 }
 
 export function useComposeSource(source: ComposeSource, account: string | null) {

@@ -39,3 +39,34 @@ export function textToHtml(text: string): string {
     .map((block) => `<p>${block.split('\n').map(escapeHtml).join('<br>')}</p>`)
     .join('')
 }
+
+/** The quote under a reply's text part, as the server's own reply adds it (reply_to_email.quoted). */
+export function quotedText(message: Message): string {
+  const lines = message.text_body
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n')
+  return `\n\n${quoteHeader(message)}\n${lines}\n`
+}
+
+function forwardHeader(message: Message): string[] {
+  const date = new Date(message.date).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return [
+    '---------- Forwarded message ---------',
+    `From: ${sender(message)}`,
+    `Date: ${date}`,
+    `Subject: ${message.subject}`,
+    `To: ${message.to.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ')}`,
+  ]
+}
+
+/** The forwarded message under a forward's text part, as the server's own forward adds it. */
+export function forwardedText(message: Message): string {
+  return `\n\n${forwardHeader(message).join('\n')}\n\n${message.text_body}`
+}
+
+/** The same for the HTML part (escaped text, never the original's HTML). */
+export function forwardedHtml(message: Message): string {
+  const lines = message.text_body.split('\n').map(escapeHtml).join('<br>')
+  return `<p>${forwardHeader(message).map(escapeHtml).join('<br>')}</p><p>${lines}</p>`
+}

@@ -169,4 +169,41 @@ describe('ThreadPage', () => {
     await screen.findByText('list view')
     expect(router.state.location.pathname).toBe('/mail/INBOX')
   })
+
+  it('with a composer slot, Reply / Reply all / Forward and r, a, f open it inline under the latest message', async () => {
+    mockApi({
+      'GET /api/v1/emails/m2/thread': () => envelope({ id: 't1', messages: [OLDER, LATEST] }),
+      'GET /api/v1/labels': () => envelope(LABELS),
+      'POST /api/v1/emails/batch-modify': (r) => envelope({ ids: (r.body as { ids: string[] }).ids }),
+    })
+    const opened: string[] = []
+    const user = userEvent.setup()
+    const { router } = renderWithApp(
+      <ThreadPage
+        renderComposer={({ kind, original, onClose }) => {
+          opened.push(`${kind}:${original.id}`)
+          return (
+            <section aria-label={`inline ${kind}`}>
+              <button type="button" onClick={onClose}>
+                close it
+              </button>
+            </section>
+          )
+        }}
+      />,
+      { url: '/mail/INBOX/m2', path: '/mail/:labelId/:messageId', extraRoutes: [{ path: '/compose', element: <p>compose view</p> }] },
+    )
+    await screen.findByRole('heading', { level: 1, name: 'Plans' })
+    await user.click(screen.getByRole('button', { name: 'Reply' }))
+    expect(screen.getByRole('region', { name: 'inline reply' })).toBeInTheDocument()
+    expect(router.state.location.pathname).toBe('/mail/INBOX/m2') // no trip to the compose screen
+    await user.click(screen.getByRole('button', { name: 'Forward' }))
+    expect(screen.getByRole('region', { name: 'inline forward' })).toBeInTheDocument()
+    expect(screen.queryByRole('region', { name: 'inline reply' })).toBeNull()
+    await user.click(screen.getByRole('button', { name: 'close it' }))
+    expect(screen.queryByRole('region', { name: /inline/ })).toBeNull()
+    await user.keyboard('a')
+    expect(screen.getByRole('region', { name: 'inline replyAll' })).toBeInTheDocument()
+    expect(opened.every((o) => o.endsWith(':m2'))).toBe(true) // always the latest message
+  })
 })

@@ -1,6 +1,6 @@
 // A conversation: its messages oldest first (the latest open), reply/forward, archive/trash/unread and labels.
 import { useQuery } from '@tanstack/react-query'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { Link, useLocation, useNavigate, useParams } from 'react-router'
 import { Button } from '@/components/button'
 import { ErrorMessage } from '@/components/error-message'
@@ -45,7 +45,21 @@ function LabelEditor({ message, labels }: { message: Message; labels: Label[] })
   )
 }
 
-export function ThreadPage() {
+export type ComposerKind = 'reply' | 'replyAll' | 'forward'
+
+export interface ComposerSlotProps {
+  kind: ComposerKind
+  original: Message
+  onClose: () => void
+}
+
+export interface ThreadPageProps {
+  /** Replies and forwards written inside the conversation (the app passes the compose form); without it, Reply
+   * and Forward open the compose screen. */
+  renderComposer?: (props: ComposerSlotProps) => ReactNode
+}
+
+export function ThreadPage({ renderComposer }: ThreadPageProps = {}) {
   const { labelId = 'INBOX', messageId = '' } = useParams()
   const location = useLocation()
   const navigate = useNavigate()
@@ -61,6 +75,7 @@ export function ThreadPage() {
   const action = useBatchModify((change) => describeChange(change, labelNames, change.ids.length > 1 ? 'Conversation' : 'Message'))
   const [toggled, setToggled] = useState<ReadonlySet<string>>(() => new Set())
   const [labelsOpen, setLabelsOpen] = useState(false)
+  const [composing, setComposing] = useState<{ kind: ComposerKind; threadId: string } | null>(null)
 
   const messages = thread.data?.messages ?? []
   const latest = messages.at(-1)
@@ -93,13 +108,24 @@ export function ThreadPage() {
     articles[next]?.focus()
     articles[next]?.scrollIntoView({ block: 'nearest' })
   }
+  const compose = (kind: ComposerKind, href: string) => {
+    if (!latest) return
+    if (renderComposer && thread.data) setComposing({ kind, threadId: thread.data.id })
+    else navigate(href)
+  }
+  // The inline form belongs to this conversation: opening another one starts without it.
+  const composer = composing && composing.threadId === thread.data?.id && latest ? composing : null
+  const composerRef = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    if (composer) composerRef.current?.scrollIntoView?.({ block: 'nearest' })
+  }, [composer])
   useShortcuts({
     j: () => moveInThread(1),
     k: () => moveInThread(-1),
     u: goBack,
-    r: () => latest && navigate(replyHref),
-    a: () => latest && navigate(replyAllHref),
-    f: () => latest && navigate(forwardHref),
+    r: () => compose('reply', replyHref),
+    a: () => compose('replyAll', replyAllHref),
+    f: () => compose('forward', forwardHref),
   })
 
   const isExpanded = (message: Message) => (message.id === latest?.id) !== toggled.has(message.id)
@@ -131,15 +157,31 @@ export function ThreadPage() {
       {latest && opened && (
         <div className="min-h-0 flex-1 overflow-y-auto">
           <div role="toolbar" aria-label="Conversation actions" className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-4 py-2">
-            <Link to={replyHref} className={actionLink}>
-              Reply
-            </Link>
-            <Link to={replyAllHref} className={actionLink}>
-              Reply all
-            </Link>
-            <Link to={forwardHref} className={actionLink}>
-              Forward
-            </Link>
+            {renderComposer ? (
+              <>
+                <Button size="sm" aria-pressed={composer?.kind === 'reply'} onClick={() => compose('reply', replyHref)}>
+                  Reply
+                </Button>
+                <Button size="sm" aria-pressed={composer?.kind === 'replyAll'} onClick={() => compose('replyAll', replyAllHref)}>
+                  Reply all
+                </Button>
+                <Button size="sm" aria-pressed={composer?.kind === 'forward'} onClick={() => compose('forward', forwardHref)}>
+                  Forward
+                </Button>
+              </>
+            ) : (
+              <>
+                <Link to={replyHref} className={actionLink}>
+                  Reply
+                </Link>
+                <Link to={replyAllHref} className={actionLink}>
+                  Reply all
+                </Link>
+                <Link to={forwardHref} className={actionLink}>
+                  Forward
+                </Link>
+              </>
+            )}
             <Button size="sm" disabled={action.isPending} onClick={() => modifyThenLeave([], ['INBOX'])}>
               Archive
             </Button>
@@ -165,6 +207,9 @@ export function ThreadPage() {
                 labelNames={labelNames}
               />
             ))}
+            {composer && renderComposer && (
+              <div ref={composerRef}>{renderComposer({ kind: composer.kind, original: latest, onClose: () => setComposing(null) })}</div>
+            )}
           </div>
         </div>
       )}
