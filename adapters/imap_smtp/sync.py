@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from adapters.imap_smtp.state import Copy, FolderState, SyncState
 from adapters.imap_smtp.transport import ROLE_LABELS, Folder, FolderList, ImapSession, Role
@@ -27,6 +28,7 @@ _HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 _META = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]
 _MSGID = re.compile(rb"<[^<>\s]+>")
 _RAW_BATCH = 200
+_FETCH_BATCH = 1000  # ~7 kB of UIDs per command, well under the usual 64 kB line limit
 
 
 def flag_labels(flags: Iterable[str]) -> set[str]:
@@ -173,7 +175,7 @@ class FolderSync:
             else:
                 fresh = []
             if fresh:
-                fetched = client.fetch(fresh, _META)
+                fetched = _fetch(client, fresh, _META)
                 for uid, data in sorted(fetched.items()):
                     new.append(
                         _NewCopy(
@@ -192,9 +194,9 @@ class FolderSync:
             if saved is not None and known:
                 if condstore and now.modseq > saved.modseq:
                     touched = [u for u in client.search(["MODSEQ", str(saved.modseq + 1)]) if u in known]
-                    flags = client.fetch(touched, ["UID", "FLAGS"]) if touched else {}
+                    flags = _fetch(client, touched, ["UID", "FLAGS"])
                 elif not condstore:
-                    flags = client.fetch(sorted(known), ["UID", "FLAGS"])  # no CONDSTORE: a flag scan of the folder
+                    flags = _fetch(client, sorted(known), ["UID", "FLAGS"])  # no CONDSTORE: a flag scan of the folder
                 else:
                     flags = {}
                 for uid, data in flags.items():
@@ -284,6 +286,14 @@ class FolderSync:
             add, remove = add - current, remove & current
             if add or remove:
                 self.index.apply_provider_labels(message_id, add=add, remove=remove)
+
+
+def _fetch(client: Any, uids: list[int], items: list[str]) -> dict[int, Any]:
+    """FETCH in batches: a command naming 20,000 UIDs is longer than servers accept (imapclient lists every id)."""
+    found: dict[int, Any] = {}
+    for i in range(0, len(uids), _FETCH_BATCH):
+        found.update(client.fetch(uids[i : i + _FETCH_BATCH], items))
+    return found
 
 
 def _aware(value: object) -> datetime:

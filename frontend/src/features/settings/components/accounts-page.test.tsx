@@ -34,6 +34,50 @@ describe('AccountsPage', () => {
     expect(roots).toEqual(expect.arrayContaining(['accounts', 'labels', 'emails']))
   })
 
+  it('connects an IMAP mailbox with a preset and an app password, and shows a refused password', async () => {
+    const imap = { id: 'i1', provider: 'imap', address: 'ann@fastmail.com', status: 'active', scopes: [], created_at: '2026-01-03T00:00:00Z', last_error: null }
+    let accounts: (typeof gmail)[] = []
+    let attempts = 0
+    const seen = mockApi({
+      'GET /api/v1/mail/accounts': () => envelope(accounts),
+      'GET /api/v1/mail/accounts/imap/presets': () =>
+        envelope([
+          {
+            id: 'fastmail',
+            name: 'Fastmail',
+            imap: { host: 'imap.fastmail.com', port: 993, security: 'tls' },
+            smtp: { host: 'smtp.fastmail.com', port: 465, security: 'tls' },
+            help: 'Fastmail Settings > App passwords.',
+          },
+        ]),
+      'POST /api/v1/mail/accounts/imap': () => {
+        attempts += 1
+        if (attempts === 1) return apiError(422, 'validation_failed', 'The IMAP server imap.fastmail.com:993 refused the password for ann@fastmail.com.')
+        accounts = [imap]
+        return envelope(imap, {}, 201)
+      },
+    })
+    renderWithApp(<AccountsPage />, { url: '/settings/accounts', path: '/settings/accounts' })
+    await userEvent.click(await screen.findByRole('button', { name: 'Connect IMAP mailbox' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Connect an IMAP mailbox' })
+    expect(await within(dialog).findByText('Fastmail Settings > App passwords.')).toBeInTheDocument()
+    await userEvent.type(within(dialog).getByLabelText('Email address'), 'ann@fastmail.com')
+    await userEvent.type(within(dialog).getByLabelText('App password'), 'wrong-one')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Connect' }))
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('refused the password')
+    await userEvent.clear(within(dialog).getByLabelText('App password'))
+    await userEvent.type(within(dialog).getByLabelText('App password'), 'abcd-efgh-ijkl')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Connect' }))
+    expect(await screen.findByText('ann@fastmail.com', { selector: 'span' })).toBeInTheDocument()
+    const posts = seen.filter((r) => r.method === 'POST')
+    expect(posts.map((r) => r.body)).toEqual([
+      { address: 'ann@fastmail.com', password: 'wrong-one', preset: 'fastmail', username: null },
+      { address: 'ann@fastmail.com', password: 'abcd-efgh-ijkl', preset: 'fastmail', username: null },
+    ])
+    expect(getActiveAccountId()).toBe('i1')
+    expect(screen.queryByDisplayValue('abcd-efgh-ijkl')).not.toBeInTheDocument()
+  })
+
   it('shows the reason when Google is not configured', async () => {
     const assign = vi.fn()
     vi.stubGlobal('location', { ...window.location, assign })

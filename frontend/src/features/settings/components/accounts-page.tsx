@@ -1,4 +1,4 @@
-// Mailboxes: the connected accounts, connecting Gmail or the demo mailbox, disconnecting, and the OAuth return.
+// Mailboxes: the connected accounts, connecting Gmail, an IMAP mailbox or the demo mailbox, disconnecting, the OAuth return.
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { useSearchParams } from 'react-router'
@@ -14,12 +14,13 @@ import { useConnectDemoAccount } from '../api/connect-demo-account'
 import { useDisconnectAccount } from '../api/disconnect-account'
 import { useConnectGoogle } from '../api/google-authorize'
 import { mailAccountsQueryOptions } from '../api/mail-accounts'
+import { ImapConnectDialog } from './imap-connect-dialog'
 import { Section } from './section'
 
 type MailAccount = components['schemas']['MailAccountOut']
 
 const RETURN_TO = '/settings/accounts'
-const PROVIDERS: Record<string, string> = { google: 'Gmail', demo: 'Demo mailbox' }
+const PROVIDERS: Record<string, string> = { google: 'Gmail', demo: 'Demo mailbox', imap: 'IMAP/SMTP' }
 
 /** The banner for the backend's OAuth redirect (?connected=<id> or ?connect_error=<message>), read once. */
 function useConnectResult() {
@@ -59,6 +60,7 @@ export function AccountsPage() {
   const disconnect = useDisconnectAccount()
   const [confirming, setConfirming] = useState<MailAccount | null>(null)
   const [dismissed, setDismissed] = useState(false)
+  const [imap, setImap] = useState<{ address: string } | null>(null)
   const connectedAddress = connectResult.connected ? accounts.data?.find((a) => a.id === connectResult.connected)?.address : undefined
 
   const hasDemo = accounts.data?.some((a) => a.provider === 'demo') ?? false
@@ -67,6 +69,7 @@ export function AccountsPage() {
       <Button variant="primary" busy={google.isPending} onClick={() => google.mutate(RETURN_TO)}>
         Connect Gmail
       </Button>
+      <Button onClick={() => setImap({ address: '' })}>Connect IMAP mailbox</Button>
       {!hasDemo && (
         <Button busy={demo.isPending} onClick={() => demo.mutate()}>
           Use the demo mailbox
@@ -124,7 +127,12 @@ export function AccountsPage() {
                   </div>
                   <div className="flex gap-2">
                     {account.status === 'reauth_required' && (
-                      <Button size="sm" variant="primary" aria-label={`Reconnect ${account.address}`} onClick={() => google.mutate(RETURN_TO)}>
+                      <Button
+                        size="sm"
+                        variant="primary"
+                        aria-label={`Reconnect ${account.address}`}
+                        onClick={() => (account.provider === 'imap' ? setImap({ address: account.address }) : google.mutate(RETURN_TO))}
+                      >
                         Reconnect
                       </Button>
                     )}
@@ -149,6 +157,7 @@ export function AccountsPage() {
           </ul>
         )}
       </Section>
+      {imap && <ImapConnectDialog open address={imap.address} onClose={() => setImap(null)} />}
       <Dialog
         open={confirming !== null}
         title="Disconnect mailbox?"
