@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             imap=Endpoint("127.0.0.1", proxy.port, Security.NONE),
             smtp=Endpoint("127.0.0.1", servers.smtp_port, Security.NONE),
         )
-        index = Path(tempfile.mkdtemp(prefix="imap-bench-")) / "index.sqlite3"
+        index = workdir / "index" / "index.sqlite3"
         mailbox = ImapSmtpMailbox(account, index, account_key="bench", timeout=600)
         other = IMAPClient("127.0.0.1", port=servers.imap_port, ssl=False, timeout=600)
         other.login(user, PASSWORD)
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proxy.close()
         stop_mail_servers(servers, postfix_dir)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"\n{machine()}\n")
     print("| sync | IMAP commands | bytes sent | bytes received | seconds | changes seen |")

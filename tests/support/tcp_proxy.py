@@ -35,6 +35,7 @@ class TcpProxy:
             self.connections += 1
             try:
                 server = socket.create_connection(self.target, timeout=30)
+                server.settimeout(None)  # a client may stay quiet for minutes (a long first sync): no idle limit
             except OSError:
                 client.close()
                 continue
