@@ -12,12 +12,11 @@ examples (default 40; the same tests, strategies and assertions). Set it to 100 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
 
 from adapters.gmail import GmailMailbox
 from application.ports.mailbox import Mailbox
@@ -25,6 +24,7 @@ from tests.contract import test_mailbox as _suite
 from tests.contract.test_mailbox import *  # noqa: F403  (the whole suite runs again, against Gmail)
 from tests.support.fake_gmail import FakeAccount, FakeGmailServer, FakeTokenSource
 from tests.support.mailbox_seed import OWNER, FakeClock, MailboxSeeder
+from tests.support.rerun_properties import rerun_properties
 
 # Not part of the port's contract: SQLite persistence and process sharing.
 del test_sqlite_mailbox_survives_a_restart_and_isolates_accounts  # noqa: F821
@@ -33,21 +33,7 @@ del test_sqlite_mailbox_is_shared_between_processes  # noqa: F821
 GMAIL_EXAMPLES = int(os.environ.get("MAILAGENT_GMAIL_CONTRACT_EXAMPLES", "40"))
 
 
-def _with_examples(test: Callable[..., Any], examples: int) -> Callable[..., Any]:
-    """The same property (inner test and strategies), as a NEW function with `examples` examples: the suite's own
-    function objects, which the in-memory and SQLite runs use, are left untouched."""
-    handle = getattr(test, "hypothesis", None)
-    strategies = getattr(handle, "_given_kwargs", None)
-    if handle is None or strategies is None:  # another Hypothesis version: run it as the suite does
-        return test
-    rewrapped = given(**strategies)(settings(_suite.PROPERTY, max_examples=examples)(handle.inner_test))
-    rewrapped.pytestmark = list(getattr(test, "pytestmark", []))  # the property it checks (docs/properties.md)
-    return rewrapped
-
-
-if _suite.PROPERTY.max_examples != GMAIL_EXAMPLES:
-    for _name in [n for n in dir(_suite) if n.startswith("test_property_")]:
-        globals()[_name] = _with_examples(getattr(_suite, _name), GMAIL_EXAMPLES)
+rerun_properties(_suite, globals(), _suite.PROPERTY, GMAIL_EXAMPLES)
 
 
 class HarnessGmailMailbox(GmailMailbox):

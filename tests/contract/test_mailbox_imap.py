@@ -12,12 +12,10 @@ examples (default 25; the same tests, strategies and assertions). Set it to 100 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 import pytest
-from hypothesis import given, settings
 
 from adapters.imap_smtp.mailbox import ImapSmtpMailbox
 from adapters.imap_smtp.sync import FLAGGED, SEEN
@@ -30,6 +28,7 @@ from tests.contract import test_mailbox as _suite
 from tests.contract.test_mailbox import *  # noqa: F403  (the whole suite runs again, against IMAP/SMTP)
 from tests.support.mail_servers import PASSWORD, MailServers, mail_servers  # noqa: F401  (session fixture)
 from tests.support.mailbox_seed import OWNER, FakeClock, MailboxSeeder
+from tests.support.rerun_properties import rerun_properties
 
 # Not part of the port's contract: SQLite persistence and process sharing.
 del test_sqlite_mailbox_survives_a_restart_and_isolates_accounts  # noqa: F821
@@ -38,20 +37,7 @@ del test_sqlite_mailbox_is_shared_between_processes  # noqa: F821
 IMAP_EXAMPLES = int(os.environ.get("MAILAGENT_IMAP_CONTRACT_EXAMPLES", "25"))
 
 
-def _with_examples(test: Callable[..., Any], examples: int) -> Callable[..., Any]:
-    """The same property as a NEW function with `examples` examples (the suite's own objects stay untouched)."""
-    handle = getattr(test, "hypothesis", None)
-    strategies = getattr(handle, "_given_kwargs", None)
-    if handle is None or strategies is None:
-        return test
-    rewrapped = given(**strategies)(settings(_suite.PROPERTY, max_examples=examples)(handle.inner_test))
-    rewrapped.pytestmark = list(getattr(test, "pytestmark", []))
-    return rewrapped
-
-
-if _suite.PROPERTY.max_examples != IMAP_EXAMPLES:
-    for _name in [n for n in dir(_suite) if n.startswith("test_property_")]:
-        globals()[_name] = _with_examples(getattr(_suite, _name), IMAP_EXAMPLES)
+rerun_properties(_suite, globals(), _suite.PROPERTY, IMAP_EXAMPLES)
 
 
 def account_for(
