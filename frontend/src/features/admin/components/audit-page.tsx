@@ -1,4 +1,5 @@
-// Audit log: filter by action, actor and time range (kept in the URL), page through entries, expand details.
+// Audit log: actors by name and e-mail, filters (kept in the URL) with presets that hide routine entries, pages,
+// details on demand, and a CSV export of exactly what the filters select.
 import { useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useSearchParams } from 'react-router'
@@ -9,61 +10,50 @@ import { fullDate } from '@/components/format-date'
 import { Loading } from '@/components/loading'
 import { TextField } from '@/components/text-field'
 import { auditLogsQueryOptions, type AuditQuery } from '../api/audit-logs'
+import { useExportAuditLogs } from '../api/export-audit-logs'
+import { DEFAULT_PRESET, NOISE_PRESETS, readFilters, toQuery, writeFilters, type Filters } from '../lib/audit-filters'
 import { AUDIT_ACTIONS } from '../types/audit-actions'
 import { Pager } from './pager'
 
 const PAGE_SIZE = 50
-const FILTERS = ['action', 'actor', 'since', 'until'] as const
-type Filters = Record<(typeof FILTERS)[number], string>
-
-/** A datetime-local value is the admin's local time; the API wants an instant (a time without zone means UTC). */
-function toInstant(local: string): string | null {
-  if (!local) return null
-  const date = new Date(local)
-  return Number.isNaN(date.getTime()) ? null : date.toISOString()
-}
-
-function readFilters(params: URLSearchParams): Filters {
-  return { action: params.get('action') ?? '', actor: params.get('actor') ?? '', since: params.get('since') ?? '', until: params.get('until') ?? '' }
-}
+const EMPTY: Filters = { action: '', actor: '', since: '', until: '', show: DEFAULT_PRESET }
 
 export function AuditPage() {
   const [params, setParams] = useSearchParams()
   const applied = readFilters(params)
   const offset = Math.max(0, Number(params.get('offset')) || 0)
   const [draft, setDraft] = useState<Filters>(applied)
+  const exporter = useExportAuditLogs()
 
-  const query: AuditQuery = { offset, limit: PAGE_SIZE }
-  if (applied.action) query.action = applied.action
-  if (applied.actor) query.user_id = applied.actor
-  const since = toInstant(applied.since)
-  const until = toInstant(applied.until)
-  if (since) query.since = since
-  if (until) query.until = until
+  const filterQuery = toQuery(applied)
+  const query: AuditQuery = { ...filterQuery, offset, limit: PAGE_SIZE }
   const logs = useQuery(auditLogsQueryOptions(query))
 
-  const apply = (filters: Filters, nextOffset = 0) => {
-    const next = new URLSearchParams()
-    for (const key of FILTERS) if (filters[key].trim()) next.set(key, filters[key].trim())
-    if (nextOffset) next.set('offset', String(nextOffset))
-    setParams(next)
-  }
+  const apply = (filters: Filters, nextOffset = 0) => setParams(writeFilters(filters, nextOffset))
   const submit = (event: FormEvent) => {
     event.preventDefault()
     apply(draft)
   }
   const clear = () => {
-    const empty = { action: '', actor: '', since: '', until: '' }
-    setDraft(empty)
-    apply(empty)
+    setDraft(EMPTY)
+    apply(EMPTY)
   }
   const field = (key: keyof Filters) => ({ value: draft[key], onChange: (e: React.ChangeEvent<HTMLInputElement>) => setDraft({ ...draft, [key]: e.target.value }) })
 
   return (
-    <section aria-labelledby="admin-audit-heading" className="flex flex-col gap-3">
-      <h2 id="admin-audit-heading" className="text-base font-semibold text-slate-900">
-        Audit log
-      </h2>
+    <section aria-labelledby="admin-audit-heading" className="flex min-w-0 flex-col gap-3">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="admin-audit-heading" className="text-base font-semibold text-slate-900">
+          Audit log
+        </h2>
+        <div className="flex items-center gap-2">
+          {exporter.isSuccess && <span role="status" className="text-sm text-slate-700">Saved {exporter.data}</span>}
+          <Button onClick={() => exporter.mutate(filterQuery)} disabled={exporter.isPending}>
+            {exporter.isPending ? 'Exporting…' : 'Export CSV'}
+          </Button>
+        </div>
+      </div>
+      {exporter.isError && <ErrorMessage error={exporter.error} />}
       <form onSubmit={submit} aria-label="Audit log filters" className="flex flex-wrap items-end gap-3 rounded-md border border-slate-200 bg-white p-3">
         <TextField label="Action" list="audit-actions" placeholder="e.g. auth.login_success" className="w-56" {...field('action')} />
         <datalist id="audit-actions">
@@ -71,9 +61,26 @@ export function AuditPage() {
             <option key={action} value={action} />
           ))}
         </datalist>
-        <TextField label="Actor user id" className="w-64" {...field('actor')} />
+        <TextField label="Actor e-mail" type="text" inputMode="email" placeholder="name@example.com" className="w-64" {...field('actor')} />
         <TextField label="From" type="datetime-local" {...field('since')} />
         <TextField label="Until" type="datetime-local" {...field('until')} />
+        <div className="flex flex-col gap-1">
+          <label htmlFor="audit-show" className="text-sm font-medium text-slate-700">
+            Show
+          </label>
+          <select
+            id="audit-show"
+            value={draft.show}
+            onChange={(e) => setDraft({ ...draft, show: e.target.value })}
+            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm"
+          >
+            {Object.entries(NOISE_PRESETS).map(([key, preset]) => (
+              <option key={key} value={key}>
+                {preset.label}
+              </option>
+            ))}
+          </select>
+        </div>
         <div className="flex gap-2">
           <Button type="submit" variant="primary">
             Apply filters
@@ -89,10 +96,19 @@ export function AuditPage() {
         <EmptyState title="No audit entries match these filters" />
       ) : (
         <>
-          {/* Focusable so keyboard users can scroll a wide table sideways. */}
+          {/* Fixed columns that wrap long values, so the table fits the window; focusable for keyboard scrolling
+              on a phone, where it may still be wider than the screen. */}
           <div className="relative overflow-x-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Audit log table">
-            <table className="w-full text-left text-sm">
+            <table className="w-full min-w-[56rem] table-fixed text-left text-sm">
               <caption className="sr-only">Audit log entries, newest first</caption>
+              <colgroup>
+                <col className="w-44" />
+                <col className="w-48" />
+                <col className="w-64" />
+                <col className="w-48" />
+                <col className="w-32" />
+                <col />
+              </colgroup>
               <thead className="bg-slate-50 text-xs uppercase text-slate-700">
                 <tr>
                   <th scope="col" className="px-3 py-2">Time</th>
@@ -100,32 +116,47 @@ export function AuditPage() {
                   <th scope="col" className="px-3 py-2">Actor</th>
                   <th scope="col" className="px-3 py-2">Target</th>
                   <th scope="col" className="px-3 py-2">IP</th>
-                  <th scope="col" className="px-3 py-2">Request id</th>
                   <th scope="col" className="px-3 py-2">Details</th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100 align-top">
                 {logs.data.data.map((entry) => (
                   <tr key={entry.id}>
-                    <td className="px-3 py-2 whitespace-nowrap">{fullDate(entry.occurred_at)}</td>
-                    <td className="px-3 py-2 font-mono text-xs">{entry.action}</td>
-                    <td className="px-3 py-2 font-mono text-xs">{entry.actor_id ?? '—'}</td>
-                    <td className="px-3 py-2 font-mono text-xs">{entry.target ?? '—'}</td>
-                    <td className="px-3 py-2 font-mono text-xs">{entry.ip ?? '—'}</td>
-                    <td className="px-3 py-2 font-mono text-xs">{entry.request_id ?? '—'}</td>
-                    <td className="px-3 py-2">
-                      {Object.keys(entry.details).length === 0 ? (
-                        <span className="text-slate-600">—</span>
+                    <td className="px-3 py-2">{fullDate(entry.occurred_at)}</td>
+                    <td className="px-3 py-2 font-mono text-xs break-all">{entry.action}</td>
+                    <td className="px-3 py-2 break-words">
+                      {entry.actor_email ? (
+                        <>
+                          {entry.actor_name && <div className="font-medium text-slate-900">{entry.actor_name}</div>}
+                          <div className={entry.actor_name ? 'text-xs text-slate-700' : ''}>{entry.actor_email}</div>
+                        </>
+                      ) : entry.actor_id ? (
+                        <span className="font-mono text-xs break-all" title="No user has this id any more">
+                          {entry.actor_id}
+                        </span>
                       ) : (
-                        <details>
-                          <summary className="cursor-pointer text-brand-700">
-                            Details<span className="sr-only"> of {entry.action} at {fullDate(entry.occurred_at)}</span>
-                          </summary>
-                          <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-100 p-2 text-xs text-slate-900">
+                        <span className="text-slate-600">—</span>
+                      )}
+                    </td>
+                    <td className="px-3 py-2 font-mono text-xs break-all">{entry.target ?? '—'}</td>
+                    <td className="px-3 py-2 font-mono text-xs break-all">{entry.ip ?? '—'}</td>
+                    <td className="px-3 py-2">
+                      <details>
+                        <summary className="cursor-pointer text-brand-700">
+                          Details<span className="sr-only"> of {entry.action} at {fullDate(entry.occurred_at)}</span>
+                        </summary>
+                        <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-2 text-xs text-slate-800">
+                          <dt className="text-slate-600">Request</dt>
+                          <dd className="font-mono break-all">{entry.request_id ?? '—'}</dd>
+                          <dt className="text-slate-600">Browser</dt>
+                          <dd className="break-all">{entry.user_agent || '—'}</dd>
+                        </dl>
+                        {Object.keys(entry.details).length > 0 && (
+                          <pre className="mt-1 overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 text-xs text-slate-900">
                             {JSON.stringify(entry.details, null, 2)}
                           </pre>
-                        </details>
-                      )}
+                        )}
+                      </details>
                     </td>
                   </tr>
                 ))}
