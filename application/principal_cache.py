@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from application.ports.cache import Cache
-from domain.identity import ApiKey, Role, Scope, User, UserStatus
+from domain.identity import UNDO_SEND_DEFAULT, ApiKey, Role, Scope, User, UserStatus
 
 SNAPSHOT_TTL_SECONDS = 30
 
@@ -43,6 +43,8 @@ def user_to_dict(user: User) -> dict[str, Any]:
         "email_verified_at": _dt(user.email_verified_at),
         "external_subject": user.external_subject,
         "display_name": user.display_name,
+        "undo_send_seconds": user.undo_send_seconds,
+        "image_senders": list(user.image_senders),
     }
 
 
@@ -58,6 +60,8 @@ def user_from_dict(data: dict[str, Any]) -> User:
         email_verified_at=_parse_dt(data["email_verified_at"]),
         external_subject=data["external_subject"],
         display_name=data["display_name"],
+        undo_send_seconds=int(data.get("undo_send_seconds", UNDO_SEND_DEFAULT)),
+        image_senders=tuple(data.get("image_senders", ())),
     )  # the password hash is deliberately never cached
 
 

@@ -40,6 +40,11 @@ def scopes_for_role(role: Role) -> frozenset[Scope]:
     return ALL_SCOPES if role is Role.ADMIN else USER_SCOPES
 
 
+UNDO_SEND_DEFAULT = 10
+UNDO_SEND_MAX = 30
+MAX_IMAGE_SENDERS = 500
+
+
 @dataclass(frozen=True)
 class User:
     id: str
@@ -51,6 +56,8 @@ class User:
     email_verified_at: datetime | None = None
     external_subject: str | None = None
     display_name: str | None = None
+    undo_send_seconds: int = UNDO_SEND_DEFAULT  # how long a send is held, with Undo, before it leaves
+    image_senders: tuple[str, ...] = ()  # lower-cased addresses whose remote images are shown without asking
 
     @property
     def is_active(self) -> bool:

@@ -48,6 +48,8 @@ class UserRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    undo_send_seconds: Mapped[int] = mapped_column(Integer, server_default=text("10"))
+    image_senders: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
 
 
 class SessionRow(Base):

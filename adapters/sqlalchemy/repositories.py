@@ -58,6 +58,8 @@ def _user(row: UserRow) -> User:
         email_verified_at=row.email_verified_at,
         external_subject=row.external_subject,
         display_name=row.display_name,
+        undo_send_seconds=row.undo_send_seconds,
+        image_senders=tuple(row.image_senders or ()),
     )
 
 
@@ -68,6 +70,8 @@ def _copy_user(user: User, row: UserRow) -> None:
     row.password_hash = user.password_hash
     row.external_subject = user.external_subject
     row.display_name = user.display_name
+    row.undo_send_seconds = user.undo_send_seconds
+    row.image_senders = list(user.image_senders)
     row.created_at = user.created_at
     row.email_verified_at = user.email_verified_at
 

@@ -12,9 +12,12 @@ from adapters.jwt.token_issuer import JwtTokenIssuer
 from adapters.outbox_mailer.mailer import OutboxMailer
 from adapters.smtp.mailer import SmtpMailer
 from application.auth_policy import AuthPolicy
+from application.use_cases.allow_sender_images import AllowSenderImages
 from application.use_cases.authenticate import Authenticate
+from application.use_cases.change_password import ChangePassword
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_user import CreateUser
+from application.use_cases.disallow_sender_images import DisallowSenderImages
 from application.use_cases.list_api_keys import ListApiKeys
 from application.use_cases.list_sessions import ListSessions
 from application.use_cases.login import Login
@@ -25,6 +28,7 @@ from application.use_cases.request_password_reset import RequestPasswordReset
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.revoke_session import RevokeSession
+from application.use_cases.update_profile import UpdateProfile
 from application.use_cases.verify_email import VerifyEmail
 from entrypoints.settings import Settings, jwt_secret_bytes
 
@@ -114,3 +118,7 @@ class IdentityContainer(containers.DeclarativeContainer):
     list_sessions = providers.Factory(ListSessions, uow)
     revoke_session = providers.Factory(RevokeSession, uow, cache, clock)
     create_user = providers.Factory(CreateUser, uow, password_hasher, clock)
+    change_password = providers.Factory(ChangePassword, uow, password_hasher, cache, clock)
+    update_profile = providers.Factory(UpdateProfile, uow, cache, clock)
+    allow_sender_images = providers.Factory(AllowSenderImages, uow, cache)
+    disallow_sender_images = providers.Factory(DisallowSenderImages, uow, cache)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 import entrypoints.email_syntax  # noqa: F401  (allows intranet .local addresses before EmailStr is used)
 from application.use_cases.list_audit_logs import AuditActor
 from domain.audit import AuditEvent
-from domain.identity import ApiKey, Role, Session, User, UserStatus
+from domain.identity import UNDO_SEND_MAX, ApiKey, Principal, Role, Session, User, UserStatus
+from domain.network_place import place_of
 from entrypoints.http.constraints import PASSWORD_SCHEMA, SCOPES_SCHEMA, Email
 
 
@@ -79,6 +80,45 @@ class UserOut(BaseModel):
 class MeOut(UserOut):
     scopes: list[str]
     auth: str = Field(description="session, api_key or external")
+    undo_send_seconds: int = Field(description="How long a send is held, with Undo, before it leaves (0: at once)")
+    image_senders: list[str] = Field(description="Senders whose remote images are always shown (lower case)")
+
+    @classmethod
+    def of_principal(cls, principal: Principal, user: User | None = None) -> MeOut:
+        user = user or principal.user
+        auth = "api_key" if principal.api_key_id else "session" if principal.session_id else "external"
+        return cls(
+            **UserOut.of(user).model_dump(),
+            scopes=sorted(s.value for s in principal.scopes),
+            auth=auth,
+            undo_send_seconds=user.undo_send_seconds,
+            image_senders=list(user.image_senders),
+        )
+
+
+class ProfilePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(
+        None, max_length=200, description="Shown in the app and on mail you send; empty or null clears it"
+    )
+    undo_send_seconds: int | None = Field(
+        None, ge=0, le=UNDO_SEND_MAX, description="Hold each send this long, with Undo, before it leaves (0: off)"
+    )
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=256, json_schema_extra=PASSWORD_SCHEMA)
+
+
+class PasswordChangedOut(BaseModel):
+    message: str
+    other_sessions_signed_out: int
+
+
+class ImageSenderIn(BaseModel):
+    address: Email = Field(description="The sender whose remote images are always shown")
 
 
 class TokenOut(BaseModel):
@@ -100,6 +140,10 @@ class SessionOut(BaseModel):
     last_used_at: datetime | None
     revoked_at: datetime | None
     ip: str | None
+    place: str = Field(
+        description="Where the address is, in words: 'This computer' (loopback), 'Local network' (private "
+        "ranges), otherwise the address itself (no geolocation lookup)"
+    )
     user_agent: str | None
     current: bool = False
 
@@ -112,6 +156,7 @@ class SessionOut(BaseModel):
             last_used_at=s.last_used_at,
             revoked_at=s.revoked_at,
             ip=s.ip,
+            place=place_of(s.ip),
             user_agent=s.user_agent,
             current=s.id == current_id,
         )

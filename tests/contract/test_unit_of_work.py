@@ -61,12 +61,22 @@ def test_commit_keeps_and_round_trips_every_field(new_uow: UowFactory) -> None:
         email_verified_at=T0 + timedelta(hours=1),
         external_subject="sub-1",
         role=Role.ADMIN,
+        undo_send_seconds=25,
+        image_senders=("news@shop.example", "ana@example.com"),
     )
     with new_uow() as uow:
         uow.users.add(user)
         uow.commit()
     with new_uow() as uow:
         assert uow.users.get(user.id) == user
+        uow.users.update(user.with_changes(undo_send_seconds=0, image_senders=()))
+        uow.commit()
+    with new_uow() as uow:
+        changed = uow.users.get(user.id)
+        assert changed is not None and (changed.undo_send_seconds, changed.image_senders) == (0, ())
+        uow.users.update(user)
+        uow.commit()
+    with new_uow() as uow:
         assert uow.users.get_by_email("mixed.case@example.com") == user
         assert uow.users.get_by_external_subject("sub-1") == user
         assert uow.users.count() == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from application.session_tokens import AuthTokens
+from application.use_cases.allow_sender_images import SenderImagesInput
+from application.use_cases.change_password import ChangePasswordInput
 from application.use_cases.list_sessions import ListSessionsInput
 from application.use_cases.login import LoginInput
 from application.use_cases.logout import LogoutInput
@@ -16,6 +18,7 @@ from application.use_cases.register_user import RegisterUserInput
 from application.use_cases.request_password_reset import RequestPasswordResetInput
 from application.use_cases.reset_password import ResetPasswordInput
 from application.use_cases.revoke_session import RevokeSessionInput
+from application.use_cases.update_profile import UpdateProfileInput
 from application.use_cases.verify_email import VerifyEmailInput
 from domain.errors import AuthenticationFailed, PermissionDenied
 from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep, limit_by_ip
@@ -23,9 +26,13 @@ from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.errors import domain_error_response
 from entrypoints.http.openapi_contract import errors
 from entrypoints.http.schemas import (
+    ImageSenderIn,
     LoginIn,
     MeOut,
     MessageOut,
+    PasswordChangedOut,
+    PasswordChangeIn,
+    ProfilePatch,
     RefreshIn,
     RegisterIn,
     ResetConfirmIn,
@@ -202,10 +209,61 @@ def confirm_reset(body: ResetConfirmIn, container: ContainerDep, ctx: AuditConte
 
 @router.get("/me", response_model=Envelope[MeOut])
 async def me(principal: PrincipalDep) -> Envelope[MeOut]:
-    """Who the credential belongs to and what it may do."""
-    auth = "api_key" if principal.api_key_id else "session" if principal.session_id else "external"
-    base = UserOut.of(principal.user).model_dump()
-    return ok(MeOut(**base, scopes=sorted(s.value for s in principal.scopes), auth=auth))
+    """Who the credential belongs to, what it may do, and their settings (undo window, image senders)."""
+    return ok(MeOut.of_principal(principal))
+
+
+@router.patch("/me", response_model=Envelope[MeOut])
+def update_me(
+    body: ProfilePatch, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
+) -> Envelope[MeOut]:
+    """Change your display name and undo-send window (only the fields given change)."""
+    given = body.model_fields_set
+    user = container.update_profile().execute(
+        UpdateProfileInput(
+            principal,
+            set_display_name="display_name" in given,
+            display_name=body.display_name,
+            undo_send_seconds=body.undo_send_seconds,
+            context=ctx,
+        )
+    )
+    return ok(MeOut.of_principal(principal, user))
+
+
+@router.post(
+    "/me/password",
+    response_model=Envelope[PasswordChangedOut],
+    dependencies=[Depends(limit_by_ip)],
+    responses=errors(409, s409="The password is kept by an outside sign-in service"),
+)
+def change_password(
+    body: PasswordChangeIn, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
+) -> Envelope[PasswordChangedOut]:
+    """Change your password: the current one is required (422 when it is wrong), the new one must meet the rules.
+    Every other session is signed out; this one stays."""
+    done = container.change_password().execute(
+        ChangePasswordInput(principal, body.current_password, body.new_password, ctx)
+    )
+    others = done.other_sessions_signed_out
+    signed_out = f" {others} other session{'s' if others != 1 else ''} signed out." if others else ""
+    return ok(PasswordChangedOut(message=f"Your password was changed.{signed_out}", other_sessions_signed_out=others))
+
+
+@router.post("/me/image-senders", response_model=Envelope[MeOut])
+def allow_sender_images(body: ImageSenderIn, principal: PrincipalDep, container: ContainerDep) -> Envelope[MeOut]:
+    """Always show remote images in mail from this sender (at most 500 senders)."""
+    user = container.allow_sender_images().execute(SenderImagesInput(principal, str(body.address)))
+    return ok(MeOut.of_principal(principal, user))
+
+
+@router.delete("/me/image-senders/{address}", response_model=Envelope[MeOut])
+def disallow_sender_images(
+    address: Annotated[str, Path(max_length=320)], principal: PrincipalDep, container: ContainerDep
+) -> Envelope[MeOut]:
+    """Ask again before showing this sender's remote images (404 when they are not on your list)."""
+    user = container.disallow_sender_images().execute(SenderImagesInput(principal, address))
+    return ok(MeOut.of_principal(principal, user))
 
 
 @router.get("/sessions", response_model=Envelope[list[SessionOut]])
