@@ -8,6 +8,20 @@ import ipaddress
 THIS_COMPUTER = "This computer"
 LOCAL_NETWORK = "Local network"
 UNKNOWN = "Unknown place"
+# The ranges a home or office network hands out (RFC 1918, carrier-grade NAT, link-local, IPv6 unique-local and
+# link-local). Not `is_private`: that also counts documentation and reserved ranges, which are no one's network.
+LOCAL_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
 
 
 def place_of(ip: str | None) -> str:
@@ -23,6 +37,6 @@ def place_of(ip: str | None) -> str:
         address = address.ipv4_mapped
     if address.is_loopback:
         return THIS_COMPUTER
-    if address.is_private or address.is_link_local or address in ipaddress.ip_network("100.64.0.0/10"):
+    if any(address.version == net.version and address in net for net in LOCAL_RANGES):
         return LOCAL_NETWORK
     return str(address)

@@ -77,22 +77,32 @@ class UserOut(BaseModel):
         )
 
 
-class MeOut(UserOut):
-    scopes: list[str]
-    auth: str = Field(description="session, api_key or external")
+class AccountOut(UserOut):
+    """A user as they see themselves: with their own settings (never in the admin's user list)."""
+
     undo_send_seconds: int = Field(description="How long a send is held, with Undo, before it leaves (0: at once)")
     image_senders: list[str] = Field(description="Senders whose remote images are always shown (lower case)")
 
     @classmethod
-    def of_principal(cls, principal: Principal, user: User | None = None) -> MeOut:
-        user = user or principal.user
-        auth = "api_key" if principal.api_key_id else "session" if principal.session_id else "external"
+    def own(cls, user: User) -> AccountOut:
         return cls(
             **UserOut.of(user).model_dump(),
-            scopes=sorted(s.value for s in principal.scopes),
-            auth=auth,
             undo_send_seconds=user.undo_send_seconds,
             image_senders=list(user.image_senders),
+        )
+
+
+class MeOut(AccountOut):
+    scopes: list[str]
+    auth: str = Field(description="session, api_key or external")
+
+    @classmethod
+    def of_principal(cls, principal: Principal, user: User | None = None) -> MeOut:
+        auth = "api_key" if principal.api_key_id else "session" if principal.session_id else "external"
+        return cls(
+            **AccountOut.own(user or principal.user).model_dump(),
+            scopes=sorted(s.value for s in principal.scopes),
+            auth=auth,
         )
 
 
@@ -126,7 +136,7 @@ class TokenOut(BaseModel):
     refresh_token: str | None
     token_type: str = "bearer"
     expires_in: int
-    user: UserOut
+    user: AccountOut
 
 
 class MessageOut(BaseModel):

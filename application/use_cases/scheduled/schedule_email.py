@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from application.authorization import require_scope
 from application.mail_access import MailAccess
@@ -18,7 +19,7 @@ from application.use_cases.scheduled.common import DeliveryPolicy, enqueue_wake_
 from domain.attachments import Upload, scheduled_holder
 from domain.audit import AuditContext, AuditDraft
 from domain.errors import ReauthRequired, ValidationFailed
-from domain.identity import Principal, Scope, new_id
+from domain.identity import UNDO_SEND_DEFAULT, Principal, Scope, new_id
 from domain.mail import EmailAddress, Message, OutgoingAttachment, OutgoingMessage
 from domain.mail_account import AccountStatus, MailAccount
 from domain.mime import deterministic_message_id, reply_threading
@@ -50,6 +51,8 @@ class ScheduleEmailInput:
     account_id: str | None = None
     context: AuditContext = AuditContext()
     thread: ThreadReference | None = None
+    # Undo send: instead of `send_at`, hold the message for the sender's own undo window (kept with the user).
+    undo_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,11 @@ class ScheduleEmail:
     def execute(self, inp: ScheduleEmailInput) -> Scheduled:
         require_scope(inp.principal, Scope.MAIL_SEND)
         now = self.clock.now()
-        when = resolve_send_at(inp.send_at, inp.timezone, now=now)
+        when = (
+            self._undo_window(inp.principal, now)
+            if inp.undo_hold
+            else resolve_send_at(inp.send_at, inp.timezone, now=now)
+        )
         account = self._account(inp.principal, inp.account_id)
         compose, uploads = inp.compose, tuple[Upload, ...]()
         if self.attachments is not None:
@@ -163,6 +170,13 @@ class ScheduleEmail:
         if original.files and self.attachments is not None:  # what someone sent us leaves only if the scanner agrees
             self.attachments.scan(principal, original.files, context, when="when scheduled")
         return original
+
+    def _undo_window(self, principal: Principal, now: datetime) -> ResolvedSendTime:
+        """Now plus the sender's undo window, read from the user (not the request), so every device holds alike."""
+        with self.uow as uow:
+            user = uow.users.get(principal.user_id)
+        seconds = user.undo_send_seconds if user is not None else UNDO_SEND_DEFAULT
+        return ResolvedSendTime(send_at=now + timedelta(seconds=seconds), timezone="UTC")
 
     def _account(self, principal: Principal, account_id: str | None) -> MailAccount:
         account = self.access.account(principal, account_id)

@@ -26,6 +26,7 @@ from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.errors import domain_error_response
 from entrypoints.http.openapi_contract import errors
 from entrypoints.http.schemas import (
+    AccountOut,
     ImageSenderIn,
     LoginIn,
     MeOut,
@@ -90,7 +91,7 @@ def _tokens(result: AuthTokens) -> TokenOut:
         refresh_token=result.refresh_token,
         token_type=result.token_type,
         expires_in=result.expires_in,
-        user=UserOut.of(result.user),
+        user=AccountOut.own(result.user),
     )
 
 

@@ -32,7 +32,18 @@ TIMEZONE_HELP = "IANA zone (Europe/Berlin, America/New_York) or an offset (+02:0
 
 
 class ScheduleIn(ComposeIn):
-    send_at: str = Field(min_length=1, max_length=64, description=SEND_AT_HELP, examples=["2026-12-24T09:00:00"])
+    send_at: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description=SEND_AT_HELP + " Required unless undo_hold is true.",
+        examples=["2026-12-24T09:00:00"],
+    )
+    undo_hold: bool = Field(
+        False,
+        description="Undo send: hold the message for your undo window (undo_send_seconds in PATCH /auth/me, "
+        "0-30 s) instead of a send_at; cancel it meanwhile with DELETE /emails/scheduled/{id}. Not with send_at.",
+    )
     timezone: str | None = Field(
         None, max_length=64, examples=["Europe/Berlin"], json_schema_extra=timezone_schema(TIMEZONE_HELP)
     )
@@ -52,6 +63,19 @@ class ScheduleIn(ComposeIn):
         "own attachments go along unless include_attachments is false. Not together with reply_to_message_id.",
     )
     include_attachments: bool = Field(True, description="With forward_message_id: attach the original's files")
+
+    def when(self) -> str:
+        if self.undo_hold and self.send_at:
+            raise ValidationFailed(
+                "Give either send_at or undo_hold, not both.",
+                details=[{"field": "send_at", "issue": "conflicts_with_undo_hold"}],
+            )
+        if not self.undo_hold and not self.send_at:
+            raise ValidationFailed(
+                "Say when to send it: send_at, or undo_hold to hold it for your undo window.",
+                details=[{"field": "send_at", "issue": "missing"}],
+            )
+        return self.send_at or ""
 
     def thread(self) -> ThreadReference | None:
         if self.reply_to_message_id and self.forward_message_id:
@@ -142,7 +166,16 @@ def schedule(
     or forward names its message (`reply_to_message_id` / `forward_message_id`) and is sent in that conversation;
     an unknown message is 404. The web app holds every send here for the undo window."""
     done = container.schedule_email().execute(
-        ScheduleEmailInput(principal, body.to_compose(), body.send_at, body.timezone, account, ctx, body.thread())
+        ScheduleEmailInput(
+            principal,
+            body.to_compose(),
+            body.when(),
+            body.timezone,
+            account,
+            ctx,
+            body.thread(),
+            undo_hold=body.undo_hold,
+        )
     )
     return ok(ScheduledEmailOut.of(done.email, done.adjustment))
 

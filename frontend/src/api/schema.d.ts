@@ -259,12 +259,77 @@ export interface paths {
         };
         /**
          * Me
-         * @description Who the credential belongs to and what it may do.
+         * @description Who the credential belongs to, what it may do, and their settings (undo window, image senders).
          */
         get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Me
+         * @description Change your display name and undo-send window (only the fields given change).
+         */
+        patch: operations["update_me_api_v1_auth_me_patch"];
+        trace?: never;
+    };
+    "/api/v1/auth/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change your password: the current one is required (422 when it is wrong), the new one must meet the rules.
+         *     Every other session is signed out; this one stays.
+         */
+        post: operations["change_password_api_v1_auth_me_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me/image-senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allow Sender Images
+         * @description Always show remote images in mail from this sender (at most 500 senders).
+         */
+        post: operations["allow_sender_images_api_v1_auth_me_image_senders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me/image-senders/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Disallow Sender Images
+         * @description Ask again before showing this sender's remote images (404 when they are not on your list).
+         */
+        delete: operations["disallow_sender_images_api_v1_auth_me_image_senders__address__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1691,6 +1756,37 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountOut
+         * @description A user as they see themselves: with their own settings (never in the admin's user list).
+         */
+        AccountOut: {
+            /** Id */
+            id: string;
+            /** Email */
+            email: string;
+            role: components["schemas"]["Role"];
+            status: components["schemas"]["UserStatus"];
+            /** Display Name */
+            display_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email Verified At */
+            email_verified_at: string | null;
+            /**
+             * Undo Send Seconds
+             * @description How long a send is held, with Undo, before it leaves (0: at once)
+             */
+            undo_send_seconds: number;
+            /**
+             * Image Senders
+             * @description Senders whose remote images are always shown (lower case)
+             */
+            image_senders: string[];
+        };
         /** ActivityOut */
         ActivityOut: {
             /** Tool Call Id */
@@ -2482,6 +2578,12 @@ export interface components {
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
+        /** Envelope[PasswordChangedOut] */
+        Envelope_PasswordChangedOut_: {
+            data: components["schemas"]["PasswordChangedOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
         /** Envelope[PendingActionOut] */
         Envelope_PendingActionOut_: {
             data: components["schemas"]["PendingActionOut"] | null;
@@ -2977,6 +3079,15 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** ImageSenderIn */
+        ImageSenderIn: {
+            /**
+             * Address
+             * Format: email
+             * @description The sender whose remote images are always shown
+             */
+            address: string;
+        };
         /** ImapConnectIn */
         ImapConnectIn: {
             /**
@@ -3188,6 +3299,16 @@ export interface components {
             created_at: string;
             /** Email Verified At */
             email_verified_at: string | null;
+            /**
+             * Undo Send Seconds
+             * @description How long a send is held, with Undo, before it leaves (0: at once)
+             */
+            undo_send_seconds: number;
+            /**
+             * Image Senders
+             * @description Senders whose remote images are always shown (lower case)
+             */
+            image_senders: string[];
             /** Scopes */
             scopes: string[];
             /**
@@ -3266,6 +3387,24 @@ export interface components {
             /** Ids */
             ids: string[];
         };
+        /** PasswordChangeIn */
+        PasswordChangeIn: {
+            /** Current Password */
+            current_password: string;
+            /**
+             * New Password
+             * Format: password
+             * @description At least 12 characters with a lowercase and an uppercase letter, a digit and a symbol (such as ! ? # or a space), not containing your e-mail address.
+             */
+            new_password: string;
+        };
+        /** PasswordChangedOut */
+        PasswordChangedOut: {
+            /** Message */
+            message: string;
+            /** Other Sessions Signed Out */
+            other_sessions_signed_out: number;
+        };
         /** PendingActionOut */
         PendingActionOut: {
             /** Id */
@@ -3316,6 +3455,19 @@ export interface components {
          * @enum {string}
          */
         PendingStatus: "pending" | "approved" | "executed" | "failed" | "rejected";
+        /** ProfilePatch */
+        ProfilePatch: {
+            /**
+             * Display Name
+             * @description Shown in the app and on mail you send; empty or null clears it
+             */
+            display_name?: string | null;
+            /**
+             * Undo Send Seconds
+             * @description Hold each send this long, with Undo, before it leaves (0: off)
+             */
+            undo_send_seconds?: number | null;
+        };
         /** PushAcceptedOut */
         PushAcceptedOut: {
             /**
@@ -3547,10 +3699,16 @@ export interface components {
             attachment_ids?: string[];
             /**
              * Send At
-             * @description When to send: ISO 8601 with an offset (2026-12-24T09:00:00+01:00, exact), or a wall time without one (2026-12-24T09:00:00) together with `timezone`. A wall time skipped by a DST change is moved forward by the gap; one that happens twice means the first, unless an offset says otherwise.
+             * @description When to send: ISO 8601 with an offset (2026-12-24T09:00:00+01:00, exact), or a wall time without one (2026-12-24T09:00:00) together with `timezone`. A wall time skipped by a DST change is moved forward by the gap; one that happens twice means the first, unless an offset says otherwise. Required unless undo_hold is true.
              * @example 2026-12-24T09:00:00
              */
-            send_at: string;
+            send_at?: string | null;
+            /**
+             * Undo Hold
+             * @description Undo send: hold the message for your undo window (undo_send_seconds in PATCH /auth/me, 0-30 s) instead of a send_at; cancel it meanwhile with DELETE /emails/scheduled/{id}. Not with send_at.
+             * @default false
+             */
+            undo_hold: boolean;
             /**
              * Timezone
              * @description IANA zone (Europe/Berlin, America/New_York) or an offset (+02:00); shown back with the send time
@@ -3677,6 +3835,11 @@ export interface components {
             revoked_at: string | null;
             /** Ip */
             ip: string | null;
+            /**
+             * Place
+             * @description Where the address is, in words: 'This computer' (loopback), 'Local network' (private ranges), otherwise the address itself (no geolocation lookup)
+             */
+            place: string;
             /** User Agent */
             user_agent: string | null;
             /**
@@ -3849,7 +4012,7 @@ export interface components {
             token_type: string;
             /** Expires In */
             expires_in: number;
-            user: components["schemas"]["UserOut"];
+            user: components["schemas"]["AccountOut"];
         };
         /** TurnOut */
         TurnOut: {
@@ -5012,6 +5175,377 @@ export interface operations {
             };
             /** @description Not allowed for this caller (a scope, a role, a wrong token) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_me_api_v1_auth_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfilePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MeOut_"];
+                };
+            };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_auth_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PasswordChangedOut_"];
+                };
+            };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The password is kept by an outside sign-in service */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    allow_sender_images_api_v1_auth_me_image_senders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageSenderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MeOut_"];
+                };
+            };
+            /** @description The body cannot be parsed (not JSON, or not UTF-8) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    disallow_sender_images_api_v1_auth_me_image_senders__address__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MeOut_"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,8 @@
 // script cannot read. A reload (or an expiring token) gets a new access token from POST /auth/refresh.
 import type { components } from '@/api/schema'
 
-export type SessionUser = components['schemas']['UserOut']
+/** The signed-in person with their own settings (undo window, image senders): kept on the server, per user. */
+export type SessionUser = components['schemas']['AccountOut']
 
 export interface SessionState {
   status: 'unknown' | 'signed-in' | 'signed-out'

@@ -10,6 +10,8 @@ export function testUser(overrides: Partial<SessionUser> = {}): SessionUser {
     display_name: null,
     created_at: '2026-11-01T00:00:00Z',
     email_verified_at: null,
+    undo_send_seconds: 10,
+    image_senders: [],
     ...overrides,
   }
 }

@@ -5,9 +5,9 @@ import { ErrorMessage } from '@/components/error-message'
 import { TextField } from '@/components/text-field'
 import { useRegister } from '../api/register'
 import { fieldErrors } from '../types/field-errors'
-import { passwordAcceptable } from '../types/password-rules'
+import { passwordAcceptable } from '@/lib/password-rules'
 import { AuthCard, AuthLink } from './auth-card'
-import { PasswordChecklist } from './password-checklist'
+import { PasswordChecklist } from '@/components/password-checklist'
 
 export function RegisterPage() {
   const register = useRegister()

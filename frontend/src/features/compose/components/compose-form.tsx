@@ -22,7 +22,7 @@ import type { Message } from '../hooks/use-compose-source'
 import { useAttachments } from '../hooks/use-attachments'
 import type { ComposeAttachment } from '../lib/attachments'
 import { offerUndo } from '@/lib/undo'
-import { rememberHeldSend, undoSendSeconds } from '@/lib/undo-send'
+import { rememberHeldSend, secondsUntil, undoSendSeconds } from '@/lib/undo-send'
 import { cancelHeldSend } from '../api/cancel-send'
 import { autosave } from '../lib/autosave'
 import { forwardedHtml, forwardedText, quotedHtml, quotedText, quoteHeader } from '../lib/quoting'
@@ -300,15 +300,13 @@ export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, i
     return true
   }
 
-  /** Undo send (issue 17): the server holds the message for `seconds` (a scheduled send due then, so closing the
-   * tab neither loses nor doubles it); Undo or `z` cancels it and reopens it as a draft. */
-  const sendWithUndo = async (lists: Record<RecipientField, Recipient[]>, seconds: number) => {
+  /** Undo send (issue 17): the server holds the message for the person's undo window (a scheduled send due then,
+   * so closing the tab neither loses nor doubles it); Undo or `z` cancels it and reopens it as a draft. */
+  const sendWithUndo = async (lists: Record<RecipientField, Recipient[]>) => {
     const content = composeBody(lists)
     const thread = threadFields()
-    const held = await schedule.mutateAsync({
-      body: { ...content, ...thread, send_at: new Date(Date.now() + seconds * 1000).toISOString(), timezone: 'UTC' },
-      account,
-    })
+    const held = await schedule.mutateAsync({ body: { ...content, ...thread, undo_hold: true }, account })
+    const seconds = secondsUntil(held.send_at)
     rememberHeldSend(held.id)
     await dropSavedDraft()
     finished.current = true
@@ -352,7 +350,7 @@ export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, i
     try {
       if (undoSendSeconds() > 0) {
         // Every send, a reply or forward too, is held for the undo window in its conversation.
-        await sendWithUndo(lists, undoSendSeconds())
+        await sendWithUndo(lists)
       } else if (mode.kind === 'reply') {
         // Sent as a draft in the thread, so the recipients are exactly the ones on screen.
         const saved = await saveDraft.mutateAsync({ draftId: draftIdRef.current, body: { ...composeBody(lists), reply_to_message_id: mode.original.id }, account })
@@ -428,7 +426,7 @@ export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, i
       return
     }
     try {
-      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), ...threadFields(), send_at: sendAt, timezone: timeZone }, account })
+      const scheduled = await schedule.mutateAsync({ body: { ...composeBody(lists), ...threadFields(), send_at: sendAt, timezone: timeZone, undo_hold: false }, account })
       await dropSavedDraft()
       setScheduleOpen(false)
       const when = new Date(scheduled.send_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: scheduled.timezone })

@@ -1,7 +1,9 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { Toaster } from 'sonner'
+import { signIn } from '@/lib/auth-session'
 import { apiError, envelope, mockApi, type SeenRequest } from '@/test/fetch-mock'
+import { testUser } from '@/test/fixtures'
 import { renderWithApp } from '@/test/render'
 import { mockUploads, uploaded } from '@/test/xhr-mock'
 import { act } from 'react'
@@ -62,8 +64,8 @@ beforeAll(() => {
 // Autosave is tested on its own below; elsewhere it waits longer than any test, so a slow run cannot add a save.
 beforeEach(() => {
   window.localStorage.setItem('mailagent.activeAccount', 'acc-1')
-  // Sends go out at once unless a test is about the undo window.
-  window.localStorage.setItem('mailagent.undoSendSeconds', '0')
+  // Sends go out at once unless a test is about the undo window (a per-user setting the session's user carries).
+  signIn({ access_token: 't', expires_in: 3600, user: testUser({ undo_send_seconds: 0 }) })
   autosave.delayMs = 3_600_000
 })
 afterEach(() => window.localStorage.clear())
@@ -221,11 +223,12 @@ describe('ComposePage', { timeout: 60_000 }, () => {
   }, 60_000)
 
   it('holds a send for the undo window on the server, counts down, and Undo cancels it and reopens it as a draft', async () => {
-    window.localStorage.setItem('mailagent.undoSendSeconds', '10')
+    signIn({ access_token: 't', expires_in: 3600, user: testUser({ undo_send_seconds: 10 }) })
     const seen = mockApi({
       'GET /api/v1/contacts/suggestions': () => envelope([]),
-      'POST /api/v1/emails/schedule': ({ body }) =>
-        envelope({ id: 's1', status: 'pending', send_at: (body as { send_at: string }).send_at, timezone: 'UTC' }, {}, 201),
+      // The server picks the time from the user's own window.
+      'POST /api/v1/emails/schedule': () =>
+        envelope({ id: 's1', status: 'pending', send_at: new Date(Date.now() + 10_000).toISOString(), timezone: 'UTC' }, {}, 201),
       'DELETE /api/v1/emails/scheduled/s1': () => envelope({ id: 's1', status: 'cancelled' }),
       'POST /api/v1/emails/draft': () => envelope({ id: 'd5', message: message({ id: 'dm5' }) }, {}, 201),
     })
@@ -234,16 +237,13 @@ describe('ComposePage', { timeout: 60_000 }, () => {
     await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
     await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Oops')
     await typeBody(user, 'Not yet')
-    const before = Date.now()
     await user.click(screen.getByRole('button', { name: 'Send' }))
     await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX'), { timeout: 15_000 })
-    // Nothing went to /emails/send: the server holds it, due at the end of the window.
+    // Nothing went to /emails/send: the server holds it for the user's window (no time chosen by this browser).
     expect(posts(seen, '/api/v1/emails/send')).toHaveLength(0)
-    const held = posts(seen, '/api/v1/emails/schedule')[0]?.body as { send_at: string; subject: string; to: string[] }
-    expect(held).toMatchObject({ subject: 'Oops', to: ['bob@example.org'] })
-    const due = Date.parse(held.send_at) - before
-    expect(due).toBeGreaterThanOrEqual(9_000)
-    expect(due).toBeLessThanOrEqual(11_000 + (Date.now() - before))
+    const held = posts(seen, '/api/v1/emails/schedule')[0]?.body as Record<string, unknown>
+    expect(held).toMatchObject({ subject: 'Oops', to: ['bob@example.org'], undo_hold: true })
+    expect(held).not.toHaveProperty('send_at')
     expect(await screen.findByText(/Sends in \d+ s/, {}, { timeout: 15_000 })).toBeInTheDocument()
 
     await user.click(screen.getByRole('button', { name: 'Undo' }))

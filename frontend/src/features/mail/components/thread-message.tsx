@@ -69,7 +69,7 @@ export function ThreadMessage({ message, expanded, onToggle, labelNames }: Threa
               </>
             )}
           </dl>
-          <EmailBody html={message.html} text={message.text_body} title={`Message from ${sender}`} />
+          <EmailBody html={message.html} text={message.text_body} title={`Message from ${sender}`} senderAddress={message.from?.address} />
           {message.attachments.some((a) => a.mime_type.startsWith('text/calendar')) && <InvitationCard messageId={message.id} />}
           <AttachmentList messageId={message.id} attachments={message.attachments} />
         </div>

@@ -129,7 +129,7 @@ describe('ThreadPage', () => {
   })
 
   it('downloads an attachment with the Authorization header through an object URL', async () => {
-    signIn({ access_token: 'token-123', expires_in: 3600, user: { id: 'u1', email: 'me@example.com' } as components['schemas']['UserOut'] })
+    signIn({ access_token: 'token-123', expires_in: 3600, user: { id: 'u1', email: 'me@example.com' } as components['schemas']['AccountOut'] })
     // jsdom has no object URLs; stand in for them on the real URL class and put it back afterwards.
     const createObjectURL = vi.fn((blob: Blob) => `blob:${blob.size}`)
     Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() })

@@ -1,5 +1,5 @@
 // The password rules as a checklist that updates while the person types.
-import { passwordRules } from '../types/password-rules'
+import { passwordRules } from '@/lib/password-rules'
 
 export function PasswordChecklist({ id, password, email }: { id: string; password: string; email?: string }) {
   const rules = passwordRules(password, email)
