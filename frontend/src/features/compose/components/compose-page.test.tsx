@@ -321,12 +321,13 @@ describe('ComposePage', { timeout: 60_000 }, () => {
   })
 
   it('a reply waits out the undo window in its thread: held with reply_to_message_id, Undo reopens it as a draft', async () => {
-    window.localStorage.setItem('mailagent.undoSendSeconds', '10')
+    signIn({ access_token: 't', expires_in: 3600, user: testUser({ undo_send_seconds: 10 }) })
     const seen = mockApi({
       'GET /api/v1/contacts/suggestions': () => envelope([]),
       'GET /api/v1/mail/accounts': () => envelope([{ id: 'acc-1', address: 'me@example.com', provider: 'demo', status: 'active', scopes: [], created_at: '2026-11-01T00:00:00Z', last_error: null }]),
       'GET /api/v1/emails/m1': () => envelope(message()),
-      'POST /api/v1/emails/schedule': () => envelope({ id: 's9', status: 'scheduled', send_at: '2026-11-20T12:00:10Z', timezone: 'UTC' }),
+      // The server holds it for the user's own window and says until when.
+      'POST /api/v1/emails/schedule': () => envelope({ id: 's9', status: 'scheduled', send_at: new Date(Date.now() + 10_000).toISOString(), timezone: 'UTC' }),
       'DELETE /api/v1/emails/scheduled/s9': () => envelope({ id: 's9', status: 'cancelled' }),
       'POST /api/v1/emails/draft': () => envelope({ id: 'd9', message: message({ id: 'd9' }) }),
     })
@@ -337,7 +338,8 @@ describe('ComposePage', { timeout: 60_000 }, () => {
     await user.click(screen.getByRole('button', { name: 'Send' }))
     await waitFor(() => expect(posts(seen, '/api/v1/emails/schedule')).toHaveLength(1))
     const held = posts(seen, '/api/v1/emails/schedule')[0]?.body as Record<string, unknown>
-    expect(held).toMatchObject({ reply_to_message_id: 'm1', to: ['Alice <alice@example.com>'], subject: 'Re: Lunch plans', timezone: 'UTC' })
+    expect(held).toMatchObject({ reply_to_message_id: 'm1', to: ['Alice <alice@example.com>'], subject: 'Re: Lunch plans', undo_hold: true })
+    expect(held.send_at).toBeUndefined()
     expect(held.forward_message_id).toBeUndefined()
     expect(String(held.text_body)).toMatch(/^Noon works\n\nOn .* wrote:\n> Shall we meet at noon\?/)
     await waitFor(() => expect(router.state.location.pathname).toBe('/mail/INBOX/m1'))
