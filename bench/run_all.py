@@ -29,6 +29,7 @@ BENCHMARKS = [
     "emails_sweep.py",
     "gmail_quota.py",
     "incremental_sync.py",
+    "imap_sync.py",
     "ws_fanout.py",
     "scheduled_sends.py",
     "scheduled_burst_rq.py",

@@ -76,7 +76,12 @@ class ConnectImapAccount:
             self.check.check(settings, inp.password)
         except ReauthRequired as exc:
             # nothing is stored: to the person connecting, a refused password is a wrong entry, not a lost grant
-            raise ValidationFailed(exc.message, details=[{"field": "password"}]) from exc
+            reason = exc.message.split(" Connect the account again", 1)[0].split("; nothing was sent", 1)[0]
+            raise ValidationFailed(
+                f"{reason.rstrip('.')}. Check the user name and the password (an app password where the provider "
+                "offers one).",
+                details=[{"field": "password"}],
+            ) from exc
         except InfrastructureError as exc:
             # the settings just given cannot be used now: say which server, and store nothing
             raise ValidationFailed(

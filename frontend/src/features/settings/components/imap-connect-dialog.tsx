@@ -14,7 +14,7 @@ type Preset = ImapConnect['preset']
 const SECURITY: { value: Security; label: string }[] = [
   { value: 'tls', label: 'TLS' },
   { value: 'starttls', label: 'STARTTLS' },
-  { value: 'none', label: 'None (this machine only)' },
+  { value: 'none', label: 'None (local)' },
 ]
 
 function SecuritySelect({ label, value, onChange }: { label: string; value: Security; onChange: (value: Security) => void }) {
