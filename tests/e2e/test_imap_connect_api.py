@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from imapclient import IMAPClient
 
+from application.use_cases.mail.sync_mailbox import SyncMailboxInput
 from domain.mail import EmailAddress
 from tests.support.app import Api, make_app, make_settings
 from tests.support.mail_servers import PASSWORD, MailServers, mail_servers  # noqa: F401
@@ -23,10 +24,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
+def app_and_container(tmp_path: Path) -> tuple[Any, Any]:
     settings = make_settings(tmp_path)
-    app, _ = make_app(settings)
-    client = Api(app, settings)
+    app, container = make_app(settings)
+    return Api(app, settings), container
+
+
+@pytest.fixture
+def api(app_and_container: tuple[Any, Any]) -> Iterator[Api]:
+    client = app_and_container[0]
     yield client
     client.client.close()
 
@@ -137,3 +143,43 @@ def test_a_refused_password_stores_nothing_and_a_changed_one_asks_to_reconnect(
     # reconnecting the same address replaces the stored password and keeps the account
     again = api.post("/api/v1/mail/accounts/imap", json=body(mail_servers, user), headers=me.headers)
     assert again.status_code == 201 and again.json()["data"]["id"] == account_id
+
+
+def test_changes_made_in_another_mail_client_become_events(
+    api: Api,
+    app_and_container: tuple[Any, Any],
+    mail_servers: MailServers,  # noqa: F811
+) -> None:
+    container = app_and_container[1]
+    user = mail_servers.add_user()
+    me = api.signup("imap-events@example.com")
+    r = api.post("/api/v1/mail/accounts/imap", json=body(mail_servers, user), headers=me.headers)
+    assert r.status_code == 201, r.text
+    account_id = r.json()["data"]["id"]
+    sync = container.sync_mailbox()
+    sync.execute(SyncMailboxInput(account_id))  # the feed starts where the connect left it: nothing to report
+
+    def events(kind: str) -> list[Any]:
+        with container.uow() as uow:
+            stored = [s.event for s in uow.events.after(me.user_id, 0, limit=1000)]
+        return [e for e in stored if e.type.value == kind]
+
+    other = IMAPClient("127.0.0.1", port=mail_servers.imap_port, ssl=False, timeout=30)
+    other.login(user, PASSWORD)
+    try:
+        other.append(
+            "INBOX",
+            incoming_raw(
+                sender=EmailAddress(address="carol@example.com", name="Carol"),
+                subject="Arrived elsewhere",
+                text="Delivered while mailagent was not looking.",
+                date=datetime(2025, 6, 2, tzinfo=UTC),
+            ),
+        )
+        first = sync.execute(SyncMailboxInput(account_id))
+        assert first.events == 1
+        [received] = events("email.received")
+        assert received.data["subject"] == "Arrived elsewhere"
+        assert sync.execute(SyncMailboxInput(account_id)).events == 0  # nothing new: nothing repeated
+    finally:
+        other.logout()
