@@ -10,6 +10,7 @@ from typing import Protocol
 
 from application.guarded_calendar import GuardedCalendar, GuardedContacts
 from application.ports.calendar import Calendar
+from application.ports.calendar_feed import CalendarFeed
 from application.ports.calendar_provider import CalendarProvider
 from application.ports.circuit_breaker import CircuitBreakers
 from application.ports.contacts import Contacts
@@ -37,6 +38,8 @@ def _missing_scope(account: MailAccount, what: str) -> ReauthRequired:
 
 class GoogleCalendars(Protocol):
     def calendar(self, account: MailAccount) -> Calendar: ...
+
+    def feed(self, account: MailAccount) -> CalendarFeed: ...
 
     def contacts(self, account: MailAccount) -> Contacts: ...
 
@@ -121,3 +124,11 @@ class InstallationCalendars(CalendarProvider):
             raise _missing_scope(account, "contacts")
         contacts = google.contacts(account)
         return contacts if self.breakers is None else GuardedContacts(contacts, self.breakers)
+
+    def feed(self, account: MailAccount) -> CalendarFeed | None:
+        if account.provider is MailProvider.DEMO:
+            return None
+        google = self._google(account)
+        if not CALENDAR_SCOPES & set(account.scopes):
+            raise _missing_scope(account, "calendar")
+        return google.feed(account)

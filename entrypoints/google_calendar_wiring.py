@@ -10,6 +10,7 @@ from typing import Any
 from adapters.google_calendar.calendar import GoogleCalendar
 from adapters.google_people.contacts import GooglePeopleContacts
 from application.ports.calendar import Calendar
+from application.ports.calendar_feed import CalendarFeed
 from application.ports.contacts import Contacts
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.secret_store import SecretStore
@@ -34,6 +35,11 @@ class GoogleWorkspace:
             "max_attempts": self.settings.gmail_retry_attempts,
             "base_delay": self.settings.gmail_retry_base_seconds,
         }
+
+    def feed(self, account: MailAccount) -> CalendarFeed:
+        found = self.calendar(account)
+        assert isinstance(found, GoogleCalendar)
+        return found
 
     def calendar(self, account: MailAccount) -> Calendar:
         key = (account.id, account.secret_ref, account.updated_at)  # a reconnect brings new tokens

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     google_calendar_api_root: str = Field(
         "https://www.googleapis.com/", description="Google Calendar v3 API root URL (a Google account's calendar)"
     )
+    google_calendar_push_url: str | None = Field(
+        None,
+        description="HTTPS URL Google Calendar posts changes to (<public_url>/api/v1/calendar/push/google); "
+        "unset: calendars are polled with sync tokens only",
+    )
     google_people_api_root: str = Field(
         "https://people.googleapis.com/", description="Google People v1 API root URL (a Google account's contacts)"
     )

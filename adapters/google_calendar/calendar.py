@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from adapters.google_api.caller import GoogleCaller, Op, offline_service
-from adapters.google_api.transport import TokenSource
+from adapters.google_api.transport import CallFailure, TokenSource
 from application.ports.calendar import Calendar, CalendarInfo
+from application.ports.calendar_feed import CalendarFeed
 from domain.calendar import (
     Attendee,
     CalendarEvent,
@@ -33,6 +34,7 @@ from domain.calendar import (
     updated,
     zone,
 )
+from domain.calendar_sync import CalendarChange, CalendarChangePage, ChangeKind, SyncTokenExpired, WatchChannel
 from domain.errors import NotFound, ValidationFailed
 
 CALENDAR_ROOT_URL = "https://www.googleapis.com/"
@@ -152,7 +154,7 @@ def event_from_google(raw: Mapping[str, Any], *, fallback_zone: str) -> Calendar
     return organised(event)
 
 
-class GoogleCalendar(Calendar):
+class GoogleCalendar(Calendar, CalendarFeed):
     """The primary Google calendar of one account (`owner`), through `tokens`. `root_url` points every request
     elsewhere (a local fake in tests). Retry and quota options are GoogleCaller's."""
 
@@ -390,3 +392,57 @@ class GoogleCalendar(Calendar):
 
     def sends_invitations(self) -> bool:
         return True
+
+    # ------------------------------------------------------------ change feed and push (CalendarFeed)
+
+    def changes(self, sync_token: str | None) -> CalendarChangePage:
+        """Google's incremental sync: events.list with the sync token (deleted events included) until the page that
+        carries nextSyncToken. Without a token, the calendar is listed in full only to get one."""
+        params: dict[str, Any] = {"calendarId": PRIMARY, "maxResults": PAGE_SIZE}
+        if sync_token:
+            params.update(syncToken=sync_token, showDeleted=True)
+        op = Op("read your calendar's changes")
+        fallback = self.timezone()
+        changes: list[CalendarChange] = []
+        token: str | None = None
+        while True:
+            outcome = self.caller.call(self._events.list(**params, **({"pageToken": token} if token else {})))
+            if isinstance(outcome, CallFailure):
+                if outcome.status == 410:  # fullSyncRequired: the token is too old
+                    raise SyncTokenExpired("Google no longer knows this sync token.")
+                raise self.caller.error(outcome, op)
+            if sync_token:
+                changes.extend(_change(raw, fallback) for raw in outcome.get("items") or ())
+            token = outcome.get("nextPageToken")
+            if not token:
+                next_token = outcome.get("nextSyncToken")
+                if not next_token:
+                    raise ValidationFailed("Google Calendar answered a listing without a sync token.")
+                return CalendarChangePage(tuple(changes), str(next_token))
+
+    def watch(self, address: str, channel_id: str, token: str) -> WatchChannel:
+        answer = self.caller.execute(
+            self._events.watch(
+                calendarId=PRIMARY, body={"id": channel_id, "type": "web_hook", "address": address, "token": token}
+            ),
+            Op("watch your calendar for changes"),
+        )
+        expires = answer.get("expiration")
+        expires_at = datetime.fromtimestamp(int(expires) / 1000, UTC) if expires else self._clock() + timedelta(days=7)
+        return WatchChannel(str(answer.get("id") or channel_id), str(answer.get("resourceId") or ""), expires_at)
+
+    def stop(self, channel_id: str, resource_id: str) -> None:
+        outcome = self.caller.call(self._service.channels().stop(body={"id": channel_id, "resourceId": resource_id}))
+        if isinstance(outcome, CallFailure) and outcome.status != 404:
+            raise self.caller.error(outcome, Op("stop watching your calendar"))
+
+
+def _change(raw: Mapping[str, Any], fallback_zone: str) -> CalendarChange:
+    event_id = str(raw["id"])
+    changed = datetime.fromisoformat(str(raw["updated"])) if raw.get("updated") else None
+    if raw.get("status") == EventStatus.CANCELLED.value or not raw.get("start"):
+        # a deleted event (or one cancelled instance) may come with its id and status only
+        return CalendarChange(event_id, ChangeKind.DELETED, changed_at=changed)
+    event = event_from_google(raw, fallback_zone=fallback_zone)
+    created = raw.get("created") and raw.get("created") == raw.get("updated")
+    return CalendarChange(event_id, ChangeKind.CREATED if created else ChangeKind.UPDATED, event, changed)

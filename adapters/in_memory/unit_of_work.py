@@ -15,6 +15,7 @@ from adapters.in_memory.agent import (
     InMemoryPendingActionRepository,
 )
 from adapters.in_memory.attachments import InMemoryAttachmentRepository
+from adapters.in_memory.calendar_sync import InMemoryCalendarSyncRepository
 from adapters.in_memory.mail_sync import InMemoryMailSyncRepository
 from adapters.in_memory.scheduled_emails import InMemoryScheduledEmailRepository
 from adapters.in_memory.slack import InMemorySlackIntegrationRepository
@@ -76,6 +77,7 @@ class InMemoryStore:
     webhook_deliveries: dict[str, Any] = field(default_factory=dict)
     webhook_attempts: dict[str, Any] = field(default_factory=dict)
     slack_integrations: dict[str, Any] = field(default_factory=dict)
+    calendar_sync: dict[str, Any] = field(default_factory=dict)
     locked: set[tuple[str, Any]] = field(default_factory=set)  # rows claimed by an open transaction (SKIP LOCKED)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -97,6 +99,7 @@ class InMemoryStore:
         "webhook_deliveries",
         "webhook_attempts",
         "slack_integrations",
+        "calendar_sync",
     )
 
 
@@ -462,6 +465,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.agent_changes = InMemoryAgentChangeRepository(self._tx)
         self.webhooks = InMemoryWebhookRepository(self._tx)
         self.slack = InMemorySlackIntegrationRepository(self._tx)
+        self.calendar_sync = InMemoryCalendarSyncRepository(self._tx)
 
     def commit(self) -> None:
         tx = self._tx
@@ -503,7 +507,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         assert self._tx is not None
         repos = (self.users, self.sessions, self.one_time_tokens, self.api_keys, self.mail_accounts, self.oauth_states)
         agent = (self.agent_conversations, self.pending_actions, self.agent_policies, self.agent_changes)
-        others = (self.attachments, self.webhooks, self.slack)
+        others = (self.attachments, self.webhooks, self.slack, self.calendar_sync)
         for repo in (
             *repos,
             self.audit,

@@ -439,3 +439,19 @@ class SlackIntegrationRow(Base):
     last_summary_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CalendarSyncRow(Base):
+    """Where each Google account's calendar change feed stands: its sync token and push channel (see
+    application.ports.calendar_feed)."""
+
+    __tablename__ = "calendar_sync"
+    __table_args__ = (Index("ix_calendar_sync_channel_id", "channel_id", unique=True),)
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("mail_accounts.id", ondelete="CASCADE"), primary_key=True)
+    sync_token: Mapped[str | None] = mapped_column(String(500))
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    channel_resource_id: Mapped[str | None] = mapped_column(String(200))
+    channel_token_hash: Mapped[str | None] = mapped_column(String(64))
+    channel_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

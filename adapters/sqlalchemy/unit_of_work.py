@@ -20,6 +20,7 @@ from adapters.sqlalchemy.agent import (
     SqlAlchemyPendingActionRepository,
 )
 from adapters.sqlalchemy.attachments import SqlAlchemyAttachmentRepository
+from adapters.sqlalchemy.calendar_sync import SqlAlchemyCalendarSyncRepository
 from adapters.sqlalchemy.events import SqlAlchemyEventStore, SqlAlchemyJobOutbox
 from adapters.sqlalchemy.mail_sync import SqlAlchemyMailSyncRepository
 from adapters.sqlalchemy.repositories import (
@@ -79,6 +80,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.agent_changes = SqlAlchemyAgentChangeRepository(self._session)
         self.webhooks = SqlAlchemyWebhookRepository(self._session)
         self.slack = SqlAlchemySlackIntegrationRepository(self._session)
+        self.calendar_sync = SqlAlchemyCalendarSyncRepository(self._session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -16,6 +16,7 @@ from application.ports.agent_store import (
     PendingActionRepository,
 )
 from application.ports.attachments import AttachmentRepository
+from application.ports.calendar_feed import CalendarSyncRepository
 from application.ports.mail_sync import MailSyncRepository
 from application.ports.notifier import SlackIntegrationRepository
 from application.ports.scheduled_emails import ScheduledEmailRepository
@@ -285,6 +286,7 @@ class UnitOfWork(ABC):
     agent_changes: AgentChangeRepository
     webhooks: WebhookRepository
     slack: SlackIntegrationRepository
+    calendar_sync: CalendarSyncRepository
 
     def __enter__(self) -> Self:
         self.begin()

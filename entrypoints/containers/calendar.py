@@ -12,9 +12,13 @@ from application.use_cases.calendar.create_event import CreateEvent
 from application.use_cases.calendar.delete_event import DeleteEvent
 from application.use_cases.calendar.find_free_time import FindFreeTime
 from application.use_cases.calendar.get_event import GetEvent
+from application.use_cases.calendar.handle_calendar_push import HandleCalendarPush
 from application.use_cases.calendar.invitations import AnswerMailInvitation, GetMailInvitation
 from application.use_cases.calendar.list_events import ListEvents
+from application.use_cases.calendar.poll_calendars import PollCalendars
+from application.use_cases.calendar.renew_calendar_watches import RenewCalendarWatches
 from application.use_cases.calendar.respond_to_event import RespondToEvent
+from application.use_cases.calendar.sync_calendar import SyncCalendar
 from application.use_cases.calendar.update_event import UpdateEvent
 from application.use_cases.contacts.search_contacts import ContactBook, GetContact, SearchContacts
 from application.use_cases.mail.suggest_recipients import SuggestRecipients
@@ -57,6 +61,7 @@ class CalendarContainer(containers.DeclarativeContainer):
     oauth_client = providers.Dependency()
     circuit_breakers = providers.Dependency()
     metrics = providers.Dependency()
+    job_queue = providers.Dependency()
 
     calendars = providers.Singleton(_calendars, settings, clock, secret_store, oauth_client, circuit_breakers, metrics)
     working_hours = providers.Singleton(_working_hours, settings)
@@ -72,6 +77,14 @@ class CalendarContainer(containers.DeclarativeContainer):
     find_free_time = providers.Factory(FindFreeTime, calendar_access)
     get_mail_invitation = providers.Factory(GetMailInvitation, calendar_access, mail_access)
     answer_mail_invitation = providers.Factory(AnswerMailInvitation, calendar_access, mail_access)
+
+    # Google Calendar's change feed: sync tokens (polled), push channels (renewed), the push endpoint
+    sync_calendar = providers.Factory(SyncCalendar, uow, calendars, clock, relay=outbox_relay)
+    poll_calendars = providers.Factory(PollCalendars, uow, job_queue, clock)
+    renew_calendar_watches = providers.Factory(
+        RenewCalendarWatches, uow, calendars, clock, settings.provided.google_calendar_push_url
+    )
+    handle_calendar_push = providers.Factory(HandleCalendarPush, uow, job_queue)
 
     contact_book = providers.Factory(
         ContactBook, calendar_access, cache, ttl_seconds=settings.provided.contacts_cache_seconds

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from application.ports.job_queue import PERIODIC_LANE, JobPayload, JobRegistry
 from application.use_cases.notifications.deliver_webhooks import SWEEP_JOB
 from application.use_cases.notifications.slack import SUMMARIES_JOB
-from entrypoints.worker import scheduled_jobs, sync_jobs, webhook_jobs
+from entrypoints.worker import calendar_jobs, scheduled_jobs, sync_jobs, webhook_jobs
 from entrypoints.worker.periodic import PeriodicJob
 
 EXPIRE_UPLOADS_JOB = "attachments.expire"
@@ -48,6 +48,7 @@ def build_registry(container: Container) -> JobRegistry:
     registry.register(EXPIRE_UPLOADS_JOB, expire_uploads, lane=PERIODIC_LANE)
     scheduled_jobs.register(registry, container)
     sync_jobs.register(registry, container)
+    calendar_jobs.register(registry, container)
     webhook_jobs.register(registry, container)
     return registry
 
@@ -67,6 +68,9 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         # Mailbox sync: the polling fallback (each account once per mail_poll_seconds) and Gmail watch renewal.
         PeriodicJob(sync_jobs.POLL_JOB, lambda: min(sync_jobs.POLL_TICK_SECONDS, settings.mail_poll_seconds)),
         PeriodicJob(sync_jobs.WATCH_RENEW_JOB, lambda: sync_jobs.WATCH_RENEW_SECONDS),
+        # Google Calendar: changes polled with sync tokens, push channels renewed before they expire.
+        PeriodicJob(calendar_jobs.POLL_JOB, lambda: settings.mail_poll_seconds),
+        PeriodicJob(calendar_jobs.WATCH_RENEW_JOB, lambda: calendar_jobs.WATCH_RENEW_SECONDS),
         # Webhook deliveries whose job was lost (a worker killed mid-attempt): enqueued again once their lease ends.
         PeriodicJob(SWEEP_JOB, lambda: settings.webhook_sweep_seconds),
         # Daily Slack summaries: each connected user's scheduled moment is checked once a minute.

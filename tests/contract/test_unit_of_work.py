@@ -317,3 +317,37 @@ def test_an_oauth_state_is_consumed_once(new_uow: UowFactory) -> None:
         uow.commit()
     with new_uow() as uow:
         assert uow.oauth_states.consume(state.id, at=T0) is False
+
+
+def test_calendar_sync_state_round_trips_and_is_found_by_channel(new_uow: UowFactory) -> None:
+    from domain.calendar_sync import CalendarSyncState
+    from domain.mail_account import AccountStatus, MailAccount, MailProvider
+
+    owner = make_user("cal@example.com")
+    account = MailAccount(new_id(), owner.id, MailProvider.GOOGLE, "cal@gmail.com", AccountStatus.ACTIVE, T0, T0)
+    state = CalendarSyncState(
+        account.id,
+        sync_token="CPDAlvWDx70CEPDAlvWDx70CGAU=",
+        synced_at=T0,
+        channel_id="chan-1",
+        channel_resource_id="res-1",
+        channel_token_hash="a" * 64,
+        channel_expires_at=T0 + timedelta(days=7),
+    )
+    with new_uow() as uow:
+        uow.users.add(owner)
+        uow.mail_accounts.add(account)
+        assert uow.calendar_sync.get(account.id) is None
+        uow.calendar_sync.put(state)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.calendar_sync.get(account.id) == state
+        assert uow.calendar_sync.by_channel("chan-1") == state and uow.calendar_sync.by_channel("chan-0") is None
+        uow.calendar_sync.put(replace(state, channel_id="chan-2", sync_token="next"))  # not committed
+    with new_uow() as uow:
+        assert uow.calendar_sync.get(account.id) == state
+        uow.calendar_sync.put(replace(state, channel_id="chan-2", sync_token="next"))
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.calendar_sync.by_channel("chan-1") is None
+        assert uow.calendar_sync.get(account.id).sync_token == "next"  # type: ignore[union-attr]

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from adapters.in_memory.clock import InMemoryClock
+from application.use_cases.calendar.sync_calendar import SyncCalendarInput
+from application.use_cases.read_events import ReadEventsInput
 from tests.support.app import Account, Api, make_app, make_settings
 from tests.support.fake_gmail import DEFAULT_SCOPES, FakeAccount, FakeGmailServer
 from tests.support.fake_google_calendar import CALENDAR_SCOPE, WORKSPACE_SCOPES, FakeGoogleWorkspace
@@ -24,13 +26,23 @@ ADDRESS = "ann@gmail.example"
 NOW = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)  # a Monday
 ZONE = "Europe/Lisbon"
 EVENTS = "/api/v1/calendar/events"
+PUSH_URL = "https://mail.example.test/api/v1/calendar/push/google"
+PUSH = "/api/v1/calendar/push/google"
 
 
 class World:
     def __init__(
-        self, api: Api, google: FakeGoogle, gmail: FakeGmailServer, apis: FakeGoogleWorkspace, account: FakeAccount
+        self,
+        api: Api,
+        google: FakeGoogle,
+        gmail: FakeGmailServer,
+        apis: FakeGoogleWorkspace,
+        account: FakeAccount,
+        container: Any,
+        clock: InMemoryClock,
     ) -> None:
         self.api, self.google, self.gmail, self.apis, self.account = api, google, gmail, apis, account
+        self.container, self.clock = container, clock
 
     def connect(self, me: Account | None = None) -> Account:
         me = me or self.api.signup("ann@example.com")
@@ -57,9 +69,10 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    clock = InMemoryClock(NOW)
     with (
         FakeGmailServer() as gmail,
-        FakeGoogleWorkspace(gmail, clock=lambda: NOW) as apis,
+        FakeGoogleWorkspace(gmail, clock=clock.now) as apis,
         running_fake_google() as google,
     ):
         account = gmail.add_account(ADDRESS, scopes=DEFAULT_SCOPES | WORKSPACE_SCOPES)
@@ -75,11 +88,12 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                 "gmail_api_root": gmail.url,
                 "google_calendar_api_root": apis.url,
                 "google_people_api_root": apis.url,
+                "google_calendar_push_url": PUSH_URL,
             },
         )
-        app, _ = make_app(settings, clock=InMemoryClock(NOW))
+        app, container = make_app(settings, clock=clock)
         api = Api(app, settings)
-        yield World(api, google, gmail, apis, account)
+        yield World(api, google, gmail, apis, account, container, clock)
         api.client.close()
         assert apis.drift == [] and gmail.drift == []
 
@@ -191,3 +205,90 @@ def test_connected_without_calendar_access_says_reconnect_and_mail_keeps_working
         CALENDAR_SCOPE in world.google.granted[ADDRESS]
         and len(world.api.get("/api/v1/mail/accounts", headers=me.headers).json()["data"]) == 1
     )
+
+
+def _calendar_events(world: World, user_id: str) -> list[tuple[str, str, str | None]]:
+    stored = world.container.read_events().execute(ReadEventsInput(user_id, 0)).events
+    return [
+        (e.event.type.value, e.event.data["event_id"], e.event.data.get("origin"))
+        for e in stored
+        if e.event.type.value.startswith("calendar.")
+    ]
+
+
+def test_changes_made_in_google_calendar_reach_live_clients_by_push_and_by_polling(world: World) -> None:
+    queue = world.container.job_queue()
+    queue.start()
+    try:
+        _push_and_poll(world)
+    finally:
+        queue.stop()
+
+
+def _push_and_poll(world: World) -> None:
+    me = world.connect()
+    [account] = world.api.get("/api/v1/mail/accounts", headers=me.headers).json()["data"]
+    # nothing is followed before the calendar is used: no channel, no polling
+    assert world.container.renew_calendar_watches().execute().renewed == []
+    assert world.container.poll_calendars().execute().queued == ()
+    # first use: the change feed starts (a first sync records the sync token)
+    assert world.events(me).status_code == 200
+    assert world.container.job_queue().run_until_idle(timeout=30)
+    with world.container.uow() as uow:
+        started = uow.calendar_sync.get(account["id"])
+    assert started is not None and started.sync_token is not None
+    # the hourly renewal job opens a push channel to our HTTPS address
+    report = world.container.renew_calendar_watches().execute()
+    assert report.renewed == [account["id"]] and report.failed == {}
+    [channel_id] = world.apis.state(ADDRESS).channels
+    assert world.apis.state(ADDRESS).channels[channel_id]["address"] == PUSH_URL
+    # Google's first post only confirms the channel
+    r = world.api.post(PUSH, headers=world.apis.push_headers(world.account, channel_id, "sync"))
+    assert r.status_code == 200 and r.json()["data"] == {"known": True, "queued": False}, r.text
+
+    # Carol invites Ann from her own Google Calendar: Google posts, a sync runs, the live clients hear of it
+    invited = world.apis.add_event(
+        world.account,
+        {
+            "summary": "Offsite planning",
+            "start": {"dateTime": "2026-03-19T14:00:00+00:00", "timeZone": ZONE},
+            "end": {"dateTime": "2026-03-19T15:00:00+00:00", "timeZone": ZONE},
+            "organizer": {"email": "carol@contoso.example"},
+            "attendees": [{"email": "carol@contoso.example"}, {"email": ADDRESS}],
+        },
+    )
+    r = world.api.post(PUSH, headers=world.apis.push_headers(world.account, channel_id))
+    assert r.status_code == 200 and r.json()["data"] == {"known": True, "queued": True}, r.text
+    assert world.container.job_queue().run_until_idle(timeout=30)
+    assert _calendar_events(world, me.user_id) == [("calendar.event_created", invited["id"], "provider")]
+    # the same change posted again (Google retries) is announced once
+    world.api.post(PUSH, headers=world.apis.push_headers(world.account, channel_id))
+    assert world.container.job_queue().run_until_idle(timeout=30)
+    assert len(_calendar_events(world, me.user_id)) == 1
+
+    # a post with a wrong token is refused; one without the headers is told what is missing
+    forged = {**world.apis.push_headers(world.account, channel_id), "X-Goog-Channel-Token": "guess"}
+    assert world.api.post(PUSH, headers=forged).status_code == 403
+    bare = world.api.post(PUSH)
+    assert bare.status_code == 422 and "X-Goog-Channel-Token" in bare.json()["error"]["message"]
+
+    # polling catches what push missed: Carol moves the event, no post arrives
+    world.apis.add_event(world.account, {**invited, "summary": "Offsite planning (moved)"})
+    world.container.poll_calendars().execute()
+    assert world.container.job_queue().run_until_idle(timeout=30)
+    assert _calendar_events(world, me.user_id)[-1] == ("calendar.event_updated", invited["id"], "provider")
+
+    # a sync token Google no longer knows (410): listed again in full, nothing lost or repeated afterwards
+    world.apis.expire_sync_tokens(world.account)
+    assert world.container.sync_calendar().execute(SyncCalendarInput(account["id"])).full_sync is True
+    events_before = len(_calendar_events(world, me.user_id))
+    assert world.container.sync_calendar().execute(SyncCalendarInput(account["id"])).changes == 0
+    assert len(_calendar_events(world, me.user_id)) == events_before
+
+    # the channel is renewed a day before it expires (7 days): a new one first, then the old one stopped
+    world.clock.advance(days=6, hours=1)
+    assert world.container.renew_calendar_watches().execute().renewed == [account["id"]]
+    [renewed] = world.apis.state(ADDRESS).channels
+    assert renewed != channel_id
+    r = world.api.post(PUSH, headers={**world.apis.push_headers(world.account, renewed)})
+    assert r.status_code == 200 and r.json()["data"]["known"] is True

@@ -141,6 +141,11 @@ class _Calendar:
     cancelled_instances: dict[str, set[str]] = field(default_factory=dict)
     contacts: list[dict[str, Any]] = field(default_factory=list)  # People Person resources
     other_contacts: list[dict[str, Any]] = field(default_factory=list)
+    # the change feed: (sequence, event or instance id) per change; a sync token "st-N" means "seen up to N"
+    log: list[tuple[int, str]] = field(default_factory=list)
+    seq: int = 0
+    sync_floor: int = 0  # tokens older than this get 410 fullSyncRequired
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # push channels by id
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,8 @@ class FakeGoogleWorkspace:
             "calendar.events.delete": self._events_delete,
             "calendar.events.import": self._events_import,
             "calendar.freebusy.query": self._freebusy,
+            "calendar.events.watch": self._events_watch,
+            "calendar.channels.stop": self._channels_stop,
             "people.people.connections.list": self._connections,
             "people.people.get": self._people_get,
             "people.otherContacts.list": self._other_contacts,
@@ -221,7 +228,14 @@ class FakeGoogleWorkspace:
     def add_event(self, account: FakeAccount, resource: Mapping[str, Any]) -> dict[str, Any]:
         """Put an event on the account's calendar as Google would store it (e.g. an invitation from someone else)."""
         with self._lock:
-            return self._store(self.state(account), account.address, dict(resource), organizer=None)
+            event_id = resource.get("id")
+            return self._store(
+                self.state(account),
+                account.address,
+                dict(resource),
+                organizer=None,
+                event_id=event_id and str(event_id),
+            )
 
     def add_contact(
         self,
@@ -448,7 +462,7 @@ class FakeGoogleWorkspace:
     def _store(
         self, cal: _Calendar, address: str, raw: dict[str, Any], *, organizer: str | None, event_id: str | None = None
     ) -> dict[str, Any]:
-        now = _stamp(self.clock())
+        now = _stamp(self._tick())
         event_id = event_id or "".join(_BASE32HEX[b % 32] for b in uuid.uuid4().bytes)
         previous = cal.events.get(event_id, {})
         owner = (organizer or (raw.get("organizer") or {}).get("email") or address).lower()
@@ -481,7 +495,28 @@ class FakeGoogleWorkspace:
             stored["attendees"] = attendees
         _when(stored["start"], cal.timezone)
         cal.events[event_id] = stored
+        self._changed(cal, event_id)
         return stored
+
+    def _tick(self) -> datetime:
+        """Now, but always after the last change's time (Google's `updated` moves on with every change)."""
+        now = self.clock()
+        last = getattr(self, "_last_change", None)
+        if last is not None and now <= last:
+            now = last + timedelta(milliseconds=1)
+        self._last_change: datetime = now
+        return now
+
+    @staticmethod
+    def _changed(cal: _Calendar, event_id: str) -> None:
+        cal.seq += 1
+        cal.log.append((cal.seq, event_id))
+
+    def expire_sync_tokens(self, account: FakeAccount) -> None:
+        """Google forgets every sync token issued so far: the next incremental sync gets 410 fullSyncRequired."""
+        with self._lock:
+            cal = self.state(account)
+            cal.sync_floor = cal.seq + 1
 
     def _record_updates(self, method: str, stored: Mapping[str, Any], params: Mapping[str, Any]) -> None:
         guests = tuple(
@@ -518,8 +553,7 @@ class FakeGoogleWorkspace:
     def _events_list(self, account: FakeAccount, cal: _Calendar, params: dict[str, Any], body: Any) -> Any:
         self._check_calendar(account, params)
         if "syncToken" in params:
-            self.drift.append("events.list syncToken is not implemented by the fake")
-            raise GmailError(501, "syncToken is not implemented by the fake", "notImplemented")
+            return self._incremental(account, cal, params)
         if params.get("orderBy") == "startTime" and not params.get("singleEvents"):
             raise GmailError(400, "The requested ordering is not available for the particular query.", "invalid")
         time_min = (
@@ -561,7 +595,88 @@ class FakeGoogleWorkspace:
         }
         if offset + size < len(items):
             answer["nextPageToken"] = str(offset + size)
+        else:
+            answer["nextSyncToken"] = f"st-{cal.seq}"
         return answer
+
+    def _incremental(self, account: FakeAccount, cal: _Calendar, params: dict[str, Any]) -> Any:
+        clash = {"iCalUID", "orderBy", "q", "timeMin", "timeMax", "updatedMin", "privateExtendedProperty"} & set(params)
+        if clash:
+            raise GmailError(400, f"syncToken cannot be used with {sorted(clash)}", "invalid")
+        token = str(params["syncToken"])
+        seen = int(token[3:]) if token.startswith("st-") and token[3:].isdigit() else -1
+        if seen < cal.sync_floor or seen > cal.seq:
+            raise GmailError(410, "Sync token is no longer valid, a full sync is required.", "fullSyncRequired")
+        latest: dict[str, int] = {}
+        for number, event_id in cal.log:
+            if number > seen:
+                latest.pop(event_id, None)
+                latest[event_id] = number  # in the order of each id's last change
+        items: list[dict[str, Any]] = []
+        for event_id in latest:
+            found = cal.events.get(event_id)
+            if found is None:
+                try:
+                    found = self._find(cal, event_id)
+                except GmailError:
+                    continue
+            if found.get("status") == "cancelled" and not params.get("showDeleted"):
+                continue
+            items.append(found)
+        size = min(int(params.get("maxResults") or 250), 2500)
+        offset = int(params.get("pageToken") or 0) if str(params.get("pageToken") or "0").isdigit() else 0
+        answer: dict[str, Any] = {
+            "kind": "calendar#events",
+            "etag": '"1"',
+            "summary": account.address,
+            "updated": _stamp(self.clock()),
+            "timeZone": cal.timezone,
+            "accessRole": "owner",
+            "items": items[offset : offset + size],
+        }
+        if offset + size < len(items):
+            answer["nextPageToken"] = str(offset + size)
+        else:
+            answer["nextSyncToken"] = f"st-{cal.seq}"
+        return answer
+
+    def _events_watch(self, account: FakeAccount, cal: _Calendar, params: dict[str, Any], body: Any) -> Any:
+        self._check_calendar(account, params)
+        if body.get("type") != "web_hook" or not str(body.get("address", "")).startswith("https://"):
+            raise GmailError(
+                400, "WebHook callback must be HTTPS: " + str(body.get("address")), "push.webhookUrlNotHttps"
+            )
+        if body["id"] in cal.channels:
+            raise GmailError(400, f"Channel id {body['id']} not unique", "channelIdNotUnique")
+        channel = {
+            "kind": "api#channel",
+            "id": body["id"],
+            "resourceId": f"res-{uuid.uuid4().hex[:20]}",
+            "resourceUri": f"{self.url}calendar/v3/calendars/primary/events",
+            "expiration": str(int((self.clock() + timedelta(days=7)).timestamp() * 1000)),
+        }
+        cal.channels[body["id"]] = {**channel, "token": body.get("token", ""), "address": body["address"]}
+        return channel
+
+    def _channels_stop(self, account: FakeAccount, cal: _Calendar, params: dict[str, Any], body: Any) -> Any:
+        found = cal.channels.get(str(body.get("id")))
+        if found is None or found["resourceId"] != body.get("resourceId"):
+            raise GmailError(404, f"Channel '{body.get('id')}' not found for project", "notFound")
+        del cal.channels[body["id"]]
+        return None
+
+    def push_headers(self, account: FakeAccount, channel_id: str, state: str = "exists") -> dict[str, str]:
+        """The headers Google's post to a channel's address carries (tests post them to the app)."""
+        with self._lock:
+            channel = self.state(account).channels[channel_id]
+        return {
+            "X-Goog-Channel-ID": channel["id"],
+            "X-Goog-Channel-Token": channel["token"],
+            "X-Goog-Resource-ID": channel["resourceId"],
+            "X-Goog-Resource-State": state,
+            "X-Goog-Message-Number": "1",
+            "X-Goog-Channel-Expiration": "Mon, 14 Dec 2026 08:00:00 GMT",
+        }
 
     def _events_get(self, account: FakeAccount, cal: _Calendar, params: dict[str, Any], body: Any) -> Any:
         self._check_calendar(account, params)
@@ -625,13 +740,15 @@ class FakeGoogleWorkspace:
             if existing.get("status") == "cancelled":
                 raise GmailError(410, "Resource has been deleted", "deleted")
             existing["status"] = "cancelled"
-            existing["updated"] = _stamp(self.clock())
+            existing["updated"] = _stamp(self._tick())
+            self._changed(cal, event_id)
             self._record_updates("delete", existing, params)
             return None
         instance = self._find(cal, event_id)
         if instance.get("status") == "cancelled":
             raise GmailError(410, "Resource has been deleted", "deleted")
         cal.cancelled_instances.setdefault(str(instance["recurringEventId"]), set()).add(event_id)
+        self._changed(cal, event_id)
         self._record_updates("delete", instance, params)
         return None
 

@@ -14,6 +14,7 @@ import pytest
 from adapters.google_calendar.calendar import GoogleCalendar
 from adapters.google_people.contacts import GooglePeopleContacts
 from domain.calendar import Attendee, EventDraft, Interval
+from domain.calendar_sync import SyncTokenExpired
 from domain.errors import ReauthRequired, UpstreamError
 from tests.support.fake_gmail import DEFAULT_SCOPES, FakeAccount, FakeGmailServer, FakeTokenSource, Fault
 from tests.support.fake_google_calendar import CONTACTS_SCOPE, WORKSPACE_SCOPES, FakeGoogleWorkspace
@@ -114,3 +115,48 @@ def test_an_expired_token_is_refreshed_once(apis: FakeGoogleWorkspace) -> None:
     account.expire_tokens()
     assert calendar.timezone() == ZONE
     assert tokens.refreshes == 1
+
+
+def test_the_change_feed_reports_created_updated_and_deleted_events_and_expired_tokens(
+    apis: FakeGoogleWorkspace,
+) -> None:
+    account = _account(apis)
+    calendar = _calendar(apis, account)
+    calendar.create_event(_draft())  # before the baseline: not reported
+    baseline = calendar.changes(None)
+    assert baseline.changes == ()
+    # changes made elsewhere (Google Calendar on a phone, an organizer's invitation)
+    phone = _calendar(apis, account)
+    made = phone.create_event(_draft("bob@example.com"))
+    invited = apis.add_event(
+        account,
+        {
+            "summary": "Offsite",
+            "start": {"dateTime": "2026-03-25T14:00:00+00:00", "timeZone": ZONE},
+            "end": {"dateTime": "2026-03-25T16:00:00+00:00", "timeZone": ZONE},
+            "organizer": {"email": "carol@example.com"},
+            "attendees": [{"email": "carol@example.com"}, {"email": ME}],
+        },
+    )
+    first = calendar.changes(baseline.sync_token)
+    assert [(c.event_id, c.kind.value) for c in first.changes] == [(made.id, "created"), (invited["id"], "created")]
+    assert first.changes[1].event is not None and first.changes[1].event.organizer == "carol@example.com"
+    phone.update_event(made.id, _draft("bob@example.com"))
+    phone.delete_event(made.id)
+    second = calendar.changes(first.sync_token)
+    assert [(c.event_id, c.kind.value) for c in second.changes] == [(made.id, "deleted")]
+    assert calendar.changes(second.sync_token).changes == ()
+    apis.expire_sync_tokens(account)
+    with pytest.raises(SyncTokenExpired):
+        calendar.changes(second.sync_token)
+
+
+def test_push_channels_are_created_and_stopped(apis: FakeGoogleWorkspace) -> None:
+    account = _account(apis)
+    calendar = _calendar(apis, account)
+    channel = calendar.watch("https://mail.example.test/api/v1/calendar/push/google", "chan-1", "secret-1")
+    assert channel.id == "chan-1" and channel.resource_id and channel.expires_at == NOW + timedelta(days=7)
+    assert apis.state(account).channels["chan-1"]["token"] == "secret-1"
+    calendar.stop(channel.id, channel.resource_id)
+    assert apis.state(account).channels == {}
+    calendar.stop(channel.id, channel.resource_id)  # already gone: not an error

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from application.authorization import require_scope
 from application.mail_access import MailAccess
-from application.outbox import OutboxRelay
+from application.outbox import OutboxRelay, enqueue_after_commit
 from application.ports.calendar import Calendar
 from application.ports.calendar_provider import CalendarProvider
 from application.ports.clock import Clock
@@ -28,12 +28,13 @@ from domain.calendar import (
     working_hours_from,
     zone,
 )
+from domain.calendar_sync import CalendarSyncState
 from domain.errors import ReauthRequired, ValidationFailed
 from domain.events import DomainEvent, EventType, event_id
 from domain.identity import Principal, Scope, new_id
 from domain.imip import Method, to_ics
 from domain.mail import EmailAddress, Message, OutgoingAttachment, OutgoingMessage
-from domain.mail_account import AccountStatus, MailAccount
+from domain.mail_account import AccountStatus, MailAccount, MailProvider
 from domain.mime import deterministic_message_id
 
 T = TypeVar("T")
@@ -139,7 +140,32 @@ class CalendarAccess:
     ) -> tuple[MailAccount, T]:
         require_scope(principal, scope)
         account = self._account(principal, account_id)
-        return account, action(self.calendars.calendar(account), account)
+        result = action(self.calendars.calendar(account), account)
+        self._follow(account)
+        return account, result
+
+    def _follow(self, account: MailAccount) -> None:
+        """A Google calendar's changes are followed (polled, pushed) from its first use on: its sync state is
+        created here and a first sync queued, which records where the change feed starts."""
+        if account.provider is not MailProvider.GOOGLE:
+            return
+        from application.use_cases.calendar.sync_calendar import CALENDAR_SYNC_JOB, CALENDAR_SYNC_RETRY  # cycle
+
+        with self.uow as uow:
+            if uow.calendar_sync.get(account.id) is not None:
+                return
+            uow.calendar_sync.put(CalendarSyncState(account.id))
+            enqueue_after_commit(
+                uow,
+                self.clock,
+                CALENDAR_SYNC_JOB,
+                {"account_id": account.id},
+                job_id=f"calendar-sync-{account.id}-start",
+                retry=CALENDAR_SYNC_RETRY,
+            )
+            uow.commit()
+        if self.relay is not None:
+            self.relay.flush()
 
     def contacts(self, principal: Principal, account_id: str | None) -> tuple[MailAccount, Contacts]:
         require_scope(principal, Scope.MAIL_READ)

@@ -1246,6 +1246,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar/push/google": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Google Calendar push notification (events.watch channel address) */
+        post: operations["google_calendar_push_api_v1_calendar_push_google_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mail/push/google": {
         parameters: {
             query?: never;
@@ -2115,6 +2132,19 @@ export interface components {
             /** Misses */
             misses: number;
         };
+        /** CalendarPushOut */
+        CalendarPushOut: {
+            /**
+             * Known
+             * @description The post is about a channel in use (false: ignored, it will expire)
+             */
+            known: boolean;
+            /**
+             * Queued
+             * @description A sync of that calendar was queued
+             */
+            queued: boolean;
+        };
         /** CardAttachmentOut */
         CardAttachmentOut: {
             /** Filename */
@@ -2479,6 +2509,12 @@ export interface components {
         /** Envelope[AuthorizeOut] */
         Envelope_AuthorizeOut_: {
             data: components["schemas"]["AuthorizeOut"] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[CalendarPushOut] */
+        Envelope_CalendarPushOut_: {
+            data: components["schemas"]["CalendarPushOut"] | null;
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
@@ -11195,6 +11231,91 @@ export interface operations {
             };
             /** @description Unexpected error; quote the request id */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    google_calendar_push_api_v1_calendar_push_google_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The channel's id */
+                "x-goog-channel-id"?: string | null;
+                /** @description The channel's token */
+                "x-goog-channel-token"?: string | null;
+                /** @description sync (channel created), exists or not_exists */
+                "x-goog-resource-state"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CalendarPushOut_"];
+                };
+            };
+            /** @description With a wrong channel token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Without the channel headers */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Calendar push is not configured (MAILAGENT_GOOGLE_CALENDAR_PUSH_URL) */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
