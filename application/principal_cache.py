@@ -6,6 +6,7 @@ snapshot explicitly; the TTL only bounds how long an unrelated change (a display
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -69,9 +70,16 @@ def put_session(cache: Cache, session_id: str, user: User) -> None:
     cache.set(session_key(session_id), json.dumps(user_to_dict(user)), ttl_seconds=SNAPSHOT_TTL_SECONDS)
 
 
+@functools.lru_cache(maxsize=1024)
+def _session_user(raw: str) -> User:
+    """The same snapshot text always decodes to the same (frozen) User: decoded once per snapshot, not per request.
+    Whether a snapshot is there at all is still asked of the cache every time, so revocation works as before."""
+    return user_from_dict(json.loads(raw))
+
+
 def get_session(cache: Cache, session_id: str) -> User | None:
     raw = cache.get(session_key(session_id))
-    return user_from_dict(json.loads(raw)) if raw else None
+    return _session_user(raw) if raw else None
 
 
 def put_api_key(cache: Cache, key: ApiKey, user: User) -> None:
@@ -91,8 +99,12 @@ def put_api_key(cache: Cache, key: ApiKey, user: User) -> None:
 
 def get_api_key(cache: Cache, key_id: str) -> tuple[ApiKey, User] | None:
     raw = cache.get(api_key_key(key_id))
-    if not raw:
-        return None
+    return _api_key_snapshot(key_id, raw) if raw else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _api_key_snapshot(key_id: str, raw: str) -> tuple[ApiKey, User]:
+    """Decoded once per snapshot text, like `_session_user`."""
     data = json.loads(raw)
     user = user_from_dict(data["user"])
     created = _parse_dt(data["created_at"])

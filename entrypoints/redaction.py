@@ -21,15 +21,23 @@ REDACTED = "[redacted]"
 # log must not be able to confirm an address or reset a password (issue 11).
 ONE_TIME_LINK = re.compile(r"(?i)([?&#;](?:token|code|reset_token|verification_token|key)=)[^&#\s\"'<>]+")
 
+# A quick look over the raw bytes that finds at least whatever TOKEN_PATTERNS find in the decoded text: the first
+# five use ASCII classes only, so they match the same bytes; in text `\s` also matches Unicode spaces, so the bearer
+# pattern is looked for by its keyword alone.
+_PREFILTER_BYTES = [re.compile(p.pattern.encode("ascii")) for p in TOKEN_PATTERNS[:-1]] + [re.compile(rb"(?i)bearer")]
+
 _known: set[str] = set()
+_known_bytes: tuple[bytes, ...] = ()
 _lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Exact secret values (client secrets, SMTP password, signing keys) that must never be shown."""
+    global _known_bytes
     if value and len(value) >= 8:
         with _lock:
             _known.add(value)
+            _known_bytes = tuple(v.encode("utf-8") for v in _known)
 
 
 def redact(text: str) -> str:
@@ -41,6 +49,14 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def might_hold_secret(data: bytes) -> bool:
+    """False when `redact` would leave this UTF-8 text unchanged (no token pattern, no registered secret in it):
+    a response body is decoded and scrubbed only when this says True."""
+    if any(pattern.search(data) for pattern in _PREFILTER_BYTES):
+        return True
+    return any(secret in data for secret in _known_bytes)
 
 
 def redact_log_text(text: str) -> str:

@@ -35,6 +35,7 @@ Sample = tuple[dict[str, str], float]
 Sampler = Callable[[], Iterable[Sample]]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+MAX_CACHED_SERIES = 10_000  # labelled children kept for the hot path; label values are bounded by design
 
 
 def _prometheus_name(spec: MetricSpec) -> str:
@@ -83,6 +84,7 @@ class PrometheusMetrics(Metrics):
         self._registry.register(self._sampled)
         self._metric_registry = metric_registry
         self._metrics: dict[str, Any] = {}
+        self._children: dict[tuple[Any, ...], Any] = {}  # (name, kind, *label items) -> labelled child
         for spec in CATALOGUE:
             if spec.kind is MetricKind.COUNTER:
                 self._metrics[spec.name] = Counter(
@@ -134,6 +136,17 @@ class PrometheusMetrics(Metrics):
             values.close_all_multiprocess_files()
 
     def _metric(self, spec: MetricSpec, kind: MetricKind, labels: dict[str, str]) -> Any:
+        # Hot path (every HTTP request records two): a series seen before is one dict lookup, checked once.
+        key = (spec.name, kind, *labels.items())
+        child = self._children.get(key)
+        if child is not None:
+            return child
+        child = self._new_child(spec, kind, labels)
+        if len(self._children) < MAX_CACHED_SERIES:
+            self._children[key] = child
+        return child
+
+    def _new_child(self, spec: MetricSpec, kind: MetricKind, labels: dict[str, str]) -> Any:
         check_call(spec, kind, labels)
         metric = self._metrics.get(spec.name)
         if metric is None:

@@ -40,10 +40,19 @@ class ErrorEnvelope(BaseModel):
     meta: Meta
 
 
+_ENVELOPES: dict[type, Any] = {}  # Envelope[X] per model class: pydantic's own lookup costs more per request
+
+
 def ok(data: T, **meta: Any) -> Envelope[T]:
     # Parametrised with the model's own class, the envelope is an instance of the route's response model
     # (Envelope[MeOut] ...), which FastAPI then serialises without validating it all over again.
-    model: Any = Envelope[type(data)] if isinstance(data, BaseModel) else Envelope[T]  # type: ignore[misc]
+    if isinstance(data, BaseModel):
+        kind = type(data)
+        model = _ENVELOPES.get(kind)
+        if model is None:
+            model = _ENVELOPES.setdefault(kind, Envelope[kind])  # type: ignore[valid-type]
+    else:
+        model = Envelope[T]  # type: ignore[misc]
     return model(data=data, error=None, meta=Meta(request_id=request_id_var.get(), **meta))  # type: ignore[no-any-return]
 
 

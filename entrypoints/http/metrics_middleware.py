@@ -17,6 +17,7 @@ from application.ports.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, Metr
 Scope = dict[str, Any]
 UNMATCHED = "unmatched"  # an API path no route knows: one series, not one per URL a scanner tries
 WEB_APP = "web_app"  # the single-page app and its assets, served for every other path
+MAX_REMEMBERED_PATHS = 4096
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -26,6 +27,7 @@ class RouteTemplates:
     def __init__(self, openapi: Callable[[], dict[str, Any]]) -> None:
         self._openapi = openapi
         self._compiled: list[tuple[re.Pattern[str], str]] | None = None
+        self._seen: dict[str, str] = {}  # path -> template: most requests repeat a path, so most are one lookup
 
     def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
         if self._compiled is None:
@@ -34,6 +36,14 @@ class RouteTemplates:
         return self._compiled
 
     def match(self, path: str) -> str:
+        found = self._seen.get(path)
+        if found is None:
+            found = self._match(path)
+            if len(self._seen) < MAX_REMEMBERED_PATHS:  # bounded: paths with ids in them are endless
+                self._seen[path] = found
+        return found
+
+    def _match(self, path: str) -> str:
         for pattern, template in self._patterns():
             if pattern.match(path):
                 return template

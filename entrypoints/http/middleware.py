@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import re
 import secrets
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 import structlog
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 
 from application.ports.rate_limiter import RateLimiter
 from entrypoints.http.envelope import error_body, request_id_var
@@ -21,6 +23,7 @@ from entrypoints.http.web_app import is_reserved
 from entrypoints.logging_setup import get_logger
 
 log = get_logger("mailagent.http")
+_ACCESS_LOG = logging.getLogger("mailagent.http")  # the stdlib logger behind `log`: its level decides
 
 Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
@@ -62,16 +65,24 @@ def _csp_for(path: str) -> str:
     return APP_CSP
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    return [
+def _headers_with(csp: str) -> tuple[tuple[bytes, bytes], ...]:
+    return (
         (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
-        (b"content-security-policy", _csp_for(path).encode()),
+        (b"content-security-policy", csp.encode()),
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"strict-origin-when-cross-origin"),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
         (b"cross-origin-opener-policy", b"same-origin"),
-    ]
+    )
+
+
+# Encoded once: every response carries one of these four sets.
+_SECURITY_HEADERS = {csp: _headers_with(csp) for csp in (API_CSP, APP_CSP, AGENT_CSP, DOCS_CSP)}
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    return list(_SECURITY_HEADERS[_csp_for(path)])
 
 
 _PROCESS = secrets.token_hex(6)  # request ids: unique per process, then counted (no system call per request)
@@ -123,8 +134,12 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = incoming if _REQUEST_ID_OK.match(incoming) else _new_request_id()
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else _new_request_id()
         token = request_id_var.set(request_id)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -132,13 +147,13 @@ class RequestContextMiddleware:
         path: str = scope["path"]
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
-        extra_headers = [*security_headers(path), (b"x-request-id", request_id.encode())]
+        extra_headers = (*_SECURITY_HEADERS[_csp_for(path)], (b"x-request-id", request_id.encode()))
 
         async def send_wrapper(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                message["headers"] = [*message.get("headers", []), *extra_headers]
+                message["headers"] = [*message.get("headers", ()), *extra_headers]
             await send(message)
 
         try:
@@ -178,14 +193,15 @@ class RequestContextMiddleware:
                         ),
                     )
         finally:
-            log.info(
-                "request",
-                method=scope.get("method"),
-                path=path,
-                status=status_holder["status"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                client=client_ip(scope),
-            )
+            if _ACCESS_LOG.isEnabledFor(logging.INFO):  # at the default WARNING level the access log costs nothing
+                log.info(
+                    "request",
+                    method=scope.get("method"),
+                    path=path,
+                    status=status_holder["status"],
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    client=client_ip(scope),
+                )
             request_id_var.reset(token)
 
     async def _read_with_one_retry(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
@@ -249,7 +265,7 @@ class ResponseRedactionMiddleware:
         if scope["type"] != "http" or scope.get("method") == "HEAD":
             await self.app(scope, receive, send)
             return
-        from entrypoints.redaction import redact
+        from entrypoints.redaction import might_hold_secret, redact
 
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -271,7 +287,11 @@ class ResponseRedactionMiddleware:
             chunks.append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            body = b"".join(chunks)
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if len(chunks) == 1 and not might_hold_secret(body):  # the common case: one clean chunk, sent as is
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
             text = body.decode("utf-8", errors="replace")
             cleaned = redact(text)
             if cleaned != text:
@@ -283,3 +303,53 @@ class ResponseRedactionMiddleware:
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, send_wrapper)
+
+
+class GZipWhenAccepted(GZipMiddleware):
+    """Starlette's GZipMiddleware for the requests that accept gzip. The others go straight through: Starlette's
+    identity path buffers nothing either, but it parses the request's and the response's headers to add one header,
+    `Vary: Accept-Encoding`, to a response that would have been compressed; here it is added from the raw headers
+    (a body of `minimum_size` bytes or more by Content-Length, or a streamed one, not already encoded, not 206,
+    not an excluded content type)."""
+
+    async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding":
+                if b"gzip" in value:
+                    await super().__call__(scope, receive, send)
+                    return
+                break
+        minimum, excluded = self.minimum_size, self.exclude_content_types
+
+        async def send_with_vary(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] != 206:
+                headers = message.get("headers", ())
+                length: int | None = None
+                media_type = ""
+                for key, value in headers:
+                    if key == b"content-encoding":
+                        break
+                    if key == b"content-length":
+                        length = int(value)
+                    elif key == b"content-type":
+                        media_type = value.decode("latin-1").partition(";")[0].strip().lower()
+                else:
+                    kinds = {media_type, media_type.partition("/")[0] + "/*"}
+                    if (length is None or length >= minimum) and kinds.isdisjoint(excluded):
+                        message["headers"] = _with_vary(list(headers))
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)
+
+
+def _with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    for i, (key, value) in enumerate(headers):
+        if key == b"vary":
+            if b"accept-encoding" not in value.lower():
+                headers[i] = (key, value + b", Accept-Encoding")
+            return headers
+    headers.append((b"vary", b"Accept-Encoding"))
+    return headers
