@@ -31,7 +31,8 @@ CONTACTS_SCOPES = frozenset(
 def _missing_scope(account: MailAccount, what: str) -> ReauthRequired:
     return ReauthRequired(
         f"The Google account {account.address} was connected without {what} access. Reconnect to allow calendar "
-        f"access: Mail accounts → Reconnect (your mail keeps working meanwhile).",
+        "access: connect it again with Reconnect here, or Connect Gmail in Settings → Mail accounts (your mail "
+        "keeps working meanwhile).",
         details=[{"reason": "scope_missing", "account_id": account.id, "needs": what}],
     )
 

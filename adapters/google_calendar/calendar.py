@@ -43,8 +43,8 @@ PRIMARY = "primary"
 PAGE_SIZE = 2500  # events.list's maximum
 CONFERENCE_PROPERTY = "mailagent_conference_url"
 REAUTH = (
-    "This Google account was connected without calendar access: reconnect it (Settings → Mail accounts → "
-    "Reconnect) to allow calendar access."
+    "This Google account was connected without calendar access. Reconnect to allow calendar access: connect it "
+    "again with Reconnect on the Calendar page, or Connect Gmail in Settings → Mail accounts."
 )
 _NOT_FOUND = "No event with that id (it may have been deleted)."
 

@@ -24,8 +24,8 @@ PERSON_FIELDS = "names,emailAddresses,organizations,phoneNumbers,photos"
 OTHER_FIELDS = "names,emailAddresses,phoneNumbers,photos"
 PAGE_SIZE = 1000  # the maximum of both listings
 REAUTH = (
-    "This Google account was connected without access to contacts: reconnect it (Settings → Mail accounts → "
-    "Reconnect) to allow calendar access and contacts."
+    "This Google account was connected without access to contacts. Reconnect to allow calendar access and "
+    "contacts: connect it again with Reconnect on the Contacts page, or Connect Gmail in Settings → Mail accounts."
 )
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 _NO_CONTACT = "No contact with that id."

@@ -93,7 +93,7 @@ def test_a_creation_whose_answer_was_lost_is_not_sent_again(apis: FakeGoogleWork
 
 def test_a_grant_without_calendar_access_asks_to_reconnect(apis: FakeGoogleWorkspace) -> None:
     calendar = _calendar(apis, _account(apis, DEFAULT_SCOPES))
-    with pytest.raises(ReauthRequired, match=r"reconnect it .* to allow calendar access") as caught:
+    with pytest.raises(ReauthRequired, match="Reconnect to allow calendar access") as caught:
         calendar.list_events(WEEK)
     assert caught.value.details == [{"service": "calendar", "reason": "scope_missing"}]
 
@@ -104,7 +104,7 @@ def test_contacts_without_other_contacts_scope_still_lists_saved_ones(apis: Fake
     book = GooglePeopleContacts(FakeTokenSource(account), root_url=apis.url)
     assert [c.name for c in book.search("alice")] == ["Alice Chen"]
     without = GooglePeopleContacts(FakeTokenSource(_account(apis, DEFAULT_SCOPES)), root_url=apis.url)
-    with pytest.raises(ReauthRequired, match="reconnect"):
+    with pytest.raises(ReauthRequired, match="Reconnect to allow calendar access and contacts"):
         without.search("alice")
 
 
