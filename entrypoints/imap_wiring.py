@@ -15,6 +15,10 @@ from domain.errors import NotFound, ReauthRequired
 from domain.mail_account import MailAccount
 from domain.mail_servers import Endpoint, Security
 
+# A read syncs first when the last sync is older than this; `mailagent mail idle` and the mail.poll job keep the
+# shared index current in between, and every write syncs before and after.
+READ_SYNC_SECONDS = 15.0
+
 
 def _endpoint(data: dict[str, Any]) -> Endpoint:
     return Endpoint(str(data["host"]), int(data["port"]), Security(data["security"]))
@@ -56,6 +60,7 @@ def imap_factory(secret_store: SecretStore, index_dir: Path, clock: Any) -> Any:
                 index_dir / f"{account.id}.sqlite3",
                 account_key=account.id,
                 clock=clock.now,
+                read_sync_seconds=READ_SYNC_SECONDS,
             )
             if found is not None:
                 found[1].close()

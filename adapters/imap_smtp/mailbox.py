@@ -11,8 +11,11 @@ server filed it there itself."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -61,6 +64,32 @@ from domain.mime import build_mime, ensure_message_id, outgoing_from_parsed, par
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 
 
+class AccountLock:
+    """One sync or write at a time per account, across threads and across processes (the web server and the
+    workers share the index files): a re-entrant thread lock plus an flock on a file beside the index."""
+
+    def __init__(self, path: str | None) -> None:
+        self._thread = threading.RLock()
+        self.path = path
+        self._depth = 0
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._thread.acquire()
+        if self._depth == 0 and self.path is not None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self._thread.release()
+
+
 class ImapSmtpMailbox(Mailbox):
     def __init__(
         self,
@@ -70,7 +99,7 @@ class ImapSmtpMailbox(Mailbox):
         account_key: str,
         clock: Any = None,
         timeout: float = 30.0,
-        sync_on_read: bool = True,
+        read_sync_seconds: float = 0.0,
     ) -> None:
         self.account = account
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -79,9 +108,11 @@ class ImapSmtpMailbox(Mailbox):
         self._state = SyncState(index_path if str(index_path) == ":memory:" else f"{index_path}.sync", account_key)
         self.session = ImapSession(account, timeout=timeout)
         self._sync = FolderSync(self.session, self._state, self.index)
-        self._lock = threading.RLock()
+        self._lock = AccountLock(None if str(index_path) == ":memory:" else f"{index_path}.lock")
         self._folders: FolderList | None = None
-        self.sync_on_read = sync_on_read
+        # a read syncs first unless a sync ran this recently (0: always); push and polling keep the index current
+        self.read_sync_seconds = read_sync_seconds
+        self._synced_at = -1e18
 
     def close(self) -> None:
         self.session.close()
@@ -94,10 +125,12 @@ class ImapSmtpMailbox(Mailbox):
         """Bring the local index up to date with the server (incremental: see adapters.imap_smtp.sync)."""
         with self._lock:
             self._folders = self._list_folders()
-            return self._sync.run(self._folders)
+            report = self._sync.run(self._folders)
+            self._synced_at = time.monotonic()
+            return report
 
     def _fresh(self) -> None:
-        if self.sync_on_read or self._folders is None:
+        if self._folders is None or time.monotonic() - self._synced_at >= self.read_sync_seconds:
             self.sync()
 
     def _list_folders(self) -> FolderList:
@@ -173,14 +206,16 @@ class ImapSmtpMailbox(Mailbox):
             self._fresh()
             return self.index.summaries(message_ids)
 
+    # the change feed is what the sync job, push and polling read: it always asks the server first
+
     def current_cursor(self) -> str:
         with self._lock:
-            self._fresh()
+            self.sync()
             return self.index.current_cursor()
 
     def history(self, cursor: str, *, limit: int = 500) -> MailHistory:
         with self._lock:
-            self._fresh()
+            self.sync()
             return self.index.history(cursor, limit=limit)
 
     # ------------------------------------------------------------ labels

@@ -4,11 +4,13 @@ a send that reaches Postfix exactly once."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from imapclient import IMAPClient
@@ -271,3 +273,66 @@ def test_idle_waits_quietly_when_nothing_changes(mail_servers: MailServers) -> N
         assert wait_for(lambda: idle.wait(1.0), "IDLE to report the message") is True
     finally:
         idle.close()
+
+
+def test_a_sync_holds_the_account_lock_that_other_processes_wait_for(
+    mail_servers: MailServers,  # noqa: F811
+    opened: list[ImapSmtpMailbox],
+    tmp_path: Path,
+) -> None:
+    """The web server and a worker open the same account's index files; a sync (or write) holds an flock on the
+    account's lock file for its whole run, so another process's sync waits instead of storing a message twice."""
+    user = mail_servers.add_user()
+    append(mail_servers, user, 5)
+    index = tmp_path / "index.sqlite3"
+    first = open_mailbox(opened, account(mail_servers, user), index)
+    second = open_mailbox(opened, account(mail_servers, user), index)
+    lock_file = Path(f"{index}.lock")
+    seen_locked: list[bool] = []
+    real_run = first._sync.run
+
+    def probing_run(folders: Any) -> Any:
+        probe = os.open(lock_file, os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process trying now
+            seen_locked.append(False)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+        except BlockingIOError:
+            seen_locked.append(True)
+        finally:
+            os.close(probe)
+        return real_run(folders)
+
+    first._sync.run = probing_run  # type: ignore[method-assign]
+    first.sync()
+    assert seen_locked == [True]
+    probe = os.open(lock_file, os.O_RDWR)
+    try:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released after the sync
+        fcntl.flock(probe, fcntl.LOCK_UN)
+    finally:
+        os.close(probe)
+    second.sync()  # the other instance finds the index filled and stores nothing twice
+    found = second.search("in:anywhere", limit=100).messages
+    assert len(found) == 5 and len({m.message_id_header for m in found}) == 5
+
+
+def test_reads_sync_at_most_once_per_interval(
+    mail_servers: MailServers,  # noqa: F811
+    opened: list[ImapSmtpMailbox],
+) -> None:
+    user = mail_servers.add_user()
+    proxy = TcpProxy(mail_servers.imap_port)
+    try:
+        box = open_mailbox(opened, account(mail_servers, user, imap_port=proxy.port))
+        box.read_sync_seconds = 3600
+        box.search("")
+        before = proxy.commands
+        box.search("")
+        box.list_labels()
+        assert proxy.commands == before  # served from the index
+        box.read_sync_seconds = 0
+        box.search("")
+        assert proxy.commands > before
+    finally:
+        proxy.close()
