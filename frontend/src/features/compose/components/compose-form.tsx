@@ -1,6 +1,6 @@
 // The compose form: recipients, subject, rich body, attachments and the send / save / schedule / discard actions.
 import { useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useNavigate } from 'react-router'
 import { toast } from 'sonner'
 import type { components } from '@/api/schema'
@@ -31,6 +31,7 @@ import { uploadAttachment } from '../api/upload-attachment'
 import { splitRecipients, type Recipient } from '../lib/recipients'
 import { AttachmentPanel } from './attachment-panel'
 import { RecipientInput } from './recipient-input'
+import { fromAccountsQueryOptions } from '../api/list-from-accounts'
 import { RichTextEditor, type EditorContentValue } from './rich-text-editor'
 
 type ComposeIn = components['schemas']['ComposeIn']
@@ -80,10 +81,43 @@ function hasFiles(transfer: DataTransfer | null): boolean {
   return !!transfer && Array.from(transfer.types).includes('Files')
 }
 
+/** Which account sends: a select for a new message when there are several, the original's account for a reply. */
+function FromPicker({ account, locked, onChange }: { account: string | null; locked: string | null; onChange: (id: string) => void }) {
+  const accounts = useQuery(fromAccountsQueryOptions())
+  const list = (accounts.data ?? []).filter((a) => a.status === 'active')
+  if (list.length < 2) return null
+  if (locked) {
+    return (
+      <p className="text-sm text-slate-700">
+        From: <span className="font-medium">{locked}</span>
+      </p>
+    )
+  }
+  const current = list.find((a) => a.id === account) ?? list[0]
+  return (
+    <label className="flex items-center gap-2 text-sm font-medium text-slate-700">
+      From
+      <select
+        value={current?.id ?? ''}
+        onChange={(event) => onChange(event.target.value)}
+        className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm font-normal text-slate-900"
+      >
+        {list.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.address}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
 export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, inline }: ComposeFormProps) {
   const ids = useId()
   const navigate = useNavigate()
-  const account = useActiveAccountId()
+  // The account it is sent from: the original's for a reply or forward, else the From picker's choice.
+  const startAccount = useActiveAccountId()
+  const [account, setAccount] = useState(startAccount)
   const [idempotencyKey] = useState(() => crypto.randomUUID())
   const [to, setTo] = useState(initial.to)
   const [cc, setCc] = useState(initial.cc)
@@ -121,6 +155,18 @@ export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, i
 
   const isReply = mode.kind === 'reply'
   const isForward = mode.kind === 'forward'
+  // Another From: the draft saved so far lives in the old account, so it goes; the next save makes it in the new one.
+  const changeFrom = (next: string) => {
+    if (next === account) return
+    const old = draftIdRef.current
+    if (old) {
+      draftIdRef.current = null
+      setDraftIdState(null)
+      setSavedSnapshot(null)
+      deleteDraft.mutate({ draftId: old, account })
+    }
+    setAccount(next)
+  }
   const subjectLocked = isReply || isForward
   /** The conversation a send stays in: the message replied to or forwarded, or the one a saved reply answers. */
   const threadMessageId = mode.kind === 'new' ? replyToMessageId : mode.original.id
@@ -531,6 +577,11 @@ export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, i
         </p>
       )}
       <div className="mx-auto flex w-full max-w-3xl flex-col gap-4 p-4">
+        <FromPicker
+          account={account}
+          locked={mode.kind === 'reply' || mode.kind === 'forward' ? mode.original.account.address : null}
+          onChange={changeFrom}
+        />
         {recipientField('to', 'To', to, setTo, !isReply)}
         {(!showCc || (!showBcc && !isReply && !isForward)) && (
           <div className="flex gap-2">

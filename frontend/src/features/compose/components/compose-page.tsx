@@ -5,7 +5,7 @@ import { useLocation, useSearchParams } from 'react-router'
 import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
-import { useActiveAccountId } from '@/lib/active-account'
+import { AccountOverride, useActiveAccountId } from '@/lib/active-account'
 import { sourceFromParams, useComposeSource, type ComposeSource } from '../hooks/use-compose-source'
 import { prefixedSubject, textToHtml } from '../lib/quoting'
 import { recipientFromAddress } from '../lib/recipients'
@@ -31,7 +31,11 @@ function titleOf(source: ComposeSource): string {
 export function ComposePage() {
   const [params] = useSearchParams()
   const location = useLocation()
-  const account = useActiveAccountId()
+  // `?account=` (a reply or forward from a conversation) is the mailbox of the original: the reply goes out from it.
+  // Kept from the URL the form was opened with, as the form rewrites its own URL once a draft is saved.
+  const [urlAccount, setUrlAccount] = useState(() => params.get('account'))
+  const chosen = useActiveAccountId()
+  const account = urlAccount ?? chosen
   // The form starts over when the URL changes from outside (e.g. "Compose" in the sidebar), but not when it
   // rewrites its own URL after saving a draft (state.keepForm): what is on screen stays as typed.
   const keepForm = (location.state as { keepForm?: boolean } | null)?.keepForm === true
@@ -43,6 +47,7 @@ export function ComposePage() {
     if (!keepForm) {
       setFormKey(location.key)
       setSource(sourceFromParams(params))
+      setUrlAccount(params.get('account'))
     }
   }
   const { draft, original } = useComposeSource(source, account)
@@ -88,7 +93,7 @@ export function ComposePage() {
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <PageHeader title={title} />
-      {content}
+      <AccountOverride.Provider value={urlAccount}>{content}</AccountOverride.Provider>
     </div>
   )
 }

@@ -11,19 +11,28 @@ export interface LabelChange {
   ids: string[]
   add?: string[]
   remove?: string[]
+  accountId?: string // the messages' account (the unified inbox); else the screen's account
 }
 
 export function batchModify(accountId: string | null, change: LabelChange) {
   return unwrap(
     api.POST('/api/v1/emails/batch-modify', {
-      params: { query: { account: accountId ?? undefined } },
+      params: { query: { account: change.accountId ?? accountId ?? undefined } },
       body: { ids: change.ids, add: change.add ?? [], remove: change.remove ?? [] },
     }),
   )
 }
 
-function applyLabels<T extends { id: string; label_ids: string[]; unread: boolean; starred: boolean }>(message: T, change: LabelChange): T {
-  if (!change.ids.includes(message.id)) return message
+type Labelled = { id: string; label_ids: string[]; unread: boolean; starred: boolean; account?: { id: string } }
+
+/** Whether the change is about this message (ids repeat across accounts: a change naming its account checks it). */
+function concerns(message: Labelled, change: LabelChange): boolean {
+  if (!change.ids.includes(message.id)) return false
+  return !change.accountId || !message.account || message.account.id === change.accountId
+}
+
+function applyLabels<T extends Labelled>(message: T, change: LabelChange): T {
+  if (!concerns(message, change)) return message
   const labels = new Set(message.label_ids)
   for (const label of change.remove ?? []) labels.delete(label)
   for (const label of change.add ?? []) labels.add(label)
@@ -56,7 +65,7 @@ export function applyLabelChangeToCache(queryClient: QueryClient, change: LabelC
         ...page,
         messages: page.messages
           .map((message) => applyLabels(message, change))
-          .filter((message) => !change.ids.includes(message.id) || stillListed(message.label_ids, listLabel)),
+          .filter((message) => !concerns(message, change) || stillListed(message.label_ids, listLabel)),
       })),
     })
   }
@@ -87,10 +96,10 @@ export function describeChange(change: LabelChange, names: ReadonlyMap<string, s
 export function inverseOf(queryClient: QueryClient, change: LabelChange): LabelChange[] {
   const before = new Map<string, string[]>()
   for (const [, data] of queryClient.getQueriesData<EmailsData>({ queryKey: [QUERY_ROOTS.emails] })) {
-    for (const page of data?.pages ?? []) for (const m of page.messages) if (!before.has(m.id)) before.set(m.id, m.label_ids)
+    for (const page of data?.pages ?? []) for (const m of page.messages) if (!before.has(m.id) && concerns(m, change)) before.set(m.id, m.label_ids)
   }
   for (const [, data] of queryClient.getQueriesData<Thread>({ queryKey: [QUERY_ROOTS.thread] })) {
-    for (const m of data?.messages ?? []) if (!before.has(m.id)) before.set(m.id, m.label_ids)
+    for (const m of data?.messages ?? []) if (!before.has(m.id) && concerns(m, change)) before.set(m.id, m.label_ids)
   }
   const groups = new Map<string, LabelChange>()
   for (const id of change.ids) {
@@ -99,7 +108,7 @@ export function inverseOf(queryClient: QueryClient, change: LabelChange): LabelC
     const remove = (change.add ?? []).filter((label) => !had || !had.includes(label))
     if (add.length === 0 && remove.length === 0) continue
     const key = JSON.stringify([add, remove])
-    const group = groups.get(key) ?? { ids: [], add, remove }
+    const group = groups.get(key) ?? { ids: [], add, remove, accountId: change.accountId }
     group.ids.push(id)
     groups.set(key, group)
   }

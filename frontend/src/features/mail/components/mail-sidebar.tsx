@@ -1,12 +1,12 @@
 // The mail part of the left navigation: mailbox switcher, system labels then user labels with unread counts, "New label".
-import { useQuery } from '@tanstack/react-query'
+import { useQueries, useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link, NavLink } from 'react-router'
 import { Button } from '@/components/button'
 import { ErrorMessage } from '@/components/error-message'
 import { TextField } from '@/components/text-field'
 import { ApiError } from '@/lib/api-error'
-import { setActiveAccountId, useActiveAccountId } from '@/lib/active-account'
+import { ALL_ACCOUNTS, setActiveAccountId, useMailScope } from '@/lib/active-account'
 import { useCreateLabel } from '../api/create-label'
 import { accountsQueryOptions } from '../api/list-accounts'
 import { labelsQueryOptions } from '../api/list-labels'
@@ -36,7 +36,7 @@ function LabelLink({ id, name, unread }: { id: string; name: string; unread: num
 
 function AccountSwitcher() {
   const accounts = useQuery(accountsQueryOptions())
-  const activeId = useActiveAccountId()
+  const activeId = useMailScope()
   if (accounts.isPending) return null
   if (accounts.isError) return <ErrorMessage error={accounts.error} />
   const list = accounts.data
@@ -53,6 +53,7 @@ function AccountSwitcher() {
   // The backend falls back to the first mailbox when none is chosen; show the same one.
   const current = list.find((a) => a.id === activeId) ?? list[0]
   if (!current) return null
+  const value = activeId === ALL_ACCOUNTS && list.length > 1 ? ALL_ACCOUNTS : current.id
   if (list.length === 1) {
     return (
       <p className="truncate px-3 text-xs text-slate-600" title={current.address}>
@@ -67,10 +68,11 @@ function AccountSwitcher() {
       </label>
       <select
         id="mail-account-switcher"
-        value={current.id}
+        value={value}
         onChange={(event) => setActiveAccountId(event.target.value)}
         className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm"
       >
+        <option value={ALL_ACCOUNTS}>All inboxes</option>
         {list.map((account) => (
           <option key={account.id} value={account.id}>
             {account.address}
@@ -126,12 +128,28 @@ function NewLabelForm() {
   )
 }
 
+/** In "All inboxes": each account's labels, the system labels' unread counts added up (user labels are per account). */
+function useAllAccountsUnread(enabled: boolean): Map<string, number> {
+  const accounts = useQuery({ ...accountsQueryOptions(), enabled })
+  const perAccount = useQueries({
+    queries: (enabled ? (accounts.data ?? []) : []).filter((a) => a.status === 'active').map((a) => labelsQueryOptions(a.id)),
+  })
+  const sums = new Map<string, number>()
+  for (const result of perAccount) {
+    for (const label of result.data?.labels ?? []) sums.set(label.id, (sums.get(label.id) ?? 0) + label.messages_unread)
+  }
+  return sums
+}
+
 export function MailSidebar() {
-  const accountId = useActiveAccountId()
+  const scope = useMailScope()
+  const all = scope === ALL_ACCOUNTS
   const mailbox = useMailboxStatus()
-  const labels = useQuery({ ...labelsQueryOptions(accountId), enabled: mailbox === 'connected' })
+  const labels = useQuery({ ...labelsQueryOptions(all ? null : scope), enabled: mailbox === 'connected' && !all })
+  const allUnread = useAllAccountsUnread(mailbox === 'connected' && all)
   const byId = new Map<string, Label>((labels.data?.labels ?? []).map((l) => [l.id, l]))
-  const mine = userLabels(labels.data?.labels)
+  const unreadOf = (id: string) => (all ? (allUnread.get(id) ?? 0) : (byId.get(id)?.messages_unread ?? 0))
+  const mine = all ? [] : userLabels(labels.data?.labels)
   return (
     <div className="flex flex-col gap-3">
       <AccountSwitcher />
@@ -142,12 +160,13 @@ export function MailSidebar() {
       )}
       <ul aria-label="Mailboxes" className="flex flex-col gap-0.5">
         {SYSTEM_LABELS.map((l) => (
-          <LabelLink key={l.id} id={l.id} name={l.name} unread={byId.get(l.id)?.messages_unread ?? 0} />
+          <LabelLink key={l.id} id={l.id} name={l.name} unread={unreadOf(l.id)} />
         ))}
       </ul>
       <div className="flex flex-col gap-1">
         <p className="px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">Labels</p>
         {labels.isError && <ErrorMessage error={labels.error} />}
+        {all && <p className="px-3 text-xs text-slate-600">Labels belong to one mailbox: choose it above to see them.</p>}
         {mine.length > 0 && (
           <ul aria-label="Labels" className="flex flex-col gap-0.5">
             {mine.map((l) => (
@@ -155,7 +174,7 @@ export function MailSidebar() {
             ))}
           </ul>
         )}
-        <NewLabelForm />
+        {!all && <NewLabelForm />}
       </div>
     </div>
   )

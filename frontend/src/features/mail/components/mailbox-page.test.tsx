@@ -122,7 +122,7 @@ describe('MailboxPage', () => {
     await user.keyboard('o')
     await screen.findByText('thread view')
     expect(router.state.location.pathname).toBe('/mail/INBOX/m2')
-    expect(router.state.location.search).toBe('?q=from%3Abob')
+    expect(router.state.location.search).toBe('?q=from%3Abob&account=a1')
   })
 
   it('ignores shortcuts while typing in the search box and focuses it with /', async () => {
@@ -144,7 +144,7 @@ describe('MailboxPage', () => {
     await screen.findByText('Subject 1')
     await userEvent.keyboard('r')
     await screen.findByText('compose view')
-    expect(router.state.location.search).toBe('?reply=m1')
+    expect(router.state.location.search).toBe('?reply=m1&account=a1')
   })
 
   it('runs bulk actions from the toolbar on the checked messages', async () => {

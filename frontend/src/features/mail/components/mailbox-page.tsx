@@ -8,13 +8,14 @@ import { EmptyState } from '@/components/empty-state'
 import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
-import { useActiveAccountId } from '@/lib/active-account'
+import { ALL_ACCOUNTS, useActiveAccountId, useMailScope } from '@/lib/active-account'
 import { describeChange, useBatchModify, type LabelChange } from '../api/batch-modify'
 import { labelsQueryOptions } from '../api/list-labels'
 import { emailsInfiniteQueryOptions, type MessageSummary } from '../api/search-emails'
 import { useMailboxStatus } from '../hooks/use-mailbox-status'
 import { useShortcuts } from '../hooks/use-shortcuts'
 import { labelName, userLabels, type Label } from '../types/labels'
+import { messageKey } from '../types/message-key'
 import { MessageRow } from './message-row'
 import { SearchBar } from './search-bar'
 
@@ -48,6 +49,7 @@ interface MessageListProps {
 }
 
 function MessageList({ labelId, title, q, accountId, labels, searchInput }: MessageListProps) {
+  const unified = accountId === ALL_ACCOUNTS
   const navigate = useNavigate()
   const location = useLocation()
   const emails = useInfiniteQuery(emailsInfiniteQueryOptions({ accountId, labelId, q }))
@@ -62,7 +64,7 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
   const scrollRef = useRef<HTMLDivElement>(null)
   const moveFocus = useRef(false)
 
-  const selectedIds = messages.filter((m) => selection.has(m.id)).map((m) => m.id)
+  const selected = messages.filter((m) => selection.has(messageKey(m)))
   const activeIndex = Math.max(0, Math.min(focusIndex, messages.length - 1))
   const focused = messages[activeIndex]
   const labelNames = useMemo(() => new Map(labels.map((l) => [l.id, l.name])), [labels])
@@ -94,8 +96,13 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
     }
   })
 
+  // The thread's URL names its account, so the conversation, its labels and a reply act in the right mailbox.
   const hrefOf = useCallback(
-    (id: string) => `/mail/${encodeURIComponent(labelId)}/${encodeURIComponent(id)}${location.search}`,
+    (message: MessageSummary) => {
+      const params = new URLSearchParams(location.search)
+      params.set('account', message.account.id)
+      return `/mail/${encodeURIComponent(labelId)}/${encodeURIComponent(message.id)}?${params.toString()}`
+    },
     [labelId, location.search],
   )
   const toggle = useCallback(
@@ -108,21 +115,24 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
       }),
     [],
   )
-  const run = (action: BulkAction, ids: string[]) => {
-    if (ids.length === 0) return
+  // One change per account: in the unified inbox a selection can span mailboxes.
+  const run = (action: BulkAction, targets: MessageSummary[]) => {
+    if (targets.length === 0) return
     setStatus('')
-    modify.mutate(
-      { ids, ...action.change },
-      {
-        onSuccess: () => {
-          setStatus(action.done(plural(ids.length)))
-          setSelection(new Set())
-        },
+    const byAccount = new Map<string, string[]>()
+    for (const m of targets) byAccount.set(m.account.id, [...(byAccount.get(m.account.id) ?? []), m.id])
+    // (mutate's own callbacks fire for the last call only: wait for every account's change instead)
+    const changes = [...byAccount].map(([account, ids]) => modify.mutateAsync({ ids, ...action.change, accountId: account }))
+    Promise.all(changes).then(
+      () => {
+        setStatus(action.done(plural(targets.length)))
+        setSelection(new Set())
       },
+      () => undefined, // the error shows from modify.error
     )
   }
   // Shortcuts act on the selection when there is one, otherwise on the focused row.
-  const targets = () => (selectedIds.length ? selectedIds : focused ? [focused.id] : [])
+  const targets = () => (selected.length ? selected : focused ? [focused] : [])
   const go = (index: number) => {
     if (messages.length === 0) return
     const next = Math.max(0, Math.min(index, messages.length - 1))
@@ -133,12 +143,12 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
   useShortcuts({
     j: () => go(activeIndex + 1),
     k: () => go(activeIndex - 1),
-    o: () => focused && navigate(hrefOf(focused.id)),
-    Enter: () => focused && navigate(hrefOf(focused.id)),
-    x: () => focused && toggle(focused.id),
+    o: () => focused && navigate(hrefOf(focused)),
+    Enter: () => focused && navigate(hrefOf(focused)),
+    x: () => focused && toggle(messageKey(focused)),
     e: () => run(ACTIONS.archive, targets()),
     '#': () => run(ACTIONS.trash, targets()),
-    r: () => focused && navigate(`/compose?reply=${encodeURIComponent(focused.id)}`),
+    r: () => focused && navigate(`/compose?reply=${encodeURIComponent(focused.id)}&account=${encodeURIComponent(focused.account.id)}`),
     '/': () => searchInput.current?.focus(),
   })
 
@@ -155,9 +165,9 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
   }
   const nextPageError = emails.isFetchNextPageError ? emails.error : null
 
-  const allSelected = messages.length > 0 && selectedIds.length === messages.length
-  const someSelected = selectedIds.length > 0 && !allSelected
-  const canAct = selectedIds.length > 0 && !modify.isPending
+  const allSelected = messages.length > 0 && selected.length === messages.length
+  const someSelected = selected.length > 0 && !allSelected
+  const canAct = selected.length > 0 && !modify.isPending
   return (
     <>
       <div role="toolbar" aria-label="Bulk actions" className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-4 py-2">
@@ -169,17 +179,17 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
           ref={(el) => {
             if (el) el.indeterminate = someSelected
           }}
-          onChange={() => setSelection(allSelected ? new Set() : new Set(messages.map((m) => m.id)))}
+          onChange={() => setSelection(allSelected ? new Set() : new Set(messages.map(messageKey)))}
           disabled={messages.length === 0}
         />
-        <span className="text-sm text-slate-700">{selectedIds.length ? `${selectedIds.length} selected` : `${messages.length}${hasNextPage ? '+' : ''} messages`}</span>
-        <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.read, selectedIds)}>
+        <span className="text-sm text-slate-700">{selected.length ? `${selected.length} selected` : `${messages.length}${hasNextPage ? '+' : ''} messages`}</span>
+        <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.read, selected)}>
           Mark read
         </Button>
-        <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.unread, selectedIds)}>
+        <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.unread, selected)}>
           Mark unread
         </Button>
-        <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.archive, selectedIds)}>
+        <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.archive, selected)}>
           Archive
         </Button>
         <select
@@ -191,7 +201,7 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
             const id = event.target.value
             setAddLabel('')
             const label = labels.find((l) => l.id === id)
-            if (label) run({ change: { add: [label.id] }, done: (what) => `Label ${label.name} added to ${what}` }, selectedIds)
+            if (label) run({ change: { add: [label.id] }, done: (what) => `Label ${label.name} added to ${what}` }, selected)
           }}
         >
           <option value="">Add label…</option>
@@ -201,7 +211,7 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
             </option>
           ))}
         </select>
-        <Button size="sm" variant="danger" disabled={!canAct} onClick={() => run(ACTIONS.trash, selectedIds)}>
+        <Button size="sm" variant="danger" disabled={!canAct} onClick={() => run(ACTIONS.trash, selected)}>
           Move to trash
         </Button>
         <p role="status" className="text-sm text-slate-700">
@@ -224,7 +234,7 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
               if (!message) return null
               return (
                 <li
-                  key={message.id}
+                  key={messageKey(message)}
                   data-index={item.index}
                   aria-setsize={hasNextPage ? -1 : messages.length}
                   aria-posinset={item.index + 1}
@@ -233,8 +243,10 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
                 >
                   <MessageRow
                     message={message}
-                    href={hrefOf(message.id)}
-                    selected={selection.has(message.id)}
+                    href={hrefOf(message)}
+                    rowKey={messageKey(message)}
+                    showAccount={unified}
+                    selected={selection.has(messageKey(message))}
                     focused={item.index === activeIndex}
                     labelNames={labelNames}
                     onToggle={toggle}
@@ -263,9 +275,12 @@ export function MailboxPage() {
   const { labelId = 'INBOX' } = useParams()
   const [searchParams, setSearchParams] = useSearchParams()
   const q = searchParams.get('q') ?? ''
+  const scope = useMailScope()
+  const unified = scope === ALL_ACCOUNTS
   const accountId = useActiveAccountId()
   const mailbox = useMailboxStatus()
-  const labelsQuery = useQuery({ ...labelsQueryOptions(accountId), enabled: mailbox === 'connected' })
+  // labels belong to one account: the unified inbox shows system labels only (their names need no lookup)
+  const labelsQuery = useQuery({ ...labelsQueryOptions(accountId), enabled: mailbox === 'connected' && !unified })
   const mine = useMemo(() => userLabels(labelsQuery.data?.labels), [labelsQuery.data])
   const title = labelName(labelId, labelsQuery.data?.labels)
   const searchInput = useRef<HTMLInputElement>(null)
@@ -290,7 +305,15 @@ export function MailboxPage() {
     <div className="flex min-h-0 flex-1 flex-col">
       <PageHeader title={title} />
       <SearchBar key={q} initialQuery={q} labels={mine} onSearch={onSearch} inputRef={searchInput} />
-      <MessageList key={`${accountId}|${labelId}|${q}`} labelId={labelId} title={title} q={q} accountId={accountId} labels={mine} searchInput={searchInput} />
+      <MessageList
+        key={`${unified ? ALL_ACCOUNTS : accountId}|${labelId}|${q}`}
+        labelId={labelId}
+        title={unified ? `${title} — all accounts` : title}
+        q={q}
+        accountId={unified ? ALL_ACCOUNTS : accountId}
+        labels={unified ? [] : mine}
+        searchInput={searchInput}
+      />
     </div>
   )
 }

@@ -9,6 +9,8 @@ import { PaperclipIcon } from './paperclip-icon'
 export interface MessageRowProps {
   message: MessageSummary
   href: string
+  rowKey: string // what the selection knows the row by (account and id)
+  showAccount?: boolean // the unified inbox: say which mailbox each message is in
   selected: boolean
   focused: boolean
   labelNames: Map<string, string>
@@ -16,7 +18,17 @@ export interface MessageRowProps {
   onFocusRow: () => void
 }
 
-export const MessageRow = memo(function MessageRow({ message, href, selected, focused, labelNames, onToggle, onFocusRow }: MessageRowProps) {
+export const MessageRow = memo(function MessageRow({
+  message,
+  href,
+  rowKey,
+  showAccount = false,
+  selected,
+  focused,
+  labelNames,
+  onToggle,
+  onFocusRow,
+}: MessageRowProps) {
   const sender = senderOf(message)
   const subject = message.subject || '(no subject)'
   const chips = message.label_ids.filter((id) => labelNames.has(id))
@@ -30,7 +42,7 @@ export const MessageRow = memo(function MessageRow({ message, href, selected, fo
         type="checkbox"
         className="size-4 shrink-0"
         checked={selected}
-        onChange={() => onToggle(message.id)}
+        onChange={() => onToggle(rowKey)}
         aria-label={`Select message from ${sender}: ${subject}`}
       />
       <Link
@@ -56,6 +68,12 @@ export const MessageRow = memo(function MessageRow({ message, href, selected, fo
         </span>
         <span className="flex min-w-0 items-center gap-2 text-sm">
           <span className={`truncate ${message.unread ? 'font-semibold text-slate-900' : 'text-slate-800'}`}>{subject}</span>
+          {showAccount && (
+            <span className="shrink-0 rounded border border-brand-100 bg-brand-50 px-1.5 text-xs text-brand-700" title={`In ${message.account.address}`}>
+              <span className="sr-only">in </span>
+              {message.account.address}
+            </span>
+          )}
           {chips.map((id) => (
             <span key={id} className="shrink-0 rounded bg-slate-200 px-1.5 text-xs text-slate-800">
               {labelNames.get(id)}

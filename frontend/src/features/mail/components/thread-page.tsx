@@ -1,12 +1,12 @@
 // A conversation: its messages oldest first (the latest open), reply/forward, archive/trash/unread and labels.
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
-import { Link, useLocation, useNavigate, useParams } from 'react-router'
+import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router'
 import { Button } from '@/components/button'
 import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
-import { useActiveAccountId } from '@/lib/active-account'
+import { AccountOverride, useActiveAccountId } from '@/lib/active-account'
 import { useAddLabels } from '../api/add-labels'
 import { describeChange, useBatchModify } from '../api/batch-modify'
 import { threadQueryOptions, type Message } from '../api/get-thread'
@@ -59,7 +59,17 @@ export interface ThreadPageProps {
   renderComposer?: (props: ComposerSlotProps) => ReactNode
 }
 
+/** `?account=` (set by the lists) names the conversation's mailbox: reading, labels and replies act there. */
 export function ThreadPage({ renderComposer }: ThreadPageProps = {}) {
+  const [searchParams] = useSearchParams()
+  return (
+    <AccountOverride.Provider value={searchParams.get('account')}>
+      <ThreadView renderComposer={renderComposer} />
+    </AccountOverride.Provider>
+  )
+}
+
+function ThreadView({ renderComposer }: ThreadPageProps) {
   const { labelId = 'INBOX', messageId = '' } = useParams()
   const location = useLocation()
   const navigate = useNavigate()
@@ -92,9 +102,11 @@ export function ThreadPage({ renderComposer }: ThreadPageProps = {}) {
     if (unread.length) markReadMutate({ ids: unread, remove: ['UNREAD'] })
   }, [thread.data, markReadMutate])
 
-  const replyHref = latest ? `/compose?reply=${encodeURIComponent(latest.id)}` : ''
-  const replyAllHref = latest ? `/compose?reply=${encodeURIComponent(latest.id)}&all=1` : ''
-  const forwardHref = latest ? `/compose?forward=${encodeURIComponent(latest.id)}` : ''
+  // The reply goes out from the account that received the conversation.
+  const inAccount = latest ? `&account=${encodeURIComponent(latest.account.id)}` : ''
+  const replyHref = latest ? `/compose?reply=${encodeURIComponent(latest.id)}${inAccount}` : ''
+  const replyAllHref = latest ? `/compose?reply=${encodeURIComponent(latest.id)}&all=1${inAccount}` : ''
+  const forwardHref = latest ? `/compose?forward=${encodeURIComponent(latest.id)}${inAccount}` : ''
   const goBack = () => navigate(backHref)
   const modifyThenLeave = (add: string[], remove: string[], ids = messages.map((m) => m.id)) =>
     action.mutate({ ids, add, remove }, { onSuccess: goBack })
