@@ -148,3 +148,15 @@ describe('Reconnect prompt', () => {
     expect(screen.queryByRole('button', { name: 'Reconnect Google account' })).not.toBeInTheDocument()
   })
 })
+
+describe('Reconnect prompt after a revoked grant', () => {
+  it('offers to reconnect when Google no longer accepts the account', async () => {
+    mockApi({
+      'GET /api/v1/calendar/events': () =>
+        apiError(409, 'reauth_required', 'The account ann@gmail.example must be connected again to allow calendar and contacts access.'),
+    })
+    renderWithApp(<CalendarPage />, { url: '/calendar', path: '/calendar' })
+    const prompt = await screen.findByRole('region', { name: 'Reconnect your Google account' })
+    expect(within(prompt).getByRole('button', { name: 'Reconnect Google account' })).toBeInTheDocument()
+  })
+})
