@@ -24,6 +24,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 BENCHMARKS = [
     "auth_me.py",
+    "request_cpu.py",
     "cold_start.py",
     "mail_search.py",
     "emails_sweep.py",
