@@ -19,6 +19,13 @@ Invalidation: every key of an account lives under the account's current *generat
 this decorator (labels, read/unread, trash, send, drafts, new label) starts a new generation, so every replica
 sees the change at once and nothing can be served stale by key-by-key bookkeeping mistakes. Cache failures never
 fail a read: the decorator then simply asks the provider.
+
+A change made while the cache is unreachable (Redis down or hung, but keeping its data) cannot start a new generation
+then. The account is remembered in the process's `MissedInvalidations`, and before this process next reads through
+the cache it starts the missed generations (every pending account's, not only the one read); until that succeeds
+the account's reads bypass the cache. So reads cached before the change are never served after it by this process,
+and other replicas see the new generation as soon as this process reaches the cache again (any cached read of any
+account), instead of after the TTL (property 89, found by `make properties`).
 """
 
 from __future__ import annotations
@@ -88,6 +95,46 @@ class MailCacheStats:
     def snapshot(self) -> dict[str, CacheStats]:
         with self._lock:
             return {kind: CacheStats(s.hits, s.misses) for kind, s in sorted(self.by_kind.items())}
+
+
+class MissedInvalidations:
+    """Accounts whose change could not start a new cache generation because the cache was unreachable; shared by
+    every decorator of a process (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._misses: dict[str, int] = {}  # account -> changes missed; a flush clears only what it saw
+        self._lock = threading.Lock()
+
+    def add(self, account_id: str) -> None:
+        with self._lock:
+            self._misses[account_id] = self._misses.get(account_id, 0) + 1
+
+    def pending(self) -> list[str]:
+        with self._lock:
+            return sorted(self._misses)
+
+    def __contains__(self, account_id: object) -> bool:
+        with self._lock:
+            return account_id in self._misses
+
+    def flush(self, cache: Cache) -> bool:
+        """Start the missed generations now; False if the cache is still unreachable. An account stays pending while
+        its invalidation fails (and when a change missed again while this flush ran)."""
+        with self._lock:
+            seen = dict(self._misses)
+        for account_id, misses in sorted(seen.items()):
+            try:
+                invalidate_mail_cache(cache, account_id)
+            except InfrastructureError:
+                return False  # still unreachable: the rest would fail the same way
+            with self._lock:
+                if self._misses.get(account_id) == misses:
+                    del self._misses[account_id]
+        return True
+
+
+# What every CachingMailbox of this process shares unless given its own (the app opens one per request).
+PROCESS_MISSED_INVALIDATIONS = MissedInvalidations()
 
 
 # ---------------------------------------------------------------- keys
@@ -222,6 +269,7 @@ class CachingMailbox(Mailbox):
         account_id: str,
         ttls: MailCacheTtls | None = None,
         stats: MailCacheStats | None = None,
+        missed: MissedInvalidations | None = None,
     ) -> None:
         self.inner = inner
         self.cache = cache
@@ -229,11 +277,14 @@ class CachingMailbox(Mailbox):
         self.account_id = account_id
         self.ttls = ttls or MailCacheTtls()
         self.stats = stats or MailCacheStats()
+        self.missed = PROCESS_MISSED_INVALIDATIONS if missed is None else missed
 
     # -- cache plumbing (a cache failure degrades to a miss, never to an error) ---------------------------------
 
     def _generation(self) -> str | None:
         key = generation_key(self.account_id)
+        if self.missed.pending() and (not self.missed.flush(self.cache) or self.account_id in self.missed):
+            return None  # the cache is still unreachable, or a change is not in its generation yet: ask the provider
         try:
             current = self.cache.get(key)
             if current is None:
@@ -279,7 +330,12 @@ class CachingMailbox(Mailbox):
             try:
                 invalidate_mail_cache(self.cache, self.account_id)
             except InfrastructureError as exc:
-                logger.warning("could not invalidate the mail cache of %s: %s", self.account_id, exc.message)
+                self.missed.add(self.account_id)  # started before this process next reads through the cache
+                logger.warning(
+                    "could not invalidate the mail cache of %s (retried before the next cached read): %s",
+                    self.account_id,
+                    exc.message,
+                )
 
     # -- cached reads ------------------------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """The mail cache on real Redis, as two replicas share it: a change made through one replica is seen at once by
-the other (property 76 across processes), hits are shared, and a Redis outage only costs cache misses."""
+the other (property 76 across processes), hits are shared, a Redis outage only costs cache misses, and a change made
+while Redis hung is not served stale by either replica once it answers again (property 89)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +13,16 @@ import pytest
 from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.mailbox import InMemoryMailbox
 from adapters.redis.cache import RedisCache
-from application.caching_mailbox import CachingMailbox, MailCacheStats, last_known_labels
+from application.caching_mailbox import (
+    CachingMailbox,
+    MailCacheStats,
+    MissedInvalidations,
+    generation_key,
+    last_known_labels,
+)
 from domain.mail import INBOX, STARRED, UNREAD, EmailAddress
 from tests.support.mailbox_seed import OWNER, incoming_raw
+from tests.support.services import PrivateRedis
 
 
 @pytest.mark.property(76)
@@ -63,3 +72,43 @@ def test_redis_down_means_misses_not_errors() -> None:
     box.mark_read([message_id])
     assert UNREAD not in box.get_message(message_id).label_ids
     assert box.list_labels() == provider.list_labels()
+
+
+@pytest.mark.property(89)
+def test_a_change_made_while_redis_is_down_is_seen_by_both_replicas_once_it_is_back(tmp_path: Path) -> None:
+    """Redis down (stopped, then started again with its snapshot, as a Redis with persistence comes back) while
+    replica a makes a change: a could not start a new generation then. Once Redis is back, a's next cached read
+    starts it, so neither replica serves the copy cached before the change (before the fix both did, until the TTL
+    ran out)."""
+    import redis
+
+    server = PrivateRedis(tmp_path / "redis")
+    server.start()
+    try:
+        clock = InMemoryClock(datetime(2026, 2, 1, tzinfo=UTC))
+        provider = InMemoryMailbox(OWNER, clock=clock.now)
+        raw = incoming_raw(
+            sender=EmailAddress(address="a@example.com"), subject="Hi", text="x", date=clock.now() - timedelta(1)
+        )
+        message_id = provider.deliver(raw, [INBOX, UNREAD])
+
+        def replica(missed: MissedInvalidations) -> CachingMailbox:
+            client = redis.Redis.from_url(server.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            return CachingMailbox(provider, RedisCache(client), clock, account_id="acc-h", missed=missed)
+
+        a, b = replica(MissedInvalidations()), replica(MissedInvalidations())
+        assert UNREAD in a.get_message(message_id).label_ids  # cached in Redis
+        assert UNREAD in b.get_message(message_id).label_ids  # b is served a's copy
+        redis.Redis.from_url(server.url).save()  # the snapshot it comes back with
+        server.stop()
+        a.mark_read([message_id])  # succeeds at the provider; the invalidation cannot reach Redis
+        assert a.missed.pending() == ["acc-h"]
+        assert UNREAD not in a.get_message(message_id).label_ids  # from the provider while Redis is down
+        server.start()  # same port and directory: the keys cached before the change are back
+        assert b.cache.get(generation_key("acc-h")) is not None
+        assert UNREAD not in a.get_message(message_id).label_ids
+        assert a.missed.pending() == []
+        assert UNREAD not in b.get_message(message_id).label_ids  # the other replica too, long before the TTL
+        assert a.get_message(message_id) == b.get_message(message_id) == provider.get_message(message_id)
+    finally:
+        server.stop()
