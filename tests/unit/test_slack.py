@@ -5,6 +5,7 @@ fake of Slack): one alert per new mail of a connected user (property 43) with se
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -295,3 +296,86 @@ def test_preview_shows_the_digest_without_sending(world: World) -> None:
     assert "http://evil.example" not in preview.text  # the extractive summarizer invents and keeps no links
     assert preview.next_at is not None and preview.next_at > world.clock.now()
     assert world.fake.delivered() == []
+
+
+# -- properties 43 and 47 over any stream of events and any Slack failures -------------------------------------
+
+MAIL_EVENTS = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(
+            [EventType.EMAIL_RECEIVED, EventType.EMAIL_RECEIVED, EventType.EMAIL_SENT, EventType.EMAIL_LABELS_CHANGED]
+        ),
+        "subject": st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=40),
+        "sender": st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.example", fullmatch=True),
+        "failures": st.lists(st.sampled_from(["429", "500"]), max_size=NOTIFY_RETRY.max_attempts + 1),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def shared_slack() -> Iterator[FakeSlack]:
+    with running_fake_slack() as fake:
+        yield fake
+
+
+@pytest.mark.property(43, 47)
+@given(events=st.lists(MAIL_EVENTS, max_size=6))
+def test_property_43_47_each_new_mail_is_one_slack_message_whatever_slack_does_and_the_mail_flow_never_waits(
+    shared_slack: FakeSlack, events: list[dict[str, Any]]
+) -> None:
+    """Any stream of mail events, Slack answering 429 or 500 any number of times before it accepts an alert. The
+    relay finishes at once whatever Slack does (47: the mail flow never waits on Slack) and queues exactly one
+    slack.notify job per new mail (43; sent mail and label changes are no alert). Each job fails loudly while Slack
+    fails, so the queue retries it under NOTIFY_RETRY, and succeeds once Slack accepts: a new mail whose failures fit
+    in the retry budget is exactly one message on the real webhook (the SlackNotifier over HTTP), one that does not
+    is none, and no alert is ever sent twice."""
+    world = World(shared_slack)
+    world.notifier = SlackNotifier(api_url=shared_slack.api_url, max_retries=0)  # 429s go back to the queue at once
+    world.notify = NotifySlack(world.uow, world.secrets, world.notifier, world.clock, world.rules)
+    path = f"T{uuid.uuid4().hex[:8].upper()}/B0000000/XXXX"  # this example's own webhook
+    world.configure(webhook_url=shared_slack.webhook_url(path))
+    queued: list[dict[str, Any]] = []
+    original = world.queue.enqueue
+
+    def capture(name: str, payload: Any, **kw: Any) -> str:
+        if name == NOTIFY_JOB:
+            assert kw.get("retry") == NOTIFY_RETRY
+            queued.append(dict(payload))
+            return f"held-{len(queued)}"  # held here: the test plays the queue's attempts below
+        return original(name, payload, **kw)
+
+    world.queue.enqueue = capture  # type: ignore[method-assign]
+    for i, event in enumerate(events):
+        mail = {
+            **MAIL,
+            "message_id": f"m{i}",
+            "subject": event["subject"],
+            "from": {"name": "", "address": event["sender"]},
+        }
+        world.emit(event["kind"], mail, f"e{i}")  # committed and relayed, whatever Slack is doing
+    with world.uow() as uow:
+        assert uow.events.claim_unpublished(limit=100, at=T0) == []  # the relay finished its work
+    received = [i for i, e in enumerate(events) if e["kind"] is EventType.EMAIL_RECEIVED]
+    assert len(queued) == len(received)
+
+    expected: list[str] = []
+    for job, i in zip(queued, received, strict=True):
+        failures = events[i]["failures"]
+        shared_slack.script(f"/services/{path}", *failures)
+        outcome = None
+        for attempt in range(1, NOTIFY_RETRY.max_attempts + 1):
+            try:
+                outcome = world.notify.execute(str(job["user_id"]), int(job["seq"]))
+                break
+            except Exception as exc:  # what the queue sees: a failed attempt, retried while attempts remain
+                assert attempt <= len(failures), f"attempt {attempt} failed although Slack accepted: {exc!r}"
+        if len(failures) < NOTIFY_RETRY.max_attempts:
+            assert outcome == "sent"
+            expected.append(f"m{i}")
+        else:
+            assert outcome is None  # given up after the last attempt: listed as a failed job, nothing sent
+            with shared_slack.lock:  # what the retries did not consume would answer the next example
+                shared_slack.scripts[f"/services/{path}"].clear()
+    posted = [p for p in shared_slack.delivered() if p.path == f"/services/{path}"]
+    links = [p.body["blocks"][-1]["elements"][0]["url"].rsplit("/", 1)[-1] for p in posted]
+    assert links == expected
