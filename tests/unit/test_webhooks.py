@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from standardwebhooks import Webhook
 
 from adapters.in_memory.clock import InMemoryClock
 from adapters.in_memory.event_bus import InMemoryEventBus
@@ -25,6 +27,7 @@ from adapters.in_memory.job_queue import InProcessJobQueue
 from adapters.in_memory.mailer import InMemoryMailer
 from adapters.in_memory.secret_store import InMemorySecretStore
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
+from adapters.webhooks.sender import HttpxWebhookSender
 from application.outbox import OutboxRelay
 from application.ports.job_queue import JobRegistry
 from application.ports.webhooks import OutgoingWebhook, SendResult, WebhookSender
@@ -74,6 +77,7 @@ from domain.webhooks import (
     retry_delay,
 )
 from tests.support.principals import principal_for
+from tests.support.webhook_receiver import Receiver, running_receiver
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "webhooks"
@@ -560,3 +564,157 @@ def test_deleting_an_endpoint_deletes_its_secrets_and_deliveries(world: World) -
     assert world.deliveries() == []
     world.run_due()
     assert world.sender.sent == []
+
+
+# -- properties 50, 51 and 53 over any event data and any run of receiver answers -------------------------------
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+
+
+def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values of the (small) part of JSON Schema docs/webhooks/ uses: const, type (or a list of types), string
+    (maxLength), integer, array of items, object with properties and required ones."""
+    if "const" in schema:
+        return st.just(schema["const"])
+    kinds = schema.get("type")
+    if isinstance(kinds, list):
+        return st.one_of([from_schema({**schema, "type": kind}) for kind in kinds])
+    if kinds == "null":
+        return st.none()
+    if kinds == "string":
+        return st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=schema.get("maxLength", 60))
+    if kinds == "integer":
+        return st.integers(0, 10**9)
+    if kinds == "array":
+        return st.lists(from_schema(schema.get("items", {"type": "string"})), max_size=4)
+    if kinds == "object":
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        return st.fixed_dictionaries(
+            {k: from_schema(v) for k, v in properties.items() if k in required},
+            optional={k: from_schema(v) for k, v in properties.items() if k not in required},
+        )
+    raise AssertionError(f"a schema form this strategy does not know: {schema}")
+
+
+@st.composite
+def event_data(draw: st.DrawFn, kind: str) -> dict[str, Any]:
+    data_schema = dict(_schema(kind)["properties"]["data"])
+    data_schema["properties"] = {k: v for k, v in data_schema["properties"].items() if k != "event_id"}
+    data_schema["required"] = [k for k in data_schema["required"] if k != "event_id"]
+    data: dict[str, Any] = draw(from_schema(data_schema))
+    # Fields the schema does not name (it allows them) reach the receiver too; an approval card never does.
+    known = set(data_schema["properties"]) | {"event_id", "card"}
+    extra = draw(st.dictionaries(st.from_regex(r"x_[a-z]{1,8}", fullmatch=True), TEXT, max_size=2))
+    data.update({k: v for k, v in extra.items() if k not in known})
+    if draw(st.booleans()):
+        data["card"] = {"title": "Send", "body": draw(TEXT)}
+    return data
+
+
+ANSWERS = st.lists(
+    st.one_of(
+        st.sampled_from([400, 404, 408, 429, 500, 502, 503]).map(lambda code: SendResult(code, 5, f"answer {code}")),
+        st.just(SendResult(None, 15000, error="timed out")),
+        st.floats(1, 10**5).map(lambda wait: SendResult(429, 3, "slow down", retry_after=wait)),
+    ),
+    max_size=MAX_ATTEMPTS + 1,
+)
+
+
+@pytest.mark.property(50, 51, 53)
+@given(
+    kind=st.sampled_from(WEBHOOK_EVENT_TYPES),
+    data=st.data(),
+    failures=ANSWERS,
+    success=st.sampled_from([200, 201, 202, 204, 299]),
+)
+def test_property_50_51_53_any_event_is_one_schema_valid_complete_payload_and_every_attempt_is_kept(
+    kind: str, data: st.DataObject, failures: list[SendResult], success: int
+) -> None:
+    """Any event data its documented schema allows (plus fields it does not name), and a receiver that fails in
+    any way any number of times before it answers 2xx. Every attempt sends the same body: the envelope
+    {type, timestamp, data} (50), valid against docs/webhooks/<type>.schema.json, carrying every field of the event
+    and its id, the approval card excepted (51). Every attempt is kept, numbered, with what the receiver answered and
+    its outcome: retrying while attempts remain, then delivered on the 2xx or failed after the last one (53)."""
+    world = World()
+    world.create(ME)
+    fields = data.draw(event_data(kind))
+    world.emit(ME, EventType(kind), fields, eid="evt-p")
+    (delivery,) = world.deliveries()
+    payload = json.loads(delivery.body)
+    assert set(payload) == {"type", "timestamp", "data"}
+    assert payload["type"] == kind and payload["timestamp"] == "2026-03-01T09:00:00Z"
+    jsonschema.validate(payload, _schema(kind))
+    assert payload["data"] == {"event_id": "evt-p", **{k: v for k, v in fields.items() if k != "card"}}
+
+    world.sender.answers = [*failures, SendResult(success, 4, "thanks")]
+    for _ in range(MAX_ATTEMPTS):
+        (delivery,) = world.deliveries()
+        if delivery.status is not DeliveryStatus.PENDING:
+            break
+        if delivery.next_attempt_at and delivery.next_attempt_at > world.clock.now():
+            world.clock.advance(seconds=(delivery.next_attempt_at - world.clock.now()).total_seconds())
+        world.run_due()
+    (delivery,) = world.deliveries()
+    answered = [*failures, SendResult(success, 4, "thanks")][:MAX_ATTEMPTS]
+    assert [w.body for w in world.sender.sent] == [delivery.body] * len(answered)
+    assert all(w.message_id == "evt-p" for w in world.sender.sent)
+    with world.uow() as uow:
+        attempts = list(uow.webhooks.attempts(delivery.id))
+    assert [a.number for a in attempts] == list(range(1, len(answered) + 1))
+    assert [a.status_code for a in attempts] == [r.status_code for r in answered]
+    assert [a.response for a in attempts] == [r.response for r in answered]
+    last = "delivered" if len(failures) < MAX_ATTEMPTS else "failed"
+    assert [a.outcome for a in attempts] == ["retrying"] * (len(answered) - 1) + [last]
+    assert delivery.status is (DeliveryStatus.DELIVERED if last == "delivered" else DeliveryStatus.FAILED)
+    assert delivery.attempts == len(answered) and delivery.last_status_code == answered[-1].status_code
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as running:
+        yield running
+
+
+@pytest.mark.property(50, 53)
+@settings(max_examples=30)
+@given(
+    kind=st.sampled_from(WEBHOOK_EVENT_TYPES),
+    data=st.data(),
+    behaviours=st.lists(st.sampled_from(["500", "429", "reset", "redirect"]), max_size=3),
+)
+def test_property_50_53_over_http_the_receiver_gets_the_signed_payload_and_every_attempt_is_kept(
+    receiver: Receiver, kind: str, data: st.DataObject, behaviours: list[str]
+) -> None:
+    """The same with the real sender (httpx, over HTTP) and a real receiver that fails any way it can before it
+    answers 200: every POST carries exactly the stored body, signed as the standardwebhooks package signs it, and
+    every attempt is kept with the status the receiver gave (none for a reset connection)."""
+    world = World(rules=WebhookRules(allow_http_loopback=True))
+    world.deliver.sender = HttpxWebhookSender(allow_loopback=True, timeout_seconds=30)
+    path = f"/in/{uuid.uuid4().hex}"
+    receiver.script(path, *behaviours)
+    created = world.create(ME, receiver.url(path))
+    world.emit(ME, EventType(kind), data.draw(event_data(kind)), eid=f"evt-{uuid.uuid4().hex[:8]}")
+    for _ in range(len(behaviours) + 1):
+        (delivery,) = world.deliveries()
+        if delivery.next_attempt_at and delivery.next_attempt_at > world.clock.now():
+            world.clock.advance(seconds=(delivery.next_attempt_at - world.clock.now()).total_seconds())
+        world.run_due()
+    (delivery,) = world.deliveries()
+    assert delivery.status is DeliveryStatus.DELIVERED
+    jsonschema.validate(json.loads(delivery.body), _schema(kind))
+    got = receiver.received(path)
+    assert [r.answered for r in got] == [*behaviours, "ok"]
+    for request in got:
+        assert request.body == delivery.body.encode()
+        assert request.headers["webhook-id"] == delivery.event_id
+        # What standardwebhooks' verify() checks, at the test clock's time (verify() itself compares with now).
+        sent_at = datetime.fromtimestamp(int(request.headers["webhook-timestamp"]), UTC)
+        expected = Webhook(created.secret).sign(delivery.event_id, sent_at, request.body.decode())
+        assert expected in request.headers["webhook-signature"].split(" ")
+    with world.uow() as uow:
+        attempts = list(uow.webhooks.attempts(delivery.id))
+    codes = {"500": 500, "429": 429, "reset": None, "redirect": 302, "ok": 200}
+    assert [a.status_code for a in attempts] == [codes[b] for b in [*behaviours, "ok"]]
+    assert [a.outcome for a in attempts] == ["retrying"] * len(behaviours) + ["delivered"]
