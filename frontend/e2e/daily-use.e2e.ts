@@ -187,7 +187,7 @@ it('works from the keyboard: ? lists the shortcuts, c composes, Escape leaves, j
   await page.keyboard.press('j')
   await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')).toMatch(/^Message from/)
   await page.keyboard.press('r')
-  await page.waitForURL(/\/compose\?reply=/)
+  await page.getByRole('region', { name: 'Reply', exact: true }).waitFor()
   await expect
     .poll(() => page.evaluate(() => document.activeElement?.closest('[aria-label="Message body"]') !== null), { timeout: 15_000 })
     .toBe(true)

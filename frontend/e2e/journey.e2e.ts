@@ -121,14 +121,16 @@ it('searches the inbox with Gmail syntax and reads a thread', async () => {
 it('replies from the thread', async () => {
   const threadUrl = page.url()
   const messagesBefore = await page.getByRole('article', { name: /^Message from/ }).count()
-  await page.getByRole('toolbar', { name: 'Conversation actions' }).getByRole('link', { name: 'Reply', exact: true }).click()
-  await page.getByRole('heading', { name: 'Reply', level: 1 }).waitFor()
-  await page.getByRole('textbox', { name: 'Message body' }).click()
+  // Inline, under the conversation (issue 17): no trip to another screen.
+  await page.getByRole('toolbar', { name: 'Conversation actions' }).getByRole('button', { name: 'Reply', exact: true }).click()
+  const inline = page.getByRole('region', { name: 'Reply', exact: true })
+  await inline.getByRole('textbox', { name: 'Message body' }).click()
   await page.keyboard.type('Count me in for Lisbon.')
   await lookAt(page, '09-reply', reports)
-  await page.getByRole('button', { name: 'Send', exact: true }).click()
-  await toast('Message sent')
-  await page.waitForURL(new URL(threadUrl).pathname)
+  await inline.getByRole('button', { name: 'Send', exact: true }).click()
+  // Held for the undo window (10 s by default), then sent in the thread.
+  await toast('Message sent', 60_000)
+  expect(new URL(page.url()).pathname).toBe(new URL(threadUrl).pathname)
   // The reply joins the thread (its HTML body renders inside the sandboxed frame).
   await expect.poll(() => page.getByRole('article', { name: /^Message from/ }).count(), { timeout: 20_000 }).toBe(messagesBefore + 1)
   const newest = page.frameLocator('iframe[title^="Message from"]').last()

@@ -9,6 +9,7 @@ import { crossesImagePolicy } from '@/lib/document-policy'
 import { liveStatus, onLiveStatus, type LiveStatus } from '@/lib/live-socket'
 import { useSession } from '@/lib/use-session'
 import { useLiveUpdates } from './live-updates'
+import { useRovingNav } from './roving-nav'
 import { ShortcutSheet } from './shortcut-sheet'
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
@@ -143,6 +144,8 @@ export function AppLayout() {
   useEffect(() => {
     if (crossesImagePolicy(location.pathname)) window.location.replace(location.pathname + location.search + location.hash)
   }, [location.pathname, location.search, location.hash])
+  const navRef = useRef<HTMLElement>(null)
+  const onNavKeyDown = useRovingNav(navRef)
   const navLink = ({ isActive }: { isActive: boolean }) =>
     `block rounded-md px-3 py-1.5 text-sm ${isActive ? 'bg-brand-50 font-semibold text-brand-700' : 'text-slate-700 hover:bg-slate-100'}`
   return (
@@ -174,10 +177,12 @@ export function AppLayout() {
         {drawerOpen && <div className="fixed inset-0 top-14 z-10 bg-slate-900/30 lg:hidden" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
         <nav
           id="sidebar"
+          ref={navRef}
+          onKeyDown={onNavKeyDown}
           aria-label="Mailboxes and sections"
           className={`${drawerOpen ? 'fixed inset-y-0 left-0 top-14 z-20 flex' : 'hidden'} w-64 shrink-0 flex-col gap-3 overflow-y-auto border-r border-slate-200 bg-white p-3 lg:static lg:flex`}
         >
-          <Link to="/compose" className="rounded-md bg-brand-600 px-3 py-2 text-center text-sm font-semibold text-white hover:bg-brand-700">
+          <Link to="/compose" data-own-stop className="rounded-md bg-brand-600 px-3 py-2 text-center text-sm font-semibold text-white hover:bg-brand-700">
             Compose
           </Link>
           <MailSidebar />

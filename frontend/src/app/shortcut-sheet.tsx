@@ -10,6 +10,7 @@ const SHORTCUTS: { where: string; keys: [string, string][] }[] = [
       ['z', 'Undo the last change (archive, trash, labels, read state, a send)'],
       ['?', 'Show this list'],
       ['Esc', 'Leave compose, close the menu or a dialog'],
+      ['↑ / ↓', 'In the sidebar: move between mailboxes and sections (Tab moves on to the screen)'],
     ],
   },
   {
@@ -28,7 +29,7 @@ const SHORTCUTS: { where: string; keys: [string, string][] }[] = [
     where: 'Conversation',
     keys: [
       ['j / k', 'Next / previous message in the conversation'],
-      ['r', 'Reply (the cursor goes to the editor)'],
+      ['r', 'Reply here, under the conversation (the cursor goes to the editor)'],
       ['a', 'Reply all'],
       ['f', 'Forward'],
       ['u', 'Back to the list'],
