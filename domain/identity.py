@@ -58,6 +58,7 @@ class User:
     display_name: str | None = None
     undo_send_seconds: int = UNDO_SEND_DEFAULT  # how long a send is held, with Undo, before it leaves
     image_senders: tuple[str, ...] = ()  # lower-cased addresses whose remote images are shown without asking
+    conversation_view: bool = True  # the mail list groups a conversation's messages in one row (Gmail's default)
 
     @property
     def is_active(self) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,6 +51,7 @@ class UserRow(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     undo_send_seconds: Mapped[int] = mapped_column(Integer, server_default=text("10"))
     image_senders: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+    conversation_view: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class SessionRow(Base):

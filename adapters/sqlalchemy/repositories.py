@@ -60,6 +60,7 @@ def _user(row: UserRow) -> User:
         display_name=row.display_name,
         undo_send_seconds=row.undo_send_seconds,
         image_senders=tuple(row.image_senders or ()),
+        conversation_view=bool(row.conversation_view),
     )
 
 
@@ -72,6 +73,7 @@ def _copy_user(user: User, row: UserRow) -> None:
     row.display_name = user.display_name
     row.undo_send_seconds = user.undo_send_seconds
     row.image_senders = list(user.image_senders)
+    row.conversation_view = user.conversation_view
     row.created_at = user.created_at
     row.email_verified_at = user.email_verified_at
 

@@ -21,6 +21,7 @@ class UpdateProfileInput:
     set_display_name: bool = False  # the name changes only when this is set; None or "" clears it
     display_name: str | None = None
     undo_send_seconds: int | None = None  # None: unchanged
+    conversation_view: bool | None = None  # None: unchanged
     context: AuditContext = AuditContext()
 
 
@@ -53,6 +54,8 @@ class UpdateProfile:
             changes["display_name"] = clean_display_name(inp.display_name)
         if inp.undo_send_seconds is not None:
             changes["undo_send_seconds"] = check_undo_seconds(inp.undo_send_seconds)
+        if inp.conversation_view is not None:
+            changes["conversation_view"] = bool(inp.conversation_view)
         with self.uow as uow:
             user = uow.users.get(inp.principal.user_id)
             if user is None:

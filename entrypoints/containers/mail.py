@@ -31,6 +31,7 @@ from application.use_cases.mail.renew_watches import RenewWatches
 from application.use_cases.mail.reply_to_email import ReplyToEmail
 from application.use_cases.mail.save_draft import SaveDraft
 from application.use_cases.mail.search_all_mailboxes import SearchAllMailboxes
+from application.use_cases.mail.search_conversations import SearchConversations
 from application.use_cases.mail.search_emails import SearchEmails
 from application.use_cases.mail.send_draft import SendDraft
 from application.use_cases.mail.send_email import SendEmail
@@ -142,6 +143,7 @@ class MailContainer(containers.DeclarativeContainer):
     list_mail_accounts = providers.Factory(ListMailAccounts, uow)
     disconnect_mail_account = providers.Factory(DisconnectMailAccount, uow, oauth_client, secret_store, clock)
     search_emails = providers.Factory(SearchEmails, mail_access)
+    search_conversations = providers.Factory(SearchConversations, mail_access)
     search_all_mailboxes = providers.Factory(SearchAllMailboxes, mail_access)
     get_email = providers.Factory(GetEmail, mail_access, html_sanitizer)
     get_thread = providers.Factory(GetThread, mail_access, html_sanitizer)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 
 from application.mail_compose import Compose, ReadableMessage, readable
 from application.ports.html_sanitizer import HtmlSanitizer
+from application.use_cases.mail.search_conversations import Conversation
 from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment
 from domain.mail_account import MailAccount
 from domain.mail_servers import ADDRESS_PATTERN, HOST_PATTERN, Endpoint, Security, ServerPreset
@@ -264,6 +265,33 @@ class MessageSummaryOut(BaseModel):
             unread=m.is_unread,
             starred=m.is_starred,
             has_attachments=m.has_attachments,
+        )
+
+
+class MailConversationOut(MessageSummaryOut):
+    """One conversation of the list: its newest matching message (id, subject, snippet, date...) and the thread."""
+
+    count: int = Field(description="Messages in the conversation (outside Trash and Spam unless the search is there)")
+    message_ids: list[str] = Field(
+        description="Those messages, oldest first: what an archive or trash of the row moves"
+    )
+    participants: list[AddressOut] = Field(description="Who wrote in it, first appearance first, each once")
+
+    @classmethod
+    def of_conversation(cls, c: Conversation, account: MailAccount) -> MailConversationOut:
+        people: dict[str, EmailAddress] = {}
+        for m in c.messages:
+            if m.from_ is not None:
+                people.setdefault(m.from_.address.lower(), m.from_)
+        summary = MessageSummaryOut.of(c.latest, account).model_dump()
+        summary["unread"] = c.unread
+        summary["has_attachments"] = any(m.has_attachments for m in c.messages)
+        summary["label_ids"] = sorted({label for m in c.messages for label in m.label_ids})
+        return cls(
+            **summary,
+            count=c.count,
+            message_ids=[m.id for m in c.messages],
+            participants=[AddressOut.of(a) for a in people.values()],
         )
 
 

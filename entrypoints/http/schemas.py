@@ -82,6 +82,7 @@ class AccountOut(UserOut):
 
     undo_send_seconds: int = Field(description="How long a send is held, with Undo, before it leaves (0: at once)")
     image_senders: list[str] = Field(description="Senders whose remote images are always shown (lower case)")
+    conversation_view: bool = Field(description="The mail list shows one row per conversation, with its count")
 
     @classmethod
     def own(cls, user: User) -> AccountOut:
@@ -89,6 +90,7 @@ class AccountOut(UserOut):
             **UserOut.of(user).model_dump(),
             undo_send_seconds=user.undo_send_seconds,
             image_senders=list(user.image_senders),
+            conversation_view=user.conversation_view,
         )
 
 
@@ -114,6 +116,9 @@ class ProfilePatch(BaseModel):
     )
     undo_send_seconds: int | None = Field(
         None, ge=0, le=UNDO_SEND_MAX, description="Hold each send this long, with Undo, before it leaves (0: off)"
+    )
+    conversation_view: bool | None = Field(
+        None, description="Group the mail list by conversation (one row per thread, with its message count)"
     )
 
 

@@ -218,7 +218,7 @@ async def me(principal: PrincipalDep) -> Envelope[MeOut]:
 def update_me(
     body: ProfilePatch, principal: PrincipalDep, container: ContainerDep, ctx: AuditContextDep
 ) -> Envelope[MeOut]:
-    """Change your display name and undo-send window (only the fields given change)."""
+    """Change your display name, undo-send window and conversation view (only the fields given change)."""
     given = body.model_fields_set
     user = container.update_profile().execute(
         UpdateProfileInput(
@@ -226,6 +226,7 @@ def update_me(
             set_display_name="display_name" in given,
             display_name=body.display_name,
             undo_send_seconds=body.undo_send_seconds,
+            conversation_view=body.conversation_view,
             context=ctx,
         )
     )

@@ -54,6 +54,7 @@ from entrypoints.http.mail_schemas import (
     LabelIn,
     LabelOut,
     MailAccountOut,
+    MailConversationOut,
     MessageOut,
     MessageSummaryOut,
     ModifiedOut,
@@ -220,6 +221,31 @@ def search(
     )
     return ok(
         [MessageSummaryOut.of(m, owner) for m in page.messages],
+        next_page_token=page.next_page_token,
+        total=page.result_size_estimate,
+        limit=limit,
+    )
+
+
+@emails.get("/conversations", response_model=Envelope[list[MailConversationOut]])
+def search_conversations(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    ctx: AuditContextDep,
+    account: AccountQ = None,
+    q: Annotated[str, Query(max_length=1000, description="Gmail search syntax, e.g. from:alice is:unread")] = "",
+    label: Annotated[list[str] | None, Query(description="Only messages with these label ids")] = None,
+    page_token: SearchPageToken = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Envelope[list[MailConversationOut]]:
+    """The conversation view of a search: one row per thread (its newest matching message), newest first, with the
+    thread's message count, message ids and participants. Pages follow the messages matched (`limit` of them), so
+    a long conversation can show again on a later page: a client keeps the first row of each thread."""
+    owner, page = container.search_conversations().execute(
+        SearchEmailsInput(principal, q, account, tuple(label or ()), page_token, limit, ctx)
+    )
+    return ok(
+        [MailConversationOut.of_conversation(c, owner) for c in page.conversations],
         next_page_token=page.next_page_token,
         total=page.result_size_estimate,
         limit=limit,

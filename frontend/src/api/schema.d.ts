@@ -269,7 +269,7 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your display name and undo-send window (only the fields given change).
+         * @description Change your display name, undo-send window and conversation view (only the fields given change).
          */
         patch: operations["update_me_api_v1_auth_me_patch"];
         trace?: never;
@@ -781,6 +781,28 @@ export interface paths {
          *     `meta.notice`, with `meta.degraded: true`, and tried again on the next page).
          */
         get: operations["search_api_v1_emails_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Conversations
+         * @description The conversation view of a search: one row per thread (its newest matching message), newest first, with the
+         *     thread's message count, message ids and participants. Pages follow the messages matched (`limit` of them), so
+         *     a long conversation can show again on a later page: a client keeps the first row of each thread.
+         */
+        get: operations["search_conversations_api_v1_emails_conversations_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1803,6 +1825,11 @@ export interface components {
              * @description Senders whose remote images are always shown (lower case)
              */
             image_senders: string[];
+            /**
+             * Conversation View
+             * @description The mail list shows one row per conversation, with its count
+             */
+            conversation_view: boolean;
         };
         /** ActivityOut */
         ActivityOut: {
@@ -2787,6 +2814,13 @@ export interface components {
             error?: components["schemas"]["ErrorBody"] | null;
             meta: components["schemas"]["Meta"];
         };
+        /** Envelope[list[MailConversationOut]] */
+        Envelope_list_MailConversationOut__: {
+            /** Data */
+            data: components["schemas"]["MailConversationOut"][] | null;
+            error?: components["schemas"]["ErrorBody"] | null;
+            meta: components["schemas"]["Meta"];
+        };
         /** Envelope[list[MessageSummaryOut]] */
         Envelope_list_MessageSummaryOut__: {
             /** Data */
@@ -3293,6 +3327,52 @@ export interface components {
             /** Last Error */
             last_error: string | null;
         };
+        /**
+         * MailConversationOut
+         * @description One conversation of the list: its newest matching message (id, subject, snippet, date...) and the thread.
+         */
+        MailConversationOut: {
+            /** Id */
+            id: string;
+            /** Thread Id */
+            thread_id: string;
+            account: components["schemas"]["MailboxRefOut"];
+            from: components["schemas"]["AddressOut"] | null;
+            /** To */
+            to: components["schemas"]["AddressOut"][];
+            /** Subject */
+            subject: string;
+            /** Snippet */
+            snippet: string;
+            /**
+             * Date
+             * Format: date-time
+             */
+            date: string;
+            /** Label Ids */
+            label_ids: string[];
+            /** Unread */
+            unread: boolean;
+            /** Starred */
+            starred: boolean;
+            /** Has Attachments */
+            has_attachments: boolean;
+            /**
+             * Count
+             * @description Messages in the conversation (outside Trash and Spam unless the search is there)
+             */
+            count: number;
+            /**
+             * Message Ids
+             * @description Those messages, oldest first: what an archive or trash of the row moves
+             */
+            message_ids: string[];
+            /**
+             * Participants
+             * @description Who wrote in it, first appearance first, each once
+             */
+            participants: components["schemas"]["AddressOut"][];
+        };
         /** MailInvitationOut */
         MailInvitationOut: {
             /** Message Id */
@@ -3345,6 +3425,11 @@ export interface components {
              * @description Senders whose remote images are always shown (lower case)
              */
             image_senders: string[];
+            /**
+             * Conversation View
+             * @description The mail list shows one row per conversation, with its count
+             */
+            conversation_view: boolean;
             /** Scopes */
             scopes: string[];
             /**
@@ -3503,6 +3588,11 @@ export interface components {
              * @description Hold each send this long, with Undo, before it leaves (0: off)
              */
             undo_send_seconds?: number | null;
+            /**
+             * Conversation View
+             * @description Group the mail list by conversation (one row per thread, with its message count)
+             */
+            conversation_view?: boolean | null;
         };
         /** PushAcceptedOut */
         PushAcceptedOut: {
@@ -7952,6 +8042,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_list_MessageSummaryOut__"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed for this caller (a scope, a role, a wrong token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such mail account, label, message or draft (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the current state (a duplicate, a change made meanwhile, a mailbox to connect again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request is not valid; `error.details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail provider or model provider failed; try again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (database, Redis, a scanner) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    search_conversations_api_v1_emails_conversations_get: {
+        parameters: {
+            query?: {
+                /** @description Mail account id (default: your first) */
+                account?: string | null;
+                /** @description Gmail search syntax, e.g. from:alice is:unread */
+                q?: string;
+                /** @description Only messages with these label ids */
+                label?: string[] | null;
+                /** @description `meta.next_page_token` of the previous page, as it was given */
+                page_token?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_MailConversationOut__"];
                 };
             };
             /** @description Missing, invalid, expired or revoked credentials */

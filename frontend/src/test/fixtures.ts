@@ -12,6 +12,7 @@ export function testUser(overrides: Partial<SessionUser> = {}): SessionUser {
     email_verified_at: null,
     undo_send_seconds: 10,
     image_senders: [],
+    conversation_view: true,
     ...overrides,
   }
 }
