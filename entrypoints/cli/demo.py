@@ -79,6 +79,10 @@ def deliver(
     sender: Annotated[str, typer.Option("--from", help="Who it is from: 'Name <address>'")] = DEFAULT_FROM,
     subject: Annotated[str, typer.Option(help="Subject")] = "Hello from the demo",
     body: Annotated[str, typer.Option(help="Text body")] = "This message was just delivered to your demo inbox.",
+    html: Annotated[
+        str | None,
+        typer.Option("--html", help="An HTML body as well (e.g. with a remote image, to try image blocking)"),
+    ] = None,
     reply_to: Annotated[
         str | None, typer.Option("--reply-to", help="Where replies should go instead: 'Name <address>'")
     ] = None,
@@ -104,6 +108,7 @@ def deliver(
                 reply_to=(_sender(reply_to, "--reply-to"),) if reply_to else (),
                 subject=subject,
                 text_body=body,
+                html_body=html,
             ),
             message_id=deterministic_message_id(new_id(), from_.address.rpartition("@")[2] or "example.com"),
             date=now,
