@@ -11,7 +11,7 @@ from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from domain.audit import AuditAction, AuditContext, AuditDraft
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.identity import Principal
 from domain.password_policy import check_password
 
@@ -36,6 +36,9 @@ class ChangePassword:
         self.uow, self.hasher, self.cache, self.clock = uow, hasher, cache, clock
 
     def execute(self, inp: ChangePasswordInput) -> PasswordChanged:
+        if inp.principal.session_id is None:
+            # An API key (perhaps with few scopes, perhaps on a server somewhere) must not take over the account.
+            raise PermissionDenied("Change your password while signed in to the app, not with an API key.")
         now = self.clock.now()
         with self.uow as uow:
             user = uow.users.get(inp.principal.user_id)

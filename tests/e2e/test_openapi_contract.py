@@ -60,6 +60,7 @@ STATEFUL_INPUT = {
     "POST /api/v1/mail/accounts/imap": "the servers must exist, be reachable and accept the password",
     "POST /api/v1/auth/verify-email": "the token must be one the server mailed",
     "POST /api/v1/auth/reset-password/confirm": "the token must be one the server mailed",
+    "POST /api/v1/auth/me/password": "current_password must be the account's password (and a session, not a key)",
     "GET /api/v1/emails": "page_token must be a cursor an earlier page returned",
     "GET /api/v1/emails/drafts": "page_token must be a cursor an earlier page returned",
     "POST /api/v1/emails/schedule": "send_at must lie in the future",
