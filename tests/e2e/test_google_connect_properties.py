@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -52,6 +53,15 @@ class Env:
     google: FakeGoogle
     users: list[Account]
     log: Lines
+    signed_in_at: float = field(default_factory=time.monotonic)
+
+    def fresh_users(self) -> list[Account]:
+        """The users, signed in again when their access tokens (15 minutes) may run out during the example: a
+        thorough run takes longer than a token lives."""
+        if time.monotonic() - self.signed_in_at > 5 * 60:
+            self.users = [self.api.login(u.email, u.password) for u in self.users]
+            self.signed_in_at = time.monotonic()
+        return self.users
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +95,7 @@ class GoogleConnect(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.api, self.google = self.env.api, self.env.google
+        self.users = self.env.fresh_users()
         self.answers: list[str] = []  # every answer's status line, headers and body, checked for secrets
         self.log_from = len(self.env.log.lines)
         self.callbacks: list[str] = []  # callback URLs already used once (any user's)
@@ -104,7 +115,7 @@ class GoogleConnect(RuleBasedStateMachine):
         return response
 
     def headers(self, who: int) -> dict[str, str]:
-        return self.env.users[who].headers
+        return self.users[who].headers
 
     def listed(self, who: int) -> list[dict[str, Any]]:
         r = self.api.get(f"{API}/mail/accounts", headers=self.headers(who))
