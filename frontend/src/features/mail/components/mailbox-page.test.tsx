@@ -4,6 +4,8 @@ import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { apiError, envelope, mockApi, type SeenRequest } from '@/test/fetch-mock'
 import { renderWithApp } from '@/test/render'
+import { testUser } from '@/test/fixtures'
+import { signIn, signOutLocally } from '@/lib/auth-session'
 import type { MessageSummary } from '../api/search-emails'
 import { MailboxPage, ROW_HEIGHT } from './mailbox-page'
 import { ACCOUNT, fakeViewportHeight, LABELS, summary } from './mail-test-fixtures'
@@ -251,5 +253,42 @@ describe('MailboxPage', () => {
     renderMailbox('/mail/INBOX', () => apiError(503, 'provider_unavailable', 'Gmail is not answering right now.'))
     expect(await screen.findByRole('alert')).toHaveTextContent('Gmail is not answering right now.')
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument()
+  })
+
+  it('conversation view: one row per thread with its count, actions move the whole conversation, the choice is saved', async () => {
+    signIn({ access_token: 't', expires_in: 3600, user: testUser({ conversation_view: true }) })
+    const thread = { ...summary(7, { subject: 'Offsite', thread_id: 'tx' }), count: 3, message_ids: ['m5', 'm6', 'm7'], participants: [{ name: 'Alice Chen', address: 'a@x.org' }, { name: 'Bob Ray', address: 'b@x.org' }] }
+    const single = { ...summary(8, { thread_id: 'ty' }), count: 1, message_ids: ['m8'], participants: [] }
+    // A long conversation can come again on the next page: it is shown once.
+    const pages = [[thread, single], [{ ...thread, id: 'm5' }]]
+    const seen = mockApi({
+      'GET /api/v1/mail/accounts': () => envelope([ACCOUNT]),
+      'GET /api/v1/labels': () => envelope(LABELS),
+      'GET /api/v1/emails/conversations': (r) =>
+        r.search.get('page_token') ? envelope(pages[1]) : envelope(pages[0], { next_page_token: 'p2' }),
+      'POST /api/v1/emails/batch-modify': (r) => envelope({ ids: (r.body as { ids: string[] }).ids }),
+      'PATCH /api/v1/auth/me': (r) => envelope({ ...testUser(), ...(r.body as object) }),
+      'GET /api/v1/emails': () => envelope([summary(1)]),
+    })
+    const user = userEvent.setup()
+    renderWithApp(<MailboxPage />, { url: '/mail/INBOX', path: '/mail/:labelId', extraRoutes: [{ path: '/mail/:labelId/:messageId', element: <p>thread view</p> }] })
+    await screen.findByText('Offsite')
+    await waitFor(() => expect(seen.filter((r) => r.path === '/api/v1/emails/conversations')).toHaveLength(2))
+    expect(rowLinks()).toHaveLength(2)
+    expect(screen.getByText('Alice, Bob')).toBeInTheDocument()
+    expect(screen.getByTestId('conversation-count')).toHaveTextContent('3 messages')
+    expect(seen.some((r) => r.path === '/api/v1/emails')).toBe(false)
+
+    await user.click(screen.getByRole('checkbox', { name: /Select message from Alice, Bob: Offsite/ }))
+    await user.click(screen.getByRole('button', { name: 'Archive' }))
+    await waitFor(() => expect(seen.filter((r) => r.path === '/api/v1/emails/batch-modify')).toHaveLength(1))
+    expect(seen.find((r) => r.path === '/api/v1/emails/batch-modify')?.body).toMatchObject({ ids: ['m5', 'm6', 'm7'], remove: ['INBOX'] })
+
+    // Turning it off is stored with the user, and the list goes back to one row per message.
+    await user.click(screen.getByRole('checkbox', { name: 'Conversation view' }))
+    await waitFor(() => expect(seen.find((r) => r.method === 'PATCH')?.body).toEqual({ conversation_view: false }))
+    await screen.findByText('Subject 1')
+    expect(screen.getByRole('checkbox', { name: 'Conversation view' })).not.toBeChecked()
+    signOutLocally()
   })
 })

@@ -9,9 +9,11 @@ import { ErrorMessage } from '@/components/error-message'
 import { Loading } from '@/components/loading'
 import { PageHeader } from '@/components/page-header'
 import { ALL_ACCOUNTS, useActiveAccountId, useMailScope } from '@/lib/active-account'
+import { useSession } from '@/lib/use-session'
 import { describeChange, useBatchModify, type LabelChange } from '../api/batch-modify'
 import { labelsQueryOptions } from '../api/list-labels'
-import { emailsInfiniteQueryOptions, type MessageSummary } from '../api/search-emails'
+import { emailsInfiniteQueryOptions, messageIdsOf, rowsOf, type MessageSummary } from '../api/search-emails'
+import { useSetConversationView } from '../api/set-conversation-view'
 import { useMailboxStatus } from '../hooks/use-mailbox-status'
 import { useShortcuts } from '../hooks/use-shortcuts'
 import { labelName, userLabels, type Label } from '../types/labels'
@@ -52,8 +54,12 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
   const unified = accountId === ALL_ACCOUNTS
   const navigate = useNavigate()
   const location = useLocation()
-  const emails = useInfiniteQuery(emailsInfiniteQueryOptions({ accountId, labelId, q }))
-  const messages = useMemo<MessageSummary[]>(() => emails.data?.pages.flatMap((page) => page.messages) ?? [], [emails.data])
+  const session = useSession()
+  // The stored choice of the signed-in person (on by default on the server).
+  const conversations = session.user?.conversation_view === true && !unified
+  const setConversationView = useSetConversationView()
+  const emails = useInfiniteQuery(emailsInfiniteQueryOptions({ accountId, labelId, q, conversations }))
+  const messages = useMemo<MessageSummary[]>(() => rowsOf(emails.data?.pages ?? []), [emails.data])
   const notice = emails.data?.pages[0]?.notice ?? null
   const [selection, setSelection] = useState<ReadonlySet<string>>(() => new Set())
   const [focusIndex, setFocusIndex] = useState(0)
@@ -120,7 +126,8 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
     if (targets.length === 0) return
     setStatus('')
     const byAccount = new Map<string, string[]>()
-    for (const m of targets) byAccount.set(m.account.id, [...(byAccount.get(m.account.id) ?? []), m.id])
+    // A conversation row acts on every message of the conversation, as Gmail does.
+    for (const m of targets) byAccount.set(m.account.id, [...(byAccount.get(m.account.id) ?? []), ...messageIdsOf(m)])
     // (mutate's own callbacks fire for the last call only: wait for every account's change instead)
     const changes = [...byAccount].map(([account, ids]) => modify.mutateAsync({ ids, ...action.change, accountId: account }))
     Promise.all(changes).then(
@@ -182,7 +189,9 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
           onChange={() => setSelection(allSelected ? new Set() : new Set(messages.map(messageKey)))}
           disabled={messages.length === 0}
         />
-        <span className="text-sm text-slate-700">{selected.length ? `${selected.length} selected` : `${messages.length}${hasNextPage ? '+' : ''} messages`}</span>
+        <span className="text-sm text-slate-700">
+          {selected.length ? `${selected.length} selected` : `${messages.length}${hasNextPage ? '+' : ''} ${conversations ? 'conversations' : 'messages'}`}
+        </span>
         <Button size="sm" disabled={!canAct} onClick={() => run(ACTIONS.read, selected)}>
           Mark read
         </Button>
@@ -214,6 +223,18 @@ function MessageList({ labelId, title, q, accountId, labels, searchInput }: Mess
         <Button size="sm" variant="danger" disabled={!canAct} onClick={() => run(ACTIONS.trash, selected)}>
           Move to trash
         </Button>
+        {!unified && (
+          <label className="ml-auto flex items-center gap-2 text-sm text-slate-700">
+            <input
+              type="checkbox"
+              className="size-4"
+              checked={conversations}
+              disabled={setConversationView.isPending}
+              onChange={(event) => setConversationView.mutate(event.target.checked)}
+            />
+            Conversation view
+          </label>
+        )}
         <p role="status" className="text-sm text-slate-700">
           {status}
         </p>

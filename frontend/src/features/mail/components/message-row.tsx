@@ -29,7 +29,11 @@ export const MessageRow = memo(function MessageRow({
   onToggle,
   onFocusRow,
 }: MessageRowProps) {
-  const sender = senderOf(message)
+  // A conversation names who wrote in it (first names, as Gmail does) and how many messages it holds.
+  const conversation = (message.count ?? 1) > 1
+  const sender = conversation && message.participants?.length
+    ? message.participants.map((p) => (p.name ? p.name.split(' ')[0] : p.address)).join(', ')
+    : senderOf(message)
   const subject = message.subject || '(no subject)'
   const chips = message.label_ids.filter((id) => labelNames.has(id))
   return (
@@ -55,6 +59,12 @@ export const MessageRow = memo(function MessageRow({
         <span className="flex items-center gap-2">
           {message.unread && <span className="size-2 shrink-0 rounded-full bg-brand-600" aria-hidden="true" />}
           <span className={`truncate text-sm ${message.unread ? 'font-bold text-slate-900' : 'text-slate-700'}`}>{sender}</span>
+          {conversation && (
+            <span className="shrink-0 text-xs text-slate-600" data-testid="conversation-count">
+              {message.count}
+              <span className="sr-only"> messages</span>
+            </span>
+          )}
           {message.unread && <span className="sr-only">, unread</span>}
           <span className="ml-auto flex shrink-0 items-center gap-2 text-xs text-slate-600">
             {message.has_attachments && (
