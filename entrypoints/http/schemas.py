@@ -109,7 +109,8 @@ class MeOut(AccountOut):
 
 
 class ProfilePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: 0 is not false and "5" is not 5 (a client sending those has a bug worth hearing about).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     display_name: str | None = Field(
         None, max_length=200, description="Shown in the app and on mail you send; empty or null clears it"
