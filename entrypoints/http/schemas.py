@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 import entrypoints.email_syntax  # noqa: F401  (allows intranet .local addresses before EmailStr is used)
 from application.use_cases.list_audit_logs import AuditActor
@@ -109,8 +109,7 @@ class MeOut(AccountOut):
 
 
 class ProfilePatch(BaseModel):
-    # Strict: 0 is not false and "5" is not 5 (a client sending those has a bug worth hearing about).
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(
         None, max_length=200, description="Shown in the app and on mail you send; empty or null clears it"
@@ -118,9 +117,17 @@ class ProfilePatch(BaseModel):
     undo_send_seconds: int | None = Field(
         None, ge=0, le=UNDO_SEND_MAX, description="Hold each send this long, with Undo, before it leaves (0: off)"
     )
-    conversation_view: bool | None = Field(
+    # Strict: 0 is not false and "5" is not 5 (a client sending those has a bug worth hearing about).
+    conversation_view: StrictBool | None = Field(
         None, description="Group the mail list by conversation (one row per thread, with its message count)"
     )
+
+    @field_validator("undo_send_seconds", mode="before")
+    @classmethod
+    def _a_number(cls, value: object) -> object:
+        if isinstance(value, bool | str):
+            raise ValueError("the undo window is a number of seconds, such as 10")
+        return value
 
 
 class PasswordChangeIn(BaseModel):

@@ -29,7 +29,14 @@ def test_display_name_and_undo_window_are_kept_with_the_user(api: Api) -> None:
     r = api.patch(ME, json={"display_name": ""}, headers=me.headers)
     assert r.json()["data"]["display_name"] is None and r.json()["data"]["undo_send_seconds"] == 25
 
-    for bad in ({"undo_send_seconds": 31}, {"undo_send_seconds": -1}, {"display_name": "x" * 201}, {"role": "admin"}):
+    for bad in (
+        {"undo_send_seconds": 31},
+        {"undo_send_seconds": -1},
+        {"undo_send_seconds": "5"},
+        {"undo_send_seconds": True},
+        {"display_name": "x" * 201},
+        {"role": "admin"},
+    ):
         refused = api.patch(ME, json=bad, headers=me.headers)
         assert refused.status_code == 422, (bad, refused.text)
         assert refused.json()["error"]["message"]

@@ -63,14 +63,14 @@ class AuditFilters:
         ] = None,
         action: Annotated[str | None, Query(description="e.g. auth.login_success", max_length=100)] = None,
         exclude_action: Annotated[
-            list[str] | None,
+            list[str],
             Query(description="Leave these actions out (repeat it), e.g. auth.refresh and mail.search"),
-        ] = None,
+        ] = [],  # noqa: B006 (FastAPI copies a query default; a list type without null keeps the schema plain)
         since: Annotated[IsoDateTime | None, Query(description="From this time on (not after `until`)")] = None,
         until: Annotated[IsoDateTime | None, Query()] = None,
     ) -> None:
         self.user_id, self.actor, self.action = user_id, actor, action
-        self.exclude = tuple(exclude_action or ())
+        self.exclude = tuple(exclude_action)
         # A time without a zone is UTC.
         self.since, self.until = (
             t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t for t in (since, until)

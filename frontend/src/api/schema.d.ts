@@ -6323,7 +6323,7 @@ export interface operations {
                 /** @description e.g. auth.login_success */
                 action?: string | null;
                 /** @description Leave these actions out (repeat it), e.g. auth.refresh and mail.search */
-                exclude_action?: string[] | null;
+                exclude_action?: string[];
                 /** @description From this time on (not after `until`) */
                 since?: string | null;
                 until?: string | null;
@@ -6413,7 +6413,7 @@ export interface operations {
                 /** @description e.g. auth.login_success */
                 action?: string | null;
                 /** @description Leave these actions out (repeat it), e.g. auth.refresh and mail.search */
-                exclude_action?: string[] | null;
+                exclude_action?: string[];
                 /** @description From this time on (not after `until`) */
                 since?: string | null;
                 until?: string | null;
