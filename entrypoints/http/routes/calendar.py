@@ -36,7 +36,7 @@ DEFAULT_DAYS = 7
 
 class AttendeeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(min_length=3, max_length=320, json_schema_extra={"format": "email"})
     name: str = Field("", max_length=200)
     optional: bool = False
 

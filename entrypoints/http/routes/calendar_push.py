@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from application.use_cases.calendar.handle_calendar_push import HandleCalendarPushInput
-from domain.errors import NotConfigured, ValidationFailed
+from domain.errors import NotConfigured
 from entrypoints.http.deps import ContainerDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.openapi_contract import errors
@@ -43,20 +43,16 @@ class CalendarPushOut(BaseModel):
 )
 async def google_calendar_push(
     container: ContainerDep,
-    x_goog_channel_id: Annotated[str | None, Header(max_length=64, description="The channel's id")] = None,
-    x_goog_channel_token: Annotated[str | None, Header(max_length=256, description="The channel's token")] = None,
+    x_goog_channel_id: Annotated[str, Header(min_length=1, max_length=64, description="The channel's id")],
+    x_goog_channel_token: Annotated[str, Header(min_length=1, max_length=256, description="The channel's token")],
     x_goog_resource_state: Annotated[
-        str | None, Header(max_length=32, description="sync (channel created), exists or not_exists")
-    ] = None,
+        str, Header(min_length=1, max_length=32, description="sync (channel created), exists or not_exists")
+    ],
 ) -> Envelope[CalendarPushOut]:
     if not container.settings().google_calendar_push_url:
         raise NotConfigured(
             "Google Calendar push is not configured on this installation (MAILAGENT_GOOGLE_CALENDAR_PUSH_URL); "
             "calendars are polled meanwhile."
-        )
-    if not x_goog_channel_id or not x_goog_channel_token or not x_goog_resource_state:
-        raise ValidationFailed(
-            "A calendar push carries the X-Goog-Channel-ID, X-Goog-Channel-Token and X-Goog-Resource-State headers."
         )
     outcome = await run_in_threadpool(
         container.handle_calendar_push().execute,

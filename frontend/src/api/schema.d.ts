@@ -2043,7 +2043,10 @@ export interface components {
         };
         /** AttendeeIn */
         AttendeeIn: {
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             */
             email: string;
             /**
              * Name
@@ -11459,13 +11462,13 @@ export interface operations {
     google_calendar_push_api_v1_calendar_push_google_post: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The channel's id */
-                "x-goog-channel-id"?: string | null;
+                "x-goog-channel-id": string;
                 /** @description The channel's token */
-                "x-goog-channel-token"?: string | null;
+                "x-goog-channel-token": string;
                 /** @description sync (channel created), exists or not_exists */
-                "x-goog-resource-state"?: string | null;
+                "x-goog-resource-state": string;
             };
             path?: never;
             cookie?: never;
