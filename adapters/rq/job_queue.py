@@ -18,6 +18,7 @@ never starts early) and a retry waits at least its delay, rounded up to whole se
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import os
@@ -422,9 +423,10 @@ class RqJobQueue(JobQueue):
             holder = scheduler_holder(self._redis, self._name)
         except redis.RedisError as exc:
             raise ServiceUnavailable("The job queue (Redis) cannot be reached.", service="redis") from exc
-        return QueueStatus(
-            workers=tuple(sorted(workers, key=lambda w: w.id)), scheduler=holder, depths=depths, in_process=False
-        )
+        # The role is whoever holds the lock now; a heartbeat's own flag can be a beat behind (written before the
+        # worker took the role, or before it lost it), so each worker's flag is read from the holder too.
+        live = sorted((dataclasses.replace(w, scheduler=w.id == holder) for w in workers), key=lambda w: w.id)
+        return QueueStatus(workers=tuple(live), scheduler=holder, depths=depths, in_process=False)
 
     # -- internals -------------------------------------------------------------------------------------------
 
