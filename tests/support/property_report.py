@@ -3,13 +3,15 @@ time, as a Markdown table at the end of the run (also written to var/properties-
 
 A test that checks several properties counts under each of them. Examples are the generated and replayed test cases
 Hypothesis ran to completion (shrinking not counted); a property test that is not a Hypothesis test shows "-".
+The same per test goes to var/properties-report.json (property numbers, examples, seconds, result).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,9 @@ class Report:
         out = ROOT / "var" / "properties-report.md"
         out.parent.mkdir(exist_ok=True)
         out.write_text(self.table() + "\n")
+        # Per test as well, so runs of different parts (or at different commits) can be put together per property.
+        per_test = {nodeid: asdict(outcome) for nodeid, outcome in self.tests.items()}
+        out.with_suffix(".json").write_text(json.dumps(per_test, indent=1) + "\n")
         return out
 
     def table(self) -> str:
