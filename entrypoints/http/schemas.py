@@ -66,15 +66,7 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return cls(
-            id=user.id,
-            email=user.email,
-            role=user.role,
-            status=user.status,
-            display_name=user.display_name,
-            created_at=user.created_at,
-            email_verified_at=user.email_verified_at,
-        )
+        return cls(**_user_fields(user))
 
 
 class AccountOut(UserOut):
@@ -86,12 +78,7 @@ class AccountOut(UserOut):
 
     @classmethod
     def own(cls, user: User) -> AccountOut:
-        return cls(
-            **UserOut.of(user).model_dump(),
-            undo_send_seconds=user.undo_send_seconds,
-            image_senders=list(user.image_senders),
-            conversation_view=user.conversation_view,
-        )
+        return cls(**_account_fields(user))
 
 
 class MeOut(AccountOut):
@@ -102,10 +89,33 @@ class MeOut(AccountOut):
     def of_principal(cls, principal: Principal, user: User | None = None) -> MeOut:
         auth = "api_key" if principal.api_key_id else "session" if principal.session_id else "external"
         return cls(
-            **AccountOut.own(user or principal.user).model_dump(),
+            **_account_fields(user or principal.user),
             scopes=sorted(s.value for s in principal.scopes),
             auth=auth,
         )
+
+
+# The fields of each model, straight from the User: one validation per response (building the smaller model and
+# dumping it into the bigger one validated everything two or three times, ~20 µs per /auth/me, bench/request_cpu.py).
+def _user_fields(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role,
+        "status": user.status,
+        "display_name": user.display_name,
+        "created_at": user.created_at,
+        "email_verified_at": user.email_verified_at,
+    }
+
+
+def _account_fields(user: User) -> dict[str, Any]:
+    return {
+        **_user_fields(user),
+        "undo_send_seconds": user.undo_send_seconds,
+        "image_senders": list(user.image_senders),
+        "conversation_view": user.conversation_view,
+    }
 
 
 class ProfilePatch(BaseModel):
