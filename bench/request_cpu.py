@@ -1,6 +1,6 @@
 """Benchmark: CPU per request of GET /api/v1/auth/me and the bare route, called on the ASGI apps in this process.
 
-    .venv/bin/python bench/request_cpu.py [--requests 600] [--rounds 6] [--profile jwt|api_key|bare|plain]
+    .venv/bin/python bench/request_cpu.py [--requests 600] [--rounds 6] [--profile jwt [--sort tottime]]
 
 No uvicorn, no sockets, no load generator: each request is one call of the ASGI app with a minimal HTTP scope, and
 the figure is this process's CPU time per request. That leaves out the server's own share (~125 µs per request on
@@ -70,6 +70,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=600, help="requests per scenario per round")
     parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds")
     parser.add_argument("--profile", choices=["plain", "bare", "jwt", "api_key"], help="cProfile one scenario")
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"], help="the profile's order")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="mailagent-bench-")
@@ -121,7 +122,7 @@ def main() -> int:
             profiler.enable()
             await cpu_per_request(target, path, headers, args.requests)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(60)
         found: dict[str, list[float]] = {name: [] for name in scenarios}
         for _ in range(args.rounds):
             for name, (target, path, headers) in scenarios.items():
