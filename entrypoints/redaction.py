@@ -22,9 +22,15 @@ REDACTED = "[redacted]"
 ONE_TIME_LINK = re.compile(r"(?i)([?&#;](?:token|code|reset_token|verification_token|key)=)[^&#\s\"'<>]+")
 
 # A quick look over the raw bytes that finds at least whatever TOKEN_PATTERNS find in the decoded text: the first
-# five use ASCII classes only, so they match the same bytes; in text `\s` also matches Unicode spaces, so the bearer
-# pattern is looked for by its keyword alone.
-_PREFILTER_BYTES = [re.compile(p.pattern.encode("ascii")) for p in TOKEN_PATTERNS[:-1]] + [re.compile(rb"(?i)bearer")]
+# five use ASCII classes only, so they match the same bytes; the AWS key's is looked for without its look-arounds
+# (which only narrow a match, and cost a search that starts with one ~20 µs over a 400-byte body instead of ~0.5 µs);
+# in text `\s` also matches Unicode spaces, so the bearer pattern is looked for by its keyword alone, in any case
+# (ASCII: no other letter folds to one of "bearer").
+_PREFILTER_BYTES = [
+    re.compile(p.pattern.replace("(?<![A-Z0-9])", "").replace("(?![A-Z0-9])", "").encode("ascii"))
+    for p in TOKEN_PATTERNS[:-1]
+]
+_BEARER = b"bearer"
 
 _known: set[str] = set()
 _known_bytes: tuple[bytes, ...] = ()
@@ -54,7 +60,7 @@ def redact(text: str) -> str:
 def might_hold_secret(data: bytes) -> bool:
     """False when `redact` would leave this UTF-8 text unchanged (no token pattern, no registered secret in it):
     a response body is decoded and scrubbed only when this says True."""
-    if any(pattern.search(data) for pattern in _PREFILTER_BYTES):
+    if any(pattern.search(data) for pattern in _PREFILTER_BYTES) or _BEARER in data.lower():
         return True
     return any(secret in data for secret in _known_bytes)
 

@@ -60,6 +60,7 @@ def test_an_api_key_wins_over_a_bearer_token_and_the_first_header_counts() -> No
 
 TOKENS = ["ya29." + "a" * 12, "1//0" + "b" * 22, "GOCSPX-" + "c" * 12, "AKIA" + "D" * 16, "xoxb-" + "1" * 12]
 NEAR_MISSES = ["Bearer ya29.x", "bearer\u00a01//0abc", "BEARER\u2003ya29.zz", "Bearer token", "bearer", "ya29", "AKIA"]
+NEAR_MISSES += ["bEaReR\t1//0" + "k" * 20, "XAKIA" + "E" * 16, "AKIA" + "F" * 17, "9AKIA" + "G" * 16 + "-"]
 FRAGMENTS = st.sampled_from([*TOKENS, *NEAR_MISSES, "s3cr3t-value-for-tests", "\u00e9", "\ufffd", "x", " ", "{", '"'])
 
 
