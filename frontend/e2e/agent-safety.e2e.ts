@@ -2,16 +2,14 @@
 // Markdown image makes no request to that image's host (watched in the browser and on the host itself), the agent's
 // document forbids remote images by policy, and a held reply-all card shows the Reply-To diversion and the Cc that
 // reply-all added; approving it sends to exactly the people the card listed.
-import { execFileSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, type ScreenReport } from './support/journey'
 
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 const EMAIL = 'sam.safety@e2e-safety.example'
 const PASSWORD = 'Granite lantern 93 owls!'
 const SECRET = '493021'
@@ -23,10 +21,6 @@ let beacon: Server
 let beaconHost = ''
 const beaconHits: string[] = [] // every request that reached the "attacker's" host
 const reports: ScreenReport[] = []
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') } }).toString()
-}
 
 beforeAll(async () => {
   beacon = createServer((request, response) => {
@@ -51,11 +45,7 @@ beforeAll(async () => {
   browser = await launch()
   session = await openSession(browser, inject('baseUrl'))
   page = session.page
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
+  await signIn(page, EMAIL, PASSWORD)
 })
 
 afterAll(async () => {

@@ -1,17 +1,15 @@
 // Attachments in Chromium against the real backend (with a real clamd): drop a file into compose, watch it upload
 // and get scanned, send it, and find it in the sent copy byte for byte; EICAR dropped in is refused with its name.
-import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, type ScreenReport } from './support/journey'
 
 const EMAIL = 'rui.costa@e2e-attachments.example'
 const PASSWORD = 'Amber-falcon 73 rivers!'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 // The EICAR test file (harmless; every scanner knows it), assembled so this source file is not itself flagged.
 const EICAR = ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join('')
 
@@ -20,21 +18,13 @@ let session: Session
 let page: Page
 const reports: ScreenReport[] = []
 
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
-
 beforeAll(async () => {
   cli('user', 'create', '--email', EMAIL, '--password', PASSWORD)
   cli('mail', 'connect-demo', '--user', EMAIL)
   browser = await launch()
   session = await openSession(browser, inject('baseUrl'))
   page = session.page
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
+  await signIn(page, EMAIL, PASSWORD)
 })
 
 afterAll(async () => {

@@ -1,21 +1,15 @@
 // The calendar and contacts screens against the real backend's demo calendar: the Lisbon offsite from the demo mail is
 // there in the calendar's zone (shown), an invitation is answered, an event with Alice from the address book is created
 // and listed, the week view has a today line, the contacts page finds both Johns; no serious accessibility finding.
-import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn } from './support/actions'
 import { axeViolations, launch, openSession, screenshot } from './support/browser'
 
 const EMAIL = 'ines.calendar@e2e-calendar.example'
 const PASSWORD = 'Harbour-lantern 48 gulls!'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 
 let browser: Browser
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
 
 beforeAll(async () => {
   cli('user', 'create', '--email', EMAIL, '--password', PASSWORD)
@@ -30,11 +24,7 @@ afterAll(async () => {
 it('shows the demo calendar, answers an invitation, creates an event with Alice and searches contacts', async () => {
   const session = await openSession(browser, inject('baseUrl'), { width: 1366, height: 900 })
   const page = session.page
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
+  await signIn(page, EMAIL, PASSWORD)
 
   await page.getByRole('navigation', { name: 'Mailboxes and sections' }).getByRole('link', { name: 'Calendar' }).click()
   await page.getByRole('heading', { name: 'Calendar', level: 1 }).waitFor()

@@ -1,16 +1,14 @@
 // Compose in the conversation (issue 17), in Chromium against the real backend: few Tab stops before the search box,
 // a forward written inline with a file of its own and the original's, held for the undo window and taken back, then
 // a scheduled reply that goes out in its thread.
-import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn, toast } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, type ScreenReport } from './support/journey'
 
 const EMAIL = 'ines.okafor@e2e-threads.example'
 const PASSWORD = 'Lantern-harbour 64 reeds!'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 // Before issue 17's fix a keyboard user pressed Tab 22 times to reach the search box.
 const MAX_TAB_STOPS_BEFORE_SEARCH = 8
 
@@ -18,14 +16,6 @@ let browser: Browser
 let session: Session
 let page: Page
 const reports: ScreenReport[] = []
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
-
-async function toast(text: string | RegExp, timeout = 15_000): Promise<void> {
-  await page.locator('[data-sonner-toast]').filter({ hasText: text }).first().waitFor({ timeout })
-}
 
 async function openOffsite(): Promise<void> {
   await page.goto('/mail/INBOX')
@@ -43,11 +33,7 @@ beforeAll(async () => {
   browser = await launch()
   session = await openSession(browser, inject('baseUrl'), { width: 1440, height: 900 })
   page = session.page
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
+  await signIn(page, EMAIL, PASSWORD)
 })
 
 afterAll(async () => {
@@ -143,7 +129,7 @@ it('schedules an inline reply that goes out in its conversation', async () => {
   await dialog.getByRole('button', { name: 'Cancel' }).click()
   // Sent now instead (held for the undo window), it joins the conversation once the window closes.
   await inline.getByRole('button', { name: 'Send', exact: true }).click()
-  await toast('Message sent', 60_000)
+  await toast(page, 'Message sent', 60_000)
   await expect.poll(articles, { timeout: 60_000, interval: 1_000 }).toBe(before + 1)
   // Its body renders in one of the conversation's sandboxed frames (the restored forward draft is there too).
   const inSomeFrame = async () => {

@@ -1,28 +1,18 @@
 // The web app people live in all day (issue 17), in Chromium against the real backend: a compose survives a reload
 // and leaving it, the one Drafts entry opens drafts for editing, outage messages are right and go away, and undo.
-import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn, toast } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, type ScreenReport } from './support/journey'
 
 const EMAIL = 'noor.haddad@e2e-daily.example'
 const PASSWORD = 'Copper-willow 81 tides!'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 
 let browser: Browser
 let session: Session
 let page: Page
 const reports: ScreenReport[] = []
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
-
-async function toast(text: string | RegExp, timeout = 15_000): Promise<void> {
-  await page.locator('[data-sonner-toast]').filter({ hasText: text }).first().waitFor({ timeout })
-}
 
 beforeAll(async () => {
   cli('user', 'create', '--email', EMAIL, '--password', PASSWORD)
@@ -30,11 +20,7 @@ beforeAll(async () => {
   browser = await launch()
   session = await openSession(browser, inject('baseUrl'), { width: 1366, height: 768 })
   page = session.page
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
+  await signIn(page, EMAIL, PASSWORD)
 })
 
 afterAll(async () => {
@@ -70,7 +56,7 @@ it('keeps what was typed when leaving a compose, and says where it went', async 
   // At once, before any autosave: a click on Inbox.
   await page.getByRole('navigation', { name: 'Mailboxes and sections' }).getByRole('link', { name: /^Inbox/ }).click()
   await page.waitForURL(/\/mail\/INBOX/)
-  await toast('Your message is in Drafts.')
+  await toast(page, 'Your message is in Drafts.')
   await page.goto('/drafts')
   await page.getByRole('heading', { name: 'Drafts', level: 1 }).waitFor()
   await page.getByText('Left mid-sentence').first().waitFor()
@@ -116,11 +102,11 @@ it('undoes an archive from the list with z, and a trash from the thread with the
   const before = await firstSubject()
   await page.locator('body').click({ position: { x: 5, y: 300 } })
   await page.keyboard.press('e')
-  await toast('Message archived')
+  await toast(page, 'Message archived')
   await expect.poll(firstSubject, { timeout: 15_000 }).not.toBe(before)
   await lookAt(page, 'daily-04-undo-toast', reports)
   await page.keyboard.press('z')
-  await toast('Undone')
+  await toast(page, 'Undone')
   await expect.poll(firstSubject, { timeout: 15_000 }).toBe(before)
 
   await inbox.getByRole('listitem').first().getByRole('link').first().click()
@@ -130,7 +116,7 @@ it('undoes an archive from the list with z, and a trash from the thread with the
   await page.waitForURL(/\/mail\/INBOX(\?|$)/)
   const undo = page.locator('[data-sonner-toast]').filter({ hasText: /moved to Trash/ }).getByRole('button', { name: 'Undo' })
   await undo.click()
-  await toast('Undone')
+  await toast(page, 'Undone')
   await expect.poll(firstSubject, { timeout: 15_000 }).toBe(before)
 })
 
@@ -153,7 +139,7 @@ it('holds a send for the undo window: Undo brings the message back as a draft; l
 
   // Send again and leave it: it goes out once the window closes, and is in Sent once.
   await page.getByRole('button', { name: 'Send', exact: true }).click()
-  await toast('Message sent', 60_000)
+  await toast(page, 'Message sent', 60_000)
   const sentCopies = async () => {
     await page.goto('/mail/SENT')
     const list = page.getByRole('list', { name: /messages/ })
@@ -179,7 +165,7 @@ it('works from the keyboard: ? lists the shortcuts, c composes, Escape leaves, j
   await page.getByLabel('Subject').fill('Escaped')
   await page.keyboard.press('Escape')
   await page.waitForURL(/\/mail\/INBOX/)
-  await toast('Your message is in Drafts.')
+  await toast(page, 'Your message is in Drafts.')
 
   await inbox.getByRole('link', { name: /Team offsite in Lisbon/ }).first().click()
   await page.getByRole('toolbar', { name: 'Conversation actions' }).waitFor()

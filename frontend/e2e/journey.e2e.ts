@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { signIn, toast } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, wallTimeAhead, type ScreenReport } from './support/journey'
 import { linkFromOutbox } from './support/outbox'
@@ -27,14 +28,10 @@ afterAll(async () => {
   await browser?.close()
 })
 
-async function signIn(email: string, password: string): Promise<void> {
+async function fillLoginForm(email: string, password: string): Promise<void> {
   await page.getByLabel('Email', { exact: true }).fill(email)
   await page.getByLabel('Password', { exact: true }).fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
-}
-
-async function toast(text: string | RegExp, timeout = 15_000): Promise<void> {
-  await page.locator('[data-sonner-toast]').filter({ hasText: text }).first().waitFor({ timeout })
 }
 
 it('registers, verifies the address from the mail it receives, and signs in', async () => {
@@ -62,7 +59,7 @@ it('registers, verifies the address from the mail it receives, and signs in', as
   await page.getByText(/is confirmed/).waitFor()
   await lookAt(page, '03-verified', reports)
   await page.getByRole('link', { name: 'Sign in' }).first().click()
-  await signIn(USER_EMAIL, USER_PASSWORD)
+  await fillLoginForm(USER_EMAIL, USER_PASSWORD)
   await page.waitForURL(/\/mail\/INBOX/)
 
   // The refresh token is an httpOnly cookie the page's scripts cannot read.
@@ -129,7 +126,7 @@ it('replies from the thread', async () => {
   await lookAt(page, '09-reply', reports)
   await inline.getByRole('button', { name: 'Send', exact: true }).click()
   // Held for the undo window (10 s by default), then sent in the thread.
-  await toast('Message sent', 60_000)
+  await toast(page, 'Message sent', 60_000)
   expect(new URL(page.url()).pathname).toBe(new URL(threadUrl).pathname)
   // The reply joins the thread (its HTML body renders inside the sandboxed frame).
   await expect.poll(() => page.getByRole('article', { name: /^Message from/ }).count(), { timeout: 20_000 }).toBe(messagesBefore + 1)
@@ -145,7 +142,7 @@ it('shows new mail live: a message delivered to the mailbox appears without a re
     env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') },
     stdio: 'pipe',
   })
-  await toast(/New mail from Dora Diaz/, 30_000)
+  await toast(page, /New mail from Dora Diaz/, 30_000)
   await page.getByRole('list', { name: 'Inbox messages' }).getByRole('link', { name: /Live delivery check/ }).waitFor({ timeout: 15_000 })
   await lookAt(page, '09b-live-new-mail', reports)
 })
@@ -193,7 +190,7 @@ it('asks the agent to draft a reply and send it, and the send waits for approval
   await card.getByText('Approved — sent.').waitFor({ timeout: 30_000 })
   await log.getByText('Sent.').first().waitFor({ timeout: 30_000 })
   // The live notification arrives over the WebSocket.
-  await toast(/agent finished|sent/i, 30_000)
+  await toast(page, /agent finished|sent/i, 30_000)
   await lookAt(page, '15-agent-approved', reports)
 })
 
@@ -237,7 +234,7 @@ it('connects a Gmail account through Google\'s consent screen and reads its inbo
 
 it('sees the scheduled send go out, with a live notification', async () => {
   await page.goto('/scheduled?status=sent')
-  await toast('Scheduled email sent', 150_000)
+  await toast(page, 'Scheduled email sent', 150_000)
   await page.reload()
   const list = page.getByRole('list', { name: 'Scheduled emails' })
   await list.getByText('Quarterly numbers').waitFor()
@@ -249,7 +246,7 @@ it('signs out, and the admin sees the user\'s actions in the audit log', async (
   await page.getByRole('button', { name: 'Account menu' }).click()
   await page.getByRole('menuitem', { name: 'Sign out' }).click()
   await page.waitForURL((url) => url.pathname === '/login' && !url.search.includes('next'))
-  await signIn(inject('adminEmail'), inject('adminPassword'))
+  await fillLoginForm(inject('adminEmail'), inject('adminPassword'))
   await page.waitForURL(/\/mail\//)
   await page.goto('/admin/users')
   await page.getByRole('region', { name: 'Users table' }).getByText(USER_EMAIL).waitFor()
@@ -267,11 +264,7 @@ it('signs out, and the admin sees the user\'s actions in the audit log', async (
 
 it('works at a phone\'s width', async () => {
   const phone = await openSession(browser, inject('baseUrl'), { width: 390, height: 844 })
-  await phone.page.goto('/login')
-  await phone.page.getByLabel('Email', { exact: true }).fill(inject('adminEmail'))
-  await phone.page.getByLabel('Password', { exact: true }).fill(inject('adminPassword'))
-  await phone.page.getByRole('button', { name: 'Sign in' }).click()
-  await phone.page.waitForURL(/\/mail\//)
+  await signIn(phone.page, inject('adminEmail'), inject('adminPassword'), /\/mail\//)
   await lookAt(phone.page, '22-phone-inbox', reports)
   await phone.page.getByRole('button', { name: 'Open navigation' }).click()
   await phone.page.getByRole('navigation', { name: 'Mailboxes and sections' }).getByRole('link', { name: 'Compose' }).waitFor()

@@ -1,15 +1,13 @@
 // Every screen's navigation stays visible and clickable at desktop, laptop and phone sizes, with content far taller
 // than the window (issue 17, item 1: the Settings and Admin tab bars collapsed to a pixel on long pages).
-import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn } from './support/actions'
 import { launch, openSession } from './support/browser'
 import { screenshot } from './support/browser'
 
 const EMAIL = 'lea.moreau@e2e-layout.example'
 const PASSWORD = 'Granite-meadow 62 owls!'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 const VIEWPORTS = [
   { name: 'desktop', width: 1440, height: 900 },
   { name: 'laptop', width: 1366, height: 768 },
@@ -17,10 +15,6 @@ const VIEWPORTS = [
 ]
 
 let browser: Browser
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
 
 async function api(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
   const headers = new Headers(init.headers)
@@ -49,14 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
 })
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
-}
 
 /** The element is laid out at a usable size, inside the window, and is the topmost thing at its centre. */
 async function expectUsable(page: Page, selector: Parameters<Page['locator']>[0], what: string): Promise<void> {
@@ -119,7 +105,7 @@ for (const viewport of VIEWPORTS) {
   it(`keeps every screen's navigation visible and clickable at ${viewport.width}×${viewport.height}`, async () => {
     const session = await openSession(browser, inject('baseUrl'), { width: viewport.width, height: viewport.height })
     const page = session.page
-    await signIn(page)
+    await signIn(page, EMAIL, PASSWORD)
     const phone = viewport.width < 1024
 
     // The app's own navigation on every top-level screen: the sidebar (a drawer on a phone).

@@ -1,32 +1,18 @@
 // Settings and the admin's audit log (issue 17, items 8 and 9 and the per-user settings), in Chromium against the
 // real backend: the audit log names actors, filters by e-mail, hides routine entries, fits a 1440 px window and
 // exports CSV.
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, type ScreenReport } from './support/journey'
 
 const EMAIL = 'ines.moreau@e2e-settings.example'
 const PASSWORD = 'Amber-harbour 42 kites!'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 
 let browser: Browser
 const reports: ScreenReport[] = []
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\//)
-}
 
 beforeAll(async () => {
   cli('user', 'create', '--email', EMAIL, '--password', PASSWORD)
@@ -42,14 +28,14 @@ afterAll(async () => {
 it('shows the audit log with actors by e-mail, filtered by e-mail, without routine noise, inside 1440 px, and exports it', async () => {
   // Some routine noise from the user: sign-ins (and the refreshes and searches the app makes).
   const user: Session = await openSession(browser, inject('baseUrl'), { width: 1440, height: 900 })
-  await signIn(user.page, EMAIL, PASSWORD)
+  await signIn(user.page, EMAIL, PASSWORD, /\/mail\//)
   // A reload signs in again with the refresh cookie: an auth.refresh entry (wait for it, or closing races it).
   await Promise.all([user.page.waitForResponse((r) => r.url().includes('/api/v1/auth/refresh') && r.ok()), user.page.reload()])
   await user.context.close()
 
   const session = await openSession(browser, inject('baseUrl'), { width: 1440, height: 900 })
   const page = session.page
-  await signIn(page, inject('adminEmail'), inject('adminPassword'))
+  await signIn(page, inject('adminEmail'), inject('adminPassword'), /\/mail\//)
   await page.goto('/admin/audit')
   const table = page.getByRole('region', { name: 'Audit log table' })
   await table.getByText(EMAIL).first().waitFor()
@@ -97,10 +83,10 @@ it('keeps a person’s settings on the server: name, undo window used by the sen
   cli('demo', 'deliver', '--to', EMAIL, '--from', 'Shop News <news@shop.example>', '--subject', 'Winter sale',
     '--body', 'Winter sale', '--html', `<p>Winter sale</p><img alt="banner" src="${baseUrl}/images/banner.png">`)
   const other = await openSession(browser, baseUrl, { width: 1366, height: 768 })
-  await signIn(other.page, EMAIL, PASSWORD)
+  await signIn(other.page, EMAIL, PASSWORD, /\/mail\//)
   const session = await openSession(browser, baseUrl, { width: 1366, height: 768 })
   const page = session.page
-  await signIn(page, EMAIL, PASSWORD)
+  await signIn(page, EMAIL, PASSWORD, /\/mail\//)
 
   // Images: hidden, then always shown for this sender, which survives a reload (kept on the server).
   await page.goto('/mail/INBOX')

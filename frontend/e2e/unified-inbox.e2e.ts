@@ -1,30 +1,20 @@
 // The unified inbox (issue 19) in Chromium against the real backend: a person with the demo mailbox and a Gmail
 // account (the local fake of Google) picks "All inboxes", sees both accounts' mail in one list with an account chip
 // on each row, replies to the Gmail message from Gmail, and sends a new message from the demo mailbox with From.
-import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { cli, signIn, toast } from './support/actions'
 import { launch, openSession, type Session } from './support/browser'
 import { lookAt, type ScreenReport } from './support/journey'
 
 const EMAIL = 'lea.moreau@e2e-unified.example'
 const PASSWORD = 'Amber-quarry 64 finches!'
 const DEMO = 'you@demo.mailagent.local'
-const MAILAGENT = resolve(import.meta.dirname, '..', '..', '.venv', 'bin', 'mailagent')
 
 let browser: Browser
 let session: Session
 let page: Page
 const reports: ScreenReport[] = []
-
-function cli(...args: string[]): string {
-  return execFileSync(MAILAGENT, args, { env: { ...process.env, MAILAGENT_DATA_DIR: inject('dataDir') }, stdio: 'pipe' }).toString()
-}
-
-async function toast(text: string | RegExp, timeout = 15_000): Promise<void> {
-  await page.locator('[data-sonner-toast]').filter({ hasText: text }).first().waitFor({ timeout })
-}
 
 beforeAll(async () => {
   cli('user', 'create', '--email', EMAIL, '--password', PASSWORD)
@@ -32,11 +22,7 @@ beforeAll(async () => {
   browser = await launch()
   session = await openSession(browser, inject('baseUrl'), { width: 1366, height: 768 })
   page = session.page
-  await page.goto('/login')
-  await page.getByLabel('Email', { exact: true }).fill(EMAIL)
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/mail\/INBOX/)
+  await signIn(page, EMAIL, PASSWORD)
 })
 
 afterAll(async () => {
@@ -74,7 +60,7 @@ it('replies to the Gmail message from the Gmail account', async () => {
   await page.keyboard.type('Thanks, see you in Lisbon.')
   await lookAt(page, 'unified-02-reply-from-gmail', reports)
   await page.getByRole('button', { name: 'Send', exact: true }).click()
-  await toast(/sent/i, 30_000)
+  await toast(page, /sent/i, 30_000)
 
   await page.goto('/mail/SENT')
   const sent = page.getByRole('list', { name: 'Sent — all accounts messages' })
@@ -96,7 +82,7 @@ it('sends a new message from the demo mailbox chosen in From', async () => {
   await page.keyboard.type('Chosen in From.')
   await lookAt(page, 'unified-03-from-picker', reports)
   await page.getByRole('button', { name: 'Send', exact: true }).click()
-  await toast(/sent/i, 30_000)
+  await toast(page, /sent/i, 30_000)
 
   await page.goto('/mail/SENT')
   const sent = page.getByRole('list', { name: 'Sent — all accounts messages' })
