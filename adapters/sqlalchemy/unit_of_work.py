@@ -6,37 +6,39 @@ A lost or refused database connection (a restart, a failover, a full pool) leave
 
 from __future__ import annotations
 
+import importlib
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.sqlalchemy.agent import (
-    SqlAlchemyAgentChangeRepository,
-    SqlAlchemyAgentPolicyRepository,
-    SqlAlchemyConversationRepository,
-    SqlAlchemyPendingActionRepository,
-)
-from adapters.sqlalchemy.attachments import SqlAlchemyAttachmentRepository
-from adapters.sqlalchemy.calendar_sync import SqlAlchemyCalendarSyncRepository
-from adapters.sqlalchemy.events import SqlAlchemyEventStore, SqlAlchemyJobOutbox
-from adapters.sqlalchemy.mail_sync import SqlAlchemyMailSyncRepository
-from adapters.sqlalchemy.repositories import (
-    SqlAlchemyApiKeyRepository,
-    SqlAlchemyAuditLog,
-    SqlAlchemyMailAccountRepository,
-    SqlAlchemyOAuthStateRepository,
-    SqlAlchemyOneTimeTokenRepository,
-    SqlAlchemySessionRepository,
-    SqlAlchemyUserRepository,
-)
-from adapters.sqlalchemy.scheduled_emails import SqlAlchemyScheduledEmailRepository
-from adapters.sqlalchemy.slack import SqlAlchemySlackIntegrationRepository
-from adapters.sqlalchemy.webhooks import SqlAlchemyWebhookRepository
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import ServiceUnavailable
+
+
+class _Repository:
+    """A repository built on first use in a unit of work, its module imported then: a command that reads the audit
+    log imports no agent, webhook or calendar mapping (issue 13: cheap CLI commands). The instance is kept in the
+    unit of work's own attributes, so every later use in the same `with` block is a plain attribute read."""
+
+    def __init__(self, module: str, cls: str) -> None:
+        self.module, self.cls = module, cls
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, uow: SqlAlchemyUnitOfWork | None, owner: type) -> Any:
+        if uow is None:
+            return self
+        repository = getattr(importlib.import_module(self.module), self.cls)(uow.session)
+        uow.__dict__[self.name] = repository
+        return repository
+
+
+_SQL = "adapters.sqlalchemy."
 
 
 def database_unavailable(exc: BaseException) -> ServiceUnavailable | None:
@@ -58,29 +60,30 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._factory = session_factory
         self._session: Session | None = None
 
+    users = _Repository(_SQL + "repositories", "SqlAlchemyUserRepository")
+    sessions = _Repository(_SQL + "repositories", "SqlAlchemySessionRepository")
+    one_time_tokens = _Repository(_SQL + "repositories", "SqlAlchemyOneTimeTokenRepository")
+    api_keys = _Repository(_SQL + "repositories", "SqlAlchemyApiKeyRepository")
+    mail_accounts = _Repository(_SQL + "repositories", "SqlAlchemyMailAccountRepository")
+    oauth_states = _Repository(_SQL + "repositories", "SqlAlchemyOAuthStateRepository")
+    audit = _Repository(_SQL + "repositories", "SqlAlchemyAuditLog")
+    events = _Repository(_SQL + "events", "SqlAlchemyEventStore")
+    job_outbox = _Repository(_SQL + "events", "SqlAlchemyJobOutbox")
+    scheduled_emails = _Repository(_SQL + "scheduled_emails", "SqlAlchemyScheduledEmailRepository")
+    mail_sync = _Repository(_SQL + "mail_sync", "SqlAlchemyMailSyncRepository")
+    agent_conversations = _Repository(_SQL + "agent", "SqlAlchemyConversationRepository")
+    pending_actions = _Repository(_SQL + "agent", "SqlAlchemyPendingActionRepository")
+    agent_policies = _Repository(_SQL + "agent", "SqlAlchemyAgentPolicyRepository")
+    attachments = _Repository(_SQL + "attachments", "SqlAlchemyAttachmentRepository")
+    agent_changes = _Repository(_SQL + "agent", "SqlAlchemyAgentChangeRepository")
+    webhooks = _Repository(_SQL + "webhooks", "SqlAlchemyWebhookRepository")
+    slack = _Repository(_SQL + "slack", "SqlAlchemySlackIntegrationRepository")
+    calendar_sync = _Repository(_SQL + "calendar_sync", "SqlAlchemyCalendarSyncRepository")
+
     def begin(self) -> None:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in use; create one per use case")
         self._session = self._factory()
-        self.users = SqlAlchemyUserRepository(self._session)
-        self.sessions = SqlAlchemySessionRepository(self._session)
-        self.one_time_tokens = SqlAlchemyOneTimeTokenRepository(self._session)
-        self.api_keys = SqlAlchemyApiKeyRepository(self._session)
-        self.mail_accounts = SqlAlchemyMailAccountRepository(self._session)
-        self.oauth_states = SqlAlchemyOAuthStateRepository(self._session)
-        self.audit = SqlAlchemyAuditLog(self._session)
-        self.events = SqlAlchemyEventStore(self._session)
-        self.job_outbox = SqlAlchemyJobOutbox(self._session)
-        self.scheduled_emails = SqlAlchemyScheduledEmailRepository(self._session)
-        self.mail_sync = SqlAlchemyMailSyncRepository(self._session)
-        self.agent_conversations = SqlAlchemyConversationRepository(self._session)
-        self.pending_actions = SqlAlchemyPendingActionRepository(self._session)
-        self.agent_policies = SqlAlchemyAgentPolicyRepository(self._session)
-        self.attachments = SqlAlchemyAttachmentRepository(self._session)
-        self.agent_changes = SqlAlchemyAgentChangeRepository(self._session)
-        self.webhooks = SqlAlchemyWebhookRepository(self._session)
-        self.slack = SqlAlchemySlackIntegrationRepository(self._session)
-        self.calendar_sync = SqlAlchemyCalendarSyncRepository(self._session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -112,6 +115,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if self._session is not None:
             self._session.close()
             self._session = None
+        for name in [n for n, v in vars(type(self)).items() if isinstance(v, _Repository)]:
+            self.__dict__.pop(name, None)  # a reused unit of work builds its repositories on its next session
 
     def ping(self) -> None:
         try:

@@ -7,24 +7,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from application.ports.agent_store import (
-    AgentChangeRepository,
-    AgentPolicyRepository,
-    ConversationRepository,
-    PendingActionRepository,
-)
-from application.ports.attachments import AttachmentRepository
-from application.ports.calendar_feed import CalendarSyncRepository
-from application.ports.mail_sync import MailSyncRepository
-from application.ports.notifier import SlackIntegrationRepository
-from application.ports.scheduled_emails import ScheduledEmailRepository
-from application.ports.webhooks import WebhookRepository
-from domain.audit import AuditDraft, AuditEvent, AuditHead
-from domain.events import DomainEvent, StoredEvent
-from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
-from domain.mail_account import MailAccount, MailProvider, OAuthState
+if TYPE_CHECKING:  # annotations only: a command that needs two repositories imports no other context's model
+    from application.ports.agent_store import (
+        AgentChangeRepository,
+        AgentPolicyRepository,
+        ConversationRepository,
+        PendingActionRepository,
+    )
+    from application.ports.attachments import AttachmentRepository
+    from application.ports.calendar_feed import CalendarSyncRepository
+    from application.ports.mail_sync import MailSyncRepository
+    from application.ports.notifier import SlackIntegrationRepository
+    from application.ports.scheduled_emails import ScheduledEmailRepository
+    from application.ports.webhooks import WebhookRepository
+    from domain.audit import AuditDraft, AuditEvent, AuditHead
+    from domain.events import DomainEvent, StoredEvent
+    from domain.identity import ApiKey, OneTimePurpose, OneTimeToken, RefreshToken, Session, User
+    from domain.mail_account import MailAccount, MailProvider, OAuthState
 
 
 class UserRepository(ABC):

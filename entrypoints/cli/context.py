@@ -1,10 +1,12 @@
-"""What a CLI command runs on, built on demand: its settings, the one or two context containers it needs, or the
-whole application container (serve, worker, mail, chat) — with the database checked first.
+"""What a CLI command runs on, built on demand: its settings, a narrow build of exactly what it uses (units of work
+and one or two adapters: `audit verify`, `audit seal`, `user create`, `demo-admin`), the core container, or the whole
+application container (serve, worker, mail, chat) — with the database checked first.
 
-Sub-commands take their containers from here instead of importing `main.py` (no import circles), and a cheap
-command (`audit verify`, `user create`) imports and builds only its contexts: no mail, agent, LangGraph or Google
-stack. Every command that touches the database calls `ready_database()` first: in the local profile it migrates a
-fresh or older data dir; in production it stops with "run `mailagent db upgrade` first"."""
+Sub-commands take these from here instead of importing `main.py` (no import circles), and a cheap command imports
+and builds only what it uses: no dependency-injector, no other context's use cases, repositories or models, no mail,
+agent, LangGraph or Google stack (tests/unit/test_containers.py). Every command that touches the database calls
+`ready_database()` first: in the local profile it migrates a fresh or older data dir; in production it stops with
+"run `mailagent db upgrade` first"."""
 
 from __future__ import annotations
 
@@ -14,10 +16,14 @@ from typing import TYPE_CHECKING, Any
 from domain.errors import InfrastructureError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from application.ports.unit_of_work import UnitOfWork
+    from application.use_cases.create_user import CreateUser
+    from application.use_cases.seal_audit_log import SealAuditLog
+    from application.use_cases.verify_audit_chain import VerifyAuditChain
     from entrypoints.container import Container
-    from entrypoints.containers.admin import AdminContainer
     from entrypoints.containers.core import CoreContainer
-    from entrypoints.containers.identity import IdentityContainer
     from entrypoints.settings import Settings
 
 
@@ -99,15 +105,48 @@ def core(*, migrate: bool = True) -> CoreContainer:
     return container
 
 
-def identity() -> IdentityContainer:
-    from entrypoints.containers.compose import build
-    from entrypoints.containers.identity import IdentityContainer
-
-    return build(IdentityContainer, core())  # type: ignore[no-any-return]
+# Narrow builds: the commands that need the database and one or two adapters get exactly those, built by the same
+# functions as the containers' providers (entrypoints/containers/builders.py), without dependency-injector, the core
+# container's job, event and cache wiring, or any other context's use cases and models (issue 13: <= 1 s).
 
 
-def admin() -> AdminContainer:
-    from entrypoints.containers.admin import AdminContainer
-    from entrypoints.containers.compose import build
+def unit_of_work(current: Settings | None = None, *, migrate: bool = True) -> Callable[[], UnitOfWork]:
+    """Units of work on this process's database (checked or migrated first), and nothing else. In the local profile
+    what they commit to the outbox waits there for the serving process, as with the containers."""
+    from adapters.sqlalchemy.engine import make_session_factory
+    from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+    from entrypoints.containers.builders import database_engine
 
-    return build(AdminContainer, core())  # type: ignore[no-any-return]
+    current = current or settings()
+    if migrate:
+        ready_database(current)
+    factory = make_session_factory(database_engine(current))
+    return lambda: SqlAlchemyUnitOfWork(factory)
+
+
+def verify_audit_chain() -> VerifyAuditChain:
+    from application.use_cases.verify_audit_chain import VerifyAuditChain
+
+    return VerifyAuditChain(unit_of_work()())
+
+
+def seal_audit_log() -> SealAuditLog:
+    from adapters.system.clock import SystemClock
+    from application.use_cases.seal_audit_log import SealAuditLog
+
+    return SealAuditLog(unit_of_work()(), SystemClock())
+
+
+class UserCreation:
+    """What `user create` and `demo-admin` run on: the settings, units of work and the use case."""
+
+    def __init__(self) -> None:
+        self.settings = settings()
+        self.uow = unit_of_work(self.settings)
+
+    def create_user(self) -> CreateUser:
+        from adapters.system.clock import SystemClock
+        from application.use_cases.create_user import CreateUser
+        from entrypoints.containers.builders import password_hasher
+
+        return CreateUser(self.uow(), password_hasher(self.settings), SystemClock())

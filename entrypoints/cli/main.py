@@ -218,7 +218,7 @@ def user_create(
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         _fail(f"{email!r} is not a valid e-mail address: {exc}")
-    container = context.identity()
+    container = context.UserCreation()
     if if_missing:
         with container.uow() as uow:
             if uow.users.get_by_email(email.lower()) is not None:
@@ -256,7 +256,7 @@ def audit_verify(
             kept = AuditHead.parse(head)
         except ValueError as exc:
             _fail(f"--head {head!r}: {exc}", code=2)
-    report = context.admin().verify_audit_chain().execute(VerifyAuditChainInput(kept))
+    report = context.verify_audit_chain().execute(VerifyAuditChainInput(kept))
     if not report.ok:
         _fail(
             f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason} "
@@ -282,7 +282,7 @@ def audit_verify(
 @audit_app.command("seal")
 def audit_seal() -> None:
     """Seal every committed audit entry into the hash chain now (the server and workers do it every second)."""
-    report = context.admin().seal_audit_log().execute()
+    report = context.seal_audit_log().execute()
     if report.skipped:
         console.print("another process is sealing right now; nothing to do")
         return
@@ -327,7 +327,7 @@ def restore(
     console.print(f"restored {len(manifest['files'])} files from {manifest['created_at']} into {settings.data_dir}")  # type: ignore[arg-type]
     if manifest.get("previous_data_dir"):
         console.print(f"the directory it replaced is kept at {manifest['previous_data_dir']}")
-    report = context.admin().verify_audit_chain().execute()
+    report = context.verify_audit_chain().execute()
     if not report.ok:
         _fail(f"restored, but the audit chain is BROKEN at seq {report.first_broken_seq}: {report.reason}")
     console.print(f"[green]audit chain intact[/green]: {report.checked} entries verified")
@@ -353,8 +353,8 @@ def demo_admin(
     """Local profile: create the demo administrator once and print its credentials (kept 0600 in the data dir)."""
     from application.use_cases.create_user import CreateUserInput
 
-    container = context.identity()
-    settings = container.settings()
+    container = context.UserCreation()
+    settings = container.settings
     path = credentials_file or settings.data_dir / "demo-admin.txt"
     with container.uow() as uow:
         exists = uow.users.get_by_email(email) is not None

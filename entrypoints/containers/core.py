@@ -15,7 +15,7 @@ from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.event_bus import InMemoryEventBus
 from adapters.in_memory.job_queue import InProcessJobQueue
 from adapters.in_memory.rate_limiter import InMemoryRateLimiter
-from adapters.sqlalchemy.engine import make_engine, make_session_factory
+from adapters.sqlalchemy.engine import make_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system.clock import SystemClock
 from application.dependency_health import Outages
@@ -25,6 +25,7 @@ from application.session_tokens import revoked_token_cache_key
 from application.use_cases.notifications.deliver_webhooks import WebhookFanOut
 from application.use_cases.notifications.slack import SlackFanOut
 from application.use_cases.read_events import PruneEvents, ReadEvents
+from entrypoints.containers.builders import database_engine
 from entrypoints.settings import Settings
 
 
@@ -137,12 +138,7 @@ class CoreContainer(containers.DeclarativeContainer):
     metrics = providers.Singleton(_metrics, settings, prometheus)
 
     # Persistence: SQLite in the local profile, PostgreSQL (pooled) in production: same adapter, other URL.
-    engine = providers.Singleton(
-        make_engine,
-        url=providers.Callable(lambda s: s.resolved_database_url, settings),
-        pool_size=providers.Callable(lambda s: s.db_pool_size, settings),
-        max_overflow=providers.Callable(lambda s: s.db_max_overflow, settings),
-    )
+    engine = providers.Singleton(database_engine, settings)
     session_factory = providers.Singleton(make_session_factory, engine)
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from adapters.argon2.password_hasher import Argon2PasswordHasher
 from adapters.jwt.token_issuer import JwtTokenIssuer
 from adapters.outbox_mailer.mailer import OutboxMailer
 from adapters.smtp.mailer import SmtpMailer
@@ -30,6 +29,7 @@ from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.revoke_session import RevokeSession
 from application.use_cases.update_profile import UpdateProfile
 from application.use_cases.verify_email import VerifyEmail
+from entrypoints.containers import builders
 from entrypoints.settings import Settings, jwt_secret_bytes
 
 
@@ -89,12 +89,7 @@ class IdentityContainer(containers.DeclarativeContainer):
         local=providers.Object(None),
         cognito=providers.Singleton(_cognito, settings),
     )
-    password_hasher = providers.Singleton(
-        Argon2PasswordHasher,
-        time_cost=settings.provided.argon2_time_cost,
-        memory_cost_kib=settings.provided.argon2_memory_kib,
-        parallelism=settings.provided.argon2_parallelism,
-    )
+    password_hasher = providers.Singleton(builders.password_hasher, settings)
     token_issuer = providers.Singleton(JwtTokenIssuer, providers.Callable(jwt_secret_bytes, settings))
 
     # Use cases: a fresh instance (and unit of work) per call.
