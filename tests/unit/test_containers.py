@@ -58,6 +58,7 @@ NOT_FOR_CHEAP_COMMANDS = (
     "botocore",
     "icalendar",
     "httpx",
+    "structlog",  # imported at the first log record; these commands log nothing
 )
 # Other contexts' code: these modules and the packages' submodules
 OTHER_CONTEXTS = (
