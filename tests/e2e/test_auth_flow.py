@@ -85,6 +85,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
 
 def test_logout_revokes_the_session_immediately(api: Api) -> None:
     acct = api.signup("carol@example.com")
+    assert api.get("/api/v1/auth/me", headers=acct.headers).status_code == 200  # its claims are now read and kept
     assert api.post("/api/v1/auth/logout", headers=acct.headers).status_code == 200
     assert api.get("/api/v1/auth/me", headers=acct.headers).status_code == 401
     assert api.post("/api/v1/auth/refresh", json={"refresh_token": acct.refresh_token}).status_code == 401

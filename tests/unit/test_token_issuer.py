@@ -33,6 +33,7 @@ def test_an_own_token_round_trips_and_is_verified_only_once() -> None:
     assert issuer.decode_access_token(token, now=NOW + timedelta(minutes=1)) == claims
     info = issuer._verified.cache_info()  # type: ignore[attr-defined]
     assert (info.misses, info.hits) == (1, 1)
+    assert issuer.read_own_token(token, now=NOW) is claims  # the claims too are read once, not rebuilt per request
 
 
 def test_time_claims_are_checked_on_every_read_even_when_the_signature_was_cached() -> None:
@@ -75,8 +76,11 @@ def test_someone_elses_token_is_not_ours_and_ours_is_refused_if_its_claims_are_w
     good = {"sub": "u1", "sid": "s1", "iss": "mailagent", "typ": "access", "iat": 1780000000, "exp": 1790000000}
     for changed in ({"typ": "refresh"}, {"iss": "elsewhere"}, {"sid": ""}, {"exp": "soon"}, {"iat": True}):
         token = jwt.encode({**good, **changed}, SECRET, algorithm="HS256", headers={"kid": "mailagent"})
-        with pytest.raises(AuthenticationFailed):
-            issuer.read_own_token(token, now=NOW)
+        for _ in range(2):  # refused again once its signature is known to be ours
+            with pytest.raises(AuthenticationFailed):
+                issuer.read_own_token(token, now=NOW)
+            with pytest.raises(AuthenticationFailed):
+                issuer.decode_access_token(token, now=NOW)
     # An unsigned token naming our issuer is never taken as ours (only HS256 is): the identity provider, or
     # nobody, gets to refuse it.
     none_alg_ours = f"{_b64({'alg': 'none', 'kid': 'mailagent'})}.{_b64(good)}."
