@@ -37,7 +37,7 @@ from entrypoints.http.routes import (
 )
 from entrypoints.http.routes import help as help_pages
 from entrypoints.http.web_app import install_web_app
-from entrypoints.observability import install_samplers, serve_metrics_port
+from entrypoints.observability import fastapi_telemetry, install_samplers, serve_metrics_port
 from entrypoints.redaction import register_secret
 from entrypoints.worker.runtime import InProcessRuntime
 
@@ -114,6 +114,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         summary="Self-hostable email agent platform",
         openapi_url="/openapi.json",
         responses=errors(500),  # every operation's statuses: entrypoints/http/openapi_contract.py
+        telemetry=fastapi_telemetry(),  # FastAPI's OpenTelemetry, when OpenTelemetry is set up (observability.py)
     )
     app.state.container = container
     for secret in (

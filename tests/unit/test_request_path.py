@@ -137,3 +137,23 @@ def test_a_remembered_metric_series_counts_and_a_wrong_label_still_fails() -> No
         metrics.increment(HTTP_REQUESTS, method="GET", route="/x")
     with pytest.raises(ValueError, match="labels"):
         metrics.increment(HTTP_REQUESTS, method="GET", route="/x", status="200", extra="1")
+
+
+def test_fastapis_opentelemetry_is_on_exactly_when_opentelemetry_is_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from entrypoints.observability import fastapi_telemetry
+
+    assert fastapi_telemetry() == {"tracing": False, "metrics": False, "logs": False}  # nothing set up here
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    assert fastapi_telemetry() is None  # FastAPI sets it up itself at start-up
+    # A provider set up before the app is made (what opentelemetry-instrument does), in a process of its own since
+    # OpenTelemetry's providers can be set only once per process.
+    code = (
+        "from opentelemetry import trace; trace.set_tracer_provider(trace.NoOpTracerProvider());"
+        "from entrypoints.observability import fastapi_telemetry; print(fastapi_telemetry())"
+    )
+    monkeypatch.delenv("FASTAPI_OTEL_AUTO_CONFIGURE")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert found.stdout.strip() == "None"
