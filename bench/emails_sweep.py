@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,7 +37,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ from benchlib import (
     NO_LIMITS,
     VENV_BIN,
     MachineBusy,
+    cpu_seconds,
     free_port,
     load_average,
     machine,
@@ -56,6 +59,7 @@ from benchlib import (
     running,
     wait_healthy,
 )
+from profile_auth_me import report
 
 ADMIN_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_P50_AT_16_MS = 60.0
@@ -106,7 +110,8 @@ def fresh_database() -> Iterator[str]:
 
 
 class LockSampler(threading.Thread):
-    """Samples pg_stat_activity of one database: sessions waiting on a lock, and on what."""
+    """Samples pg_stat_activity of one database: sessions waiting on a lock, and on what; and the CPU time of every
+    backend of the database (/proc/<pid>/stat at first and last sight), i.e. PostgreSQL's share of the work."""
 
     def __init__(self, url: str, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
@@ -117,20 +122,26 @@ class LockSampler(threading.Thread):
         self.stop_event = threading.Event()
         self.samples: list[tuple[int, int]] = []  # (active sessions, sessions waiting on a lock)
         self.statements: Counter[str] = Counter()
+        self.backend_cpu: dict[int, tuple[float, float]] = {}  # pid -> (CPU s at first sight, at last sight)
 
     def run(self) -> None:
         from sqlalchemy import text
 
         query = text(
-            "SELECT wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
+            "SELECT pid, state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         with self.engine.connect() as conn:
             while not self.stop_event.is_set():
                 rows = conn.execute(query).all()
-                waiting = [q for kind, q in rows if kind == "Lock"]
-                self.samples.append((len(rows), len(waiting)))
+                active = [(kind, q) for _, state, kind, q in rows if state == "active"]
+                waiting = [q for kind, q in active if kind == "Lock"]
+                self.samples.append((len(active), len(waiting)))
                 self.statements.update(waiting)
+                for pid, *_ in rows:
+                    now = cpu_seconds(pid)
+                    first = self.backend_cpu.get(pid, (now, now))[0]
+                    self.backend_cpu[pid] = (first, now)
                 conn.rollback()
                 self.stop_event.wait(self.interval)
         self.engine.dispose()
@@ -138,6 +149,11 @@ class LockSampler(threading.Thread):
     def stop(self) -> None:
         self.stop_event.set()
         self.join(timeout=10)
+
+    def backends_cpu_seconds(self) -> float:
+        """CPU the database's backends used while sampled (a backend that came and went between two samples, or
+        whose first sample was late, is undercounted)."""
+        return sum(last - first for first, last in self.backend_cpu.values())
 
 
 def production_env(work: Path, database_url: str, redis_url: str, port: int = 0) -> dict[str, str]:
@@ -186,13 +202,36 @@ def sign_up(base: str, data_dir: Path) -> str:
         return str(access)
 
 
-def sweep_point(bases: list[str], token: str, concurrency: int, seconds: float) -> dict[str, Any]:
-    plan = {
+def loadgen(plan: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "loadgen.py")],
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (result,) = json.loads(done.stdout)
+    return result  # type: ignore[no-any-return]
+
+
+def sweep_point(
+    bases: list[str],
+    token: str,
+    concurrency: int,
+    seconds: float,
+    watch: dict[str, int],
+    sampler: LockSampler,
+    on_measure: Callable[[], Any] | None = None,
+) -> dict[str, Any]:
+    """Warm up (its own run, so the pools have grown before anything is counted), then measure for `seconds` with
+    the sampler running; `watch` names the processes whose CPU time the load generator reads around the
+    measurement; `on_measure` starts (and its result's `stop()` ends) a profiler for the measured run."""
+    plan: dict[str, Any] = {
         "base_url": bases[0],
         "base_urls": bases,
         "concurrency": concurrency,
-        "warmup": 4 * concurrency,
-        "requests": 1_000_000,  # bounded by time
+        "warmup": 0,
+        "requests": 4 * concurrency,
         "max_seconds": seconds,
         "rounds": 1,
         "scenarios": [
@@ -203,15 +242,75 @@ def sweep_point(bases: list[str], token: str, concurrency: int, seconds: float) 
             }
         ],
     }
-    done = subprocess.run(
-        [sys.executable, str(BENCH_DIR / "loadgen.py")],
-        input=json.dumps(plan),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    (result,) = json.loads(done.stdout)
-    return result  # type: ignore[no-any-return]
+    loadgen(plan)
+    profiler = on_measure() if on_measure else None
+    sampler.start()
+    try:
+        return loadgen({**plan, "requests": 1_000_000, "watch_pids": watch})  # bounded by time
+    finally:
+        sampler.stop()
+        if profiler is not None:
+            profiler.stop()
+
+
+class PySpy:
+    """`py-spy record --gil` on several processes at once (raw collapsed stacks, one file per process)."""
+
+    def __init__(self, exe: str, pids: dict[str, int], out: Path, rate: int = 100) -> None:
+        self.files = {name: out / f"{name}.txt" for name in pids}
+        self.procs = [
+            subprocess.Popen(
+                [
+                    *(exe, "record", "--pid", str(pid), "--gil", "--nonblocking", "--function", "--rate", str(rate)),
+                    *("--format", "raw", "--output", str(self.files[name])),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for name, pid in pids.items()
+        ]
+        time.sleep(1.0)  # let py-spy attach before the measured run begins
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def redis_pid(redis_url: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.info("server")["process_id"])
+    finally:
+        client.close()
+
+
+# py-spy buckets for the request path of GET /emails (first match from the innermost frame outwards)
+SWEEP_BUCKETS: list[tuple[str, tuple[str, ...]]] = [
+    ("psycopg (PostgreSQL driver)", ("psycopg/", "psycopg_pool")),
+    ("redis-py", ("redis/",)),
+    ("sqlite3 (demo mailbox)", ("sqlite3",)),
+    ("SQLAlchemy", ("sqlalchemy/",)),
+    ("repositories / unit of work (ours)", ("adapters/sqlalchemy/",)),
+    ("demo mailbox adapter (ours)", ("adapters/demo/", "adapters/sqlite_mailbox/")),
+    ("JWT decode (PyJWT, hmac)", ("jwt/", "hmac.py")),
+    ("json", ("json/",)),
+    ("pydantic validation / serialisation", ("pydantic/", "pydantic_core/", "fastapi/_compat")),
+    ("dependency-injector providers", ("dependency_injector",)),
+    ("logging / structlog", ("structlog/", "logging/")),
+    ("RQ", ("rq/",)),
+    ("thread pool hand-off (anyio, threading)", ("anyio/to_thread", "anyio/_backends", "threading.py", "queue.py")),
+    ("FastAPI dependency solving / routing", ("fastapi/dependencies", "fastapi/routing", "starlette/routing")),
+    ("our middleware", ("entrypoints/http/middleware",)),
+    ("uvicorn / httptools / asyncio", ("uvicorn/", "httptools", "asyncio/", "uvloop")),
+    ("application / domain (ours)", ("application/", "domain/")),
+]
 
 
 def audit_state(database_url: str) -> tuple[int | None, int]:
@@ -241,7 +340,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per concurrency")
     parser.add_argument("--label", default="", help="a name for this run in the output")
     parser.add_argument("--code", type=Path, default=BENCH_DIR.parent, help="the checkout whose code the servers run")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="py-spy the replicas and the worker during the measured run at --profile-at; raw stacks kept in DIR",
+    )
+    parser.add_argument("--profile-at", type=int, default=16, help="the concurrency to profile (default 16)")
+    parser.add_argument("--py-spy", dest="py_spy", help="path to py-spy (default: on PATH or beside the venv)")
     args = parser.parse_args(argv)
+    py_spy = None
+    if args.profile:
+        from profile_auth_me import find_py_spy
+
+        py_spy = find_py_spy(args.py_spy)
+        if not py_spy:
+            print("py-spy not found: see bench/profile_auth_me.py for how to install it outside the venv")
+            return 2
+        args.profile.mkdir(parents=True, exist_ok=True)
     CHECKOUT["code"] = args.code.resolve()
 
     print("== GET /api/v1/emails?limit=20, production profile: PostgreSQL + Redis, 2 replicas + 1 worker ==")
@@ -265,18 +381,21 @@ def main(argv: list[str] | None = None) -> int:
                             running([*mailagent(), "serve"], replica_env, work, work / f"serve-{n}.log")
                         )
                     )
-                stack.enter_context(running([*mailagent(), "worker"], env, work, work / "worker.log"))
+                worker = stack.enter_context(running([*mailagent(), "worker"], env, work, work / "worker.log"))
                 bases = [f"http://127.0.0.1:{p}" for p in ports]
                 for base, proc in zip(bases, procs, strict=True):
                     wait_healthy(base, proc, timeout=120)
                 token = sign_up(bases[0], work / "var")
+                watch = {"replica 1": procs[0].pid, "replica 2": procs[1].pid, "worker": worker.pid}
+                watch["redis"] = redis_pid(redis_url)
                 for concurrency in args.concurrency:
                     sampler = LockSampler(database_url)
-                    sampler.start()
-                    try:
-                        result = sweep_point(bases, token, concurrency, args.seconds)
-                    finally:
-                        sampler.stop()
+                    spy = None
+                    if py_spy and concurrency == args.profile_at:
+                        spy = functools.partial(
+                            PySpy, py_spy, {k: v for k, v in watch.items() if k != "redis"}, args.profile
+                        )
+                    result = sweep_point(bases, token, concurrency, args.seconds, watch, sampler, spy)
                     rows.append((concurrency, result, sampler))
                     print(f"  c={concurrency}: {result['rps']:.0f} req/s", flush=True)
                 written_by = time.monotonic()
@@ -315,6 +434,26 @@ def main(argv: list[str] | None = None) -> int:
             else f"audit: {unsealed} of {total} entries still unsealed after 120 s"
         )
     print(f"`mailagent audit verify`: {' '.join(verify.stdout.split())[:160]}{verify.stderr.strip()[:200]}")
+    print()
+    print("CPU per request, ms (every process of the set-up; PostgreSQL = the bench database's backends):")
+    names = [*rows[0][1]["watched_cpu_s"], "PostgreSQL", "load generator"] if rows else []
+    print(f"| concurrency | {' | '.join(names)} | all | CPUs busy (machine) |")
+    print(f"|---|{'---|' * (len(names) + 2)}")
+    for concurrency, result, sampler in rows:
+        n = max(1, result["requests"])
+        parts = [*result["watched_cpu_s"].values(), sampler.backends_cpu_seconds(), result["client_cpu_s"]]
+        cells = " | ".join(f"{1000 * v / n:.2f}" for v in parts)
+        print(f"| {concurrency} | {cells} | {1000 * sum(parts) / n:.2f} | {result['machine_cpus_busy']:.2f} |")
+    if args.profile:
+        at = [r for c, r, _ in rows if c == args.profile_at]
+        for name in ("replica 1", "replica 2", "worker"):
+            raw = args.profile / f"{name}.txt"
+            print(f"\n== py-spy --gil, {name}, c={args.profile_at} ({raw}) ==")
+            if at and raw.exists():
+                per_request = 1e6 * at[0]["watched_cpu_s"][name] / max(1, at[0]["requests"])
+                report(raw, per_request, 25, SWEEP_BUCKETS)
+            else:
+                print("  no profile")
     at16 = [r for c, r, _ in rows if c == 16]
     if at16:
         p50 = percentile(sorted(at16[0]["latencies_s"]), 50) * 1000

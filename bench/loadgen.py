@@ -10,7 +10,8 @@ Two clients: `raw` (default) writes the request bytes and parses the response he
 installed) — cheap enough that one core of client drives a one-process uvicorn to saturation; `httpx` uses
 httpx.AsyncClient — realistic, but on a small machine the client itself becomes the limit for the fast baseline.
 For every measurement it reports the server's CPU seconds (from /proc/<server_pid>/stat) and the client's own CPU
-use, so a client-bound run is visible.
+use, so a client-bound run is visible; with `watch_pids` ({name: pid}) also each of those processes' CPU seconds,
+and how many of the machine's CPUs were busy (everyone's work) during the measurement.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import sys
 import time
 from collections import Counter
@@ -28,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import cpu_seconds
+from benchlib import cpu_seconds, machine_cpu_seconds
 
 
 class Measurement:
@@ -115,11 +117,17 @@ async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
                 server_pid = int(scenario.get("server_pid") or default_pid)
                 if plan["warmup"]:
                     await _phase(plan, scenario, int(plan["warmup"]), client)
+                watched = {name: int(pid) for name, pid in (plan.get("watch_pids") or {}).items()}
+                watched0 = {name: cpu_seconds(pid) for name, pid in watched.items()}
+                busy0, total0 = machine_cpu_seconds()
                 cpu0, wall0, own0 = cpu_seconds(server_pid), time.perf_counter(), time.process_time()
                 m = await _phase(plan, scenario, int(plan["requests"]), client)
                 elapsed = time.perf_counter() - wall0
                 server_cpu = cpu_seconds(server_pid) - cpu0
                 own_cpu = time.process_time() - own0
+                busy1, total1 = machine_cpu_seconds()
+                watched_cpu = {name: cpu_seconds(pid) - watched0[name] for name, pid in watched.items()}
+                cpus = os.cpu_count() or 1
                 done = len(m.latencies)
                 results.append(
                     {
@@ -132,6 +140,8 @@ async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
                         "errors": dict(m.errors),
                         "server_cpu_s": server_cpu,
                         "client_cpu_s": own_cpu,
+                        "watched_cpu_s": watched_cpu,
+                        "machine_cpus_busy": (busy1 - busy0) / ((total1 - total0) / cpus) if total1 > total0 else 0.0,
                         "latencies_s": m.latencies,
                     }
                 )
