@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from application.ports.rate_limiter import RateLimiter
-from application.use_cases.authenticate import AuthenticateInput
+from application.use_cases.authenticate import Authenticate, AuthenticateInput
 from domain.audit import AuditContext
 from domain.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from domain.identity import Principal, Scope
@@ -85,8 +85,8 @@ def credential_from_headers(headers: Iterable[tuple[bytes, bytes]]) -> str | Non
 async def current_principal(request: Request) -> Principal:
     """Who is calling, in one async dependency. The token is read once; with the principal's snapshot in an
     in-process cache (the embedded default) a request never leaves the event loop. The database (a missing or
-    stale snapshot) and network caches and limiters (Redis) run in the thread pool. The OpenAPI document declares
-    the two schemes for every operation that depends on this (`document_security`)."""
+    stale snapshot) and network caches and limiters (Redis) run in the thread pool, together in one hop. The
+    OpenAPI document declares the two schemes for every operation that depends on this (`document_security`)."""
     return await _principal_for(request, credential_from_headers(request.scope["headers"]))
 
 
@@ -97,23 +97,48 @@ async def _principal_for(request: Request, credential: str | None) -> Principal:
     settings = container.settings()
     limiter = container.rate_limiter()
     authenticate = container.authenticate()
-    try:
-        read = authenticate.read(AuthenticateInput(credential))
-        if container.cache().in_process:
-            principal = authenticate.from_snapshot(read)
-        else:
-            principal = await run_in_threadpool(authenticate.from_snapshot, read)
-        if principal is None:
-            principal = await run_in_threadpool(authenticate.from_store, read)
-    except AuthenticationFailed:
-        # Failed credentials count against the IP, so guessing keys is limited like anonymous traffic.
-        await _count(limiter, f"ip:{client_ip(request.scope)}", settings.anonymous_rate_limit_per_minute)
-        raise
-    bucket = f"key:{principal.api_key_id}" if principal.api_key_id else f"user:{principal.user_id}"
-    await _count(limiter, bucket, settings.rate_limit_per_minute)
+    ip = client_ip(request.scope)
+    if not (container.cache().in_process and limiter.in_process):
+        # Redis (production): the snapshot read and the counter in one trip to the thread pool, not two.
+        principal = await run_in_threadpool(
+            _authenticate_and_count,
+            authenticate,
+            limiter,
+            credential,
+            ip,
+            settings.anonymous_rate_limit_per_minute,
+            settings.rate_limit_per_minute,
+        )
+    else:
+        try:
+            read = authenticate.read(AuthenticateInput(credential))
+            principal = authenticate.from_snapshot(read) or await run_in_threadpool(authenticate.from_store, read)
+        except AuthenticationFailed:
+            _count(limiter, f"ip:{ip}", settings.anonymous_rate_limit_per_minute)
+            raise
+        _count(limiter, _bucket(principal), settings.rate_limit_per_minute)
     request.state.principal = principal
     request.state.credential = credential
     return principal
+
+
+def _authenticate_and_count(
+    authenticate: Authenticate, limiter: RateLimiter, credential: str, ip: str, anonymous_limit: int, limit: int
+) -> Principal:
+    """Who is calling, counted against their bucket (or, when the credential fails, against the IP, so guessing keys
+    is limited like anonymous traffic)."""
+    try:
+        read = authenticate.read(AuthenticateInput(credential))
+        principal = authenticate.from_snapshot(read) or authenticate.from_store(read)
+    except AuthenticationFailed:
+        _count(limiter, f"ip:{ip}", anonymous_limit)
+        raise
+    _count(limiter, _bucket(principal), limit)
+    return principal
+
+
+def _bucket(principal: Principal) -> str:
+    return f"key:{principal.api_key_id}" if principal.api_key_id else f"user:{principal.user_id}"
 
 
 async def principal_from_headers(request: Request) -> Principal:
@@ -121,12 +146,10 @@ async def principal_from_headers(request: Request) -> Principal:
     return await current_principal(request)
 
 
-async def _count(limiter: RateLimiter, bucket: str, limit: int) -> None:
-    """Count one request against the bucket (inline when the counters are in this process); 429 past the limit."""
-    if limiter.in_process:
-        decision = limiter.hit(bucket, limit=limit, window_seconds=60)
-    else:
-        decision = await run_in_threadpool(limiter.hit, bucket, limit=limit, window_seconds=60)
+def _count(limiter: RateLimiter, bucket: str, limit: int) -> None:
+    """Count one request against the bucket; 429 past the limit. Blocking when the limiter is Redis: call it inline
+    only when the counters are in this process (`limiter.in_process`), else from the thread pool."""
+    decision = limiter.hit(bucket, limit=limit, window_seconds=60)
     if not decision.allowed:
         raise RateLimited(
             f"Too many requests. Try again in {decision.retry_after} s.", retry_after=decision.retry_after
