@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -289,6 +290,7 @@ def _event(row: AuditLogRow) -> AuditEvent:
 
 
 SEALER_LOCK_WAIT_MS = 250
+_AUDIT_LOGS = cast(Table, AuditLogRow.__table__)
 
 
 class SqlAlchemyAuditLog(AuditLog):
@@ -296,12 +298,24 @@ class SqlAlchemyAuditLog(AuditLog):
 
     def __init__(self, session: OrmSession) -> None:
         self.s = session
+        self._pending: list[dict[str, Any]] = []
 
     def append(self, draft: AuditDraft, *, at: datetime) -> AuditEvent:
-        # One insert, no shared row: concurrent requests never wait on each other's audit entries.
+        # One insert, no shared row: concurrent requests never wait on each other's audit entries. Written when the
+        # unit of work commits (`write_pending`), as the ORM flush did, but as one plain INSERT: nothing reads an
+        # entry back in the transaction that wrote it, and the ORM's unit of work cost ~0.25 ms per entry.
         entry = new_entry(draft, id=entry_id(at), occurred_at=at)
-        self.s.add(AuditLogRow(**entry.__dict__))
+        self._pending.append(dict(entry.__dict__))
         return entry
+
+    def write_pending(self) -> None:
+        """Insert the entries appended since the last commit (the unit of work calls this right before committing)."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self.s.execute(insert(_AUDIT_LOGS), rows)
+
+    def discard_pending(self) -> None:
+        self._pending = []
 
     def query(self, query: AuditQuery) -> tuple[Sequence[AuditEvent], int]:
         stmt = select(AuditLogRow)

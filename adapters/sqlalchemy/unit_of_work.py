@@ -105,10 +105,17 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         return self._session
 
     def commit(self) -> None:
-        self.session.commit()
+        session = self.session
+        audit = self.__dict__.get("audit")  # built only if this unit of work used it
+        if audit is not None:
+            audit.write_pending()  # the entries appended in this transaction (one INSERT, see SqlAlchemyAuditLog)
+        session.commit()
 
     def rollback(self) -> None:
         if self._session is not None:
+            audit = self.__dict__.get("audit")
+            if audit is not None:
+                audit.discard_pending()
             self._session.rollback()
 
     def close(self) -> None:

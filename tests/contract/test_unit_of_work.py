@@ -169,6 +169,22 @@ def test_audit_appends_form_an_unbroken_chain_once_sealed_even_when_concurrent(n
     assert verify_chain(events, head).ok
 
 
+def test_audit_entries_land_with_their_commit_and_never_after_a_rollback(new_uow: UowFactory) -> None:
+    with new_uow() as uow:
+        uow.audit.append(AuditDraft("dropped", actor_id=None), at=T0)
+        uow.rollback()  # the same unit of work goes on and commits something else
+        uow.audit.append(AuditDraft("kept", actor_id=None), at=T0)
+        uow.commit()
+    with new_uow() as uow:
+        uow.audit.append(AuditDraft("never committed", actor_id=None), at=T0)
+    with new_uow() as uow:
+        uow.audit.append(AuditDraft("first of two", actor_id=None), at=T0)
+        uow.audit.append(AuditDraft("second of two", actor_id=None), at=T0)
+        uow.commit()
+    with new_uow() as uow:
+        assert sorted(e.action for e in uow.audit.all_in_order()) == ["first of two", "kept", "second of two"]
+
+
 def test_only_one_sealer_at_a_time_and_later_entries_extend_the_chain(new_uow: UowFactory) -> None:
     with new_uow() as uow:
         uow.audit.append(AuditDraft("first", actor_id=None), at=T0)
