@@ -117,8 +117,8 @@ async def _principal_for(request: Request, credential: str | None) -> Principal:
             _count(limiter, f"ip:{ip}", settings.anonymous_rate_limit_per_minute)
             raise
         _count(limiter, _bucket(principal), settings.rate_limit_per_minute)
-    request.state.principal = principal
-    request.state.credential = credential
+    state = request.scope.setdefault("state", {})  # what `request.state` reads, without building it per request
+    state["principal"], state["credential"] = principal, credential
     return principal
 
 
