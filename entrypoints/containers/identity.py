@@ -106,7 +106,8 @@ class IdentityContainer(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow, cache, clock, identity=identity_provider)
     request_password_reset = providers.Factory(RequestPasswordReset, uow, mailer, rate_limiter, clock, policy)
     reset_password = providers.Factory(ResetPassword, uow, password_hasher, cache, clock)
-    authenticate = providers.Factory(Authenticate, uow, token_issuer, cache, clock, identity=identity_provider)
+    # Made per request: its unit of work only when the store is asked (uow.provider), not for every snapshot hit.
+    authenticate = providers.Factory(Authenticate, uow.provider, token_issuer, cache, clock, identity=identity_provider)
     create_api_key = providers.Factory(CreateApiKey, uow, clock)
     list_api_keys = providers.Factory(ListApiKeys, uow)
     revoke_api_key = providers.Factory(RevokeApiKey, uow, cache, clock)
