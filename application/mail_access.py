@@ -50,7 +50,7 @@ class MailAccess:
 
     def accounts(self, principal: Principal) -> list[MailAccount]:
         """Every account of the caller, oldest connection first (the unified inbox's tie-break order)."""
-        with self.uow as uow:
+        with self.uow.reading() as uow:  # every mail request starts here: one statement, no transaction needed
             return list(uow.mail_accounts.list_for_user(principal.user_id))
 
     def run(

@@ -471,6 +471,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         tx = self._tx
         if tx is None:
             raise RuntimeError("commit outside `with uow:`")
+        if self.reads_only:
+            raise RuntimeError("a reading unit of work commits nothing (see UnitOfWork.reading)")
         with self.store.lock:
             if not all(check() for check in tx.checks):
                 raise Conflict("Someone else changed this at the same time; try again.")

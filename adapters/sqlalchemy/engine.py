@@ -14,6 +14,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # one only if its socket says the server spoke or hung up (ADR 0025).
 PING_AFTER_IDLE_SECONDS = 10.0
 _IDLE_SINCE = "mailagent_idle_since"
+CONNECTED = "mailagent_connected"  # Session.info key: the session's transaction has taken a connection
 
 
 def make_engine(
@@ -96,4 +97,10 @@ def _looks_alive(dbapi_connection: Any) -> bool | None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+    @event.listens_for(factory, "after_begin")
+    def _connected(session: Session, _transaction: Any, _connection: Any) -> None:
+        session.info[CONNECTED] = True  # statements ran in this session's transaction (see SqlAlchemyUnitOfWork)
+
+    return factory

@@ -308,6 +308,10 @@ class SqlAlchemyAuditLog(AuditLog):
         self._pending.append(dict(entry.__dict__))
         return entry
 
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
     def write_pending(self) -> None:
         """Insert the entries appended since the last commit (the unit of work calls this right before committing)."""
         if self._pending:

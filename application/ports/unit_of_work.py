@@ -289,6 +289,16 @@ class UnitOfWork(ABC):
     slack: SlackIntegrationRepository
     calendar_sync: CalendarSyncRepository
 
+    reads_only: bool = False
+
+    def reading(self) -> Self:
+        """Mark the next `with` block as reads only: `with uow.reading() as uow:`. It commits nothing (commit() is
+        refused), so an adapter may run it without a transaction of its own: each statement then sees what was
+        committed before it, which is what every statement sees at READ COMMITTED anyway. No locks either: a block
+        that locks rows or takes advisory locks is not a reading one."""
+        self.reads_only = True
+        return self
+
     def __enter__(self) -> Self:
         self.begin()
         return self
@@ -299,6 +309,7 @@ class UnitOfWork(ABC):
         try:
             self.rollback()
         finally:
+            self.reads_only = False
             self.close()
 
     @abstractmethod

@@ -54,6 +54,40 @@ def test_nothing_is_kept_without_commit(new_uow: UowFactory) -> None:
         assert uow.users.get(user.id) is None
 
 
+def test_a_reading_block_sees_what_was_committed_and_commits_nothing(new_uow: UowFactory) -> None:
+    user = make_user()
+    with new_uow() as uow:
+        uow.users.add(user)
+        uow.commit()
+    uow = new_uow()
+    with uow.reading() as reading:
+        assert reading.users.get(user.id) == user
+        with pytest.raises(RuntimeError):
+            reading.commit()
+    with uow as writing:  # the same unit of work, used normally again
+        writing.users.update(user.with_changes(display_name="Ann"))
+        writing.commit()
+    with new_uow().reading() as reading:
+        changed = reading.users.get(user.id)
+        assert changed is not None and changed.display_name == "Ann"
+
+
+def test_an_audit_entry_commits_with_the_changes_of_its_unit_of_work(new_uow: UowFactory) -> None:
+    user = make_user()
+    with new_uow() as uow:  # read first, then audit and change: all in one transaction
+        assert uow.users.get(user.id) is None
+        uow.audit.append(AuditDraft("user.created", actor_id=None, target=user.id), at=T0)
+        uow.users.add(user)
+        uow.commit()
+    with new_uow() as uow:
+        uow.audit.append(AuditDraft("never", actor_id=None), at=T0)
+        uow.users.add(make_user("b@example.com"))
+        # no commit: neither the entry nor the user
+    with new_uow() as uow:
+        assert [e.action for e in uow.audit.all_in_order()] == ["user.created"]
+        assert uow.users.get(user.id) == user and uow.users.get_by_email("b@example.com") is None
+
+
 def test_commit_keeps_and_round_trips_every_field(new_uow: UowFactory) -> None:
     user = make_user(
         "Mixed.Case@Example.com",
