@@ -116,6 +116,88 @@ def build_mime(message: OutgoingMessage, *, message_id: str, date: datetime) -> 
         raise ValidationFailed(f"The message cannot be encoded: {exc}") from exc
 
 
+def build_and_parse(message: OutgoingMessage, *, message_id: str, date: datetime) -> tuple[bytes, ParsedMessage]:
+    """`build_mime` and what `parse_mime` reads back from those bytes, without parsing them when the message is a
+    plain-text one whose bytes we can write directly (the usual scheduled or agent-written mail): a mailbox that
+    stores what it sends (the demo and in-memory ones) otherwise spends most of a send in the stdlib's MIME classes,
+    building the bytes and then parsing what it just built. Anything else takes the stdlib's way. The fast way
+    gives the same bytes and the same ParsedMessage (tests/unit/test_mime_fast_path.py checks both)."""
+    fast = _plain_fast_path(message, message_id=message_id, date=date)
+    if fast is not None:
+        return fast
+    raw = build_mime(message, message_id=message_id, date=date)
+    return raw, parse_mime(raw)
+
+
+_MAX_LINE = _BUILD_POLICY.max_line_length or 78
+_PLAIN_SUBJECT = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")  # printable ASCII words, single spaces
+
+
+def _plain_fast_path(
+    message: OutgoingMessage, *, message_id: str, date: datetime
+) -> tuple[bytes, ParsedMessage] | None:
+    """The bytes `build_mime` writes for a text/plain-only message with a 7bit body and a subject the stdlib leaves
+    as it is, and the ParsedMessage `parse_mime` makes of them (the same extraction functions, applied to the header
+    values as written); None for any other message."""
+    if message.attachments or message.html_body is not None:
+        return None
+    body = message.text_body.encode("utf-8").splitlines()
+    if not message.text_body.isascii() or any(len(line) > _MAX_LINE for line in body):
+        return None  # quoted-printable or base64: the stdlib decides which
+    subject = message.subject
+    if subject and (
+        not subject.isascii()
+        or "=?" in subject
+        or len(subject) + len("Subject: ") > _MAX_LINE
+        or not _PLAIN_SUBJECT.fullmatch(subject)
+    ):
+        return None  # the stdlib would encode or fold it
+    message.validate()
+    if "\r" in message_id or "\n" in message_id:
+        raise ValidationFailed("The Message-ID must not contain line breaks.")
+    if date.tzinfo is None:
+        raise ValidationFailed("The Date of a message must carry a time zone.")
+    try:
+        headers: list[tuple[str, str]] = []
+        if message.from_ is not None:
+            headers.append(("From", _address_header([message.from_])))
+        groups = (("To", message.to), ("Cc", message.cc), ("Bcc", message.bcc), ("Reply-To", message.reply_to))
+        headers += [(name, _address_header(group)) for name, group in groups if group]
+    except (ValueError, TypeError, IndexError):
+        return None  # the stdlib's way raises the error build_mime raises
+    headers.append(("Subject", subject))
+    headers.append(("Date", format_datetime(date)))
+    headers.append(("Message-ID", normalize_message_id(message_id)))
+    if message.in_reply_to:
+        headers.append(("In-Reply-To", normalize_message_id(message.in_reply_to)))
+    if message.references:
+        headers.append(("References", "\r\n ".join(normalize_message_id(r) for r in message.references)))
+    headers += [("MIME-Version", "1.0"), ("Content-Type", 'text/plain; charset="utf-8"')]
+    headers.append(("Content-Transfer-Encoding", "7bit"))
+    if any(not value.isascii() for _, value in headers):
+        return None
+    head = "".join(f"{name}: {value}\r\n" if value else f"{name}:\r\n" for name, value in headers)
+    raw = head.encode("ascii") + b"\r\n" + b"".join(line + b"\r\n" for line in body or [b""])
+    written = {name: _raw_text(v) for name, v in headers}  # each name is written once
+    decoded = tuple((name, _decode_header_value(v)) for name, v in headers)
+    from_list = _addresses(written.get("From"))
+    parsed = ParsedMessage(
+        headers=decoded,
+        subject=dict(decoded)["Subject"],
+        from_=from_list[0] if from_list else None,
+        to=_addresses(written.get("To")),
+        cc=_addresses(written.get("Cc")),
+        bcc=_addresses(written.get("Bcc")),
+        reply_to=_addresses(written.get("Reply-To")),
+        date=_parse_date(written["Date"]),
+        message_id=_first_msgid(written["Message-ID"]),
+        in_reply_to=_first_msgid(written.get("In-Reply-To")),
+        references=tuple(_MSGID_RE.findall(written.get("References") or "")),
+        text_body="\n".join(line.decode("ascii") for line in body) + "\n",
+    )
+    return raw, parsed
+
+
 def _set_boundaries(mime: EmailMessage, message_id: str) -> None:
     """Boundaries derived from the Message-ID instead of random ones, so the same message gives the same bytes.
     `=_` cannot occur in base64 or quoted-printable text, and the digest makes a clash in 7bit text implausible."""

@@ -61,7 +61,7 @@ from domain.mail_query import (
 from domain.mail_sync import ChangeKind, HistoryExpired, MailChange, MailHistory, cursor_value
 from domain.mime import (
     ParsedMessage,
-    build_mime,
+    build_and_parse,
     ensure_message_id,
     normalize_message_id,
     outgoing_from_parsed,
@@ -804,8 +804,8 @@ class SqliteMailbox(Mailbox):
         message = ensure_message_id(message, sender=self._address)
         assert message.message_id is not None
         now = self._clock()
-        raw = build_mime(message, message_id=message.message_id, date=now)
-        return self._store(db, raw, parse_mime(raw), labels, now, thread_id, message_id=message_id)
+        raw, parsed = build_and_parse(message, message_id=message.message_id, date=now)
+        return self._store(db, raw, parsed, labels, now, thread_id, message_id=message_id)
 
     def _store(
         self,
