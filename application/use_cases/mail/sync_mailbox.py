@@ -132,7 +132,7 @@ class SyncMailbox:
             cursor, events = self._full_sync(mailbox, synced, state)
             full = True
         with self.uow as uow:
-            stored = sum(1 for event in events if uow.events.append(event))
+            stored = uow.events.append_many(events)  # one statement for a burst of changes, not one per event
             uow.mail_sync.advance(account.id, cursor, at=self.clock.now(), full_sync=full)
             uow.commit()
         return SyncResult(account.id, cursor=cursor, changes=len(changes), events=stored, full_sync=full)
