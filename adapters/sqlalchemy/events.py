@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.sqlalchemy.models import EventRow, JobOutboxRow
@@ -14,7 +16,7 @@ from application.ports.unit_of_work import EventStore, JobOutbox, OutboxJob
 from domain.events import DomainEvent, EventType, StoredEvent
 
 
-def _stored(row: EventRow) -> StoredEvent:
+def _stored(row: EventRow | Row[Any]) -> StoredEvent:  # an ORM object or a Core row: the same fields
     return StoredEvent(
         seq=row.seq,
         event=DomainEvent(
@@ -90,15 +92,15 @@ class SqlAlchemyEventStore(EventStore):
         return int(self.s.scalar(select(func.max(EventRow.seq)).where(EventRow.user_id == user_id)) or 0)
 
     def claim_unpublished(self, *, limit: int, at: datetime) -> Sequence[StoredEvent]:
-        rows = list(
-            self.s.scalars(
-                select(EventRow)
-                .where(EventRow.published_at.is_(None))
-                .order_by(EventRow.seq)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        # Core rows, not ORM objects: the relay reads every event once, and a burst of sends makes thousands.
+        table = EventRow.__table__
+        rows = self.s.execute(
+            select(table)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
         if not rows:
             return []
         # Only rows this statement itself marked count as claimed. PostgreSQL locked them above, so that is all of

@@ -112,6 +112,22 @@ class SqlAlchemyScheduledEmailRepository(ScheduledEmailRepository):
         if not getattr(result, "rowcount", 0):
             raise Conflict("This scheduled email was changed meanwhile; load it again.")
 
+    def update_all(self, changes: Sequence[tuple[ScheduledEmail, int]]) -> None:
+        if len(changes) < 2 or not self.s.get_bind().dialect.supports_sane_multi_rowcount:
+            super().update_all(changes)
+            return
+        rows = []
+        for email, expected_version in changes:
+            values = _values(email)
+            values["cas_id"] = values.pop("id")
+            values["cas_expected"] = expected_version
+            rows.append(values)
+        # One executemany: each parameter set matches at most its own row (by primary key), so the total count of
+        # rows matched tells whether every compare-and-set held.
+        result = self.s.execute(_CAS_UPDATE, rows)
+        if getattr(result, "rowcount", 0) != len(rows):
+            raise Conflict("A scheduled email of this batch was changed meanwhile; load it again.")
+
     def claim_due(self, *, now: datetime, lease_seconds: float, owner: str, limit: int) -> Sequence[ScheduledEmail]:
         if limit <= 0:
             return []

@@ -34,6 +34,13 @@ class ScheduledEmailRepository(ABC):
         """Store `email` if the stored row still has `expected_version` (compare-and-set); Conflict otherwise,
         including when another open transaction holds the row. The check is repeated atomically at commit."""
 
+    def update_all(self, changes: Sequence[tuple[ScheduledEmail, int]]) -> None:
+        """`update` for each (email, expected_version), as one write where the adapter can: Conflict if any row
+        no longer has its expected version. Then some of the others may be written already: the caller rolls the
+        unit of work back (and may go row by row)."""
+        for email, expected_version in changes:
+            self.update(email, expected_version=expected_version)
+
     @abstractmethod
     def claim_due(self, *, now: datetime, lease_seconds: float, owner: str, limit: int) -> Sequence[ScheduledEmail]:
         """Atomically move up to `limit` rows that are `scheduled` and due (`due_at <= now`), or `sending` under

@@ -129,6 +129,31 @@ def test_update_is_compare_and_set_on_the_version(new_uow: UowFactory) -> None:
         uow.scheduled_emails.update(make_scheduled(user, T0), expected_version=1)  # no such row
 
 
+def test_update_all_writes_every_row_or_raises_conflict(new_uow: UowFactory) -> None:
+    """The batch form of the compare-and-set (one statement on SQL): every row written when each still has its
+    expected version; Conflict when one does not, and after the rollback nothing of the batch is kept."""
+    user = add_user(new_uow)
+    emails = [make_scheduled(user, T0 + timedelta(hours=1)) for _ in range(3)]
+    store(new_uow, *emails)
+    cancelled = [e.cancel(T0 + timedelta(minutes=1)) for e in emails[:2]]
+    with new_uow() as uow:
+        uow.scheduled_emails.update_all([(c, e.version) for c, e in zip(cancelled, emails, strict=False)])
+        uow.commit()
+    with new_uow() as uow:
+        assert [uow.scheduled_emails.get(e.id) for e in emails] == [*cancelled, emails[2]]
+    moved = [e.reschedule(ResolvedSendTime(T0 + timedelta(hours=2), "UTC"), T0) for e in emails]
+    with pytest.raises(Conflict), new_uow() as uow:  # the first two moved on: their versions are stale
+        uow.scheduled_emails.update_all([(m, e.version) for m, e in zip(moved, emails, strict=True)][::-1])
+    with new_uow() as uow:
+        assert [uow.scheduled_emails.get(e.id) for e in emails] == [*cancelled, emails[2]]  # the third rolled back
+    with new_uow() as uow:
+        uow.scheduled_emails.update_all([])
+        uow.scheduled_emails.update_all([(moved[2], emails[2].version)])
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.scheduled_emails.get(emails[2].id) == moved[2]
+
+
 def test_claim_due_takes_only_due_rows_and_expired_leases(new_uow: UowFactory) -> None:
     user = add_user(new_uow)
     now = T0 + timedelta(hours=1)

@@ -234,6 +234,31 @@ def test_a_crash_in_one_send_of_a_batch_loses_none_of_the_others() -> None:
     )
 
 
+def test_a_row_taken_over_during_the_sends_is_left_to_its_new_holder_and_the_others_are_marked() -> None:
+    """The batch's mark is one write when every row is still ours; here one row's lease was taken over while the
+    batch was being sent, so that write is refused and the batch is marked row by row: the taken row is left to
+    its new holder, which finds the message in Sent and marks it without sending it again."""
+    w = World()
+    emails = [w.schedule(seconds=10) for _ in range(3)]
+    w.clock.advance(seconds=10)
+    with w.uow() as uow:
+        held = list(uow.scheduled_emails.claim_due(now=w.clock.now(), lease_seconds=60, owner="d", limit=3))
+        uow.commit()
+    taken = held[1]
+    with w.uow() as uow:  # another dispatcher, after this one's lease had run out
+        uow.scheduled_emails.update(taken.renew("other", w.clock.now(), POLICY.lease), expected_version=taken.version)
+        uow.commit()
+    outcomes = w.sender().deliver_batch(held)
+    assert outcomes == {held[0].id: Outcome.SENT, held[1].id: Outcome.SKIPPED, held[2].id: Outcome.SENT}
+    assert [w.get(e.id).status for e in held] == [ScheduledStatus.SENT, ScheduledStatus.SENDING, ScheduledStatus.SENT]
+    assert w.get(taken.id).lease_owner == "other"
+    announced = [e.event.data["scheduled_id"] for e in w.events(EventType.SCHEDULED_EMAIL_SENT)]
+    assert sorted(announced) == sorted([held[0].id, held[2].id])
+    assert w.recover() == 1  # the new holder's lease ran out too: the sweep takes the row, finds it in Sent
+    assert all(w.get(e.id).status is ScheduledStatus.SENT and w.copies(e) == 1 for e in emails)
+    assert len(w.events(EventType.SCHEDULED_EMAIL_SENT)) == 3
+
+
 def test_a_legacy_send_job_and_the_dispatcher_send_once() -> None:
     w = World()
     email = w.schedule()

@@ -233,60 +233,79 @@ class SendScheduledEmail:
     def _mark_sent(self, sent: Sequence[_Transmitted]) -> list[str]:
         """One transaction for the batch: each row marked sent by compare-and-set (a row whose lease was taken
         over is left to its new holder, which finds the message in Sent), with its event and audit entry; one
-        follow-up sync per account. Returns the ids marked."""
-        marked: list[str] = []
+        follow-up sync per account. Returns the ids marked. Every row is written with one statement when all of
+        them are still ours (the usual case); if any is not, that transaction is rolled back and the batch goes
+        row by row."""
         with self.uow as uow:
             now = self.clock.now()
-            events: list[DomainEvent] = []
+            done = [(r, r.held.mark_sent(r.message.id, now)) for r in sent]
+            try:
+                uow.scheduled_emails.update_all([(new, r.held.version) for r, new in done])
+            except Conflict:
+                pass  # leaving the block without commit rolls it back
+            else:
+                self._record_sent(uow, done, now)
+                uow.commit()
+                return [r.held.id for r, _ in done]
+        with self.uow as uow:
+            now = self.clock.now()
+            marked: list[tuple[_Transmitted, ScheduledEmail]] = []
             for r in sent:
-                held, message = r.held, r.message
-                done = held.mark_sent(message.id, now)
+                new = r.held.mark_sent(r.message.id, now)
                 try:
-                    uow.scheduled_emails.update(done, expected_version=held.version)
+                    uow.scheduled_emails.update(new, expected_version=r.held.version)
                 except Conflict:
                     continue
-                marked.append(held.id)
-                events.append(
-                    DomainEvent(
-                        id=event_id(EventType.SCHEDULED_EMAIL_SENT.value, held.id),
-                        user_id=held.user_id,
-                        account_id=held.account_id,
-                        type=EventType.SCHEDULED_EMAIL_SENT,
-                        occurred_at=now,
-                        data={**_display(done), "email_id": message.id, "thread_id": message.thread_id},
-                    )
-                )
-                uow.audit.append(
-                    AuditDraft(
-                        ScheduledAuditAction.SENT,
-                        actor_id=held.user_id,
-                        target=f"message:{held.account_id}/{message.id}",
-                        context=AuditContext(),
-                        details={
-                            "recipients": len(held.message.recipients),
-                            "message_id": held.message_id,
-                            "scheduled_id": held.id,
-                        },
-                    ),
-                    at=now,
-                )
+                marked.append((r, new))
             if not marked:
-                return marked
-            release_holds_many(uow, [scheduled_holder(email_id) for email_id in marked], now)
-            uow.events.append_many(events)
-            # Like any send through the API: a sync picks the message up from Sent and announces email.sent.
-            done_ids = set(marked)
-            for account_id in dict.fromkeys(r.held.account_id for r in sent if r.held.id in done_ids):
-                enqueue_after_commit(
-                    uow,
-                    self.clock,
-                    SYNC_JOB,
-                    {"account_id": account_id},
-                    job_id=sync_job_id(account_id),
-                    retry=SYNC_RETRY,
-                )
+                return []
+            self._record_sent(uow, marked, now)
             uow.commit()
-        return marked
+        return [r.held.id for r, _ in marked]
+
+    def _record_sent(
+        self, uow: UnitOfWork, marked: Sequence[tuple[_Transmitted, ScheduledEmail]], now: datetime
+    ) -> None:
+        """What goes with rows just marked sent, in their transaction: an event and an audit entry each, their
+        attachment holds released, one follow-up sync per account."""
+        events = [
+            DomainEvent(
+                id=event_id(EventType.SCHEDULED_EMAIL_SENT.value, r.held.id),
+                user_id=r.held.user_id,
+                account_id=r.held.account_id,
+                type=EventType.SCHEDULED_EMAIL_SENT,
+                occurred_at=now,
+                data={**_display(done), "email_id": r.message.id, "thread_id": r.message.thread_id},
+            )
+            for r, done in marked
+        ]
+        for r, _ in marked:  # the unit of work writes a transaction's audit entries with one INSERT at commit
+            uow.audit.append(
+                AuditDraft(
+                    ScheduledAuditAction.SENT,
+                    actor_id=r.held.user_id,
+                    target=f"message:{r.held.account_id}/{r.message.id}",
+                    context=AuditContext(),
+                    details={
+                        "recipients": len(r.held.message.recipients),
+                        "message_id": r.held.message_id,
+                        "scheduled_id": r.held.id,
+                    },
+                ),
+                at=now,
+            )
+        release_holds_many(uow, [scheduled_holder(r.held.id) for r, _ in marked], now)
+        uow.events.append_many(events)
+        # Like any send through the API: a sync picks the message up from Sent and announces email.sent.
+        for account_id in dict.fromkeys(r.held.account_id for r, _ in marked):
+            enqueue_after_commit(
+                uow,
+                self.clock,
+                SYNC_JOB,
+                {"account_id": account_id},
+                job_id=sync_job_id(account_id),
+                retry=SYNC_RETRY,
+            )
 
     def _retry_or_fail(self, held: ScheduledEmail, error: str) -> Outcome:
         if held.attempts >= self.policy.max_attempts:
