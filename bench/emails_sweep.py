@@ -1,7 +1,8 @@
 """Benchmark: `GET /api/v1/emails?limit=20` on the production profile (PostgreSQL + Redis, 2 replicas), concurrency
 4 -> 16 -> 64, and whether requests wait on each other in PostgreSQL.
 
-    .venv/bin/python bench/emails_sweep.py [--concurrency 4 16 64] [--seconds 10] [--label NAME]
+    .venv/bin/python bench/emails_sweep.py [--concurrency 4 16 64] [--seconds 10] [--label NAME] [--code DIR]
+                                           [--profile DIR [--profile-at 16] [--py-spy PATH]]
 
 What runs, all on 127.0.0.1 and free ports: a private `redis-server` (never the shared one), a brand-new database
 in the local PostgreSQL (dropped afterwards), `mailagent db upgrade`, two `mailagent serve` replicas and one
@@ -14,6 +15,12 @@ the two replicas, warms up, then sends requests for `--seconds`; the table gives
 answers. Meanwhile a sampler reads `pg_stat_activity` every 50 ms: how many of the database sessions were waiting
 on a lock (`wait_event_type = 'Lock'`), and on which statements. After the sweep it reports how long the sealer
 took to seal everything the sweep wrote, and verifies the chain.
+
+It also prints the CPU time per request of every process of the set-up during each measured run: both replicas,
+the worker, the private Redis, the bench database's PostgreSQL backends (/proc of the pids in pg_stat_activity) and
+the load generator, with how many of the machine's CPUs were busy (everyone's work: on a shared machine the
+difference is other sessions'). `--profile DIR` py-spies (`--gil`) the replicas and the worker during the measured
+run at `--profile-at` and prints where their CPU went (py-spy itself takes CPU: read that run's req/s as lower).
 
 `--label` only names the run in the output (e.g. to compare with the same script run from an older checkout).
 Not a timed test: it never fails on a figure. Target (issue 13): throughput grows with concurrency until the CPUs
