@@ -65,6 +65,15 @@ def mailagent_exe() -> str:
     return str(exe)
 
 
+def code_version() -> str:
+    """The commit the measured code is at (and whether the tree differs from it), for the figures' record."""
+    repo = Path(__file__).resolve().parents[1]
+    git = ["git", "-C", str(repo)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+    return f"{repo} at {head.stdout.strip() or '?'}{' plus local changes' if dirty.stdout.strip() else ''}"
+
+
 def cold_bytecode(env: dict[str, str], cache_dir: Path) -> dict[str, str]:
     """The same environment with an empty bytecode cache: every module is compiled from source."""
     return {**env, "PYTHONPYCACHEPREFIX": str(cache_dir), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -192,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("== start-up: `mailagent serve` to 200 on /healthz, cheap CLI commands, idle RSS ==")
     print(f"machine: {machine()}")
+    print(f"code: {code_version()}; UTC {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())}")
     print(f"load average at start: {load_average()}")
     busy = MachineBusy()
     with tempfile.TemporaryDirectory(prefix="mailagent-cold-") as tmp:
