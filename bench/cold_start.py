@@ -1,6 +1,7 @@
 """Benchmark: start-up of `mailagent serve` and of cheap CLI commands, and the server's idle RSS.
 
     .venv/bin/python bench/cold_start.py [--repeats 5] [--restarts 1] [--cli-repeats 5]
+                                         [--baseline DIR [--compare-only]]
 
 `serve` cold start: launch the console script `.venv/bin/mailagent serve` on a fresh, empty data dir (embedded
 default profile, so the time includes interpreter start-up, imports, creating the keys and running every migration)
@@ -20,6 +21,11 @@ Idle RSS: one more fresh server serves a handful of requests (health probes, the
 verify from the outbox -> login with the default argon2 parameters -> /auth/me -> an API key -> /auth/me with
 it), then settles for a few seconds; VmRSS from /proc/<pid>/status, summed over the process and any children
 (target: <= 250 MB). Not a timed test: it never fails on a figure.
+
+Baseline (`--baseline DIR`, e.g. `git archive f2df043 | tar -x -C /tmp/base`): the same CLI commands and fresh-dir
+cold starts on another source tree (same interpreter and packages, the tree first on sys.path), interleaved run by
+run with this checkout's, and the ratio of the medians. On a shared, busy machine wall time says little; this
+same-run ratio is the figure to compare. `--compare-only` skips everything else.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -79,16 +86,40 @@ def cold_bytecode(env: dict[str, str], cache_dir: Path) -> dict[str, str]:
     return {**env, "PYTHONPYCACHEPREFIX": str(cache_dir), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def start_once(data_dir: Path, work: Path, tag: str, *, no_cache: Path | None = None) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Code:
+    """Which code a run starts: this checkout's console script, or (--baseline) another source tree run by the same
+    interpreter and packages, first on sys.path."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+
+
+def this_checkout() -> Code:
+    return Code("this checkout", (mailagent_exe(),))
+
+
+def source_tree(path: Path) -> Code:
+    if not (path / "entrypoints" / "cli" / "main.py").exists():
+        raise SystemExit(f"{path} holds no mailagent source tree (e.g. `git archive COMMIT | tar -x -C DIR`)")
+    launch = "import sys; from entrypoints.cli.main import main; sys.argv[0] = 'mailagent'; main()"
+    return Code(f"baseline {path}", (str(VENV_BIN / "python"), "-c", launch), (("PYTHONPATH", str(path)),))
+
+
+def start_once(
+    data_dir: Path, work: Path, tag: str, *, no_cache: Path | None = None, code: Code | None = None
+) -> tuple[float, float]:
     """(seconds from launch to the first 200 on /healthz, CPU seconds the server had used by then)."""
+    code = code or this_checkout()
     port = free_port()
-    env = server_env(data_dir, port, MAILAGENT_LOG_LEVEL="INFO")
+    env = {**server_env(data_dir, port, MAILAGENT_LOG_LEVEL="INFO"), **dict(code.env)}
     if no_cache is not None:
         env = cold_bytecode(env, no_cache)
     log_path = work / f"serve-{tag}.log"
     started = time.monotonic()
     try:
-        with running([mailagent_exe(), "serve"], env, work, log_path) as proc:
+        with running([*code.argv, "serve"], env, work, log_path) as proc:
             healthy = wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=120.0)
             cpu = cpu_seconds(proc.pid)
     except (RuntimeError, TimeoutError):
@@ -97,14 +128,17 @@ def start_once(data_dir: Path, work: Path, tag: str, *, no_cache: Path | None = 
     return healthy - started, cpu
 
 
-def cli_once(args: Sequence[str], data_dir: Path, work: Path, *, no_cache: Path | None = None) -> tuple[float, float]:
+def cli_once(
+    args: Sequence[str], data_dir: Path, work: Path, *, no_cache: Path | None = None, code: Code | None = None
+) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one `mailagent ARGS` run, which must exit 0."""
-    env = server_env(data_dir, free_port())
+    code = code or this_checkout()
+    env = {**server_env(data_dir, free_port()), **dict(code.env)}
     if no_cache is not None:
         env = cold_bytecode(env, no_cache)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    done = subprocess.run([mailagent_exe(), *args], env=env, cwd=work, capture_output=True, text=True, check=False)
+    done = subprocess.run([*code.argv, *args], env=env, cwd=work, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -183,6 +217,48 @@ def idle_rss(work: Path, settle_seconds: float) -> tuple[float, float, int, list
     return at_start, settled, processes, done
 
 
+def compare(work: Path, baseline: Code, repeats: int) -> None:
+    """The same commands on this checkout and on the baseline, interleaved run by run (both see the same machine),
+    with the ratio of their medians: on a busy machine the ratio is the figure to read."""
+    codes = (this_checkout(), baseline)
+    for code in codes:  # warm each tree's bytecode cache; a migrated data dir each
+        env = {**server_env(work / "cmp-warm", free_port()), **dict(code.env)}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        for args in (["--help"], ["db", "upgrade"], ["audit", "verify"]):
+            subprocess.run([*code.argv, *args], env=env, cwd=work, capture_output=True, check=True)
+    migrated = {code.name: work / f"cmp-migrated-{n}" for n, code in enumerate(codes)}
+    for code in codes:
+        cli_once(["db", "upgrade"], migrated[code.name], work, code=code)
+    rows: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for i in range(repeats):
+        for n, code in enumerate(codes):
+            runs = {
+                "db current": cli_once(["db", "current"], migrated[code.name], work, code=code),
+                "audit verify, fresh data dir": cli_once(["audit", "verify"], work / f"cmp-{n}-{i}", work, code=code),
+                "audit verify, migrated data dir": cli_once(["audit", "verify"], migrated[code.name], work, code=code),
+                "user create (fast argon2)": cli_once(
+                    ["user", "create", "--email", f"c{n}-{i}@example.com", "--password", PASSWORD],
+                    migrated[code.name],
+                    work,
+                    code=code,
+                ),
+                "serve cold start, fresh data dir": start_once(
+                    work / f"cmp-serve-{n}-{i}", work, f"cmp-{n}-{i}", code=code
+                ),
+            }
+            for label, run in runs.items():
+                rows.setdefault(label, {}).setdefault(code.name, []).append(run)
+    print(f"\n-- same run, interleaved: this checkout vs {baseline.name} (n={repeats} each; median wall / median CPU)")
+    for label, by_code in rows.items():
+        mine, theirs = by_code[codes[0].name], by_code[codes[1].name]
+        wall = [statistics.median(w for w, _ in runs) for runs in (mine, theirs)]
+        cpu = [statistics.median(c for _, c in runs) for runs in (mine, theirs)]
+        print(
+            f"{label:<36} this {wall[0]:.2f} / {cpu[0]:.2f} s   baseline {wall[1]:.2f} / {cpu[1]:.2f} s   "
+            f"ratio wall {wall[0] / wall[1]:.2f}x, CPU {cpu[0] / cpu[1]:.2f}x"
+        )
+
+
 def line(label: str, values: list[float], unit: str = "s") -> None:
     if values:
         print(
@@ -197,7 +273,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restarts", type=int, default=1, help="serve starts on an already migrated data dir")
     parser.add_argument("--cli-repeats", type=int, default=5, help="runs of each CLI command")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait before reading idle RSS")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another source tree (e.g. `git archive COMMIT | tar -x -C DIR`): also run the commands and cold starts "
+        "on it, interleaved with this checkout's, and print the ratios",
+    )
+    parser.add_argument("--compare-only", action="store_true", help="with --baseline: only the comparison")
     args = parser.parse_args(argv)
+    if args.baseline is not None:
+        baseline = source_tree(args.baseline.resolve())
+        if args.compare_only:
+            print(f"machine: {machine()}")
+            print(f"code: {code_version()}; UTC {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())}")
+            print(f"load average at start: {load_average()}")
+            busy = MachineBusy()
+            with tempfile.TemporaryDirectory(prefix="mailagent-cold-") as tmp:
+                compare(Path(tmp), baseline, args.cli_repeats)
+            print(f"\nload average at end: {load_average()}; CPUs busy: {busy.cpus_busy():.2f} of {os.cpu_count()}")
+            return 0
 
     print("== start-up: `mailagent serve` to 200 on /healthz, cheap CLI commands, idle RSS ==")
     print(f"machine: {machine()}")
@@ -213,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         at_start, settled, processes, requests = idle_rss(work, args.settle)
         first_serve = start_once(work / "var-nocache", work, "nocache", no_cache=work / "pycache-serve")
         first_cli = cli_once(["audit", "verify"], work / "cli-nocache", work, no_cache=work / "pycache-cli")
+        if args.baseline is not None:
+            compare(work, baseline, args.cli_repeats)
     cpus_busy = busy.cpus_busy()
 
     print(f"\n-- CLI commands (wall time; warm bytecode cache; n={args.cli_repeats}; target <= {TARGET_CLI_S:g} s)")
