@@ -2,14 +2,15 @@
 parameters) is matched against only the routes that can match that path, in their order, not against every route.
 
 FastAPI (like Starlette) tries the app's routes one after the other, a regular expression each, until one matches:
-`/api/v1/auth/me` is the 17th route, `/api/v1/webhooks` the 90th. Which routes can match a path without parameters
-is known when the routes are: this index keeps, for each such path, a shallow copy of the app's router holding only
-those routes (every route that could match it, in the app's order: the ones with that path, a parametrised or mounted
-route whose pattern matches it, and every route whose matching does not depend on the path alone), and lets the copy
-run FastAPI's own matching over them. So the first route that matches is the same route as before (a parametrised
-route registered earlier still wins over a later literal one), a method that the path does not allow still answers
-405, and what the match sets in the scope is FastAPI's. Any other path, and every WebSocket, goes through the
-router's usual scan, so nothing else changes (trailing-slash redirects, the web app's catch-all, 404).
+`GET /api/v1/auth/me` is the 19th route, `/api/v1/integrations/webhooks` the 95th. Which routes can match a path
+without parameters is known when the routes are: this index keeps, for each such path, a shallow copy of the app's
+router holding only those routes (every route that could match it, in the app's order: the ones with that path, a
+parametrised or mounted route whose pattern matches it, and every route whose matching does not depend on the path
+alone), and lets the copy run FastAPI's own matching over them. So the first route that matches is the same route as
+before (a parametrised route registered earlier still wins over a later literal one), a method that the path does
+not allow still answers 405, and what the match sets in the scope is FastAPI's. Any other path, and every WebSocket,
+goes through the router's usual scan, so nothing else changes (trailing-slash redirects, the web app's catch-all,
+404).
 
 The index is rebuilt whenever the router's list of routes is not the one it was built from (a route added, removed
 or moved after start-up); comparing the two lists costs ~0.1 µs a request.
