@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import select
+import threading
 import time
 from typing import Any
 
@@ -37,6 +38,7 @@ def make_engine(
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
+        queue_sqlite_writers(engine)
         return engine
     engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
     check_connections_on_checkout(engine, ping_after_idle_seconds=ping_after_idle_seconds)
@@ -104,3 +106,82 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
         session.info[CONNECTED] = True  # statements ran in this session's transaction (see SqlAlchemyUnitOfWork)
 
     return factory
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def queue_sqlite_writers(engine: Engine) -> None:
+    """SQLite has one writer at a time; a second one waits in SQLite's busy handler, which sleeps 1, 2, 5 ... 100 ms
+    between looks instead of waking when the lock is free. Under a burst (dispatchers, the relay, the sync and the
+    audit sealer of one process writing in turn) that left the process idle most of the time. So this process's
+    writers queue on a lock of their own, from their first write until their commit or rollback is done (or the
+    statement, outside a transaction), and the next one is woken the moment it is free. Other processes (a CLI
+    command) still meet SQLite's busy handler. A writer that cannot get the lock within the busy timeout goes on and
+    lets SQLite decide, as before, so this adds no deadlock that SQLite's own lock did not have."""
+    lock = threading.Lock()
+    holders: set[int] = set()  # id() of the DBAPI connections holding it
+    guard = threading.Lock()
+    waits: dict[int, float] = {}  # a connection's own busy timeout (seconds), when it set one other than the default
+
+    def release(connection: Any) -> None:
+        key = id(getattr(connection, "dbapi_connection", connection))  # the pool's proxy or the sqlite3 connection
+        with guard:
+            held = key in holders
+            holders.discard(key)
+        if held:
+            lock.release()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _queue(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        raw = conn.connection.dbapi_connection
+        head = statement.lstrip()[:20].upper()
+        if head.startswith("PRAGMA BUSY_TIMEOUT"):  # e.g. the audit sealer waits 250 ms, not 30 s: so does the queue
+            waits[id(raw)] = int(statement.rpartition("=")[2].strip()) / 1000
+            return
+        if id(raw) in holders or not head.startswith(_WRITES):
+            return
+        if lock.acquire(timeout=waits.get(id(raw), SQLITE_BUSY_TIMEOUT_MS / 1000)):
+            with guard:
+                holders.add(id(raw))
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _done(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        raw = conn.connection.dbapi_connection
+        if id(raw) in holders and not raw.in_transaction:
+            release(raw)  # written without a transaction (autocommit): done with the statement
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: Any) -> None:
+        raw = getattr(context.connection, "connection", None)
+        raw = getattr(raw, "dbapi_connection", None)
+        if raw is not None and id(raw) in holders and not raw.in_transaction:
+            release(raw)
+
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def commit_then_release(dbapi_connection: Any) -> None:
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            release(dbapi_connection)
+
+    def rollback_then_release(dbapi_connection: Any) -> None:
+        try:
+            do_rollback(dbapi_connection)
+        finally:
+            release(dbapi_connection)
+
+    # The dialect's own commit and rollback (also used by the pool's reset on return), so the lock is free only once
+    # SQLite's is; and any connection going back to the pool or away lets go of it.
+    dialect.do_commit = commit_then_release  # type: ignore[method-assign]
+    dialect.do_rollback = rollback_then_release  # type: ignore[method-assign]
+    event.listen(engine.pool, "checkin", lambda dbapi_connection, *_: release(dbapi_connection))
+
+    def gone(dbapi_connection: Any, *_: Any) -> None:
+        release(dbapi_connection)
+        waits.pop(id(dbapi_connection), None)
+
+    for name in ("close", "invalidate"):
+        event.listen(engine.pool, name, gone)
