@@ -32,26 +32,28 @@ _PREFILTER_BYTES = [
 ]
 _BEARER = b"bearer"
 
-_known: set[str] = set()
+# The registered secrets as immutable tuples, replaced whole under the lock: readers take no lock. `redact` runs in
+# every log record's filter, and a record can be logged from a signal handler or a garbage-collection callback while
+# the same thread is inside `redact`: a lock there deadlocked a worker on SIGTERM (CI, 2026-12-07).
+_known: tuple[str, ...] = ()
 _known_bytes: tuple[bytes, ...] = ()
-_lock = threading.Lock()
+_lock = threading.Lock()  # writers only
 
 
 def register_secret(value: str | None) -> None:
     """Exact secret values (client secrets, SMTP password, signing keys) that must never be shown."""
-    global _known_bytes
+    global _known, _known_bytes
     if value and len(value) >= 8:
         with _lock:
-            _known.add(value)
-            _known_bytes = tuple(v.encode("utf-8") for v in _known)
+            if value not in _known:
+                _known = (*_known, value)
+                _known_bytes = tuple(v.encode("utf-8") for v in _known)
 
 
 def redact(text: str) -> str:
     for pattern in TOKEN_PATTERNS:
         text = pattern.sub(REDACTED, text)
-    with _lock:
-        known = list(_known)
-    for secret in known:
+    for secret in _known:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text

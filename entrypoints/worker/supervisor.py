@@ -41,6 +41,13 @@ MAINTENANCE_SECONDS = 60  # RQ's registry cleaning (abandoned jobs back to their
 MAX_OUTAGE_WAIT_SECONDS = 120.0  # a job waits this long for a dependency before its attempt counts as failed
 
 
+def _log_later(level: int, message: str, *args: object) -> None:
+    """Log from a signal handler without logging in it: the handler runs in the main thread wherever it was, possibly
+    inside a logging handler or a filter holding a lock that is not re-entrant (CI saw a worker deadlock on SIGTERM
+    this way), so a short thread writes the record once the main thread has let go."""
+    threading.Thread(target=logger.log, args=(level, message, *args), name="signal-log", daemon=True).start()
+
+
 class WorkerSupervisor:
     def __init__(self, container: Container, *, burst: bool = False) -> None:
         import redis
@@ -118,9 +125,9 @@ class WorkerSupervisor:
         from rq.worker import WorkerStatus as RqState
 
         if self._stop.is_set():
-            logger.warning("worker %s: second signal, stopping now", self.id)
+            _log_later(logging.WARNING, "worker %s: second signal, stopping now", self.id)
             raise SystemExit(1)
-        logger.info("worker %s: stopping after the running job (signal %d)", self.id, signum)
+        _log_later(logging.INFO, "worker %s: stopping after the running job (signal %d)", self.id, signum)
         self.stop()
         worker = self._worker
         if self._in_work and worker is not None and worker.get_state() != RqState.BUSY:
