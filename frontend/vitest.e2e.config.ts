@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // expect.poll's own default is 1 s: on a busy machine a real round trip (an autocomplete's search, a live
+    // event) can take longer, and CI failed on it once. Conditions are waited on with a generous ceiling instead.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     reporters: ['default'],
   },
 })

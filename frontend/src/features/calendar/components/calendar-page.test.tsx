@@ -92,6 +92,33 @@ describe('CalendarPage', () => {
     expect(body.attendees.map((a) => a.email)).toEqual(['alice@northwind.example'])
   })
 
+  it('keeps a name typed when Enter comes before its suggestions, and picks the suggestion on the next Enter', async () => {
+    let answer: (() => void) | undefined
+    const searched = new Promise<void>((resolve) => (answer = resolve))
+    mockApi({
+      'GET /api/v1/calendar/events': () => list([]),
+      'GET /api/v1/contacts/search': async () => {
+        await searched
+        return envelope([{ id: 'c1', name: 'Alice Chen', emails: ['alice@northwind.example'], organisation: 'Northwind', title: '', phones: [], photo_url: null, other: false }])
+      },
+    })
+    const user = userEvent.setup()
+    renderWithApp(<CalendarPage />, { url: '/calendar?from=2026-12-07', path: '/calendar' })
+    await screen.findByText('Nothing on your calendar these days.')
+    await user.click(screen.getByRole('button', { name: 'New event' }))
+    const dialog = await screen.findByRole('dialog', { name: 'New event' })
+    const attendees = within(dialog).getByRole('combobox', { name: 'Attendees' })
+    await user.type(attendees, 'alice')
+    await user.keyboard('{Enter}') // the search has not answered yet
+    expect(attendees).toHaveValue('alice')
+    expect(within(dialog).getByRole('list', { name: 'Invited' })).toHaveTextContent('')
+    answer?.()
+    await waitFor(() => expect(within(dialog).getAllByRole('option', { hidden: true })).toHaveLength(1))
+    await user.keyboard('{Enter}')
+    expect(within(dialog).getByRole('list', { name: 'Invited' })).toHaveTextContent('alice@northwind.example')
+    expect(attendees).toHaveValue('')
+  })
+
   it('has a week view with the days as columns', async () => {
     mockApi({ 'GET /api/v1/calendar/events': () => list([event('e1', 'Budget sync')]) })
     renderWithApp(<CalendarPage />, { url: '/calendar?view=week&from=2026-12-10', path: '/calendar' })

@@ -64,7 +64,9 @@ function AttendeePicker({ attendees, onChange }: { attendees: string[]; onChange
           if (e.key === 'Enter') {
             e.preventDefault()
             const first = (found.data ?? [])[0]
-            add(typed.includes('@') ? typed : (first?.emails[0] ?? typed))
+            const address = typed.includes('@') ? typed : first?.emails[0]
+            // A name with no suggestion yet (the search may still be on its way) stays typed: Enter again picks it.
+            if (address) add(address)
           }
         }}
         className="rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-100"
