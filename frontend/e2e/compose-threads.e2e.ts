@@ -121,7 +121,13 @@ it('schedules an inline reply that goes out in its conversation', async () => {
   await inline.waitFor()
   // The recipients are on screen (the sender of the latest message), not worked out unseen by the server.
   await expect.poll(() => inline.getByRole('button', { name: /^Remove / }).count()).toBeGreaterThan(0)
+  // The caret is in the body (a key that reached the page instead would be a shortcut: the f of "flight" once made it
+  // a forward), and what was typed is what the body holds.
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.closest('[aria-label="Message body"]') !== null), { timeout: 15_000 })
+    .toBe(true)
   await page.keyboard.type('Booked my flight.')
+  await inline.getByRole('textbox', { name: 'Message body' }).getByText('Booked my flight.').waitFor()
   await inline.getByRole('button', { name: 'Schedule send' }).click()
   const dialog = page.getByRole('dialog', { name: 'Schedule send' })
   await dialog.waitFor()

@@ -1,7 +1,7 @@
 // The message body: a TipTap editor with a small formatting toolbar (bold, italic, lists, link, undo/redo).
 import { EditorContent, useEditor, useEditorState, type Editor } from '@tiptap/react'
 import StarterKit from '@tiptap/starter-kit'
-import { useState, type FormEvent, type ReactNode } from 'react'
+import { useLayoutEffect, useState, type FormEvent, type ReactNode } from 'react'
 import { Button } from '@/components/button'
 import { Dialog } from '@/components/dialog'
 import { TextField } from '@/components/text-field'
@@ -81,7 +81,10 @@ export function RichTextEditor({ initialHtml, onChange, onReady, error, autoFocu
   const editor = useEditor({
     extensions: [StarterKit.configure({ link: { openOnClick: false, autolink: true, defaultProtocol: 'https' } })],
     content: initialHtml,
-    autofocus: autoFocus ? 'start' : false,
+    // Not TipTap's autofocus: it focuses a timer and an animation frame later, so keys typed in between went to the
+    // page (a conversation's single-key shortcuts: the `f` of "flight" turned a reply into a forward), and its late
+    // focus('start') put the caret back before what had been typed. The layout effect below focuses at mount.
+    autofocus: false,
     editorProps: {
       attributes: {
         'aria-label': 'Message body',
@@ -95,6 +98,13 @@ export function RichTextEditor({ initialHtml, onChange, onReady, error, autoFocu
     onCreate: ({ editor: created }) => onReady?.(valueOf(created)),
     onUpdate: ({ editor: updated }) => onChange(valueOf(updated)),
   })
+  // At mount, in the same task that rendered the form: the caret is in the body (at its start, the state's initial
+  // selection) before the browser handles another key. EditorContent attaches the view in its own mount, which runs
+  // before this (children's layout effects first).
+  useLayoutEffect(() => {
+    if (autoFocus && editor && !editor.isDestroyed && editor.view.dom.isConnected) editor.view.focus()
+    // Once per editor (its props do not change): a re-render must not pull the caret back from where the person put it.
+  }, [autoFocus, editor])
   const state = useEditorState({
     editor,
     selector: ({ editor: e }) => ({

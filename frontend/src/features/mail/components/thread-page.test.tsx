@@ -204,6 +204,11 @@ describe('ThreadPage', () => {
     expect(screen.queryByRole('region', { name: /inline/ })).toBeNull()
     await user.keyboard('a')
     expect(screen.getByRole('region', { name: 'inline replyAll' })).toBeInTheDocument()
+    // With the form open, a key that reaches the page does not start it over or leave the conversation.
+    await user.keyboard('fru')
+    expect(screen.getByRole('region', { name: 'inline replyAll' })).toBeInTheDocument()
+    expect(screen.queryByRole('region', { name: /inline (reply|forward)$/ })).toBeNull()
+    expect(router.state.location.pathname).toBe('/mail/INBOX/m2')
     expect(opened.every((o) => o.endsWith(':m2'))).toBe(true) // always the latest message
   })
 })

@@ -131,13 +131,19 @@ function ThreadView({ renderComposer }: ThreadPageProps) {
   useEffect(() => {
     if (composer) composerRef.current?.scrollIntoView?.({ block: 'nearest' })
   }, [composer])
+  // While a reply or forward is open here, only j/k: r/a/f would start the form over and u would leave it, so a key
+  // that reaches the page instead of the form (a click beside it, a keystroke before it took focus) loses no text.
   useShortcuts({
     j: () => moveInThread(1),
     k: () => moveInThread(-1),
-    u: goBack,
-    r: () => compose('reply', replyHref),
-    a: () => compose('replyAll', replyAllHref),
-    f: () => compose('forward', forwardHref),
+    ...(composer
+      ? {}
+      : {
+          u: goBack,
+          r: () => compose('reply', replyHref),
+          a: () => compose('replyAll', replyAllHref),
+          f: () => compose('forward', forwardHref),
+        }),
   })
 
   const isExpanded = (message: Message) => (message.id === latest?.id) !== toggled.has(message.id)
