@@ -2,6 +2,7 @@
 4 -> 16 -> 64, and whether requests wait on each other in PostgreSQL.
 
     .venv/bin/python bench/emails_sweep.py [--concurrency 4 16 64] [--seconds 10] [--label NAME] [--code DIR]
+                                           [--set MAILAGENT_NAME=VALUE ...]
                                            [--profile DIR [--profile-at 16] [--py-spy PATH]]
 
 What runs, all on 127.0.0.1 and free ports: a private `redis-server` (never the shared one), a brand-new database
@@ -13,7 +14,9 @@ gets a token. Every listing is audited (`mail.search`), so each request writes o
 For each concurrency, bench/loadgen.py (its own process) opens that many keep-alive connections, split evenly over
 the two replicas, warms up, then sends requests for `--seconds`; the table gives req/s, p50 and p99 and non-200
 answers. Meanwhile a sampler reads `pg_stat_activity` every 50 ms: how many of the database sessions were waiting
-on a lock (`wait_event_type = 'Lock'`), and on which statements. After the sweep it reports how long the sealer
+on a lock (`wait_event_type = 'Lock'`), and on which statements. It also counts the connections opened to the database
+during the run (`pg_stat_database.sessions`): a pool smaller than the request threads opens and closes them all the
+time (ADR 0029). After the sweep it reports how long the sealer
 took to seal everything the sweep wrote, and verifies the chain.
 
 It also prints the CPU time per request of every process of the set-up during each measured run: both replicas,
@@ -130,10 +133,14 @@ class LockSampler(threading.Thread):
         self.samples: list[tuple[int, int]] = []  # (active sessions, sessions waiting on a lock)
         self.statements: Counter[str] = Counter()
         self.backend_cpu: dict[int, tuple[float, float]] = {}  # pid -> (CPU s at first sight, at last sight)
+        self.sessions_opened = 0  # connections made to the database while sampling (pg_stat_database.sessions)
 
     def run(self) -> None:
         from sqlalchemy import text
 
+        sessions = text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        with self.engine.connect() as conn:
+            opened_before = int(conn.execute(sessions).scalar_one())
         query = text(
             "SELECT pid, state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) "
             "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -151,6 +158,10 @@ class LockSampler(threading.Thread):
                     self.backend_cpu[pid] = (first, now)
                 conn.rollback()
                 self.stop_event.wait(self.interval)
+            # A backend reports its connection with its stats, at most once a second: wait for the last ones.
+            time.sleep(1.2)
+            conn.rollback()
+            self.sessions_opened = int(conn.execute(sessions).scalar_one()) - opened_before  # ±1: this one
         self.engine.dispose()
 
     def stop(self) -> None:
@@ -161,6 +172,9 @@ class LockSampler(threading.Thread):
         """CPU the database's backends used while sampled (a backend that came and went between two samples, or
         whose first sample was late, is undercounted)."""
         return sum(last - first for first, last in self.backend_cpu.values())
+
+
+EXTRA_SETTINGS: dict[str, str] = {}  # --set
 
 
 def production_env(work: Path, database_url: str, redis_url: str, port: int = 0) -> dict[str, str]:
@@ -185,6 +199,7 @@ def production_env(work: Path, database_url: str, redis_url: str, port: int = 0)
             **NO_LIMITS,
         }
     )
+    env.update(EXTRA_SETTINGS)
     return env
 
 
@@ -353,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="py-spy the replicas and the worker during the measured run at --profile-at; raw stacks kept in DIR",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MAILAGENT_NAME=VALUE",
+        help="a setting for the replicas and the worker, e.g. MAILAGENT_REQUEST_THREADS=40 (repeatable)",
+    )
     parser.add_argument("--profile-at", type=int, default=16, help="the concurrency to profile (default 16)")
     parser.add_argument("--py-spy", dest="py_spy", help="path to py-spy (default: on PATH or beside the venv)")
     args = parser.parse_args(argv)
@@ -366,10 +388,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         args.profile.mkdir(parents=True, exist_ok=True)
     CHECKOUT["code"] = args.code.resolve()
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("MAILAGENT_"):
+            parser.error(f"--set {item!r}: expected MAILAGENT_NAME=VALUE")
+        EXTRA_SETTINGS[name] = value
 
     print("== GET /api/v1/emails?limit=20, production profile: PostgreSQL + Redis, 2 replicas + 1 worker ==")
     print(f"machine: {machine()}{'; run: ' + args.label if args.label else ''}")
     print(f"code: {CHECKOUT['code']}; load average at start: {load_average()}")
+    if EXTRA_SETTINGS:
+        print(f"settings: {' '.join(f'{k}={v}' for k, v in EXTRA_SETTINGS.items())}")
     busy = MachineBusy()
     rows: list[tuple[int, dict[str, Any], LockSampler]] = []
     with tempfile.TemporaryDirectory(prefix="mailagent-sweep-") as tmp, fresh_database() as database_url:
@@ -417,8 +446,11 @@ def main(argv: list[str] | None = None) -> int:
     cpus_busy = busy.cpus_busy()
 
     print()
-    print("| concurrency | req/s | p50 ms | p99 ms | non-200 | sessions waiting on a lock (mean / max) |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| concurrency | req/s | p50 ms | p99 ms | non-200 | sessions waiting on a lock (mean / max) "
+        "| database connections opened |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for concurrency, result, sampler in rows:
         lat = sorted(result["latencies_s"])
         non_200 = sum(v for k, v in result["statuses"].items() if k != "200") + sum(result["errors"].values())
@@ -426,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
         print(
             f"| {concurrency} | {result['rps']:.0f} | {p50:.1f} | {p99:.1f} | {non_200} "
-            f"| {statistics.mean(waits):.2f} / {max(waits)} |"
+            f"| {statistics.mean(waits):.2f} / {max(waits)} | {sampler.sessions_opened} |"
         )
     for concurrency, _, sampler in rows:
         if sampler.statements:

@@ -261,8 +261,25 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, description="argon2id iterations")
     argon2_memory_kib: int = Field(65536, description="argon2id memory in KiB")
     argon2_parallelism: int = Field(4, description="argon2id lanes")
-    db_pool_size: int = Field(10, description="PostgreSQL pool size")
-    db_max_overflow: int = Field(20, description="PostgreSQL pool overflow")
+    request_threads: int = Field(
+        16,
+        ge=1,
+        description="Requests of one `serve` process whose blocking work (database, mailbox, model) runs at once; "
+        "more wait their turn (docs/adr/0029)",
+    )
+    db_pool_size: int | None = Field(
+        None,
+        ge=1,
+        description="PostgreSQL connections a process keeps open; default MAILAGENT_REQUEST_THREADS, so busy request "
+        "threads never open and close connections of their own",
+    )
+    db_max_overflow: int = Field(
+        20, ge=0, description="PostgreSQL connections opened beyond the pool for a burst, each closed after its use"
+    )
+
+    @property
+    def resolved_db_pool_size(self) -> int:
+        return self.db_pool_size if self.db_pool_size is not None else self.request_threads
 
     @model_validator(mode="after")
     def _production_needs_real_services(self) -> Settings:

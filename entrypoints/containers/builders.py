@@ -13,11 +13,14 @@ if TYPE_CHECKING:
 
 
 def database_engine(settings: Settings) -> Engine:
-    """SQLite in the local profile, pooled PostgreSQL in production: the same adapter, another URL."""
+    """SQLite in the local profile, pooled PostgreSQL in production: the same adapter, another URL. The pool keeps
+    as many connections as a process runs request threads (ADR 0029)."""
     from adapters.sqlalchemy.engine import make_engine
 
     return make_engine(
-        settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        settings.resolved_database_url,
+        pool_size=settings.resolved_db_pool_size,
+        max_overflow=settings.db_max_overflow,
     )
 
 
