@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPBearer
 
@@ -23,6 +23,18 @@ from entrypoints.http.middleware import client_ip, has_credentials
 # `credential_from_headers` the way these two would read them.
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token (JWT) or an API key")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (mak_...)")
+
+
+# One mail account for an operation that acts on one (reading a message, writing, the calendar, contacts, scheduling):
+# `all`, the unified inbox, is for listing and searching only and is refused with 422, which the schema states too.
+OneAccountQ = Annotated[
+    str | None,
+    Query(
+        alias="account",
+        description="Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching",
+        json_schema_extra={"not": {"const": "all"}},
+    ),
+]
 
 
 async def get_container(request: Request) -> Container:

@@ -161,6 +161,32 @@ def test_all_is_refused_where_one_account_is_needed(world: World) -> None:
     assert world.gmail.count("gmail.users.messages.send") == 0
 
 
+def test_the_schema_says_where_all_is_refused(world: World) -> None:
+    """Every operation with an `account` parameter either takes `all` (listing and searching) or says in its schema
+    that it does not, and then refuses it with the same sentence (a schema-valid request is never rejected: the
+    contract test generated `account=all` for a label change once, before the schema said so)."""
+    me, _ = connect_both(world)
+    doc = world.api.get("/openapi.json").json()
+    takes_all, refused = [], 0
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            params = [p for p in operation.get("parameters", []) if p["name"] == "account" and p["in"] == "query"]
+            if not params:
+                continue
+            if params[0]["schema"].get("not") != {"const": "all"}:
+                takes_all.append(f"{method.upper()} {path}")
+                continue
+            if "requestBody" in operation:
+                continue  # its body is checked first; the operations without one stand for the rule
+            url = path.replace("{", "").replace("}", "")
+            r = world.api.request(method, url, headers=me.headers, params={"account": "all"})
+            assert r.status_code == 422, (method, path, r.text)
+            assert r.json()["error"]["details"] == [{"field": "account", "issue": "one_account_needed"}]
+            refused += 1
+    assert takes_all == ["GET /api/v1/emails"]
+    assert refused >= 15
+
+
 def test_an_unreachable_account_is_named_and_the_others_still_listed(world: World) -> None:
     me, _ = connect_both(world)
     world.google.revoke_grant_of(GMAIL)

@@ -20,7 +20,7 @@ from application.use_cases.calendar.respond_to_event import RespondToEventInput
 from application.use_cases.calendar.update_event import UpdateEventInput
 from domain.calendar import CalendarEvent, Interval, ResponseStatus, zone
 from entrypoints.http.constraints import IsoDateTime
-from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
+from entrypoints.http.deps import AuditContextDep, ContainerDep, OneAccountQ, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.openapi_contract import errors
 
@@ -30,7 +30,7 @@ router = APIRouter(
     responses=errors(404, s404="No such mail account, event or invitation (or not yours)"),
 )
 
-AccountQuery = Annotated[str | None, Query(description="Mail account id (default: your first)")]
+AccountQuery = OneAccountQ
 DEFAULT_DAYS = 7
 
 

@@ -15,7 +15,7 @@ from application.use_cases.mail.suggest_recipients import (
     SuggestRecipientsInput,
 )
 from domain.contacts import Contact
-from entrypoints.http.deps import ContainerDep, PrincipalDep
+from entrypoints.http.deps import ContainerDep, OneAccountQ, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.openapi_contract import MAIL
 
@@ -40,7 +40,7 @@ def suggestions(
     principal: PrincipalDep,
     container: ContainerDep,
     q: Annotated[str, Query(max_length=MAX_QUERY, description="What was typed: matches names and addresses")] = "",
-    account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
+    account: OneAccountQ = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> Envelope[list[RecipientSuggestionOut]]:
     """People from your address book and your recent mail (you excluded), one per address, whose name or address
@@ -72,7 +72,7 @@ def search(
     principal: PrincipalDep,
     container: ContainerDep,
     q: Annotated[str, Query(max_length=200, description="Name, address or organisation words")] = "",
-    account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
+    account: OneAccountQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Envelope[list[ContactOut]]:
     """Your address book (saved and other contacts) matching every word of `q`, case- and accent-insensitive,
@@ -86,6 +86,6 @@ def get_contact(
     contact_id: str,
     principal: PrincipalDep,
     container: ContainerDep,
-    account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
+    account: OneAccountQ = None,
 ) -> Envelope[ContactOut]:
     return ok(ContactOut.of(container.get_contact().execute(principal, contact_id, account)))

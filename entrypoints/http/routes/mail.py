@@ -39,7 +39,7 @@ from domain.mail_account import MailAccount
 from domain.mail_servers import PRESETS
 from entrypoints.container import Container
 from entrypoints.http.constraints import PAGE_TOKEN_HELP, PAGE_TOKEN_PATTERN, RETURN_TO_PATTERN
-from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
+from entrypoints.http.deps import AuditContextDep, ContainerDep, OneAccountQ, PrincipalDep
 from entrypoints.http.envelope import Envelope, ErrorEnvelope, ok
 from entrypoints.http.mail_schemas import (
     AddLabelsIn,
@@ -68,7 +68,7 @@ accounts = APIRouter(prefix="/mail/accounts", tags=["mail accounts"], responses=
 emails = APIRouter(prefix="/emails", tags=["emails"], responses=MAIL)
 labels = APIRouter(prefix="/labels", tags=["labels"], responses=MAIL)
 
-AccountQ = Annotated[str | None, Query(alias="account", description="Mail account id (default: your first)")]
+AccountQ = OneAccountQ
 SearchAccountQ = Annotated[
     str | None,
     Query(

@@ -16,7 +16,7 @@ from application.use_cases.scheduled.schedule_email import ScheduleEmailInput, T
 from domain.errors import ValidationFailed
 from domain.scheduled_email import ScheduledEmail, ScheduledStatus
 from entrypoints.http.constraints import MAX_OFFSET, timezone_schema
-from entrypoints.http.deps import AuditContextDep, ContainerDep, PrincipalDep
+from entrypoints.http.deps import AuditContextDep, ContainerDep, OneAccountQ, PrincipalDep
 from entrypoints.http.envelope import Envelope, ok
 from entrypoints.http.mail_schemas import AddressOut, ComposeIn
 from entrypoints.http.openapi_contract import MAIL
@@ -160,7 +160,7 @@ def schedule(
     principal: PrincipalDep,
     container: ContainerDep,
     ctx: AuditContextDep,
-    account: Annotated[str | None, Query(description="Mail account id (default: your first)")] = None,
+    account: OneAccountQ = None,
 ) -> Envelope[ScheduledEmailOut]:
     """Send this message later. Checked now as a send would be; sent once at `send_at` (needs `mail:send`). A reply
     or forward names its message (`reply_to_message_id` / `forward_message_id`) and is sent in that conversation;

@@ -7457,7 +7457,7 @@ export interface operations {
     schedule_api_v1_emails_schedule_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -8137,7 +8137,7 @@ export interface operations {
     search_conversations_api_v1_emails_conversations_get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
                 /** @description Gmail search syntax, e.g. from:alice is:unread */
                 q?: string;
@@ -8252,7 +8252,7 @@ export interface operations {
     list_drafts_api_v1_emails_drafts_get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
                 /** @description `meta.next_page_token` of the previous page, as it was given */
                 page_token?: string | null;
@@ -8363,7 +8363,7 @@ export interface operations {
     create_draft_api_v1_emails_draft_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -8484,7 +8484,7 @@ export interface operations {
     get_draft_api_v1_emails_draft__draft_id__get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -8594,7 +8594,7 @@ export interface operations {
     update_draft_api_v1_emails_draft__draft_id__put: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -8717,7 +8717,7 @@ export interface operations {
     delete_draft_api_v1_emails_draft__draft_id__delete: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -8827,7 +8827,7 @@ export interface operations {
     send_draft_api_v1_emails_draft__draft_id__send_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -8937,7 +8937,7 @@ export interface operations {
     send_api_v1_emails_send_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: {
@@ -9061,7 +9061,7 @@ export interface operations {
     batch_modify_api_v1_emails_batch_modify_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -9182,7 +9182,7 @@ export interface operations {
     get_email_api_v1_emails__message_id__get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -9292,7 +9292,7 @@ export interface operations {
     get_thread_api_v1_emails__message_id__thread_get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -9402,7 +9402,7 @@ export interface operations {
     download_attachment_api_v1_emails__message_id__attachments__attachment_id__get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -9520,7 +9520,7 @@ export interface operations {
     reply_api_v1_emails__message_id__reply_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: {
@@ -9646,7 +9646,7 @@ export interface operations {
     forward_api_v1_emails__message_id__forward_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: {
@@ -9772,7 +9772,7 @@ export interface operations {
     add_labels_api_v1_emails__message_id__labels_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -9895,7 +9895,7 @@ export interface operations {
     remove_label_api_v1_emails__message_id__labels__label_id__delete: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10006,7 +10006,7 @@ export interface operations {
     list_labels_api_v1_labels_get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10114,7 +10114,7 @@ export interface operations {
     create_label_api_v1_labels_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10237,7 +10237,7 @@ export interface operations {
             query?: {
                 /** @description What was typed: matches names and addresses */
                 q?: string;
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
                 limit?: number;
             };
@@ -10348,7 +10348,7 @@ export interface operations {
             query?: {
                 /** @description Name, address or organisation words */
                 q?: string;
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
                 limit?: number;
             };
@@ -10457,7 +10457,7 @@ export interface operations {
     get_contact_api_v1_contacts__contact_id__get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10573,7 +10573,7 @@ export interface operations {
                 end?: string | null;
                 /** @description Words the title, place, notes or attendees contain */
                 q?: string;
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10663,7 +10663,7 @@ export interface operations {
     create_event_api_v1_calendar_events_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: {
@@ -10768,7 +10768,7 @@ export interface operations {
     free_busy_api_v1_calendar_freebusy_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10871,7 +10871,7 @@ export interface operations {
     get_event_api_v1_calendar_events__event_id__get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -10963,7 +10963,7 @@ export interface operations {
     update_event_api_v1_calendar_events__event_id__put: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -11068,7 +11068,7 @@ export interface operations {
     delete_event_api_v1_calendar_events__event_id__delete: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -11160,7 +11160,7 @@ export interface operations {
     respond_api_v1_calendar_events__event_id__respond_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -11265,7 +11265,7 @@ export interface operations {
     mail_invitation_api_v1_calendar_invitations__message_id__get: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
@@ -11357,7 +11357,7 @@ export interface operations {
     answer_mail_invitation_api_v1_calendar_invitations__message_id__respond_post: {
         parameters: {
             query?: {
-                /** @description Mail account id (default: your first) */
+                /** @description Mail account id (default: your first). Not `all`: the unified inbox is for listing and searching */
                 account?: string | null;
             };
             header?: never;
