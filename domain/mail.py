@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -58,8 +59,18 @@ class LabelType(enum.StrEnum):
     USER = "user"
 
 
+# What `str.splitlines` counts as a line break, and so the stdlib's header code: any of them in a header value would
+# end the header (CR and LF) or make the stdlib refuse to write it (the others, e.g. U+0085 or U+2028).
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
+
+
+def has_line_break(value: str) -> bool:
+    return _LINE_BREAK.search(value) is not None
+
+
 def _reject_line_breaks(value: str, what: str) -> None:
-    if "\r" in value or "\n" in value:
+    if has_line_break(value):
         raise ValidationFailed(
             f"The {what} must not contain line breaks.", details=[{"field": what, "issue": "line_break"}]
         )

@@ -17,7 +17,7 @@ from email.utils import format_datetime, formataddr, getaddresses, parsedate_to_
 from typing import Any, TypeVar, cast
 
 from domain.errors import ValidationFailed
-from domain.mail import Attachment, EmailAddress, OutgoingAttachment, OutgoingMessage
+from domain.mail import Attachment, EmailAddress, OutgoingAttachment, OutgoingMessage, has_line_break
 from domain.mail import Message as MailMessage
 
 SNIPPET_LENGTH = 200
@@ -82,7 +82,7 @@ def build_mime(message: OutgoingMessage, *, message_id: str, date: datetime) -> 
     """The RFC 5322 bytes of `message` (CRLF line ends, 7bit-safe). Bcc is kept, as Gmail's send expects;
     Gmail strips it from what recipients get. Raises ValidationFailed on header injection."""
     message.validate()
-    if "\r" in message_id or "\n" in message_id:
+    if has_line_break(message_id):
         raise ValidationFailed("The Message-ID must not contain line breaks.")
     if date.tzinfo is None:
         raise ValidationFailed("The Date of a message must carry a time zone.")
@@ -153,7 +153,7 @@ def _plain_fast_path(
     ):
         return None  # the stdlib would encode or fold it
     message.validate()
-    if "\r" in message_id or "\n" in message_id:
+    if has_line_break(message_id):
         raise ValidationFailed("The Message-ID must not contain line breaks.")
     if date.tzinfo is None:
         raise ValidationFailed("The Date of a message must carry a time zone.")

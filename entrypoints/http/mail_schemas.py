@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 from application.mail_compose import Compose, ReadableMessage, readable
 from application.ports.html_sanitizer import HtmlSanitizer
 from application.use_cases.mail.search_conversations import Conversation
-from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment
+from domain.mail import Attachment, Draft, EmailAddress, Label, Message, OutgoingAttachment, has_line_break
 from domain.mail_account import MailAccount
 from domain.mail_servers import ADDRESS_PATTERN, HOST_PATTERN, Endpoint, Security, ServerPreset
 from entrypoints.email_syntax import EmailNotValidError, validate_email
@@ -22,12 +22,14 @@ from entrypoints.http.constraints import RECIPIENT_SCHEMA
 MAX_BODY = 2_000_000
 ATTACHMENT_IDS_HELP = "Uploads to attach, by the id POST /api/v1/attachments/upload answered (at most 20, 25 MB in all)"
 MAX_ATTACHMENT_B64 = 34 * 1024 * 1024  # 25 MB of content, base64-encoded
-ONE_LINE = r"^[^\r\n]*$"  # header values: a line break would start another header (checked with its own message)
+# Header values: no line break (domain.mail.LINE_BREAKS: CR, LF and what else Python splits lines at), also checked
+# with its own message.
+ONE_LINE = r"^[^\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*$"
 BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
 def _check_recipient(value: str) -> str:
-    if "\r" in value or "\n" in value:
+    if has_line_break(value):
         raise ValueError("must not contain line breaks")
     _, address = parseaddr(value)
     if not address:
@@ -102,7 +104,7 @@ class ComposeIn(BaseModel):
     @field_validator("subject")
     @classmethod
     def _subject(cls, value: str) -> str:
-        if "\r" in value or "\n" in value:
+        if has_line_break(value):
             raise ValueError("must not contain line breaks")
         return value
 
