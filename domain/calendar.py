@@ -8,6 +8,8 @@ zone, as RFC 5545 and Google Calendar do). An all-day event covers whole local d
 from __future__ import annotations
 
 import enum
+import math
+import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -336,11 +338,34 @@ def split_instance_id(value: str) -> tuple[str, datetime | None]:
         return value, None
 
 
-def _occurrences(event: CalendarEvent, until: datetime) -> Iterable[datetime]:
+# The Gregorian calendar repeats itself exactly every 400 years (146,097 days, 20,871 weeks): dates, weekdays, leap
+# days and ISO weeks fall the same way, so a rule's occurrences do too, shifted by whole cycles of its own period.
+_CYCLE_YEARS = 400
+_INTERVAL = re.compile(r"INTERVAL=(\d+)")
+
+
+def _skipped_ahead(recurrence: Sequence[str], local_start: datetime, since: datetime | None) -> datetime:
+    """A start moved forward by whole calendar cycles (times the rules' intervals) to before `since`, from which the
+    rules give the same occurrences from `since` on; so a window centuries after a series began does not walk every
+    occurrence in between (a daily series read in the year 4608 took 6.6 s). Not for a COUNT (which counts from the
+    first occurrence) or BYEASTER (Easter does not repeat every 400 years): those keep their start."""
+    text = "\n".join(recurrence).upper()
+    if since is None or "COUNT=" in text or "BYEASTER" in text:
+        return local_start
+    step = _CYCLE_YEARS * math.lcm(1, *(int(n) for n in _INTERVAL.findall(text) if 0 < int(n) < 10_000))
+    cycles = (since.year - local_start.year - 1) // step
+    if cycles <= 0:
+        return local_start
+    return local_start.replace(year=local_start.year + cycles * step)
+
+
+def _occurrences(event: CalendarEvent, until: datetime, since: datetime | None = None) -> Iterable[datetime]:
+    """The series' starts before `until`, oldest first; with `since`, possibly only those from a cycle before it on
+    (every start at or after `since` is still there)."""
     tz = zone(event.timezone)
-    local_start = event.start.astimezone(tz)
+    local_start = _skipped_ahead(event.recurrence, event.start.astimezone(tz), since)
     rules = rrulestr("\n".join(event.recurrence), dtstart=local_start, forceset=True)
-    for occurrence in rules:
+    for occurrence in rules if since is None else rules.xafter(since.astimezone(tz), inc=True):
         # dateutil keeps the wall time and the tzinfo: re-read it in the zone so the UTC offset of that very day
         # (summer or winter) applies, and a wall time inside a DST gap lands on the real instant after it.
         at = occurrence.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
@@ -360,7 +385,9 @@ def expand(event: CalendarEvent, window: Interval) -> list[CalendarEvent]:
     local_start, local_end = event.start.astimezone(tz), event.end.astimezone(tz)
     wall_length = local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None)
     found: list[CalendarEvent] = []
-    for at in _occurrences(event, window.end):
+    # An instance that starts a while before the window can still reach into it.
+    since = window.start - (local_end - local_start) - timedelta(days=2)
+    for at in _occurrences(event, window.end, since):
         end = (at.replace(tzinfo=None) + wall_length).replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
         if end <= window.start and not (end == at == window.start):
             continue

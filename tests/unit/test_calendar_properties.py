@@ -5,11 +5,11 @@ information extraction), free/busy merging and free slots inside working hours a
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.in_memory.calendar import InMemoryCalendar
@@ -348,3 +348,65 @@ def test_busy_of_skips_free_declined_and_cancelled_events() -> None:
     ]
     window = Interval(start - timedelta(hours=1), start + timedelta(hours=8))
     assert busy_of(events, window, attendee=me) == [Interval(start, start + timedelta(hours=1))]
+
+
+RULES = [
+    "RRULE:FREQ=DAILY;INTERVAL={n}",
+    "RRULE:FREQ=WEEKLY;INTERVAL={n};BYDAY=MO,WE,FR",
+    "RRULE:FREQ=MONTHLY;INTERVAL={n};BYMONTHDAY=31",
+    "RRULE:FREQ=MONTHLY;INTERVAL={n};BYDAY=-1FR",
+    "RRULE:FREQ=YEARLY;INTERVAL={n};BYMONTH=2;BYMONTHDAY=29",
+    "RRULE:FREQ=YEARLY;INTERVAL={n};BYWEEKNO=53;BYDAY=TH",
+    "RRULE:FREQ=WEEKLY;INTERVAL={n};BYDAY=TU;UNTIL=70001231T000000Z",
+]
+
+
+@given(
+    st.sampled_from(RULES),
+    st.integers(1, 3),
+    st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31)),
+    st.integers(0, 2_000),
+    st.integers(0, 365),
+)
+@settings(max_examples=40, deadline=None)
+def test_a_series_read_centuries_later_has_the_same_instances_as_walking_there(
+    template: str, n: int, start: datetime, extra_years: int, day: int
+) -> None:
+    """Skipping whole 400-year calendar cycles (times the rule's interval) to reach a far window gives exactly the
+    occurrences that walking every one from the series' start gives (the Gregorian calendar repeats every 400 years)."""
+    from dateutil.rrule import rrulestr
+
+    from domain.calendar import _skipped_ahead
+
+    recurrence = tuple(template.format(n=n).split("\n"))
+    tz = ZoneInfo("Europe/Lisbon")
+    local_start = start.replace(second=0, microsecond=0, tzinfo=tz)
+    years = min(400 * n + extra_years % (400 * n + 1), 9_000 - local_start.year)
+    since = (local_start + timedelta(days=365 * years + day)).astimezone(UTC)
+    until = since + timedelta(days=400)
+    skipped = _skipped_ahead(recurrence, local_start, since)
+    if years > 400 * n + 1:
+        assert skipped.year > local_start.year  # it did skip
+    walked = rrulestr("\n".join(recurrence), dtstart=local_start, forceset=True).between(since, until, inc=True)
+    jumped = rrulestr("\n".join(recurrence), dtstart=skipped, forceset=True).between(since, until, inc=True)
+    assert [o.replace(tzinfo=None) for o in jumped] == [o.replace(tzinfo=None) for o in walked]
+
+
+def test_a_weekday_series_read_in_the_year_4608_has_its_weekdays() -> None:
+    tz = ZoneInfo("Europe/Lisbon")
+    start = datetime(2026, 1, 5, 9, 30, tzinfo=tz)
+    event = CalendarEvent(
+        "d",
+        "primary",
+        "Stand-up",
+        start,
+        start + timedelta(minutes=15),
+        "Europe/Lisbon",
+        recurrence=("RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",),
+    )
+    window = Interval(datetime(4608, 1, 1, tzinfo=UTC), datetime(4608, 1, 8, tzinfo=UTC))
+    got = expand(event, window)
+    # The weekdays of that week as Python's proleptic Gregorian calendar has them, at the series' wall time.
+    days = [i.start.astimezone(tz).date() for i in got]
+    assert days == [d for d in (date(4608, 1, 1) + timedelta(days=k) for k in range(7)) if d.weekday() < 5]
+    assert all(i.start.astimezone(tz).time() == time(9, 30) for i in got)
