@@ -54,14 +54,16 @@ describe('RichTextEditor', () => {
 
   it('with autoFocus, the body has the caret as soon as it is on screen, and keeps what is typed in order', async () => {
     const changes: EditorContentValue[] = []
-    render(<RichTextEditor initialHtml="" autoFocus onChange={(v) => changes.push(v)} />)
+    let ready = false
+    render(<RichTextEditor initialHtml="" autoFocus onChange={(v) => changes.push(v)} onReady={() => (ready = true)} />)
     // No waiting: keys the browser delivers right after this render must land in the body, not on the page.
     const editor = screen.getByRole('textbox', { name: 'Message body' })
     expect(editor.contains(document.activeElement)).toBe(true)
     const user = userEvent.setup()
     await user.keyboard('Booked')
-    // Past the timer and animation frame in which TipTap's own autofocus used to move the caret back to the start.
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Past TipTap's creation timer (it calls onReady) and the animation frame after it, in which its own autofocus
+    // used to move the caret back to the start.
+    await waitFor(() => expect(ready).toBe(true))
     await new Promise((resolve) => requestAnimationFrame(resolve))
     await user.keyboard(' my flight.')
     await waitFor(() => expect(changes.at(-1)?.text).toBe('Booked my flight.'))
