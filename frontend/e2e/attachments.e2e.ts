@@ -65,7 +65,7 @@ it('attaches a dropped file, shows its upload and scan, sends it, and the sent c
   await lookAt(page, 'attachments-01-compose', reports)
 
   await page.getByRole('button', { name: 'Send', exact: true }).click()
-  await page.locator('[data-sonner-toast]').filter({ hasText: 'Message sent' }).first().waitFor({ timeout: 30_000 })
+  await page.locator('[data-sonner-toast]').filter({ hasText: 'Message sent' }).first().waitFor({ timeout: 60_000 })
 
   // The recipient's copy: the message as it went out (the demo mailbox keeps it in Sent), its attachment downloaded.
   await page.goto('/mail/SENT')

@@ -1,9 +1,14 @@
 import { QueryClient } from '@tanstack/react-query'
-import { announce, recoverAfterOutage } from './live-updates'
+import { confirmHeldSend, rememberHeldSend } from '@/lib/undo-send'
+import { QUERY_ROOTS } from '@/lib/query-keys'
+import { announce, recoverAfterOutage, staleAfter } from './live-updates'
 
 const toastMock = vi.hoisted(() => {
-  const fn = vi.fn() as ReturnType<typeof vi.fn> & { success: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn>; warning: ReturnType<typeof vi.fn> }
+  const fn = vi.fn() as ReturnType<typeof vi.fn> &
+    Record<'success' | 'error' | 'warning' | 'loading' | 'dismiss', ReturnType<typeof vi.fn>>
   fn.success = vi.fn()
+  fn.loading = vi.fn()
+  fn.dismiss = vi.fn()
   fn.error = vi.fn()
   fn.warning = vi.fn()
   return fn
@@ -27,6 +32,25 @@ describe('live notifications', () => {
     expect(toastMock.error).toHaveBeenCalledWith('A scheduled email could not be sent', { description: 'Gmail refused it' })
   })
 
+  it('settles the notice of a held send from the feed, instead of announcing a scheduled email', async () => {
+    rememberHeldSend('held-1')
+    const outcome = confirmHeldSend('held-1', 'undo-9', { check: async () => null, pollMs: 60_000 })
+    announce(event('scheduled_email.sent', { scheduled_id: 'held-1', subject: 'Numbers' }))
+    await expect(outcome).resolves.toEqual({ status: 'sent' })
+    expect(toastMock.success).toHaveBeenCalledTimes(1)
+    expect(toastMock.success).toHaveBeenCalledWith('Message sent', expect.objectContaining({ id: 'undo-9' }))
+    // A repeat of the event (at least once) says nothing more.
+    announce(event('scheduled_email.sent', { scheduled_id: 'held-1', subject: 'Numbers' }))
+    expect(toastMock.success).toHaveBeenCalledTimes(1)
+
+    rememberHeldSend('held-2')
+    const failed = confirmHeldSend('held-2', 'undo-10', { check: async () => null, pollMs: 60_000 })
+    announce(event('scheduled_email.failed', { scheduled_id: 'held-2', subject: 'Numbers', error: 'Gmail refused it' }))
+    await expect(failed).resolves.toEqual({ status: 'failed', error: 'Gmail refused it' })
+    expect(toastMock.error).toHaveBeenCalledWith('Your message could not be sent', expect.objectContaining({ id: 'undo-10', description: 'Gmail refused it' }))
+    expect(toastMock.error).toHaveBeenCalledTimes(1)
+  })
+
   it('announces an agent action waiting for approval, and stays quiet for label changes', () => {
     announce(event('agent.action_pending', { summary: "Send the draft 'Lunch'" }))
     expect(toastMock).toHaveBeenCalledWith('The agent is waiting for your approval', { description: "Send the draft 'Lunch'" })
@@ -48,6 +72,17 @@ describe('live notifications', () => {
     expect(toastMock).not.toHaveBeenCalled()
     announce(event('agent.action_pending', { summary: 'Send it' }), { pathname: '/mail/INBOX' })
     expect(toastMock).toHaveBeenCalledWith('The agent is waiting for your approval', { description: 'Send it' })
+  })
+})
+
+describe('what an event refreshes', () => {
+  it('refreshes the mail lists and conversations when a scheduled send went out (its copy is in Sent)', () => {
+    expect(staleAfter(event('scheduled_email.sent', { scheduled_id: 's1' }))).toEqual(
+      expect.arrayContaining([QUERY_ROOTS.scheduled, QUERY_ROOTS.emails, QUERY_ROOTS.thread, QUERY_ROOTS.labels]),
+    )
+    expect(staleAfter(event('scheduled_email.failed', { scheduled_id: 's1' }))).toEqual([QUERY_ROOTS.scheduled])
+    expect(staleAfter(event('email.received', {}))).toEqual(expect.arrayContaining([QUERY_ROOTS.emails, QUERY_ROOTS.thread]))
+    expect(staleAfter(event('calendar.event_created', {}))).toEqual([QUERY_ROOTS.calendar])
   })
 })
 

@@ -4,7 +4,7 @@ import { useEffect } from 'react'
 import { toast } from 'sonner'
 import { liveStatus, onLiveEvent, onLiveStatus, startLive, stopLive, type LiveEvent, type LiveStatus } from '@/lib/live-socket'
 import { QUERY_ROOTS } from '@/lib/query-keys'
-import { isHeldSend } from '@/lib/undo-send'
+import { isHeldSend, settleHeldSend } from '@/lib/undo-send'
 
 function text(value: unknown, fallback = ''): string {
   return typeof value === 'string' && value ? value : fallback
@@ -25,12 +25,15 @@ export function announce(event: LiveEvent, where: AnnounceContext = { pathname: 
       break
     }
     case 'scheduled_email.sent':
-      // A send held for its undo window already said "Message sent" when the window closed.
-      if (isHeldSend(data.scheduled_id)) break
+      // A send held for its undo window: its own notice ("Sending…") now says "Message sent".
+      if (settleHeldSend(data.scheduled_id, { status: 'sent' }) || isHeldSend(data.scheduled_id)) break
       toast.success('Scheduled email sent', { description: text(data.subject) })
       break
     case 'scheduled_email.failed':
-      toast.error('A scheduled email could not be sent', { description: text(data.error, text(data.subject)) })
+      if (settleHeldSend(data.scheduled_id, { status: 'failed', error: text(data.error) || null })) break
+      toast.error(isHeldSend(data.scheduled_id) ? 'Your message could not be sent' : 'A scheduled email could not be sent', {
+        description: text(data.error, text(data.subject)),
+      })
       break
     case 'agent.action_pending':
       // The agent's page shows the card itself; a toast there would only cover it (and the Send button).
@@ -63,6 +66,20 @@ export function announce(event: LiveEvent, where: AnnounceContext = { pathname: 
   }
 }
 
+/** What an event makes out of date on screen (the query roots fetched again). */
+export function staleAfter(event: LiveEvent): string[] {
+  const type = event.type
+  if (type.startsWith('email.')) return [QUERY_ROOTS.emails, QUERY_ROOTS.labels, QUERY_ROOTS.thread, QUERY_ROOTS.drafts]
+  // A scheduled send that went out has a sent copy in Sent and in its conversation.
+  if (type === 'scheduled_email.sent') return [QUERY_ROOTS.scheduled, QUERY_ROOTS.emails, QUERY_ROOTS.labels, QUERY_ROOTS.thread]
+  if (type.startsWith('scheduled_email.')) return [QUERY_ROOTS.scheduled]
+  if (type.startsWith('agent.')) return [QUERY_ROOTS.agent]
+  if (type === 'mailbox.watch_lapsed') return [QUERY_ROOTS.accounts]
+  if (type.startsWith('calendar.')) return [QUERY_ROOTS.calendar]
+  if (type === 'webhook.endpoint_disabled') return [QUERY_ROOTS.webhooks]
+  return []
+}
+
 /** The connection is back: what failed while it was away is fetched again, so its "could not be reached" goes
  * away by itself (issue 17, item 4) instead of waiting for a click on Try again. */
 export function recoverAfterOutage(queryClient: QueryClient): Promise<void> {
@@ -74,16 +91,8 @@ export function useLiveUpdates(enabled: boolean): void {
   useEffect(() => {
     if (!enabled) return undefined
     const off = onLiveEvent((event) => {
-      const invalidate = (...roots: string[]) => {
-        for (const root of roots) void queryClient.invalidateQueries({ queryKey: [root] })
-      }
-      if (event.type.startsWith('email.')) invalidate(QUERY_ROOTS.emails, QUERY_ROOTS.labels, QUERY_ROOTS.thread, QUERY_ROOTS.drafts)
-      if (event.type.startsWith('scheduled_email.')) invalidate(QUERY_ROOTS.scheduled)
-      if (event.type.startsWith('agent.')) invalidate(QUERY_ROOTS.agent)
-      if (event.type === 'mailbox.watch_lapsed') invalidate(QUERY_ROOTS.accounts)
-      if (event.type.startsWith('calendar.')) invalidate(QUERY_ROOTS.calendar)
-      if (event.type === 'webhook.endpoint_disabled') invalidate(QUERY_ROOTS.webhooks)
       if (event.type === 'replay.truncated') void queryClient.invalidateQueries()
+      for (const root of staleAfter(event)) void queryClient.invalidateQueries({ queryKey: [root] })
       announce(event, { pathname: window.location.pathname })
     })
     let last: LiveStatus = liveStatus()

@@ -11,12 +11,14 @@ let latest: Offer | null = null
 let counter = 0
 
 /** Show `message` with an Undo button for `seconds`; `z` undoes it too while it is the latest offer. With
- * `countdown`, the toast counts the seconds down (e.g. "Sending in 7 s") and says `countdown.done` at the end. */
+ * `countdown`, the toast counts the seconds down (e.g. "Sends in 7 s"); when they are over, the Undo offer ends and
+ * `countdown.elapsed` gets the toast's id to say what happens next in the same place (a held send says "Sending…"
+ * until the server says it went out). */
 export function offerUndo(
   message: string,
   undo: () => Promise<void>,
   seconds = 10,
-  countdown?: { text: (left: number) => string; done: string },
+  countdown?: { text: (left: number) => string; elapsed: (toastId: string) => void },
 ): void {
   const id = ++counter
   latest = { id, undo }
@@ -43,8 +45,7 @@ export function offerUndo(
     if (left <= 0) {
       window.clearInterval(timer)
       latest = null
-      toast.dismiss(`undo-${id}`)
-      toast.success(countdown.done)
+      countdown.elapsed(`undo-${id}`)
       return
     }
     show(left)

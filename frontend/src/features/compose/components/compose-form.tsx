@@ -22,8 +22,9 @@ import type { Message } from '../hooks/use-compose-source'
 import { useAttachments } from '../hooks/use-attachments'
 import type { ComposeAttachment } from '../lib/attachments'
 import { offerUndo } from '@/lib/undo'
-import { rememberHeldSend, secondsUntil, undoSendSeconds } from '@/lib/undo-send'
+import { confirmHeldSend, rememberHeldSend, secondsUntil, undoSendSeconds } from '@/lib/undo-send'
 import { cancelHeldSend } from '../api/cancel-send'
+import { heldSendOutcome } from '../api/held-send-status'
 import { autosave } from '../lib/autosave'
 import { forwardedHtml, forwardedText, quotedHtml, quotedText, quoteHeader } from '../lib/quoting'
 import { downloadAttachmentBlob } from '../api/download-attachment'
@@ -379,7 +380,18 @@ export function ComposeForm({ mode, initial, leaveTo, replyToMessageId = null, i
       void queryClient.invalidateQueries({ queryKey: [QUERY_ROOTS.scheduled] })
       navigate(`/compose?draft=${encodeURIComponent(saved.id)}`)
     }
-    offerUndo('Sending…', restore, seconds, { text: (left) => `Sends in ${left} s`, done: 'Message sent' })
+    // When the window is over the notice says "Sending…" until the server has sent it, then "Message sent" (and the
+    // sent copy is fetched into the lists and the conversation), or why it could not go.
+    const elapsed = (toastId: string) =>
+      void confirmHeldSend(held.id, toastId, {
+        check: () => heldSendOutcome(held.id),
+        onSent: () => {
+          for (const root of [QUERY_ROOTS.emails, QUERY_ROOTS.thread, QUERY_ROOTS.labels, QUERY_ROOTS.scheduled]) {
+            void queryClient.invalidateQueries({ queryKey: [root] })
+          }
+        },
+      })
+    offerUndo('Sending…', restore, seconds, { text: (left) => `Sends in ${left} s`, elapsed })
     if (inline) inline.onClose()
     else navigate(mode.kind === 'new' ? '/mail/INBOX' : `/mail/INBOX/${encodeURIComponent(mode.original.id)}`)
   }

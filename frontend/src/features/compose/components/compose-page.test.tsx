@@ -252,6 +252,31 @@ describe('ComposePage', { timeout: 60_000 }, () => {
     expect(posts(seen, '/api/v1/emails/draft')[0]?.body).toMatchObject({ subject: 'Oops', to: ['bob@example.org'] })
   }, 60_000)
 
+  it('says "Message sent" only once the server has sent the held message, not when the countdown ends', async () => {
+    signIn({ access_token: 't', expires_in: 3600, user: testUser({ undo_send_seconds: 1 }) })
+    let status = 'scheduled'
+    const seen = mockApi({
+      'GET /api/v1/contacts/suggestions': () => envelope([]),
+      'POST /api/v1/emails/schedule': () =>
+        envelope({ id: 's2', status: 'scheduled', send_at: new Date(Date.now() + 1_000).toISOString(), timezone: 'UTC' }, {}, 201),
+      'GET /api/v1/emails/scheduled/s2': () => envelope({ id: 's2', status, error: null }),
+    })
+    const user = userEvent.setup()
+    renderCompose()
+    await user.type(screen.getByRole('combobox', { name: 'To' }), 'bob@example.org')
+    await user.type(screen.getByRole('textbox', { name: 'Subject' }), 'Late worker')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    // The window is over and the server has been asked (twice): the message is still waiting for its worker.
+    await waitFor(() => expect(seen.filter((r) => r.method === 'GET' && r.path === '/api/v1/emails/scheduled/s2').length).toBeGreaterThanOrEqual(2), {
+      timeout: 20_000,
+    })
+    expect(screen.getByText('Sending…')).toBeInTheDocument()
+    expect(screen.queryByText('Message sent')).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Undo' })).not.toBeInTheDocument()
+    status = 'sent'
+    expect(await screen.findByText('Message sent', {}, { timeout: 15_000 })).toBeInTheDocument()
+  }, 60_000)
+
   it('opens a saved draft with its recipients, text and attachments, and keeps the attachments on save', async () => {
     const uploads = mockUploads(({ file }) => uploaded(file, 'clean', 'up-plan'))
     const attachment = { id: 'a1', filename: 'plan.txt', mime_type: 'text/plain', size: 4, content_id: null, inline: false, download_url: '/api/v1/emails/dm7/attachments/a1' }
