@@ -3,21 +3,22 @@
     uvicorn --factory --app-dir bench app_with_baseline:create_plain_app           # (a) the baseline
     uvicorn --factory --app-dir bench app_with_baseline:create_app_with_baseline   # the real app + (d), (e)
 
-`create_plain_app` is FastAPI and nothing else: no middleware, no dependencies, the bare route at the top level.
-`create_app_with_baseline` is `entrypoints.http.app.create_app` with the same routes put first in its routing
-table, before the web app's catch-all (which would otherwise answer them with index.html), so they pass through
-our whole middleware stack (request id, security headers, gzip, response redaction, access log, anonymous rate
-limit) like `/api/v1/auth/me`. Settings come from MAILAGENT_* like `mailagent serve`; the database must be
-migrated. The benchmark checks what each route answers before it measures.
+`create_plain_app` is FastAPI and nothing else: no middleware, no dependencies, the bare route at the top level,
+served by FastAPI's own request handler. `create_app_with_baseline` is `entrypoints.http.app.create_app` with the
+same routes (as `LeanRoute`s, like every route of the app since ADR 0030) put first in its routing table, before
+the web app's catch-all (which would otherwise answer them with index.html), so they pass through our whole
+middleware stack (request id, security headers, gzip, response redaction, access log, anonymous rate limit) like
+`/api/v1/auth/me`. Settings come from MAILAGENT_* like `mailagent serve`; the database must be migrated. The
+benchmark checks what each route answers before it measures.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
+from entrypoints.http.lean_route import LeanRoute
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings
 
@@ -46,8 +47,8 @@ def create_app_with_baseline() -> FastAPI:
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)  # as `mailagent serve` does
     app = create_app(build_container(settings))
     routes = [
-        APIRoute("/bench/bare", bare, methods=["GET"], include_in_schema=False),
-        APIRoute("/bench/bare-sync", bare_sync, methods=["GET"], include_in_schema=False),
+        LeanRoute("/bench/bare", bare, methods=["GET"], include_in_schema=False),
+        LeanRoute("/bench/bare-sync", bare_sync, methods=["GET"], include_in_schema=False),
     ]
     app.router.routes[0:0] = routes  # first: before the web app's catch-all
     return app

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.lean_route import LeanRoute
 from entrypoints.http.mcp_endpoint import McpEndpoint
 from entrypoints.http.metrics_middleware import MetricsMiddleware
 from entrypoints.http.middleware import GZipWhenAccepted, RequestContextMiddleware, ResponseRedactionMiddleware
@@ -45,12 +46,12 @@ from entrypoints.worker.runtime import InProcessRuntime
 API_PREFIX = "/api/v1"
 
 
-def add_routes(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
+def add_routes(app: FastAPI, router: APIRouter, prefix: str = "", route_class: type[APIRoute] = APIRoute) -> None:
     """`app.include_router(router, prefix=prefix)`, but with the router's routes made routes of the app itself, as
     FastAPI did before it kept included routers as nodes to match through: each APIRoute already carries its
     router's prefix, tags, dependencies, responses and response class, and `add_api_route` adds the app's own
-    (its `responses`, its dependency overrides). A router with any other kind of route (a WebSocket) is
-    included as it is."""
+    (its `responses`, its dependency overrides), as a `route_class` (LeanRoute: ADR 0030). A router with any other
+    kind of route (a WebSocket) is included as it is."""
     if not all(type(route) is APIRoute for route in router.routes):
         app.include_router(router, prefix=prefix)
         return
@@ -82,6 +83,7 @@ def add_routes(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
             callbacks=route.callbacks,
             openapi_extra=route.openapi_extra,
             generate_unique_id_function=route.generate_unique_id_function,
+            route_class_override=route_class,
         )
 
 
@@ -112,6 +114,10 @@ def create_app(container: Container | None = None) -> FastAPI:
             if hub is not None:
                 hub.close()
 
+    telemetry = fastapi_telemetry()
+    # FastAPI's general request handler where its OpenTelemetry is on (the lean one has none of its spans), else the
+    # lean handler for the operations it can serve (ADR 0030).
+    route_class = APIRoute if telemetry is None else LeanRoute
     app = FastAPI(
         lifespan=lifespan,
         title="mailagent",
@@ -119,7 +125,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         summary="Self-hostable email agent platform",
         openapi_url="/openapi.json",
         responses=errors(500),  # every operation's statuses: entrypoints/http/openapi_contract.py
-        telemetry=fastapi_telemetry(),  # FastAPI's OpenTelemetry, when OpenTelemetry is set up (observability.py)
+        telemetry=telemetry,  # FastAPI's OpenTelemetry, when OpenTelemetry is set up (observability.py)
     )
     app.state.container = container
     for secret in (
@@ -133,9 +139,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         register_secret(secret.get_secret_value() if secret else None)
     install_error_handlers(app)
 
-    add_routes(app, health.router)  # probes also at the root, where orchestrators look by default
-    add_routes(app, metrics.router)  # GET /metrics, for a bearer token (docs/metrics.md)
-    add_routes(app, help_pages.router)  # GET /help/hosted-model: the offline agent's "use a hosted model" link
+    add_routes(app, health.router, route_class=route_class)  # probes also at the root, where orchestrators look
+    add_routes(app, metrics.router, route_class=route_class)  # GET /metrics, for a bearer token (docs/metrics.md)
+    add_routes(
+        app, help_pages.router, route_class=route_class
+    )  # GET /help/hosted-model: the offline agent's "use a hosted model" link
     app.router.routes.append(Route("/mcp", mcp_http, methods=["GET", "POST", "DELETE"]))
     # Each router's routes straight onto the app with the prefix (add_routes): an included router costs every
     # request a match through each router before its own (~100 µs for /auth/me, measured in bench/auth_me.py).
@@ -159,7 +167,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         webhooks.router,
         slack.router,
     ):
-        add_routes(app, router, prefix=API_PREFIX)
+        add_routes(app, router, prefix=API_PREFIX, route_class=route_class)
     install_web_app(app, settings.web_dist)  # last: its catch-all must not shadow an API route
     install_openapi(app)
     # A path without parameters is matched against the few routes that can match it, not all ~110 in turn

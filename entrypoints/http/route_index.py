@@ -28,17 +28,26 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 Scope = dict[str, Any]
 
 # Route kinds whose `matches` for an HTTP request depends only on the path (and the method, for FULL or PARTIAL):
-# whether one can match a literal path is decided once, by its own pattern. Exact types: a subclass may match
-# otherwise, so it is treated like any unknown kind of route, as one that may match every path.
+# whether one can match a literal path is decided once, by its own pattern. Exact types, or a subclass that keeps
+# their `matches` (LeanRoute changes only how a request is handled); another subclass may match otherwise, so it is
+# treated like any unknown kind of route, as one that may match every path.
 _PATH_ONLY = (Route, APIRoute, Mount)
 _WEBSOCKET_ONLY = (WebSocketRoute, APIWebSocketRoute)  # never match an HTTP request
+
+
+def _path_only(kind: type[BaseRoute]) -> bool:
+    return kind in _PATH_ONLY or any(issubclass(kind, base) and kind.matches is base.matches for base in _PATH_ONLY)
+
+
+def _literal_kind(kind: type[BaseRoute]) -> bool:
+    return _path_only(kind) and issubclass(kind, Route)  # Route or APIRoute (a Mount has no literal path)
 
 
 def _may_match(route: BaseRoute, path: str) -> bool:
     kind = type(route)
     if kind in _WEBSOCKET_ONLY:
         return False
-    if kind in _PATH_ONLY:
+    if _path_only(kind):
         return route.path_regex.match(path) is not None  # type: ignore[attr-defined]
     return True  # an included router, a host, the web app's catch-all...: asked at its place, as before
 
@@ -48,7 +57,7 @@ def literal_paths(routes: list[BaseRoute]) -> list[str]:
     found = (
         route.path  # type: ignore[attr-defined]
         for route in routes
-        if type(route) in (Route, APIRoute) and not route.param_convertors  # type: ignore[attr-defined]
+        if _literal_kind(type(route)) and not route.param_convertors  # type: ignore[attr-defined]
     )
     return list(dict.fromkeys(found))
 
