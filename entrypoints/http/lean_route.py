@@ -67,6 +67,14 @@ class LeanPlan:
     endpoint_is_coroutine: bool
 
 
+def _plain_callable(call: Any) -> bool:
+    """A function, a method, a class, or an instance with a `__call__` method: what `_is_coroutine` can tell apart.
+    Anything else (a `functools.partial`, a wrapped or decorated object) keeps FastAPI's handler, which unwraps it."""
+    if inspect.isfunction(call) or inspect.ismethod(call) or inspect.isclass(call):
+        return True
+    return inspect.isfunction(getattr(type(call), "__call__", None))  # noqa: B004
+
+
 def _is_generator(call: Any) -> bool:
     target = call if inspect.isroutine(call) else getattr(call, "__call__", None)  # noqa: B004
     return inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target)
@@ -97,7 +105,7 @@ def _no_special_params(dependant: Dependant) -> bool:
 def _step(dependant: Dependant) -> _Step | None:
     """A dependency the lean handler can call: only the request and other such dependencies as parameters."""
     call = dependant.call
-    if call is None or _is_generator(call) or not _no_special_params(dependant):
+    if call is None or not _plain_callable(call) or _is_generator(call) or not _no_special_params(dependant):
         return None
     if dependant.path_params or dependant.query_params:
         return None
@@ -121,7 +129,8 @@ def lean_plan(route: APIRoute) -> LeanPlan | None:
         return None
     if getattr(route, "stream_item_field", None) is not None or getattr(route, "is_json_stream", False):
         return None
-    if dependant.call is None or _is_generator(dependant.call) or not _no_special_params(dependant):
+    call = dependant.call
+    if call is None or not _plain_callable(call) or _is_generator(call) or not _no_special_params(dependant):
         return None
     steps = tuple(_step(sub) for sub in dependant.dependencies)
     if any(step is None for step in steps):

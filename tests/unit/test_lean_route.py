@@ -3,6 +3,7 @@ cannot serve keep FastAPI's handler."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,15 @@ async def with_tasks(tasks: BackgroundTasks) -> dict[str, str]:
     return {"ok": "yes"}
 
 
+async def prefixed(prefix: str, request: Request) -> str:
+    return prefix + request.url.path
+
+
+async def with_partial(value: Annotated[str, Depends(functools.partial(prefixed, "at "))]) -> dict[str, str]:
+    # A partial of an async function: FastAPI unwraps it and awaits it; the lean handler leaves it to FastAPI.
+    return {"value": value}
+
+
 def build(route_class: type[APIRoute]) -> FastAPI:
     app = FastAPI()
     add = app.router.add_api_route
@@ -101,6 +111,7 @@ def build(route_class: type[APIRoute]) -> FastAPI:
     add("/header", with_header, route_class_override=route_class)
     add("/yield", with_yield, route_class_override=route_class)
     add("/tasks", with_tasks, route_class_override=route_class)
+    add("/partial", with_partial, route_class_override=route_class)
     return app
 
 
@@ -120,6 +131,7 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/header", {"headers": {"x-thing": "v"}}),
     ("GET", "/yield", {}),
     ("GET", "/tasks", {}),
+    ("GET", "/partial", {}),
 ]
 
 
