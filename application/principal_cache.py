@@ -46,6 +46,7 @@ def user_to_dict(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "undo_send_seconds": user.undo_send_seconds,
         "image_senders": list(user.image_senders),
+        "conversation_view": user.conversation_view,
     }
 
 
@@ -63,6 +64,7 @@ def user_from_dict(data: dict[str, Any]) -> User:
         display_name=data["display_name"],
         undo_send_seconds=int(data.get("undo_send_seconds", UNDO_SEND_DEFAULT)),
         image_senders=tuple(data.get("image_senders", ())),
+        conversation_view=bool(data.get("conversation_view", True)),
     )  # the password hash is deliberately never cached
 
 

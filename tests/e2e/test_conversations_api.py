@@ -75,6 +75,11 @@ def test_the_choice_of_view_is_kept_with_the_user(demo: tuple[Api, Account]) -> 
     assert changed["conversation_view"] is False
     again = api.login(me.email)  # a new session reads it from the database
     assert data(api.get("/api/v1/auth/me", headers=again.headers))["conversation_view"] is False
+    # And from the snapshot of who is calling that the first request left behind, on every later request of both
+    # sessions (the snapshot had no room for the choice: the second /auth/me said true again, and the web app
+    # went back to conversations after a reload).
+    for account in (me, again, me, again):
+        assert data(api.get("/api/v1/auth/me", headers=account.headers))["conversation_view"] is False
     other = api.signup("someone-else@example.com")
     assert data(api.get("/api/v1/auth/me", headers=other.headers))["conversation_view"] is True  # per user
     bad = api.patch("/api/v1/auth/me", json={"conversation_view": "sometimes"}, headers=me.headers)
