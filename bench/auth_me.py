@@ -164,6 +164,14 @@ def print_report(summary: dict[str, dict[str, Any]], args: argparse.Namespace) -
             )
             pair = f"{SCENARIOS[name][0].split()[0]}/{SCENARIOS[base_name][0].split()[0]}"
             print(f"ratio {pair} req/s: {ratio:.2f}x{verdict}")
+            if target:  # each round against the baseline's measurement next to it: a speed change hits both
+                rounds = zip(summary[name]["rps_rounds"], summary[base_name]["rps_rounds"], strict=True)
+                paired = [x / b for x, b in rounds]
+                print(
+                    f"      {pair} round by round: {', '.join(f'{x:.2f}' for x in paired)}; "
+                    f"median {statistics.median(paired):.2f}x; by server CPU per request "
+                    f"{summary[base_name]['server_cpu_us'] / summary[name]['server_cpu_us']:.2f}x"
+                )
     for name, s in summary.items():
         if s["client_cpu_util"] > 0.9 or s["client_cpu_util"] >= s["server_cpu_util"]:
             print(

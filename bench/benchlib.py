@@ -54,6 +54,9 @@ def server_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
             "MAILAGENT_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "MAILAGENT_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            # The code of the checkout this bench is in, not whatever the virtualenv's editable install points at
+            # (a bench run from a second worktree to compare two commits measured the first one's code).
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
             **FAST_ARGON2,
             **extra,
         }
