@@ -62,9 +62,16 @@ def redact(text: str) -> str:
 def might_hold_secret(data: bytes) -> bool:
     """False when `redact` would leave this UTF-8 text unchanged (no token pattern, no registered secret in it):
     a response body is decoded and scrubbed only when this says True."""
-    if any(pattern.search(data) for pattern in _PREFILTER_BYTES) or _BEARER in data.lower():
+    # Loops, not any() over generators: this runs on every response (~1 µs less on a small one).
+    for pattern in _PREFILTER_BYTES:
+        if pattern.search(data):
+            return True
+    if _BEARER in data.lower():
         return True
-    return any(secret in data for secret in _known_bytes)
+    for secret in _known_bytes:  # noqa: SIM110 (the loop is the point: see above)
+        if secret in data:
+            return True
+    return False
 
 
 def redact_log_text(text: str) -> str:

@@ -27,13 +27,20 @@ class InMemoryRateLimiter(RateLimiter):
         return RateDecision(allowed, limit, max(0, limit - count), 0 if allowed else retry)
 
     def hit(self, key: str, *, limit: int, window_seconds: int, cost: int = 1) -> RateDecision:
-        start, retry = self._window(window_seconds)
+        # Every authenticated request of the embedded default counts here: written out, without the helpers
+        # `peek` shares (~1 µs a request less, bench/request_cpu.py). The same arithmetic as `_window`/`_decide`.
+        now = self._clock.now().timestamp()
+        start = int(now // window_seconds) * window_seconds
+        slot = (key, start)
         with self._lock:
-            if len(self._counts) > 100_000:  # drop finished windows now and then
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= start}
-            count = self._counts.get((key, start), 0) + cost
-            self._counts[(key, start)] = count
-        return self._decide(count, limit, retry)
+            counts = self._counts
+            if len(counts) > 100_000:  # drop finished windows now and then
+                counts = self._counts = {k: v for k, v in counts.items() if k[1] >= start}
+            count = counts.get(slot, 0) + cost
+            counts[slot] = count
+        if count <= limit:
+            return RateDecision(True, limit, limit - count, 0)
+        return RateDecision(False, limit, 0, max(1, math.ceil(start + window_seconds - now)))
 
     def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
         start, retry = self._window(window_seconds)

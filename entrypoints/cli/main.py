@@ -98,6 +98,9 @@ def serve(
         log_config=None,
         proxy_headers=True,
         server_header=False,
+        # Our middleware logs each request (with its request id); uvicorn's access logger has no handler here
+        # (logging_setup.py), but uvicorn would still make its record's arguments for every request.
+        access_log=False,
     )
 
 

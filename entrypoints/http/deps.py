@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from application.ports.rate_limiter import RateLimiter
-from application.use_cases.authenticate import Authenticate, AuthenticateInput
+from application.use_cases.authenticate import Authenticate
 from domain.audit import AuditContext
 from domain.errors import AuthenticationFailed, PermissionDenied, RateLimited
 from domain.identity import Principal, Scope
@@ -110,7 +110,7 @@ async def _principal_for(request: Request, credential: str | None) -> Principal:
     limiter = container.rate_limiter()
     authenticate = container.authenticate()
     ip = client_ip(request.scope)
-    if not (container.cache().in_process and limiter.in_process):
+    if not (authenticate.cache.in_process and limiter.in_process):
         # Redis (production): the snapshot read and the counter in one trip to the thread pool, not two.
         principal = await run_in_threadpool(
             _authenticate_and_count,
@@ -123,7 +123,7 @@ async def _principal_for(request: Request, credential: str | None) -> Principal:
         )
     else:
         try:
-            read = authenticate.read(AuthenticateInput(credential))
+            read = authenticate.read_credential(credential)
             principal = authenticate.from_snapshot(read) or await run_in_threadpool(authenticate.from_store, read)
         except AuthenticationFailed:
             _count(limiter, f"ip:{ip}", settings.anonymous_rate_limit_per_minute)
@@ -140,7 +140,7 @@ def _authenticate_and_count(
     """Who is calling, counted against their bucket (or, when the credential fails, against the IP, so guessing keys
     is limited like anonymous traffic)."""
     try:
-        read = authenticate.read(AuthenticateInput(credential))
+        read = authenticate.read_credential(credential)
         principal = authenticate.from_snapshot(read) or authenticate.from_store(read)
     except AuthenticationFailed:
         _count(limiter, f"ip:{ip}", anonymous_limit)

@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from adapters.prometheus.metrics import PrometheusMetrics
 from application.ports.metrics import HTTP_REQUESTS
+from domain.errors import AuthenticationFailed
 from entrypoints.http.deps import credential_from_headers
 from entrypoints.http.metrics_middleware import MAX_REMEMBERED_PATHS, UNMATCHED, WEB_APP, RouteTemplates
 from entrypoints.http.middleware import GZipWhenAccepted
@@ -157,3 +158,122 @@ def test_fastapis_opentelemetry_is_on_exactly_when_opentelemetry_is_set_up(monke
     monkeypatch.delenv("FASTAPI_OTEL_AUTO_CONFIGURE")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert found.stdout.strip() == "None"
+
+
+# --- who is calling, from the snapshot: kept per snapshot, never past it -------------------------------------------
+
+
+def _authenticate() -> tuple[Any, Any, Any]:
+    from adapters.in_memory.cache import InMemoryCache
+    from adapters.in_memory.clock import InMemoryClock
+    from adapters.jwt.token_issuer import JwtTokenIssuer
+    from application.use_cases.authenticate import Authenticate
+
+    def no_store() -> Any:
+        raise AssertionError("the snapshot should have answered")
+
+    clock = InMemoryClock()
+    tokens = JwtTokenIssuer(b"k" * 32)
+    return Authenticate(no_store, tokens, InMemoryCache(clock), clock), tokens, clock
+
+
+def _user(**changes: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from domain.identity import Role, User, UserStatus
+
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    return User("u1", "ann@example.com", Role.USER, UserStatus.ACTIVE, made, email_verified_at=made).with_changes(
+        **changes
+    )
+
+
+def test_a_snapshot_keeps_every_field_of_the_user_but_the_password_hash() -> None:
+    from datetime import UTC, datetime
+
+    from application.principal_cache import user_from_dict, user_to_dict
+    from domain.identity import Role, UserStatus
+
+    # Every field away from its default: a field the snapshot forgets comes back as its default and fails here
+    # (conversation_view did: /auth/me said true on every request after the first of a session).
+    user = _user(
+        role=Role.ADMIN,
+        status=UserStatus.DISABLED,
+        password_hash="not kept",
+        external_subject="sub-1",
+        display_name="Ann",
+        undo_send_seconds=25,
+        image_senders=("news@example.com",),
+        conversation_view=False,
+        created_at=datetime(2025, 5, 5, tzinfo=UTC),
+    )
+    assert user_from_dict(user_to_dict(user)) == user.with_changes(password_hash=None)
+
+
+def test_the_principal_is_kept_while_its_snapshot_is_the_same_and_made_again_when_it_changes() -> None:
+    from application import principal_cache
+    from domain.errors import PermissionDenied
+    from domain.identity import UserStatus
+    from entrypoints.http.schemas import MeOut
+
+    authenticate, tokens, clock = _authenticate()
+    token = tokens.issue_access_token(subject="u1", session_id="s1", now=clock.now(), ttl_seconds=600)
+    principal_cache.put_session(authenticate.cache, "s1", _user())
+    first = authenticate.from_snapshot(authenticate.read_credential(token))
+    assert first is not None and first.session_id == "s1" and first.user.display_name is None
+    assert authenticate.from_snapshot(authenticate.read_credential(token)) is first
+    assert MeOut.answer_for(first) is MeOut.answer_for(first)
+    assert MeOut.answer_for(first) == MeOut.of_principal(first)
+
+    principal_cache.put_session(authenticate.cache, "s1", _user(display_name="Ann"))  # the profile changed
+    second = authenticate.from_snapshot(authenticate.read_credential(token))
+    assert second is not None and second is not first and second.user.display_name == "Ann"
+    assert MeOut.answer_for(second).display_name == "Ann"
+
+    principal_cache.forget(authenticate.cache, sessions=["s1"])  # signed out, revoked, role changed: the store asks
+    assert authenticate.from_snapshot(authenticate.read_credential(token)) is None
+    principal_cache.put_session(authenticate.cache, "s1", _user(display_name="Ann", status=UserStatus.DISABLED))
+    with pytest.raises(PermissionDenied):
+        authenticate.from_snapshot(authenticate.read_credential(token))
+
+    other = tokens.issue_access_token(subject="u2", session_id="s1", now=clock.now(), ttl_seconds=600)
+    principal_cache.put_session(authenticate.cache, "s1", _user(display_name="Ann"))
+    assert authenticate.from_snapshot(authenticate.read_credential(other)) is None  # not this session's user
+    clock.advance(601)
+    with pytest.raises(AuthenticationFailed):  # the token's time is checked on every call
+        authenticate.from_snapshot(authenticate.read_credential(token))
+
+
+def test_an_api_keys_principal_is_kept_but_its_secret_and_expiry_are_checked_every_time() -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from application import principal_cache
+    from application.secrets_util import digest
+    from domain.identity import ApiKey, Scope
+
+    authenticate, _, clock = _authenticate()
+    key = ApiKey(
+        id="k1",
+        user_id="u1",
+        name="ci",
+        prefix="mak_k1",
+        key_hash=digest("right"),
+        scopes=frozenset({Scope.MAIL_READ}),
+        created_at=clock.now(),
+        expires_at=clock.now() + timedelta(seconds=30),
+        last_used_at=clock.now(),
+    )
+    principal_cache.put_api_key(authenticate.cache, key, _user())
+    first = authenticate.from_snapshot(authenticate.read_credential("mak_k1.right"))
+    assert first is not None and first.api_key_id == "k1" and first.scopes == frozenset({Scope.MAIL_READ})
+    assert authenticate.from_snapshot(authenticate.read_credential("mak_k1.right")) is first
+    with pytest.raises(AuthenticationFailed):
+        authenticate.from_snapshot(authenticate.read_credential("mak_k1.wrong"))
+    principal_cache.put_api_key(authenticate.cache, replace(key, scopes=frozenset({Scope.MAIL_SEND})), _user())
+    changed = authenticate.from_snapshot(authenticate.read_credential("mak_k1.right"))
+    assert changed is not None and changed.scopes == frozenset({Scope.MAIL_SEND})
+    clock.advance(31)
+    principal_cache.put_api_key(authenticate.cache, replace(key, last_used_at=clock.now()), _user())
+    with pytest.raises(AuthenticationFailed):  # expired, though its principal was kept
+        authenticate.from_snapshot(authenticate.read_credential("mak_k1.right"))

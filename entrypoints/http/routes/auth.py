@@ -211,7 +211,7 @@ def confirm_reset(body: ResetConfirmIn, container: ContainerDep, ctx: AuditConte
 @router.get("/me", response_model=Envelope[MeOut])
 async def me(principal: PrincipalDep) -> Envelope[MeOut]:
     """Who the credential belongs to, what it may do, and their settings (undo window, image senders)."""
-    return ok(MeOut.of_principal(principal))
+    return ok(MeOut.answer_for(principal))
 
 
 @router.patch("/me", response_model=Envelope[MeOut])
