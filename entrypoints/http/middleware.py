@@ -274,7 +274,11 @@ class ResponseRedactionMiddleware:
         async def send_wrapper(message: dict[str, Any]) -> None:
             nonlocal textual
             if message["type"] == "http.response.start":
-                content_type = next((v for k, v in message.get("headers", []) if k == b"content-type"), b"")
+                content_type = b""
+                for key, value in message.get("headers", ()):
+                    if key == b"content-type":
+                        content_type = value
+                        break
                 textual = content_type.startswith((b"application/json", b"text/"))
                 if not textual:
                     await send(message)
@@ -328,18 +332,19 @@ class GZipWhenAccepted(GZipMiddleware):
             if message["type"] == "http.response.start" and message["status"] != 206:
                 headers = message.get("headers", ())
                 length: int | None = None
-                media_type = ""
+                content_type = b""
                 for key, value in headers:
                     if key == b"content-encoding":
                         break
                     if key == b"content-length":
                         length = int(value)
                     elif key == b"content-type":
-                        media_type = value.decode("latin-1").partition(";")[0].strip().lower()
-                else:
-                    kinds = {media_type, media_type.partition("/")[0] + "/*"}
-                    if (length is None or length >= minimum) and kinds.isdisjoint(excluded):
-                        message["headers"] = _with_vary(list(headers))
+                        content_type = value
+                else:  # the type is looked at only for a body that is big enough (most API answers are not)
+                    if length is None or length >= minimum:
+                        media_type = content_type.decode("latin-1").partition(";")[0].strip().lower()
+                        if {media_type, media_type.partition("/")[0] + "/*"}.isdisjoint(excluded):
+                            message["headers"] = _with_vary(list(headers))
             await send(message)
 
         await self.app(scope, receive, send_with_vary)
