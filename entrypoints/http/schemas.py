@@ -97,6 +97,8 @@ class MeOut(AccountOut):
         snapshot is (Authenticate.from_snapshot keeps it), so `GET /auth/me` validates these twelve fields once per
         session or key rather than on every call (~4 µs a request, bench/request_cpu.py). The answer is shared:
         read it, never change it (`of_principal` makes a fresh one)."""
+        if not (principal.session_id or principal.api_key_id):  # another provider's token: a new principal each time
+            return cls.of_principal(principal)
         kept = _ANSWERS.get(id(principal))
         if kept is not None and kept[0] is principal:  # the principal is held, so its id is not reused
             return kept[1]
