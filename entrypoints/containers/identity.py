@@ -106,8 +106,8 @@ class IdentityContainer(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow, cache, clock, identity=identity_provider)
     request_password_reset = providers.Factory(RequestPasswordReset, uow, mailer, rate_limiter, clock, policy)
     reset_password = providers.Factory(ResetPassword, uow, password_hasher, cache, clock)
-    # One per container: it keeps nothing between requests, and its unit of work is made only when the store is asked
-    # (uow.provider), not for every snapshot hit. Made per request it cost ~10 µs of provider resolution (ADR 0030).
+    # One per container: it keeps the principals it made from snapshots (ADR 0031), and its unit of work is made only
+    # when the store is asked (uow.provider), not for every snapshot hit. Made per request it cost ~10 µs (ADR 0030).
     authenticate = providers.Singleton(
         Authenticate, uow.provider, token_issuer, cache, clock, identity=identity_provider
     )
